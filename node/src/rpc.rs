@@ -1,0 +1,42 @@
+//! The node's JSON-RPC: Substrate's standard methods (system, chain, state, author are added by
+//! sc-service) plus the ones registered here.
+
+use std::sync::Arc;
+
+use jsonrpsee::RpcModule;
+use openledger_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+
+/// What the RPC methods need from the node.
+pub struct FullDeps<C, P> {
+	pub client: Arc<C>,
+	pub pool: Arc<P>,
+}
+
+/// Builds the RPC methods this node adds: `system_accountNextIndex`, `system_dryRun`,
+/// `payment_queryInfo`, `payment_queryFeeDetails`.
+pub fn create_full<C, P>(deps: FullDeps<C, P>) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
+		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
+		+ BlockBuilder<Block>,
+	P: TransactionPool + 'static,
+{
+	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use substrate_frame_rpc_system::{System, SystemApiServer};
+
+	let FullDeps { client, pool } = deps;
+	let mut module = RpcModule::new(());
+	module.merge(System::new(client.clone(), pool).into_rpc())?;
+	module.merge(TransactionPayment::new(client).into_rpc())?;
+	Ok(module)
+}

@@ -1,0 +1,31 @@
+//! Types shared by the OpenLedger runtime, the node and the attribution worker.
+//!
+//! Everything here is `no_std` and SCALE-encodable so the same definitions serve on chain, over RPC and in
+//! the worker's chain client.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub mod token;
+
+use sp_runtime::{
+	traits::{IdentifyAccount, Verify},
+	MultiSignature,
+};
+
+/// A transaction signature: sr25519, ed25519 or ecdsa, as polkadot.js produces.
+pub type Signature = MultiSignature;
+
+/// An account: the public key of the signing scheme.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+
+/// An amount of OPEN in its smallest unit (1 OPEN = 10^18 units, see [`token`]).
+pub type Balance = u128;
+
+/// A block height.
+pub type BlockNumber = u32;
+
+/// The number of transactions an account has sent.
+pub type Nonce = u32;
+
+/// A 256-bit hash (blake2-256 throughout: blocks, content, Merkle roots).
+pub type Hash = sp_core::H256;

@@ -1,0 +1,9 @@
+//! Pallet configuration: one file per concern.
+
+mod consensus;
+mod currency;
+mod governance;
+mod system;
+
+pub use currency::{LENGTH_FEE_PER_BYTE, WEIGHT_FEE_PER_PICOSECOND};
+pub use system::RuntimeBlockWeights;

@@ -1,0 +1,161 @@
+//! The OpenLedger attribution appchain runtime.
+//!
+//! Consensus: Aura block production and GRANDPA finality. Currency: OPEN (pallet-balances, 18 decimals).
+//! `configs/` holds each pallet's configuration, `apis.rs` the runtime APIs the node and apps call,
+//! `genesis_config_presets.rs` the `development` and `local_testnet` genesis states.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime`-style macros expand to code the lints cannot see through.
+#![allow(clippy::arithmetic_side_effects)]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256, MultiAddress};
+#[cfg(feature = "std")]
+use sp_version::NativeVersion;
+use sp_version::RuntimeVersion;
+
+pub use openledger_primitives::{
+	token::{EXISTENTIAL_DEPOSIT, MICRO_OPEN, MILLI_OPEN, OPEN, SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL},
+	AccountId, Balance, BlockNumber, Hash, Nonce, Signature,
+};
+pub use pallet_balances::Call as BalancesCall;
+#[cfg(feature = "std")]
+pub use sp_runtime::BuildStorage;
+
+/// Types the node needs without knowing this runtime's extrinsic format.
+pub mod opaque {
+	use super::*;
+
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Block header.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Block with opaque extrinsics.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+}
+
+impl_opaque_keys! {
+	/// The keys a validator registers for consensus.
+	pub struct SessionKeys {
+		pub aura: Aura,
+		pub grandpa: Grandpa,
+	}
+}
+
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("openledger"),
+	impl_name: alloc::borrow::Cow::Borrowed("openledger-node"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Target block time. Aura's slot is this long; it cannot change once the chain has started.
+pub const MILLISECS_PER_BLOCK: u64 = 2_000;
+/// Aura slot duration.
+pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
+/// Blocks per minute at the target block time.
+pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
+/// Blocks per hour.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// Blocks per day.
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// The version of this runtime when compiled natively.
+#[cfg(feature = "std")]
+pub fn native_version() -> NativeVersion {
+	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
+}
+
+/// How transactions name accounts: polkadot.js' default `MultiAddress`.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+
+/// The transaction extensions: only FRAME's standard ones, so polkadot.js and wallets sign without custom
+/// types.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// A transaction as it arrives from outside.
+pub type UncheckedExtrinsic = generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// What a transaction's signer signs.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Storage migrations run on upgrade, beyond those the pallets declare.
+type Migrations = ();
+
+/// Dispatches blocks and transactions to the pallets.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
+	#[runtime::pallet_index(4)]
+	pub type Balances = pallet_balances;
+
+	#[runtime::pallet_index(5)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	#[runtime::pallet_index(6)]
+	pub type Sudo = pallet_sudo;
+}

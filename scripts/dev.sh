@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The README's run command: set up the machine, build, and run a development chain on this machine.
+# Ctrl-C stops everything this script started.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"
+
+RPC_PORT="${RPC_PORT:-9944}"
+
+"$here/setup.sh"
+load_env
+cd "$PROJECT_ROOT"
+
+step "build: node + runtime wasm (cargo --release)"
+cargo build --locked --release -p openledger-node
+ok
+
+pids=()
+cleanup() {
+	trap - INT TERM EXIT
+	for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	echo "stopped"
+}
+trap cleanup INT TERM EXIT
+
+logs="$STATE_DIR/logs"
+mkdir -p "$logs"
+step "dev node (Alice authors every 2 s and finalizes; state is temporary)"
+"$NODE_BIN" --dev --rpc-port "$RPC_PORT" --no-telemetry >"$logs/node.log" 2>&1 &
+pids+=($!)
+url="http://127.0.0.1:$RPC_PORT"
+for _ in $(seq 1 120); do
+	if rpc "$url" system_health >/dev/null 2>&1; then break; fi
+	kill -0 "${pids[0]}" 2>/dev/null || { tail -20 "$logs/node.log"; die "the node exited"; }
+	sleep 0.5
+done
+rpc "$url" system_health >/dev/null || die "the node RPC did not answer on $url"
+ok
+
+cat <<MSG
+
+  Chain:      $(rpc "$url" system_chain)  ($(rpc "$url" system_properties))
+  Connect:    ws://127.0.0.1:$RPC_PORT   (polkadot.js apps: Settings → custom endpoint)
+  Node log:   $logs/node.log
+
+  Press Ctrl-C to stop.
+
+MSG
+last=""
+while kill -0 "${pids[0]}" 2>/dev/null; do
+	best=$(rpc "$url" chain_getHeader 2>/dev/null | jq -r '.number' || true)
+	fin=$(rpc "$url" chain_getHeader "[$(rpc "$url" chain_getFinalizedHead 2>/dev/null || echo null)]" 2>/dev/null | jq -r '.number' || true)
+	line="best #$((best)) finalized #$((fin))"
+	[ "$line" != "$last" ] && printf '\r  %s ' "$line"
+	last=$line
+	sleep 2
+done
+die "the node exited; see $logs/node.log"

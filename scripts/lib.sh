@@ -1,0 +1,36 @@
+# Shared helpers for the project's scripts (sourced, not run).
+# shellcheck shell=bash
+
+PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROJECT_NAME=openledger-appchain
+# Persistent state outside the clone so warm runs reuse the build.
+STATE_DIR="${OPENLEDGER_STATE_DIR:-$HOME/.cache/$PROJECT_NAME}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$STATE_DIR/target}"
+# The one cargo profile used for the node, the worker and the tests (see docs/BUILD.md).
+CARGO_PROFILE="${CARGO_PROFILE:-testnet}"
+NODE_BIN="$CARGO_TARGET_DIR/$CARGO_PROFILE/openledger-node"
+
+_step_started=0
+step() { _step_started=$(date +%s); printf '==> %s\n' "$*"; }
+ok() { printf '    ok%s (%ss)\n' "${1:+: $1}" "$(($(date +%s) - _step_started))"; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Loads what setup.sh chose (toolchain for the wasm runtime).
+load_env() {
+	[ -f "$STATE_DIR/env" ] || die "run scripts/setup.sh first ($STATE_DIR/env missing)"
+	# shellcheck disable=SC1091
+	source "$STATE_DIR/env"
+}
+
+# Prints a free TCP port on loopback.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# rpc URL METHOD [PARAMS_JSON] → prints the JSON "result" (or fails).
+rpc() {
+	local url=$1 method=$2 params=${3:-[]}
+	curl -sf -H 'Content-Type: application/json' \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$method\",\"params\":$params}" "$url" | jq -ce '.result'
+}
