@@ -8,9 +8,8 @@ STATE_DIR="${OPENLEDGER_STATE_DIR:-$HOME/.cache/$PROJECT_NAME}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$STATE_DIR/target}"
 # The wasm builder looks for Cargo.lock above the target dir; it lives in the clone instead.
 export WASM_BUILD_WORKSPACE_HINT="$PROJECT_ROOT"
-# The one cargo profile used for the node, the worker and the tests (see docs/BUILD.md).
-CARGO_PROFILE="${CARGO_PROFILE:-testnet}"
-NODE_BIN="$CARGO_TARGET_DIR/$CARGO_PROFILE/openledger-node"
+# One cargo profile (release) builds the node, the worker and the tests (see docs/BUILD.md).
+NODE_BIN="$CARGO_TARGET_DIR/release/openledger-node"
 
 _step_started=0
 step() { _step_started=$(date +%s); printf '==> %s\n' "$*"; }

@@ -6,6 +6,10 @@ mod command;
 mod rpc;
 mod service;
 
-fn main() -> sc_cli::Result<()> {
-	command::run()
+fn main() {
+	if let Err(error) = command::run() {
+		// Display, not Debug: operators should read "error: chain spec '…' not found", not a Rust enum.
+		eprintln!("error: {error}");
+		std::process::exit(1);
+	}
 }
