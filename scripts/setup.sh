@@ -7,6 +7,7 @@
 #   * otherwise (rustup cannot download targets here)      → Debian's rustc-web 1.96 linked into rustup as
 #     `debian-web`, plus a `wasm32v1-none` sysroot built once from Debian's std sources.
 # The chosen toolchain is written to $STATE_DIR/env, which dev.sh and test.sh source.
+# OPENLEDGER_WASM_TOOLCHAIN=debian forces the second route (to test it where rustup works).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -48,7 +49,10 @@ rustup_has_wasm() {
 step "rust toolchain"
 command -v rustup >/dev/null || die "rustup not found: install it from your distribution or rustup.rs, then rerun"
 command -v cargo >/dev/null || die "cargo not found on PATH (add ~/.cargo/bin)"
-if rustup_has_wasm || { rustup target add "$SYSROOT_TARGET" >/dev/null 2>&1 && rustup component add rust-src >/dev/null 2>&1; }; then
+if [ "${OPENLEDGER_WASM_TOOLCHAIN:-}" = "debian" ]; then
+	wasm_toolchain=$DEBIAN_TOOLCHAIN
+	ok "OPENLEDGER_WASM_TOOLCHAIN=debian: using Debian's rustc-web"
+elif rustup_has_wasm || { rustup target add "$SYSROOT_TARGET" >/dev/null 2>&1 && rustup component add rust-src >/dev/null 2>&1; }; then
 	wasm_toolchain=""
 	ok "rustup provides $SYSROOT_TARGET"
 else
@@ -97,7 +101,6 @@ if [ -n "$wasm_toolchain" ]; then
 		EOF
 		cat >"$scratch/src/lib.rs" <<-'EOF'
 			#![no_std]
-			extern crate alloc;
 			#[panic_handler]
 			fn panic(_: &core::panic::PanicInfo) -> ! { loop {} }
 		EOF

@@ -5,7 +5,10 @@
 //! uploaded piece on its own, and a worker that fetched the whole content checks it against the same root.
 //! A DataNet version's root is the Merkle root of its approved datasets' content hashes, sorted.
 //!
-//! Leaves and inner nodes are hashed with different prefixes, so no inner node can pass for a piece.
+//! A piece hash is the plain blake2-256 of the piece, which is also the key under which the node indexes
+//! inline pieces (Substrate transaction indexing), so a worker fetches a piece by the hash the chain stores.
+//! Inner nodes hash a `0x01` prefix with their children, so no concatenation of two hashes can pass for a
+//! piece.
 
 use sp_core::H256;
 use sp_crypto_hashing::blake2_256;
@@ -13,15 +16,11 @@ use sp_crypto_hashing::blake2_256;
 /// Bytes per piece (64 KiB). Inline uploads send one piece per transaction.
 pub const PIECE_SIZE: u32 = 64 * 1024;
 
-const LEAF_PREFIX: u8 = 0x00;
 const NODE_PREFIX: u8 = 0x01;
 
 /// The hash of one piece of content.
 pub fn piece_hash(piece: &[u8]) -> H256 {
-	let mut buffer = alloc::vec::Vec::with_capacity(piece.len().saturating_add(1));
-	buffer.push(LEAF_PREFIX);
-	buffer.extend_from_slice(piece);
-	H256(blake2_256(&buffer))
+	H256(blake2_256(piece))
 }
 
 fn node_hash(left: &H256, right: &H256) -> H256 {

@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod content;
+pub mod dataset;
 pub mod token;
 
 use sp_runtime::{

@@ -1,0 +1,9 @@
+//! The pallet's logic, one file per capability.
+
+mod deposit;
+mod invariants;
+mod metadata;
+mod register;
+mod registry;
+mod retire;
+mod upload;

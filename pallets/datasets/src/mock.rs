@@ -1,0 +1,88 @@
+//! A test runtime with balances and datasets.
+
+use frame_support::{derive_impl, parameter_types, traits::VariantCountOf};
+use sp_runtime::BuildStorage;
+
+use crate as pallet_datasets;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u128;
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+/// Has less than any deposit.
+pub const PAUPER: AccountId = 3;
+pub const INITIAL_BALANCE: Balance = 1_000_000;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Registry: pallet_datasets,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+}
+
+parameter_types! {
+	pub const DepositBase: Balance = 100;
+	pub const DepositPerByte: Balance = 1;
+	pub const MaxUriLen: u32 = 128;
+	pub const MaxMetadataLen: u32 = 256;
+	pub const MaxPieces: u32 = 8;
+}
+
+impl pallet_datasets::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DepositBase = DepositBase;
+	type DepositPerByte = DepositPerByte;
+	type MaxUriLen = MaxUriLen;
+	type MaxMetadataLen = MaxMetadataLen;
+	type MaxPieces = MaxPieces;
+	type WeightInfo = ();
+}
+
+/// Builds test state: ALICE and BOB are rich, PAUPER has 10.
+#[derive(Default)]
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: vec![(ALICE, INITIAL_BALANCE), (BOB, INITIAL_BALANCE), (PAUPER, 10)],
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			// Piece uploads need an extrinsic index, as inside a real block.
+			System::set_extrinsic_index(0);
+		});
+		ext
+	}
+
+	/// Builds, runs `test`, then checks the pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			crate::Pallet::<Test>::do_try_state().unwrap();
+		});
+	}
+}

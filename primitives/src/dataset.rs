@@ -1,0 +1,192 @@
+//! Datasets and DataNets as the chain records them, shared by the pallets, the runtime API, the node's RPC
+//! and the worker.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::{ConstU32, H256};
+use sp_runtime::{BoundedVec, Permill};
+
+/// Identifies a registered dataset.
+pub type DatasetId = u64;
+/// Identifies a DataNet.
+pub type DataNetId = u32;
+/// A DataNet version; version 0 is the empty DataNet at creation.
+pub type VersionNumber = u32;
+
+/// An SPDX licence identifier such as `CC-BY-4.0` (at most 32 bytes).
+pub type Licence = BoundedVec<u8, ConstU32<32>>;
+
+/// Values in a MinHash sketch.
+pub const SKETCH_LEN: u32 = 64;
+/// LSH bands over the sketch; a near duplicate shares at least one whole band with high probability.
+pub const LSH_BANDS: u32 = 16;
+/// Sketch values per band.
+pub const LSH_ROWS: u32 = SKETCH_LEN / LSH_BANDS;
+
+/// A MinHash sketch of a dataset's shingles: [`SKETCH_LEN`] minimum hash values, one per hash function,
+/// computed by the contributor's tooling (the worker's `sketch` routine) and checked by curators' workers.
+pub type Sketch = BoundedVec<u32, ConstU32<SKETCH_LEN>>;
+
+/// The estimated Jaccard similarity of two sketches: the share of positions that agree.
+pub fn sketch_similarity(a: &[u32], b: &[u32]) -> Permill {
+	let agreeing = a.iter().zip(b.iter()).filter(|(x, y)| x == y).count() as u32;
+	Permill::from_rational(agreeing, SKETCH_LEN)
+}
+
+/// The LSH bucket key of `band` of a sketch: the band's values hashed together with the band index.
+pub fn lsh_band_key(sketch: &[u32], band: u32) -> Option<u64> {
+	let start = band.checked_mul(LSH_ROWS)? as usize;
+	let end = start.checked_add(LSH_ROWS as usize)?;
+	let rows = sketch.get(start..end)?;
+	let hash = sp_crypto_hashing::twox_64(&(band, rows).encode());
+	Some(u64::from_le_bytes(hash))
+}
+
+/// Where a dataset's bytes can be fetched.
+///
+/// `Uri` is the runtime's bounded URI type (`BoundedVec<u8, MaxUriLen>`).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+pub enum ContentSource<Uri> {
+	/// Uploaded piece by piece as indexed transaction data (in block bodies, not in state).
+	Inline {
+		/// How many of the dataset's pieces have been uploaded so far.
+		uploaded_pieces: u32,
+	},
+	/// Hosted elsewhere; workers fetch it and check the content hash.
+	Uri(Uri),
+}
+
+/// A registered dataset. `Uri` and `Metadata` are the runtime's bounded byte vectors.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+pub struct Dataset<AccountId, Balance, BlockNumber, Uri, Metadata> {
+	/// Who registered it and is paid for it.
+	pub owner: AccountId,
+	/// Merkle root of the content's piece hashes (see `content`).
+	pub content_hash: H256,
+	/// Merkle root of the dataset's chunks as the worker cuts them (for per-chunk proofs).
+	pub chunk_root: H256,
+	/// Rows (examples, documents) in the dataset.
+	pub rows: u64,
+	/// Size of the content in bytes.
+	pub bytes: u64,
+	/// SPDX licence identifier.
+	pub licence: Licence,
+	/// MinHash sketch, used to refuse near duplicates.
+	pub sketch: Sketch,
+	/// Where the bytes are.
+	pub source: ContentSource<Uri>,
+	/// Free-form metadata (JSON by convention: title, description, language).
+	pub metadata: Metadata,
+	/// Deposit held from the owner for the state this record occupies.
+	pub deposit: Balance,
+	/// DataNets that list it or have it under proposal; it cannot be retired while this is not zero.
+	pub references: u32,
+	/// Block of registration.
+	pub registered_at: BlockNumber,
+}
+
+/// What a DataNet needs to know about a dataset.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct DatasetSummary<AccountId> {
+	pub owner: AccountId,
+	pub content_hash: H256,
+	pub bytes: u64,
+	pub licence: Licence,
+	pub sketch: Sketch,
+	/// Every byte can be fetched (URI datasets always; inline ones once every piece is uploaded).
+	pub available: bool,
+}
+
+/// The dataset registry as other pallets see it.
+pub trait DatasetRegistry<AccountId> {
+	/// The dataset's summary, if it is registered.
+	fn summary(id: DatasetId) -> Option<DatasetSummary<AccountId>>;
+	/// Records that a DataNet now references the dataset (proposal or membership).
+	fn add_reference(id: DatasetId) -> sp_runtime::DispatchResult;
+	/// Records that a DataNet stopped referencing the dataset.
+	fn remove_reference(id: DatasetId) -> sp_runtime::DispatchResult;
+}
+
+/// What a DataNet accepts. `Licences` is the runtime's bounded list of [`Licence`]s.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+pub struct DataNetPolicy<Balance, Licences> {
+	/// Licences a dataset must have to be proposed.
+	pub allowed_licences: Licences,
+	/// Largest dataset accepted, in bytes.
+	pub max_dataset_bytes: u64,
+	/// Most datasets the DataNet may hold at once.
+	pub max_datasets: u32,
+	/// Held from a proposer while the proposal is open; returned when it is decided or withdrawn.
+	pub contribution_deposit: Balance,
+}
+
+/// Whether a DataNet takes proposals.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+pub enum DataNetStatus {
+	Open,
+	/// Closed by its owner: no proposals; its versions stay readable for models trained on them.
+	Closed,
+}
+
+/// A version of a DataNet: the exact set of approved datasets at that point.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+pub struct VersionInfo<BlockNumber> {
+	/// `content::version_root` of the member datasets' content hashes.
+	pub root: H256,
+	/// Datasets in this version.
+	pub dataset_count: u32,
+	/// Block at which this version was made.
+	pub created_at: BlockNumber,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Read access to DataNets and datasets for the node's `attribution_*` RPC and the worker.
+	pub trait DataNetsApi<AccountId, Balance, BlockNumber> where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// A DataNet's record, SCALE-encoded as the datanets pallet stores it.
+		fn datanet(id: DataNetId) -> Option<alloc::vec::Vec<u8>>;
+		/// One version of a DataNet.
+		fn version(id: DataNetId, version: VersionNumber) -> Option<VersionInfo<BlockNumber>>;
+		/// Members of a version in ascending dataset id, from `start_after` (exclusive), at most `limit`.
+		fn version_members(
+			id: DataNetId,
+			version: VersionNumber,
+			start_after: Option<DatasetId>,
+			limit: u32,
+		) -> alloc::vec::Vec<DatasetId>;
+		/// A dataset's record, SCALE-encoded as the datasets pallet stores it.
+		fn dataset(id: DatasetId) -> Option<alloc::vec::Vec<u8>>;
+		/// An inline dataset's piece hashes (the keys of its indexed transaction data), in order.
+		fn dataset_pieces(id: DatasetId) -> alloc::vec::Vec<H256>;
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+	use super::*;
+
+	#[test]
+	fn similarity_counts_agreeing_positions() {
+		let a: alloc::vec::Vec<u32> = (0..SKETCH_LEN).collect();
+		let mut b = a.clone();
+		for v in b.iter_mut().take(16) {
+			*v += 1000;
+		}
+		assert_eq!(sketch_similarity(&a, &a), Permill::one());
+		assert_eq!(sketch_similarity(&a, &b), Permill::from_percent(75));
+	}
+
+	#[test]
+	fn band_keys_depend_on_band_rows_only() {
+		let a: alloc::vec::Vec<u32> = (0..SKETCH_LEN).collect();
+		let mut b = a.clone();
+		b[SKETCH_LEN as usize - 1] = 9999;
+		assert_eq!(lsh_band_key(&a, 0), lsh_band_key(&b, 0));
+		assert_ne!(lsh_band_key(&a, LSH_BANDS - 1), lsh_band_key(&b, LSH_BANDS - 1));
+		assert_eq!(lsh_band_key(&a, LSH_BANDS), None);
+	}
+}
