@@ -140,25 +140,26 @@ pub struct VersionInfo<BlockNumber> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Read access to DataNets and datasets for the node's `attribution_*` RPC and the worker.
-	pub trait DataNetsApi<AccountId, Balance, BlockNumber> where
-		AccountId: codec::Codec,
-		Balance: codec::Codec,
+	/// Read access to DataNets and datasets for the node's `attribution_*` RPC, polkadot.js
+	/// (`api.call.dataNetsApi.*`) and the worker. `DataNet` and `Dataset` are the runtime's record types.
+	pub trait DataNetsApi<DataNet, Dataset, BlockNumber> where
+		DataNet: codec::Codec,
+		Dataset: codec::Codec,
 		BlockNumber: codec::Codec,
 	{
-		/// A DataNet's record, SCALE-encoded as the datanets pallet stores it.
-		fn datanet(id: DataNetId) -> Option<alloc::vec::Vec<u8>>;
+		/// A DataNet's record.
+		fn datanet(id: DataNetId) -> Option<DataNet>;
 		/// One version of a DataNet.
 		fn version(id: DataNetId, version: VersionNumber) -> Option<VersionInfo<BlockNumber>>;
-		/// Members of a version in ascending dataset id, from `start_after` (exclusive), at most `limit`.
+		/// Members of a version in ascending dataset id, after `start_after`, at most `limit`.
 		fn version_members(
 			id: DataNetId,
 			version: VersionNumber,
 			start_after: Option<DatasetId>,
 			limit: u32,
 		) -> alloc::vec::Vec<DatasetId>;
-		/// A dataset's record, SCALE-encoded as the datasets pallet stores it.
-		fn dataset(id: DatasetId) -> Option<alloc::vec::Vec<u8>>;
+		/// A dataset's record.
+		fn dataset(id: DatasetId) -> Option<Dataset>;
 		/// An inline dataset's piece hashes (the keys of its indexed transaction data), in order.
 		fn dataset_pieces(id: DatasetId) -> alloc::vec::Vec<H256>;
 	}

@@ -16,8 +16,10 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use openledger_primitives::dataset::{DataNetId, DatasetId, VersionInfo, VersionNumber};
+
 use crate::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
+	AccountId, Aura, Balance, Block, BlockNumber, DataNets, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
 	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -145,6 +147,38 @@ impl_runtime_apis! {
 			_authority_id: GrandpaId,
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
 			None
+		}
+	}
+
+	impl openledger_primitives::dataset::DataNetsApi<
+		Block,
+		pallet_datanets::DataNet<Runtime>,
+		pallet_datasets::DatasetOf<Runtime>,
+		BlockNumber,
+	> for Runtime {
+		fn datanet(id: DataNetId) -> Option<pallet_datanets::DataNet<Runtime>> {
+			pallet_datanets::DataNets::<Runtime>::get(id)
+		}
+
+		fn version(id: DataNetId, version: VersionNumber) -> Option<VersionInfo<BlockNumber>> {
+			pallet_datanets::Versions::<Runtime>::get(id, version)
+		}
+
+		fn version_members(
+			id: DataNetId,
+			version: VersionNumber,
+			start_after: Option<DatasetId>,
+			limit: u32,
+		) -> Vec<DatasetId> {
+			DataNets::version_members_page(id, version, start_after, limit)
+		}
+
+		fn dataset(id: DatasetId) -> Option<pallet_datasets::DatasetOf<Runtime>> {
+			pallet_datasets::Datasets::<Runtime>::get(id)
+		}
+
+		fn dataset_pieces(id: DatasetId) -> Vec<sp_core::H256> {
+			pallet_datasets::PieceHashes::<Runtime>::get(id).map(|p| p.into_inner()).unwrap_or_default()
 		}
 	}
 

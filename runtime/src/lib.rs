@@ -151,4 +151,10 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(10)]
+	pub type Datasets = pallet_datasets;
+
+	#[runtime::pallet_index(11)]
+	pub type DataNets = pallet_datanets;
 }

@@ -2,6 +2,7 @@
 
 mod consensus;
 mod currency;
+mod datanets;
 mod governance;
 mod system;
 

@@ -1,10 +1,13 @@
 //! The node's JSON-RPC: Substrate's standard methods (system, chain, state, author are added by
 //! sc-service) plus the ones registered here.
 
+mod datanets;
+
 use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
-use openledger_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use openledger_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce, Runtime};
+use sc_client_api::BlockBackend;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
@@ -17,18 +20,25 @@ pub struct FullDeps<C, P> {
 }
 
 /// Builds the RPC methods this node adds: `system_accountNextIndex`, `system_dryRun`,
-/// `payment_queryInfo`, `payment_queryFeeDetails`.
+/// `payment_queryInfo`, `payment_queryFeeDetails`, and the `attribution_*` methods.
 pub fn create_full<C, P>(deps: FullDeps<C, P>) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ BlockBackend<Block>
 		+ Send
 		+ Sync
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
-		+ BlockBuilder<Block>,
+		+ BlockBuilder<Block>
+		+ openledger_primitives::dataset::DataNetsApi<
+			Block,
+			pallet_datanets::DataNet<Runtime>,
+			pallet_datasets::DatasetOf<Runtime>,
+			BlockNumber,
+		>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -36,7 +46,10 @@ where
 
 	let FullDeps { client, pool } = deps;
 	let mut module = RpcModule::new(());
+	use datanets::DataNetsRpcServer;
+
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(datanets::DataNets::new(client, openledger_primitives::token::SS58_PREFIX).into_rpc())?;
 	Ok(module)
 }

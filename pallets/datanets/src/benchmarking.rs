@@ -1,0 +1,230 @@
+//! Benchmarks of the DataNets pallet (`benchmark pallet --pallet pallet_datanets`), each at its worst case:
+//! full LSH buckets to check, the largest membership to re-root.
+
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, Get},
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use openledger_primitives::dataset::{
+	DataNetId, DataNetPolicy, DatasetId, DatasetRegistry, Licence, Sketch, LSH_BANDS, LSH_ROWS, SKETCH_LEN,
+};
+use sp_core::H256;
+use sp_runtime::traits::Zero;
+
+use crate::*;
+
+fn licence() -> Licence {
+	BoundedVec::truncate_from(b"CC-BY-4.0".to_vec())
+}
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let who: T::AccountId = account(name, index, 0);
+	let unit: BalanceOf<T> = 1_000_000_000u32.into();
+	T::Currency::set_balance(&who, unit.saturating_mul(unit).saturating_mul(1_000u32.into()));
+	who
+}
+
+/// A sketch unlike every other `seed`'s, except that it shares band `shared_band` with `sketch(0, None)`.
+fn sketch(seed: u32, shared_band: Option<u32>) -> Sketch {
+	BoundedVec::truncate_from(
+		(0..SKETCH_LEN)
+			.map(|i| match shared_band {
+				Some(band) if i / LSH_ROWS == band => i,
+				_ => seed.saturating_mul(1_000).saturating_add(i),
+			})
+			.collect(),
+	)
+}
+
+fn max_policy<T: Config>() -> PolicyOf<T> {
+	DataNetPolicy {
+		allowed_licences: BoundedVec::truncate_from(alloc::vec![licence(); T::MaxLicences::get() as usize]),
+		max_dataset_bytes: u64::MAX,
+		max_datasets: T::MaxDatasets::get(),
+		contribution_deposit: 1_000u32.into(),
+	}
+}
+
+fn create<T: Config>(owner: &T::AccountId) -> DataNetId {
+	Pallet::<T>::do_create(
+		owner.clone(),
+		BoundedVec::truncate_from(alloc::vec![b'n'; T::MaxNameLen::get() as usize]),
+		BoundedVec::truncate_from(alloc::vec![b'm'; T::MaxMetadataLen::get() as usize]),
+		max_policy::<T>(),
+	)
+	.unwrap_or_default()
+}
+
+/// Registers a URI dataset owned by `owner` with `sketch`, via the runtime's registry.
+fn register<T: Config + pallet_datasets::Config<AccountId = <T as frame_system::Config>::AccountId>>(
+	owner: &T::AccountId,
+	seed: u32,
+	sketch: Sketch,
+) -> DatasetId {
+	pallet_datasets::Pallet::<T>::do_register(
+		owner.clone(),
+		pallet_datasets::Registration {
+			content_hash: H256::from_low_u64_be(u64::from(seed) + 1),
+			chunk_root: H256::zero(),
+			rows: 1,
+			bytes: 1,
+			licence: licence(),
+			sketch,
+			source: pallet_datasets::RegistrationSource::Uri(BoundedVec::truncate_from(b"ipfs://x".to_vec())),
+			metadata: BoundedVec::new(),
+		},
+	)
+	.unwrap_or_default()
+}
+
+/// Fills every LSH band bucket of `sketch(0, None)` in `datanet` to one below `MaxBucketLen` with real
+/// members that share only that band, so a check of dataset 0's sketch reads the most summaries.
+fn fill_buckets<T: Config + pallet_datasets::Config<AccountId = <T as frame_system::Config>::AccountId>>(
+	owner: &T::AccountId,
+	datanet: DataNetId,
+) {
+	let mut seed = 10u32;
+	for band in 0..LSH_BANDS {
+		for _ in 1..T::MaxBucketLen::get() {
+			seed = seed.saturating_add(1);
+			let id = register::<T>(owner, seed, sketch(seed, Some(band)));
+			let _ = Pallet::<T>::do_propose(owner.clone(), datanet, id);
+			let _ = Pallet::<T>::do_approve(owner.clone(), datanet, id);
+		}
+	}
+}
+
+/// Pads `datanet`'s current members to `count` with made-up entries (the cost of re-rooting is what is
+/// measured; those entries are never read as datasets).
+fn pad_members<T: Config>(datanet: DataNetId, count: u32) {
+	Members::<T>::mutate(datanet, |members| {
+		let mut seed = 1_000_000u64;
+		while (members.len() as u32) < count {
+			seed = seed.saturating_add(1);
+			let entry = (H256::from_low_u64_be(seed), seed);
+			let position = members.binary_search(&entry).unwrap_or_else(|p| p);
+			if members.try_insert(position, entry).is_err() {
+				break;
+			}
+		}
+	});
+}
+
+#[benchmarks(where
+	T: pallet_datasets::Config<AccountId = <T as frame_system::Config>::AccountId>,
+	T::Currency: Mutate<T::AccountId>,
+)]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create() {
+		let owner = funded::<T>("owner", 0);
+		let name = BoundedVec::truncate_from(alloc::vec![b'n'; T::MaxNameLen::get() as usize]);
+		let metadata = BoundedVec::truncate_from(alloc::vec![b'm'; T::MaxMetadataLen::get() as usize]);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), name, metadata, max_policy::<T>());
+		assert!(DataNets::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn add_curator() {
+		let owner = funded::<T>("owner", 0);
+		let id = create::<T>(&owner);
+		for i in 2..T::MaxCurators::get() {
+			Pallet::<T>::do_add_curator(owner.clone(), id, account("curator", i, 0)).map_err(|_| "curator")?;
+		}
+		let curator: T::AccountId = account("curator", 1, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, curator.clone());
+		assert!(DataNets::<T>::get(id).is_some_and(|d| d.curators.contains(&curator)));
+	}
+
+	#[benchmark]
+	fn remove_curator() {
+		let owner = funded::<T>("owner", 0);
+		let id = create::<T>(&owner);
+		for i in 1..T::MaxCurators::get() {
+			Pallet::<T>::do_add_curator(owner.clone(), id, account("curator", i, 0)).map_err(|_| "curator")?;
+		}
+		let last: T::AccountId = account("curator", T::MaxCurators::get().saturating_sub(1), 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, last.clone());
+		assert!(DataNets::<T>::get(id).is_some_and(|d| !d.curators.contains(&last)));
+	}
+
+	#[benchmark]
+	fn propose() {
+		let owner = funded::<T>("owner", 0);
+		let id = create::<T>(&owner);
+		fill_buckets::<T>(&owner, id);
+		let dataset = register::<T>(&owner, 0, sketch(0, None));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, dataset);
+		assert!(Proposals::<T>::contains_key(id, dataset));
+	}
+
+	#[benchmark]
+	fn approve(m: Linear<1, { T::MaxDatasets::get() }>) {
+		let owner = funded::<T>("owner", 0);
+		let id = create::<T>(&owner);
+		fill_buckets::<T>(&owner, id);
+		pad_members::<T>(id, m.saturating_sub(1));
+		let dataset = register::<T>(&owner, 0, sketch(0, None));
+		Pallet::<T>::do_propose(owner.clone(), id, dataset).map_err(|_| "propose")?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, dataset);
+		assert!(MemberSince::<T>::contains_key(id, dataset));
+	}
+
+	#[benchmark]
+	fn reject() {
+		let owner = funded::<T>("owner", 0);
+		let id = create::<T>(&owner);
+		let dataset = register::<T>(&owner, 0, sketch(0, None));
+		Pallet::<T>::do_propose(owner.clone(), id, dataset).map_err(|_| "propose")?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, dataset, 1);
+		assert!(!Proposals::<T>::contains_key(id, dataset));
+	}
+
+	#[benchmark]
+	fn withdraw() {
+		let owner = funded::<T>("owner", 0);
+		let id = create::<T>(&owner);
+		let dataset = register::<T>(&owner, 0, sketch(0, None));
+		Pallet::<T>::do_propose(owner.clone(), id, dataset).map_err(|_| "propose")?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, dataset);
+		assert!(!Proposals::<T>::contains_key(id, dataset));
+	}
+
+	#[benchmark]
+	fn remove_dataset(m: Linear<1, { T::MaxDatasets::get() }>) {
+		let owner = funded::<T>("owner", 0);
+		let id = create::<T>(&owner);
+		let dataset = register::<T>(&owner, 0, sketch(0, None));
+		Pallet::<T>::do_propose(owner.clone(), id, dataset).map_err(|_| "propose")?;
+		Pallet::<T>::do_approve(owner.clone(), id, dataset).map_err(|_| "approve")?;
+		pad_members::<T>(id, m);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, dataset);
+		assert!(!MemberSince::<T>::contains_key(id, dataset));
+	}
+
+	#[benchmark]
+	fn close() {
+		let owner = funded::<T>("owner", 0);
+		let id = create::<T>(&owner);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id);
+		assert!(DataNets::<T>::get(id).is_some_and(|d| d.deposit.is_zero()));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);
+}

@@ -1,0 +1,103 @@
+// The contributor path through polkadot.js: a curator creates a DataNet, a contributor registers a dataset
+// with inline content and proposes it, the curator approves, and the new version root read over RPC is the
+// one computed from the content. The content itself comes back from the node by hash.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex, stringToU8a } from '@polkadot/util';
+import { rpc, startDevNode } from './lib/dev-node.mjs';
+import { contentHash, pieceHash, pieces, versionRoot, PIECE_SIZE } from './lib/content.mjs';
+import { findEvent, send } from './lib/tx.mjs';
+
+let node;
+let api;
+let alice;
+let bob;
+
+before(async () => {
+  node = await startDevNode();
+  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
+  const keyring = new Keyring({ type: 'sr25519' });
+  alice = keyring.addFromUri('//Alice');
+  bob = keyring.addFromUri('//Bob');
+});
+
+after(async () => {
+  await api?.disconnect();
+  await node?.stop();
+});
+
+/** Q&A text of a little more than one piece, so the upload takes two transactions. */
+function datasetContent() {
+  const rows = [];
+  for (let i = 0; rows.join('\n').length < PIECE_SIZE + 5000; i++) {
+    rows.push(JSON.stringify({ q: `What is fact ${i} of cardiology?`, a: `Fact ${i}: the heart has ${i % 4 + 1} chambers worth noting.` }));
+  }
+  return { bytes: stringToU8a(rows.join('\n')), rows: rows.length };
+}
+
+test('curator creates, contributor registers inline content, proposes, curator approves; roots agree', async () => {
+  // 1. Alice creates a DataNet.
+  const created = await send(api, api.tx.dataNets.create('cardiology-qa', '{"topic":"cardiology"}', {
+    allowedLicences: ['CC-BY-4.0'],
+    maxDatasetBytes: 10_000_000,
+    maxDatasets: 100,
+    contributionDeposit: 10n ** 16n,
+  }), alice);
+  const datanetId = findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+
+  // 2. Bob registers a dataset whose bytes go on chain as indexed transaction data.
+  const { bytes, rows } = datasetContent();
+  const hash = contentHash(bytes);
+  const parts = pieces(bytes);
+  assert.equal(parts.length, 2);
+  const sketch = Array.from({ length: 64 }, (_, i) => (i * 2654435761 + bytes.length) >>> 0);
+  const registered = await send(api, api.tx.datasets.register(
+    hash, '0x' + '11'.repeat(32), rows, bytes.length, 'CC-BY-4.0', sketch,
+    { Inline: { pieceHashes: parts.map((p) => u8aToHex(pieceHash(p))) } }, '{"title":"cardiology facts"}',
+  ), bob);
+  const datasetId = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  for (const [index, piece] of parts.entries()) {
+    const uploaded = await send(api, api.tx.datasets.uploadPiece(datasetId, index, u8aToHex(piece)), bob);
+    assert.ok(findEvent(uploaded.events, 'datasets', 'PieceUploaded'));
+  }
+
+  // 3. Bob proposes it; Alice approves: version 1.
+  await send(api, api.tx.dataNets.propose(datanetId, datasetId), bob);
+  const approved = await send(api, api.tx.dataNets.approve(datanetId, datasetId), alice);
+  const versionEvent = findEvent(approved.events, 'dataNets', 'VersionCreated');
+  assert.equal(versionEvent.data.version.toNumber(), 1);
+
+  // 4. The version root over RPC commits to exactly this content.
+  const datanet = await rpc(node.httpUrl, 'attribution_datanet', [datanetId, approved.blockHash.toHex()]);
+  assert.equal(datanet.version, 1);
+  assert.equal(datanet.datasetCount, 1);
+  assert.equal(datanet.root, versionRoot([hash]));
+  const version = await rpc(node.httpUrl, 'attribution_datanetVersion', [datanetId, 1, approved.blockHash.toHex()]);
+  assert.equal(version.root, versionRoot([hash]));
+  assert.deepEqual(await rpc(node.httpUrl, 'attribution_datanetMembers', [datanetId, 1, null, null, approved.blockHash.toHex()]), [datasetId]);
+
+  const dataset = await rpc(node.httpUrl, 'attribution_dataset', [datasetId, approved.blockHash.toHex()]);
+  assert.equal(dataset.contentHash, hash);
+  assert.equal(dataset.available, true);
+  assert.equal(dataset.owner, bob.address);
+
+  // 5. A worker gets the bytes back from the node by hash, checked against the chain.
+  const content = await rpc(node.httpUrl, 'attribution_datasetContent', [datasetId, approved.blockHash.toHex()]);
+  assert.equal(content, u8aToHex(bytes));
+
+  // 6. The same reads through polkadot.js' runtime-API calls.
+  const viaApi = await (await api.at(approved.blockHash)).call.dataNetsApi.version(datanetId, 1);
+  assert.equal(viaApi.unwrap().root.toHex(), versionRoot([hash]));
+});
+
+test('bad input is refused with named errors', async () => {
+  const bogus = '0x' + '22'.repeat(32);
+  await assert.rejects(send(api, api.tx.dataNets.approve(999, 0), alice), /dataNets\.UnknownDataNet/);
+  // One piece hash is its own Merkle root, so a different content hash cannot match it.
+  await assert.rejects(send(api, api.tx.datasets.register(
+    '0x' + '33'.repeat(32), bogus, 1, 10, 'CC-BY-4.0', Array(64).fill(1), { Inline: { pieceHashes: [bogus] } }, '',
+  ), bob), /datasets\.ContentHashMismatch/);
+  await assert.rejects(send(api, api.tx.datasets.uploadPiece(12345, 0, '0x00'), bob), /datasets\.UnknownDataset/);
+});
