@@ -8,9 +8,10 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use openledger_primitives::dataset::{
-	DataNetId, DataNetPolicy, DatasetId, DatasetRegistry, Licence, Sketch, LSH_BANDS, LSH_ROWS, SKETCH_LEN,
+	DataNetId, DataNetPolicy, DatasetId, Licence, Sketch, LSH_BANDS, LSH_ROWS, SKETCH_LEN,
 };
 use sp_core::H256;
+use sp_runtime::Saturating;
 use sp_runtime::traits::Zero;
 
 use crate::*;
@@ -21,11 +22,11 @@ fn licence() -> Licence {
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId
 where
-	T::Currency: Mutate<T::AccountId>,
+	<T as Config>::Currency: Mutate<T::AccountId>,
 {
 	let who: T::AccountId = account(name, index, 0);
 	let unit: BalanceOf<T> = 1_000_000_000u32.into();
-	T::Currency::set_balance(&who, unit.saturating_mul(unit).saturating_mul(1_000u32.into()));
+	<T as Config>::Currency::set_balance(&who, unit.saturating_mul(unit).saturating_mul(1_000u32.into()));
 	who
 }
 
@@ -50,18 +51,18 @@ fn max_policy<T: Config>() -> PolicyOf<T> {
 	}
 }
 
-fn create<T: Config>(owner: &T::AccountId) -> DataNetId {
+fn new_datanet<T: Config>(owner: &T::AccountId) -> DataNetId {
 	Pallet::<T>::do_create(
 		owner.clone(),
 		BoundedVec::truncate_from(alloc::vec![b'n'; T::MaxNameLen::get() as usize]),
-		BoundedVec::truncate_from(alloc::vec![b'm'; T::MaxMetadataLen::get() as usize]),
+		BoundedVec::truncate_from(alloc::vec![b'm'; <T as Config>::MaxMetadataLen::get() as usize]),
 		max_policy::<T>(),
 	)
 	.unwrap_or_default()
 }
 
 /// Registers a URI dataset owned by `owner` with `sketch`, via the runtime's registry.
-fn register<T: Config + pallet_datasets::Config<AccountId = <T as frame_system::Config>::AccountId>>(
+fn register<T: Config + pallet_datasets::Config>(
 	owner: &T::AccountId,
 	seed: u32,
 	sketch: Sketch,
@@ -83,14 +84,19 @@ fn register<T: Config + pallet_datasets::Config<AccountId = <T as frame_system::
 }
 
 /// Fills every LSH band bucket of `sketch(0, None)` in `datanet` to one below `MaxBucketLen` with real
-/// members that share only that band, so a check of dataset 0's sketch reads the most summaries.
-fn fill_buckets<T: Config + pallet_datasets::Config<AccountId = <T as frame_system::Config>::AccountId>>(
+/// members that share only that band, so a check of dataset 0's sketch reads the most summaries (leaving
+/// room for one more member).
+fn fill_buckets<T: Config + pallet_datasets::Config>(
 	owner: &T::AccountId,
 	datanet: DataNetId,
 ) {
 	let mut seed = 10u32;
+	let room = T::MaxDatasets::get().saturating_sub(1);
 	for band in 0..LSH_BANDS {
 		for _ in 1..T::MaxBucketLen::get() {
+			if Members::<T>::decode_len(datanet).unwrap_or(0) as u32 >= room {
+				return;
+			}
 			seed = seed.saturating_add(1);
 			let id = register::<T>(owner, seed, sketch(seed, Some(band)));
 			let _ = Pallet::<T>::do_propose(owner.clone(), datanet, id);
@@ -116,8 +122,8 @@ fn pad_members<T: Config>(datanet: DataNetId, count: u32) {
 }
 
 #[benchmarks(where
-	T: pallet_datasets::Config<AccountId = <T as frame_system::Config>::AccountId>,
-	T::Currency: Mutate<T::AccountId>,
+	T: pallet_datasets::Config,
+	<T as Config>::Currency: Mutate<T::AccountId>,
 )]
 mod benchmarks {
 	use super::*;
@@ -126,16 +132,16 @@ mod benchmarks {
 	fn create() {
 		let owner = funded::<T>("owner", 0);
 		let name = BoundedVec::truncate_from(alloc::vec![b'n'; T::MaxNameLen::get() as usize]);
-		let metadata = BoundedVec::truncate_from(alloc::vec![b'm'; T::MaxMetadataLen::get() as usize]);
+		let metadata = BoundedVec::truncate_from(alloc::vec![b'm'; <T as Config>::MaxMetadataLen::get() as usize]);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), name, metadata, max_policy::<T>());
 		assert!(DataNets::<T>::contains_key(0));
 	}
 
 	#[benchmark]
-	fn add_curator() {
+	fn add_curator() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
-		let id = create::<T>(&owner);
+		let id = new_datanet::<T>(&owner);
 		for i in 2..T::MaxCurators::get() {
 			Pallet::<T>::do_add_curator(owner.clone(), id, account("curator", i, 0)).map_err(|_| "curator")?;
 		}
@@ -143,12 +149,13 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, curator.clone());
 		assert!(DataNets::<T>::get(id).is_some_and(|d| d.curators.contains(&curator)));
+		Ok(())
 	}
 
 	#[benchmark]
-	fn remove_curator() {
+	fn remove_curator() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
-		let id = create::<T>(&owner);
+		let id = new_datanet::<T>(&owner);
 		for i in 1..T::MaxCurators::get() {
 			Pallet::<T>::do_add_curator(owner.clone(), id, account("curator", i, 0)).map_err(|_| "curator")?;
 		}
@@ -156,12 +163,13 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, last.clone());
 		assert!(DataNets::<T>::get(id).is_some_and(|d| !d.curators.contains(&last)));
+		Ok(())
 	}
 
 	#[benchmark]
 	fn propose() {
 		let owner = funded::<T>("owner", 0);
-		let id = create::<T>(&owner);
+		let id = new_datanet::<T>(&owner);
 		fill_buckets::<T>(&owner, id);
 		let dataset = register::<T>(&owner, 0, sketch(0, None));
 		#[extrinsic_call]
@@ -170,9 +178,9 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn approve(m: Linear<1, { T::MaxDatasets::get() }>) {
+	fn approve(m: Linear<1, { T::MaxDatasets::get() }>) -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
-		let id = create::<T>(&owner);
+		let id = new_datanet::<T>(&owner);
 		fill_buckets::<T>(&owner, id);
 		pad_members::<T>(id, m.saturating_sub(1));
 		let dataset = register::<T>(&owner, 0, sketch(0, None));
@@ -180,34 +188,37 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, dataset);
 		assert!(MemberSince::<T>::contains_key(id, dataset));
+		Ok(())
 	}
 
 	#[benchmark]
-	fn reject() {
+	fn reject() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
-		let id = create::<T>(&owner);
+		let id = new_datanet::<T>(&owner);
 		let dataset = register::<T>(&owner, 0, sketch(0, None));
 		Pallet::<T>::do_propose(owner.clone(), id, dataset).map_err(|_| "propose")?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, dataset, 1);
 		assert!(!Proposals::<T>::contains_key(id, dataset));
+		Ok(())
 	}
 
 	#[benchmark]
-	fn withdraw() {
+	fn withdraw() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
-		let id = create::<T>(&owner);
+		let id = new_datanet::<T>(&owner);
 		let dataset = register::<T>(&owner, 0, sketch(0, None));
 		Pallet::<T>::do_propose(owner.clone(), id, dataset).map_err(|_| "propose")?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, dataset);
 		assert!(!Proposals::<T>::contains_key(id, dataset));
+		Ok(())
 	}
 
 	#[benchmark]
-	fn remove_dataset(m: Linear<1, { T::MaxDatasets::get() }>) {
+	fn remove_dataset(m: Linear<1, { T::MaxDatasets::get() }>) -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
-		let id = create::<T>(&owner);
+		let id = new_datanet::<T>(&owner);
 		let dataset = register::<T>(&owner, 0, sketch(0, None));
 		Pallet::<T>::do_propose(owner.clone(), id, dataset).map_err(|_| "propose")?;
 		Pallet::<T>::do_approve(owner.clone(), id, dataset).map_err(|_| "approve")?;
@@ -215,12 +226,13 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, dataset);
 		assert!(!MemberSince::<T>::contains_key(id, dataset));
+		Ok(())
 	}
 
 	#[benchmark]
 	fn close() {
 		let owner = funded::<T>("owner", 0);
-		let id = create::<T>(&owner);
+		let id = new_datanet::<T>(&owner);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id);
 		assert!(DataNets::<T>::get(id).is_some_and(|d| d.deposit.is_zero()));

@@ -8,9 +8,10 @@ use frame_support::{
 use frame_system::RawOrigin;
 use openledger_primitives::{
 	content::{merkle_root, piece_hash, PIECE_SIZE},
-	dataset::SKETCH_LEN,
+	dataset::{DatasetId, SKETCH_LEN},
 };
 use sp_core::H256;
+use sp_runtime::Saturating;
 
 use crate::*;
 
