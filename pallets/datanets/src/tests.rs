@@ -314,66 +314,116 @@ mod properties {
 	use super::*;
 	use proptest::prelude::*;
 
+	/// A random step. Targets are picked among what exists when the step runs (`pick`), and the actor is
+	/// the one entitled to act when `honest`, else someone who is not — so sequences reach deep states
+	/// (many versions, removals, retirements) and still exercise every refusal.
 	#[derive(Debug, Clone)]
 	enum Step {
 		Create { who: AccountId },
 		Register { who: AccountId, seed: u32, near_of: Option<u32> },
-		Propose { who: AccountId, datanet: u32, dataset: u64 },
-		Approve { who: AccountId, datanet: u32, dataset: u64 },
-		Reject { who: AccountId, datanet: u32, dataset: u64 },
-		Withdraw { who: AccountId, datanet: u32, dataset: u64 },
-		Remove { who: AccountId, datanet: u32, dataset: u64 },
-		Retire { who: AccountId, dataset: u64 },
-		Close { who: AccountId, datanet: u32 },
+		Propose { pick: usize, net: usize, honest: bool },
+		Approve { pick: usize, honest: bool },
+		Reject { pick: usize, honest: bool },
+		Withdraw { pick: usize, honest: bool },
+		Remove { pick: usize, honest: bool },
+		Retire { pick: usize },
+		Close { pick: usize, honest: bool },
 	}
 
 	fn step() -> impl Strategy<Value = Step> {
 		let who = || prop_oneof![Just(ALICE), Just(BOB), Just(CHARLIE), Just(PAUPER)];
-		let net = || 0u32..3;
-		let ds = || 0u64..8;
+		let honest = || proptest::bool::weighted(0.85);
 		prop_oneof![
 			1 => who().prop_map(|who| Step::Create { who }),
-			3 => (who(), 1u32..50, proptest::option::of(1u32..50)).prop_map(|(who, seed, near_of)| Step::Register { who, seed, near_of }),
-			4 => (who(), net(), ds()).prop_map(|(who, datanet, dataset)| Step::Propose { who, datanet, dataset }),
-			4 => (who(), net(), ds()).prop_map(|(who, datanet, dataset)| Step::Approve { who, datanet, dataset }),
-			1 => (who(), net(), ds()).prop_map(|(who, datanet, dataset)| Step::Reject { who, datanet, dataset }),
-			1 => (who(), net(), ds()).prop_map(|(who, datanet, dataset)| Step::Withdraw { who, datanet, dataset }),
-			2 => (who(), net(), ds()).prop_map(|(who, datanet, dataset)| Step::Remove { who, datanet, dataset }),
-			1 => (who(), ds()).prop_map(|(who, dataset)| Step::Retire { who, dataset }),
-			1 => (who(), net()).prop_map(|(who, datanet)| Step::Close { who, datanet }),
+			3 => (who(), 1u32..40, proptest::option::weighted(0.2, 1u32..40))
+				.prop_map(|(who, seed, near_of)| Step::Register { who, seed, near_of }),
+			4 => (any::<usize>(), any::<usize>(), honest()).prop_map(|(pick, net, honest)| Step::Propose { pick, net, honest }),
+			4 => (any::<usize>(), honest()).prop_map(|(pick, honest)| Step::Approve { pick, honest }),
+			1 => (any::<usize>(), honest()).prop_map(|(pick, honest)| Step::Reject { pick, honest }),
+			1 => (any::<usize>(), honest()).prop_map(|(pick, honest)| Step::Withdraw { pick, honest }),
+			2 => (any::<usize>(), honest()).prop_map(|(pick, honest)| Step::Remove { pick, honest }),
+			1 => any::<usize>().prop_map(|pick| Step::Retire { pick }),
+			1 => (any::<usize>(), proptest::bool::weighted(0.3)).prop_map(|(pick, honest)| Step::Close { pick, honest }),
 		]
 	}
 
+	fn pick<T: Clone>(items: &[T], at: usize) -> Option<T> {
+		(!items.is_empty()).then(|| items[at % items.len()].clone())
+	}
+
+	fn other_than(who: AccountId) -> AccountId {
+		if who == CHARLIE { BOB } else { CHARLIE }
+	}
+
+	fn owner_of_dataset(id: u64) -> AccountId {
+		pallet_datasets::Datasets::<Test>::get(id).map_or(PAUPER, |d| d.owner)
+	}
+
+	fn owner_of_datanet(id: u32) -> AccountId {
+		DataNets::<Test>::get(id).map_or(PAUPER, |d| d.owner)
+	}
+
+	fn run(step: Step) -> DispatchResult {
+		let datasets: Vec<u64> = { let mut v: Vec<u64> = pallet_datasets::Datasets::<Test>::iter_keys().collect(); v.sort(); v };
+		let nets: Vec<u32> = { let mut v: Vec<u32> = DataNets::<Test>::iter_keys().collect(); v.sort(); v };
+		let proposals: Vec<(u32, u64)> = { let mut v: Vec<_> = Proposals::<Test>::iter_keys().collect(); v.sort(); v };
+		let members: Vec<(u32, u64)> = { let mut v: Vec<_> = MemberSince::<Test>::iter_keys().collect(); v.sort(); v };
+		let actor = |rightful: AccountId, honest: bool| if honest { rightful } else { other_than(rightful) };
+		match step {
+			Step::Create { who } => create(who),
+			Step::Register { who, seed, near_of } => {
+				let s = near_of.map_or_else(|| sketch(seed), |of| near_sketch(of, 5));
+				Registry::register(
+					RuntimeOrigin::signed(who),
+					H256::from_low_u64_be(u64::from(seed) * 1000 + u64::from(near_of.unwrap_or(0))),
+					H256::zero(), 1, 100, licence(CC_BY), s,
+					pallet_datasets::RegistrationSource::Uri(BoundedVec::truncate_from(b"u".to_vec())),
+					BoundedVec::new(),
+				)
+			},
+			Step::Propose { pick: p, net, honest } => {
+				let (Some(dataset), Some(datanet)) = (pick(&datasets, p), pick(&nets, net)) else { return Ok(()) };
+				propose(actor(owner_of_dataset(dataset), honest), datanet, dataset)
+			},
+			Step::Approve { pick: p, honest } => {
+				let Some((datanet, dataset)) = pick(&proposals, p) else { return Ok(()) };
+				approve(actor(owner_of_datanet(datanet), honest), datanet, dataset)
+			},
+			Step::Reject { pick: p, honest } => {
+				let Some((datanet, dataset)) = pick(&proposals, p) else { return Ok(()) };
+				DataNetsPallet::reject(RuntimeOrigin::signed(actor(owner_of_datanet(datanet), honest)), datanet, dataset, 1)
+			},
+			Step::Withdraw { pick: p, honest } => {
+				let Some((datanet, dataset)) = pick(&proposals, p) else { return Ok(()) };
+				let proposer = Proposals::<Test>::get(datanet, dataset).map_or(PAUPER, |p| p.proposer);
+				DataNetsPallet::withdraw(RuntimeOrigin::signed(actor(proposer, honest)), datanet, dataset)
+			},
+			Step::Remove { pick: p, honest } => {
+				let Some((datanet, dataset)) = pick(&members, p) else { return Ok(()) };
+				remove(actor(owner_of_datanet(datanet), honest), datanet, dataset)
+			},
+			Step::Retire { pick: p } => {
+				let Some(dataset) = pick(&datasets, p) else { return Ok(()) };
+				Registry::retire(RuntimeOrigin::signed(owner_of_dataset(dataset)), dataset).map(|_| ()).map_err(|e| e.error)
+			},
+			Step::Close { pick: p, honest } => {
+				let Some(datanet) = pick(&nets, p) else { return Ok(()) };
+				DataNetsPallet::close(RuntimeOrigin::signed(actor(owner_of_datanet(datanet), honest)), datanet)
+			},
+		}
+	}
+
 	proptest! {
-		#![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+		#![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
 
 		/// Version roots stay recomputable from membership, held deposits equal the records, and OPEN
 		/// is neither created nor lost, whatever the sequence of calls.
 		#[test]
-		fn invariants_hold_over_random_sequences(steps in proptest::collection::vec(step(), 1..60)) {
+		fn invariants_hold_over_random_sequences(steps in proptest::collection::vec(step(), 1..80)) {
 			ExtBuilder::default().build().execute_with(|| {
 				let issuance = Balances::total_issuance();
 				for step in steps {
-					let _ = match step {
-						Step::Create { who } => create(who),
-						Step::Register { who, seed, near_of } => {
-							let s = near_of.map_or_else(|| sketch(seed), |of| near_sketch(of, 5));
-							Registry::register(
-								RuntimeOrigin::signed(who),
-								H256::from_low_u64_be(u64::from(seed) * 7 + near_of.unwrap_or(0) as u64),
-								H256::zero(), 1, 100, licence(CC_BY), s,
-								pallet_datasets::RegistrationSource::Uri(BoundedVec::truncate_from(b"u".to_vec())),
-								BoundedVec::new(),
-							)
-						},
-						Step::Propose { who, datanet, dataset } => propose(who, datanet, dataset),
-						Step::Approve { who, datanet, dataset } => approve(who, datanet, dataset),
-						Step::Reject { who, datanet, dataset } => DataNetsPallet::reject(RuntimeOrigin::signed(who), datanet, dataset, 1),
-						Step::Withdraw { who, datanet, dataset } => DataNetsPallet::withdraw(RuntimeOrigin::signed(who), datanet, dataset),
-						Step::Remove { who, datanet, dataset } => remove(who, datanet, dataset),
-						Step::Retire { who, dataset } => Registry::retire(RuntimeOrigin::signed(who), dataset).map(|_| ()).map_err(|e| e.error),
-						Step::Close { who, datanet } => DataNetsPallet::close(RuntimeOrigin::signed(who), datanet),
-					};
+					let _ = run(step);
 					Pallet::<Test>::do_try_state().unwrap();
 					pallet_datasets::Pallet::<Test>::do_try_state().unwrap();
 					prop_assert_eq!(Balances::total_issuance(), issuance);
@@ -381,5 +431,23 @@ mod properties {
 				Ok(())
 			})?;
 		}
+	}
+
+	/// The generator reaches deep states: across a fixed set of seeds, DataNets reach several versions.
+	#[test]
+	fn random_sequences_reach_many_versions() {
+		use proptest::{strategy::ValueTree, test_runner::{Config, TestRunner, RngAlgorithm, TestRng}};
+		let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+		let mut total_versions = 0u32;
+		for _ in 0..20 {
+			let steps = proptest::collection::vec(step(), 60..80).new_tree(&mut runner).unwrap().current();
+			ExtBuilder::default().build().execute_with(|| {
+				for step in steps {
+					let _ = run(step);
+				}
+				total_versions += DataNets::<Test>::iter().map(|(_, d)| d.version).sum::<u32>();
+			});
+		}
+		assert!(total_versions >= 40, "only {total_versions} versions over 20 random sequences");
 	}
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Measures the weights of the project's pallets with frame-benchmarking and writes each pallet's
+# src/weights.rs. Builds the node with `--features runtime-benchmarks` (a separate feature build).
+#   scripts/benchmark.sh                 # every pallet, 20 steps × 5 repeats
+#   STEPS=50 REPEAT=20 scripts/benchmark.sh pallet_datanets
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"
+load_env
+cd "$PROJECT_ROOT"
+
+STEPS="${STEPS:-20}"
+REPEAT="${REPEAT:-5}"
+pallets=("$@")
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_datasets pallet_datanets)
+
+step "build: node with runtime-benchmarks"
+cargo build --locked --release -p openledger-node --features runtime-benchmarks
+ok
+
+for pallet in "${pallets[@]}"; do
+	dir="pallets/${pallet#pallet_}"
+	[ -d "$dir" ] || die "no pallet directory $dir for $pallet"
+	step "benchmark $pallet → $dir/src/weights.rs"
+	"$NODE_BIN" benchmark pallet --runtime "$CARGO_TARGET_DIR/release/wbuild/openledger-runtime/openledger_runtime.compact.compressed.wasm" \
+		--genesis-builder runtime --genesis-builder-preset development \
+		--pallet "$pallet" --extrinsic '*' --steps "$STEPS" --repeat "$REPEAT" \
+		--template .maintain/weight-template.hbs --output "$dir/src/weights.rs"
+	ok
+done
