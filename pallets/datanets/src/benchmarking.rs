@@ -16,6 +16,11 @@ use sp_runtime::traits::Zero;
 
 use crate::*;
 
+/// A distinct hash for `i`, for made-up piece and content hashes.
+fn made_up_hash(i: u64) -> H256 {
+	H256(sp_io::hashing::blake2_256(&i.to_le_bytes()))
+}
+
 fn licence() -> Licence {
 	BoundedVec::truncate_from(b"CC-BY-4.0".to_vec())
 }
@@ -70,7 +75,7 @@ fn register<T: Config + pallet_datasets::Config>(
 	pallet_datasets::Pallet::<T>::do_register(
 		owner.clone(),
 		pallet_datasets::Registration {
-			content_hash: H256::from_low_u64_be(u64::from(seed) + 1),
+			content_hash: made_up_hash(u64::from(seed) + 1),
 			chunk_root: H256::zero(),
 			rows: 1,
 			bytes: 1,
@@ -112,7 +117,7 @@ fn pad_members<T: Config>(datanet: DataNetId, count: u32) {
 		let mut seed = 1_000_000u64;
 		while (members.len() as u32) < count {
 			seed = seed.saturating_add(1);
-			let entry = (H256::from_low_u64_be(seed), seed);
+			let entry = (made_up_hash(seed), seed);
 			let position = members.binary_search(&entry).unwrap_or_else(|p| p);
 			if members.try_insert(position, entry).is_err() {
 				break;
