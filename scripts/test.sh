@@ -15,6 +15,12 @@ step "build: node + runtime wasm (cargo --release)"
 cargo build --locked --release -p openledger-node
 ok
 
+step "lints: clippy on runtime-side crates (no unwrap/expect/indexing/unchecked arithmetic)"
+# A check-mode build of the FRAME subset, in its own target dir so it never invalidates the release build.
+SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$STATE_DIR/target-clippy" cargo clippy --locked --release \
+	-p openledger-primitives -p pallet-datasets -p pallet-datanets -p openledger-runtime -- -D warnings
+ok
+
 step "workspace tests (cargo nextest, --release: the same build as the node)"
 cargo nextest run --locked --release --workspace --no-fail-fast
 ok
