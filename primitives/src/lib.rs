@@ -9,6 +9,7 @@ extern crate alloc;
 
 pub mod content;
 pub mod dataset;
+pub mod sketch;
 pub mod token;
 
 use sp_runtime::{

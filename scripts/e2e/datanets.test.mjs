@@ -9,6 +9,7 @@ import { u8aToHex, stringToU8a } from '@polkadot/util';
 import { rpc, startDevNode } from './lib/dev-node.mjs';
 import { contentHash, pieceHash, pieces, versionRoot, PIECE_SIZE } from './lib/content.mjs';
 import { findEvent, send } from './lib/tx.mjs';
+import { minhashSketch } from './lib/sketch.mjs';
 
 let node;
 let api;
@@ -52,7 +53,7 @@ test('curator creates, contributor registers inline content, proposes, curator a
   const hash = contentHash(bytes);
   const parts = pieces(bytes);
   assert.equal(parts.length, 2);
-  const sketch = Array.from({ length: 64 }, (_, i) => (i * 2654435761 + bytes.length) >>> 0);
+  const sketch = minhashSketch(bytes);
   const registered = await send(api, api.tx.datasets.register(
     hash, '0x' + '11'.repeat(32), rows, bytes.length, 'CC-BY-4.0', sketch,
     { Inline: { pieceHashes: parts.map((p) => u8aToHex(pieceHash(p))) } }, '{"title":"cardiology facts"}',
@@ -90,6 +91,22 @@ test('curator creates, contributor registers inline content, proposes, curator a
   // 6. The same reads through polkadot.js' runtime-API calls.
   const viaApi = await (await api.at(approved.blockHash)).call.dataNetsApi.version(datanetId, 1);
   assert.equal(viaApi.unwrap().root.toHex(), versionRoot([hash]));
+
+  // 7. A near copy (one row changed) by someone else is refused as a near duplicate.
+  const copy = stringToU8a(new TextDecoder().decode(bytes).replace('fact 3 of', 'fact three of'));
+  const copyParts = pieces(copy);
+  const copyRegistered = await send(api, api.tx.datasets.register(
+    contentHash(copy), '0x' + '11'.repeat(32), rows, copy.length, 'CC-BY-4.0', minhashSketch(copy),
+    { Uri: 'https://example.org/copy.jsonl' }, '',
+  ), alice);
+  const copyId = findEvent(copyRegistered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  assert.equal(copyParts.length, 2);
+  await assert.rejects(send(api, api.tx.dataNets.propose(datanetId, copyId), alice), /dataNets\.NearDuplicate/);
+});
+
+test('the JS MinHash matches the Rust reference (primitives/src/sketch.rs known answer)', () => {
+  const sketch = minhashSketch(stringToU8a('The quick  brown fox\njumps over the lazy dog'));
+  assert.deepEqual(sketch.slice(0, 4), [131_506_423, 100_114_357, 146_665_177, 265_877_002]);
 });
 
 test('bad input is refused with named errors', async () => {
