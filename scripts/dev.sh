@@ -23,7 +23,9 @@ cleanup() {
 	wait 2>/dev/null || true
 	echo "stopped"
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
 
 logs="$STATE_DIR/logs"
 mkdir -p "$logs"
