@@ -5,8 +5,6 @@
 //! `genesis_config_presets.rs` the `development` and `local_testnet` genesis states.
 
 #![cfg_attr(not(feature = "std"), no_std)]
-// `construct_runtime`-style macros expand to code the lints cannot see through.
-#![allow(clippy::arithmetic_side_effects)]
 
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));

@@ -34,7 +34,7 @@ parameter_types! {
 	);
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(MAX_BLOCK_LENGTH)
-		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * MAX_BLOCK_LENGTH)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO.mul_floor(MAX_BLOCK_LENGTH))
 		.build();
 	pub const SS58Prefix: u16 = SS58_PREFIX;
 }
