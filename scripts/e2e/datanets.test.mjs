@@ -87,6 +87,9 @@ test('curator creates, contributor registers inline content, proposes, curator a
   // 5. A worker gets the bytes back from the node by hash, checked against the chain.
   const content = await rpc(node.httpUrl, 'attribution_datasetContent', [datasetId, approved.blockHash.toHex()]);
   assert.equal(content, u8aToHex(bytes));
+  const second = await rpc(node.httpUrl, 'attribution_datasetPiece', [datasetId, 1, approved.blockHash.toHex()]);
+  assert.equal(second, u8aToHex(parts[1]));
+  await assert.rejects(rpc(node.httpUrl, 'attribution_datasetPiece', [datasetId, 2]), /no inline piece 2/);
 
   // 6. The same reads through polkadot.js' runtime-API calls.
   const viaApi = await (await api.at(approved.blockHash)).call.dataNetsApi.version(datanetId, 1);

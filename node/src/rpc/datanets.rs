@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
 use openledger_primitives::{
-	content::content_hash,
+	content::{content_hash, piece_hash},
 	dataset::{ContentSource, DataNetId, DataNetStatus, DataNetsApi, DatasetId, VersionNumber},
 };
 use openledger_runtime::{opaque::Block, BlockNumber, Runtime};
@@ -106,9 +106,14 @@ pub trait DataNetsRpc {
 	fn dataset(&self, id: DatasetId, at: Option<H256>) -> RpcResult<Option<DatasetJson>>;
 
 	/// The whole content of an inline dataset, assembled from indexed transaction data and checked
-	/// against its content hash.
+	/// against its content hash. Bounded by the node's RPC response size (`--rpc-max-response-size`,
+	/// 10 MiB by default, i.e. ~5 MiB of content as hex); fetch larger datasets with `datasetPiece`.
 	#[method(name = "datasetContent")]
 	fn dataset_content(&self, id: DatasetId, at: Option<H256>) -> RpcResult<Bytes>;
+
+	/// One piece of an inline dataset, checked against its piece hash.
+	#[method(name = "datasetPiece")]
+	fn dataset_piece(&self, id: DatasetId, index: u32, at: Option<H256>) -> RpcResult<Bytes>;
 }
 
 /// Serves [`DataNetsRpcServer`] from a client.
@@ -148,6 +153,19 @@ where
 
 	fn account(&self, account: &openledger_runtime::AccountId) -> String {
 		account.to_ss58check_with_version(self.ss58)
+	}
+
+	/// Piece `index` of dataset `id` from the node's indexed transaction data, checked against its hash.
+	fn indexed_piece(&self, id: DatasetId, index: usize, hash: H256) -> Result<Vec<u8>, ErrorObjectOwned> {
+		let bytes = self
+			.client
+			.indexed_transaction(hash)
+			.map_err(|e| error(4, format!("reading piece {index} ({hash:?}): {e}")))?
+			.ok_or_else(|| error(5, format!("piece {index} ({hash:?}) of dataset {id} is not on this node yet")))?;
+		if piece_hash(&bytes) != hash {
+			return Err(error(6, format!("piece {index} of dataset {id} does not match its hash")));
+		}
+		Ok(bytes)
 	}
 }
 
@@ -249,16 +267,20 @@ where
 		}
 		let mut content = Vec::with_capacity(usize::try_from(dataset.bytes).unwrap_or(0));
 		for (index, piece) in api.dataset_pieces(at, id).map_err(api_error)?.into_iter().enumerate() {
-			let bytes = self
-				.client
-				.indexed_transaction(piece)
-				.map_err(|e| error(4, format!("reading piece {index} ({piece:?}): {e}")))?
-				.ok_or_else(|| error(5, format!("piece {index} ({piece:?}) of dataset {id} is not on this node yet")))?;
-			content.extend_from_slice(&bytes);
+			content.extend_from_slice(&self.indexed_piece(id, index, piece)?);
 		}
 		if content_hash(&content) != dataset.content_hash {
 			return Err(error(6, format!("dataset {id}: assembled content does not match its content hash")));
 		}
 		Ok(content.into())
+	}
+
+	fn dataset_piece(&self, id: DatasetId, index: u32, at: Option<H256>) -> RpcResult<Bytes> {
+		let pieces = self.client.runtime_api().dataset_pieces(self.at(at), id).map_err(api_error)?;
+		let piece = pieces
+			.get(index as usize)
+			.copied()
+			.ok_or_else(|| error(2, format!("dataset {id} has no inline piece {index}")))?;
+		Ok(self.indexed_piece(id, index as usize, piece)?.into())
 	}
 }
