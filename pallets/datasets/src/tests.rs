@@ -229,27 +229,65 @@ mod properties {
 	use super::*;
 	use proptest::prelude::*;
 
+	/// A random step. Targets are picked among the datasets that exist when it runs (`pick`); the actor is
+	/// the owner when `honest`, someone else otherwise, so sequences reach uploads, updates and
+	/// retirements and still exercise the refusals.
 	#[derive(Debug, Clone)]
 	enum Step {
 		Register { who: AccountId, seed: u8, len: usize, uri: bool },
-		Upload { id: u64, index: u32 },
-		UpdateMetadata { who: AccountId, id: u64, len: usize },
-		Retire { who: AccountId, id: u64 },
-		AddReference { id: u64 },
-		RemoveReference { id: u64 },
+		Upload { pick: usize, index: u32, honest: bool },
+		UpdateMetadata { pick: usize, len: usize, honest: bool },
+		Retire { pick: usize, honest: bool },
+		AddReference { pick: usize },
+		RemoveReference { pick: usize },
 	}
 
 	fn step() -> impl Strategy<Value = Step> {
 		let who = prop_oneof![Just(ALICE), Just(BOB), Just(PAUPER)];
+		let honest = || proptest::bool::weighted(0.85);
 		prop_oneof![
-			(who.clone(), 0u8..6, 1usize..(PIECE_SIZE as usize * 2), any::<bool>())
+			3 => (who, 0u8..6, 1usize..(PIECE_SIZE as usize * 2), any::<bool>())
 				.prop_map(|(who, seed, len, uri)| Step::Register { who, seed, len, uri }),
-			(0u64..6, 0u32..3).prop_map(|(id, index)| Step::Upload { id, index }),
-			(who.clone(), 0u64..6, 0usize..200).prop_map(|(who, id, len)| Step::UpdateMetadata { who, id, len }),
-			(who, 0u64..6).prop_map(|(who, id)| Step::Retire { who, id }),
-			(0u64..6).prop_map(|id| Step::AddReference { id }),
-			(0u64..6).prop_map(|id| Step::RemoveReference { id }),
+			4 => (any::<usize>(), 0u32..3, honest()).prop_map(|(pick, index, honest)| Step::Upload { pick, index, honest }),
+			2 => (any::<usize>(), 0usize..200, honest()).prop_map(|(pick, len, honest)| Step::UpdateMetadata { pick, len, honest }),
+			1 => (any::<usize>(), honest()).prop_map(|(pick, honest)| Step::Retire { pick, honest }),
+			1 => any::<usize>().prop_map(|pick| Step::AddReference { pick }),
+			1 => any::<usize>().prop_map(|pick| Step::RemoveReference { pick }),
 		]
+	}
+
+	fn run(step: Step, contents: &mut std::collections::BTreeMap<u64, Vec<u8>>) -> DispatchResult {
+		let ids: Vec<u64> = { let mut v: Vec<u64> = Datasets::<Test>::iter_keys().collect(); v.sort(); v };
+		let pick = |at: usize| (!ids.is_empty()).then(|| ids[at % ids.len()]);
+		let owner = |id: u64| Datasets::<Test>::get(id).map_or(PAUPER, |d| d.owner);
+		let actor = |id: u64, honest: bool| if honest { owner(id) } else if owner(id) == BOB { ALICE } else { BOB };
+		match step {
+			Step::Register { who, seed, len, uri } => {
+				let data = content(len, seed);
+				let id = NextDatasetId::<Test>::get();
+				let result = if uri { register_uri(who, content_hash(&data)) } else { register_inline(who, &data) };
+				if result.is_ok() {
+					contents.insert(id, data);
+				}
+				result
+			},
+			Step::Upload { pick: at, index, honest } => {
+				let Some(id) = pick(at) else { return Ok(()) };
+				let piece = contents.get(&id).and_then(|c| pieces_of(c).get(index as usize).cloned()).unwrap_or_default();
+				let piece = if honest { piece } else { piece.into_iter().map(|b| b ^ 1).collect() };
+				upload(id, index, piece)
+			},
+			Step::UpdateMetadata { pick: at, len, honest } => {
+				let Some(id) = pick(at) else { return Ok(()) };
+				Registry::update_metadata(RuntimeOrigin::signed(actor(id, honest)), id, BoundedVec::truncate_from(vec![1; len]))
+			},
+			Step::Retire { pick: at, honest } => {
+				let Some(id) = pick(at) else { return Ok(()) };
+				Registry::retire(RuntimeOrigin::signed(actor(id, honest)), id).map(|_| ()).map_err(|e| e.error)
+			},
+			Step::AddReference { pick: at } => pick(at).map_or(Ok(()), Registry::add_reference),
+			Step::RemoveReference { pick: at } => pick(at).map_or(Ok(()), Registry::remove_reference),
+		}
 	}
 
 	proptest! {
@@ -261,31 +299,34 @@ mod properties {
 		fn invariants_hold_over_random_sequences(steps in proptest::collection::vec(step(), 1..40)) {
 			ExtBuilder::default().build().execute_with(|| {
 				let issuance = Balances::total_issuance();
-				let mut contents: std::collections::BTreeMap<u64, Vec<u8>> = Default::default();
+				let mut contents = Default::default();
 				for step in steps {
-					let _ = match step {
-						Step::Register { who, seed, len, uri } => {
-							let data = content(len, seed);
-							let id = NextDatasetId::<Test>::get();
-							let result = if uri { register_uri(who, content_hash(&data)) } else { register_inline(who, &data) };
-							if result.is_ok() { contents.insert(id, data); }
-							result
-						},
-						Step::Upload { id, index } => {
-							let piece = contents.get(&id).and_then(|c| pieces_of(c).get(index as usize).cloned()).unwrap_or_default();
-							upload(id, index, piece)
-						},
-						Step::UpdateMetadata { who, id, len } =>
-							Registry::update_metadata(RuntimeOrigin::signed(who), id, BoundedVec::truncate_from(vec![1; len])),
-						Step::Retire { who, id } => Registry::retire(RuntimeOrigin::signed(who), id).map(|_| ()).map_err(|e| e.error),
-						Step::AddReference { id } => Registry::add_reference(id),
-						Step::RemoveReference { id } => Registry::remove_reference(id),
-					};
+					let _ = run(step, &mut contents);
 					Pallet::<Test>::do_try_state().unwrap();
 					prop_assert_eq!(Balances::total_issuance(), issuance);
 				}
 				Ok(())
 			})?;
 		}
+	}
+
+	/// The generator reaches uploads and retirements, so the property above is not vacuous.
+	#[test]
+	fn random_sequences_reach_uploads_and_retirements() {
+		use proptest::{strategy::ValueTree, test_runner::{Config, RngAlgorithm, TestRng, TestRunner}};
+		let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+		let (mut uploaded, mut retired) = (0usize, 0u64);
+		for _ in 0..20 {
+			let steps = proptest::collection::vec(step(), 30..40).new_tree(&mut runner).unwrap().current();
+			ExtBuilder::default().build().execute_with(|| {
+				let mut contents = Default::default();
+				for step in steps {
+					let _ = run(step, &mut contents);
+				}
+				uploaded += UploadedPieces::<Test>::iter().count();
+				retired += NextDatasetId::<Test>::get() - Datasets::<Test>::iter().count() as u64;
+			});
+		}
+		assert!(uploaded >= 20 && retired >= 5, "uploaded {uploaded} pieces, retired {retired} datasets");
 	}
 }
