@@ -1,0 +1,307 @@
+//! `attribution-worker bench quality|speed`: attribution quality on a synthetic DataNet, and speed as ratios
+//! against Python references (sentence-transformers, faiss) measured in the same run.
+
+use crate::{
+	commands::{load_embedder, load_generator},
+	Common,
+};
+use anyhow::{Context, Result};
+use attribution_worker::{
+	attribute::{AttributionConfig, Engine},
+	chunk::{chunk_text, ChunkParams},
+	index::{store::build_index, VectorIndex},
+	synthetic,
+};
+use clap::Subcommand;
+use serde_json::{json, Value};
+use std::{
+	collections::BTreeSet,
+	io::Write,
+	path::{Path, PathBuf},
+	process::Command,
+	time::Instant,
+};
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+	/// Precision@1 of the top-credited dataset and the deletion test, on a synthetic formulary DataNet.
+	Quality {
+		#[arg(long, default_value_t = 40)]
+		datasets: usize,
+		/// Probe questions asked (spread over all datasets).
+		#[arg(long, default_value_t = 40)]
+		probes: usize,
+		#[arg(long, default_value_t = 7)]
+		seed: u64,
+	},
+	/// Embeddings/s, exact top-10, generation tokens/s and end-to-end attribution time, with reference ratios.
+	Speed {
+		/// Python with sentence-transformers and faiss (scripts/bench-worker.sh sets it up).
+		#[arg(long)]
+		python: Option<PathBuf>,
+		/// Rows of the top-k benchmark.
+		#[arg(long, default_value_t = 100_000)]
+		rows: usize,
+		/// Queries per top-k batch.
+		#[arg(long, default_value_t = 64)]
+		queries: usize,
+		/// Texts embedded.
+		#[arg(long, default_value_t = 512)]
+		texts: usize,
+		/// Where inputs for the reference are written.
+		#[arg(long, default_value = "target/bench-worker")]
+		work_dir: PathBuf,
+	},
+}
+
+pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
+	match command {
+		BenchCommand::Quality { datasets, probes, seed } => quality(common, datasets, probes, seed),
+		BenchCommand::Speed { python, rows, queries, texts, work_dir } => speed(common, python, rows, queries, texts, &work_dir),
+	}
+}
+
+fn synthetic_engine(common: &Common, datasets: usize, seed: u64) -> Result<(Engine, Vec<synthetic::Probe>)> {
+	let net = synthetic::formulary(datasets, seed)?;
+	let (embedder, id) = load_embedder(common)?;
+	let (stored, _) = build_index(&embedder, &id, &net.version, ChunkParams::default(), None, &mut |_, _| {})?;
+	let generator = load_generator(common, None)?;
+	let engine = Engine::new(embedder, generator, net.version, stored, AttributionConfig::default())?;
+	Ok((engine, net.probes))
+}
+
+fn quality(common: &Common, datasets: usize, probes: usize, seed: u64) -> Result<()> {
+	let (engine, all) = synthetic_engine(common, datasets, seed)?;
+	let stride = (all.len() / probes.max(1)).max(1);
+	let chosen: Vec<_> = all.iter().step_by(stride).take(probes).collect();
+	let (mut hits, mut correct, mut n) = (0usize, 0usize, 0usize);
+	let (mut flip_top, mut flip_rand, mut drop_top, mut drop_rand, mut top_beats_rand) = (0usize, 0usize, 0f64, 0f64, 0usize);
+	let mut rng = seed ^ 0x5DEE_CE66;
+	let started = Instant::now();
+	for probe in &chosen {
+		let answered = engine.answer(&probe.question, &BTreeSet::new())?;
+		let attribution = engine.attribute(&probe.question, &answered.answer)?;
+		let Some(top) = attribution.top() else { continue };
+		n += 1;
+		hits += usize::from(top == probe.dataset);
+		correct += usize::from(answered.answer.to_lowercase().contains(&probe.expected.to_lowercase()));
+		// Deletion test: remove the top-credited dataset, or a random other one, and see what moves.
+		rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+		let others: Vec<u64> = engine.version.datasets.iter().map(|d| d.id).filter(|d| *d != top).collect();
+		let random = others.get((rng >> 33) as usize % others.len().max(1)).copied().unwrap_or(top);
+		let full = engine.score_answer(&probe.question, &answered.answer, &BTreeSet::new())?;
+		let without_top = engine.score_answer(&probe.question, &answered.answer, &[top].into())?;
+		let without_rand = engine.score_answer(&probe.question, &answered.answer, &[random].into())?;
+		let (dt, dr) = (full - without_top, full - without_rand);
+		drop_top += dt;
+		drop_rand += dr;
+		top_beats_rand += usize::from(dt > dr);
+		flip_top += usize::from(engine.answer(&probe.question, &[top].into())?.answer != answered.answer);
+		flip_rand += usize::from(engine.answer(&probe.question, &[random].into())?.answer != answered.answer);
+		if !common.json {
+			eprintln!(
+				"{:>3}/{}  top={top:<3} want={:<3} {}  drop(top)={dt:>6.2}  drop(rand)={dr:>6.2}  A: {}",
+				n,
+				chosen.len(),
+				probe.dataset,
+				if top == probe.dataset { "✓" } else { "✗" },
+				answered.answer
+			);
+		}
+	}
+	let nf = n.max(1) as f64;
+	let report = json!({
+		"datasets": datasets, "probes": n, "seed": seed,
+		"precision_at_1": hits as f64 / nf,
+		"answer_contains_fact": correct as f64 / nf,
+		"deletion": {
+			"mean_logprob_drop_top": drop_top / nf, "mean_logprob_drop_random": drop_rand / nf,
+			"top_drop_exceeds_random": top_beats_rand as f64 / nf,
+			"answer_changed_top": flip_top as f64 / nf, "answer_changed_random": flip_rand as f64 / nf,
+		},
+		"seconds": started.elapsed().as_secs_f64(),
+	});
+	print_report(common, "quality", &report);
+	Ok(())
+}
+
+fn print_report(common: &Common, name: &str, report: &Value) {
+	if common.json {
+		println!("{report}");
+	} else {
+		println!("{name}: {}", serde_json::to_string_pretty(report).unwrap_or_default());
+	}
+}
+
+/// Seeded unit vectors (normal entries, normalised), row-major.
+fn random_unit_vectors(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
+	let mut s = seed;
+	let mut next = || {
+		s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+		let mut z = s;
+		z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+		z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+		((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+	};
+	let mut out = Vec::with_capacity(rows * dim);
+	for _ in 0..rows {
+		let row: Vec<f32> = (0..dim)
+			.map(|_| {
+				let (u1, u2) = (next().max(1e-12), next());
+				((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+			})
+			.collect();
+		let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+		out.extend(row.iter().map(|x| x / norm));
+	}
+	out
+}
+
+fn write_npy(path: &Path, data: &[f32], rows: usize, cols: usize) -> Result<()> {
+	let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+	let unpadded = 10 + header.len() + 1;
+	header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
+	header.push('\n');
+	let mut f = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("{}", path.display()))?);
+	f.write_all(b"\x93NUMPY\x01\x00")?;
+	f.write_all(&u16::try_from(header.len())?.to_le_bytes())?;
+	f.write_all(header.as_bytes())?;
+	for v in data {
+		f.write_all(&v.to_le_bytes())?;
+	}
+	Ok(())
+}
+
+fn reference(python: &Path, args: &[&str]) -> Result<Value> {
+	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/bench_reference.py");
+	let out = Command::new(python)
+		.arg(&script)
+		.args(args)
+		.output()
+		.with_context(|| format!("running {} {}", python.display(), script.display()))?;
+	anyhow::ensure!(out.status.success(), "reference failed: {}", String::from_utf8_lossy(&out.stderr));
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).context("reference printed no JSON")?;
+	Ok(serde_json::from_str(line)?)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+	xs.sort_by(f64::total_cmp);
+	xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn time_reps(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+	f()?; // warm-up
+	let mut times = Vec::with_capacity(reps);
+	for _ in 0..reps {
+		let t = Instant::now();
+		f()?;
+		times.push(t.elapsed().as_secs_f64());
+	}
+	Ok(median(times))
+}
+
+fn speed(common: &Common, python: Option<PathBuf>, rows: usize, queries: usize, n_texts: usize, work: &Path) -> Result<()> {
+	std::fs::create_dir_all(work).with_context(|| format!("{}", work.display()))?;
+	let threads = rayon::current_num_threads();
+	let python = python.filter(|p| p.exists());
+	let mut report = json!({ "threads": threads });
+
+	// 1. Embeddings/s on chunk-sized texts of the synthetic DataNet.
+	let (embedder, _) = load_embedder(common)?;
+	let net = synthetic::formulary(n_texts.max(8), 11)?;
+	let mut texts: Vec<String> = Vec::new();
+	for d in &net.version.datasets {
+		texts.extend(chunk_text(embedder.tokenizer(), d.id, &d.text, ChunkParams::default())?.into_iter().map(|c| c.text));
+	}
+	texts.truncate(n_texts);
+	let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+	let embed_s = time_reps(3, || embedder.embed(&refs).map(|_| ()).map_err(Into::into))?;
+	let ours = texts.len() as f64 / embed_s;
+	report["embeddings"] = json!({ "texts": texts.len(), "ours_per_s": ours });
+	if let Some(py) = &python {
+		let path = work.join("texts.jsonl");
+		let mut f = std::fs::File::create(&path)?;
+		for t in &texts {
+			writeln!(f, "{}", json!({ "text": t }))?;
+		}
+		let r = reference(py, &["embed", "--texts", &path.to_string_lossy(), "--batch-size", "32", "--threads", &threads.to_string()])?;
+		let theirs = r["embeddings_per_s"].as_f64().unwrap_or(f64::NAN);
+		report["embeddings"]["sentence_transformers_per_s"] = json!(theirs);
+		report["embeddings"]["ratio"] = json!(ours / theirs);
+	}
+
+	// 2. Exact top-10 over rows × 384.
+	let dim = embedder.dim();
+	let data = random_unit_vectors(rows, dim, 1);
+	let qs = random_unit_vectors(queries, dim, 2);
+	let ids: Vec<_> = (0..rows)
+		.map(|i| attribution_worker::chunk::ChunkId { dataset: i as u64, index: 0, start: 0, end: 0 })
+		.collect();
+	let mut index = VectorIndex::from_parts(dim, ids, data.clone())?;
+	let mut ours_hits = Vec::new();
+	let f32_s = time_reps(5, || {
+		ours_hits = index.search(&qs, 10)?;
+		Ok(())
+	})?;
+	let single_s = time_reps(5, || index.search(qs.get(..dim).unwrap_or_default(), 10).map(|_| ()).map_err(Into::into))?;
+	index.build_int8();
+	let mut int8_hits = Vec::new();
+	let int8_s = time_reps(5, || {
+		int8_hits = index.search_int8(&qs, 10, 4)?;
+		Ok(())
+	})?;
+	let recall = |a: &[Vec<attribution_worker::index::Hit>], b: &[Vec<usize>]| -> f64 {
+		let mut same = 0usize;
+		let mut total = 0usize;
+		for (x, y) in a.iter().zip(b) {
+			total += y.len();
+			same += x.iter().filter(|h| y.contains(&h.row)).count();
+		}
+		same as f64 / total.max(1) as f64
+	};
+	let exact_ids: Vec<Vec<usize>> = ours_hits.iter().map(|r| r.iter().map(|h| h.row).collect()).collect();
+	report["topk"] = json!({ "rows": rows, "dim": dim, "queries": queries, "k": 10,
+		"ours_f32_s": f32_s, "ours_int8_s": int8_s, "ours_single_query_s": single_s,
+		"int8_recall_vs_exact": recall(&int8_hits, &exact_ids) });
+	if let Some(py) = &python {
+		let (vp, qp, op) = (work.join("vectors.npy"), work.join("queries.npy"), work.join("faiss_ids.json"));
+		write_npy(&vp, &data, rows, dim)?;
+		write_npy(&qp, &qs, queries, dim)?;
+		let r = reference(py, &["topk", "--vectors", &vp.to_string_lossy(), "--queries", &qp.to_string_lossy(), "--k", "10",
+			"--threads", &threads.to_string(), "--out", &op.to_string_lossy()])?;
+		let theirs = r["seconds_per_query_batch"].as_f64().unwrap_or(f64::NAN);
+		report["topk"]["faiss_flat_ip_s"] = json!(theirs);
+		report["topk"]["ratio_f32_to_faiss"] = json!(f32_s / theirs);
+		report["topk"]["ratio_int8_to_faiss"] = json!(int8_s / theirs);
+		if let Ok(body) = std::fs::read(&op) {
+			if let Ok(faiss_ids) = serde_json::from_slice::<Vec<Vec<usize>>>(&body) {
+				report["topk"]["agreement_with_faiss"] = json!(recall(&ours_hits, &faiss_ids));
+			}
+		}
+	}
+	drop(index);
+
+	// 3. Generation tokens/s and 4. end-to-end attribution with k = 8.
+	let generator = load_generator(common, None)?;
+	let prompt = generator.rag_prompt("Write a long paragraph about how medicines are tested before approval.", &[])?;
+	let t = Instant::now();
+	let g = generator.generate(&prompt, 64)?;
+	let gen_s = t.elapsed().as_secs_f64();
+	report["generation"] = json!({ "tokens": g.tokens.len(), "prompt_tokens": prompt.len(), "seconds": gen_s,
+		"tokens_per_s": g.tokens.len() as f64 / gen_s, "dense": common.dense });
+	drop(generator);
+	let (engine, probes) = synthetic_engine(common, 40, 7)?;
+	let probe = probes.first().context("no probes")?;
+	let answer = engine.answer(&probe.question, &BTreeSet::new())?.answer;
+	let mut last = None;
+	let attr_s = time_reps(3, || {
+		last = Some(engine.attribute(&probe.question, &answer)?);
+		Ok(())
+	})?;
+	report["attribution"] = json!({ "k": engine.config.k, "candidates": engine.config.candidates, "seconds": attr_s,
+		"goal_seconds": 2.0, "answer_tokens": engine.generator.encode(&answer)?.len(),
+		"stages_ms": last.map(|a| a.timings) });
+	print_report(common, "speed", &report);
+	Ok(())
+}

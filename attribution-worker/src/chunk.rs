@@ -1,0 +1,106 @@
+//! Deterministic, token-based chunking with overlap.
+//!
+//! A dataset's text is tokenised once with the embedder's word-piece tokenizer (no special tokens, no
+//! truncation); windows of `tokens` word pieces advance by `tokens - overlap`. Window edges are moved to word
+//! boundaries so no word is cut in half. A chunk is named by (dataset, index, byte range) — stable for the
+//! same bytes and parameters, whatever machine computes it.
+
+use crate::error::{tokenizer_error, Result, WorkerError};
+use serde::{Deserialize, Serialize};
+use tokenizers::Tokenizer;
+
+/// Chunking parameters. Part of an index's identity: changing them re-chunks everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkParams {
+	/// Word pieces per chunk (before snapping to word boundaries).
+	pub tokens: usize,
+	/// Word pieces shared by consecutive chunks.
+	pub overlap: usize,
+}
+
+impl Default for ChunkParams {
+	fn default() -> Self {
+		Self { tokens: 64, overlap: 16 }
+	}
+}
+
+/// Stable name of a chunk: which dataset, which window, which bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ChunkId {
+	pub dataset: u64,
+	pub index: u32,
+	/// Byte range `[start, end)` in the dataset's content.
+	pub start: u32,
+	pub end: u32,
+}
+
+/// A chunk and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk {
+	pub id: ChunkId,
+	pub text: String,
+}
+
+/// Splits `text` into overlapping chunks.
+///
+/// # Errors
+/// [`WorkerError::InvalidInput`] for parameters that cannot advance (`overlap >= tokens`) or text longer than
+/// 4 GiB; tokenizer failures.
+pub fn chunk_text(tokenizer: &Tokenizer, dataset: u64, text: &str, params: ChunkParams) -> Result<Vec<Chunk>> {
+	if params.tokens == 0 || params.overlap >= params.tokens {
+		return Err(WorkerError::InvalidInput(format!(
+			"chunk overlap ({}) must be smaller than chunk size ({})",
+			params.overlap, params.tokens
+		)));
+	}
+	if u32::try_from(text.len()).is_err() {
+		return Err(WorkerError::InvalidInput(format!("dataset {dataset} is larger than 4 GiB")));
+	}
+	let mut plain = tokenizer.clone();
+	plain.with_truncation(None).map_err(tokenizer_error)?;
+	plain.with_padding(None);
+	let encoding = plain.encode(text, false).map_err(tokenizer_error)?;
+	let offsets = encoding.get_offsets();
+	let words = encoding.get_word_ids();
+	let n = offsets.len();
+	// A token starts a word when its word id differs from its predecessor's.
+	let starts_word = |i: usize| -> bool {
+		i == 0 || i >= n || words.get(i) != words.get(i.saturating_sub(1)) || words.get(i).is_some_and(|w| w.is_none())
+	};
+	let step = params.tokens.saturating_sub(params.overlap);
+	let mut chunks = Vec::new();
+	let mut window = 0usize;
+	let mut last_end_token = 0usize;
+	while window < n {
+		let mut start = window;
+		while start < n && !starts_word(start) {
+			start = start.saturating_add(1);
+		}
+		let mut end = window.saturating_add(params.tokens).min(n);
+		while end < n && !starts_word(end) {
+			end = end.saturating_add(1);
+		}
+		if start < end && end > last_end_token {
+			let byte_start = offsets.get(start).map_or(0, |o| o.0);
+			let byte_end = offsets.get(end.saturating_sub(1)).map_or(0, |o| o.1);
+			if let Some(slice) = text.get(byte_start..byte_end) {
+				let index = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
+				chunks.push(Chunk {
+					id: ChunkId {
+						dataset,
+						index,
+						start: u32::try_from(byte_start).unwrap_or(u32::MAX),
+						end: u32::try_from(byte_end).unwrap_or(u32::MAX),
+					},
+					text: slice.to_owned(),
+				});
+			}
+			last_end_token = end;
+		}
+		if end >= n {
+			break;
+		}
+		window = window.saturating_add(step);
+	}
+	Ok(chunks)
+}

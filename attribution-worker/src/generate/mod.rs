@@ -1,0 +1,275 @@
+//! The generator: SmolLM2-135M-Instruct from its GGUF file, a tokenizer rebuilt from the GGUF metadata, the
+//! ChatML template, greedy decoding with a KV cache, and teacher-forced scoring (with leave-one-out context
+//! ablation reusing every shared prefix).
+
+pub mod llama;
+pub mod lora;
+
+use crate::{
+	error::{tokenizer_error, Result, WorkerError},
+	models::WeightFile,
+};
+use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
+use llama::{KvCache, Llama};
+use tokenizers::Tokenizer;
+
+/// System message of every RAG prompt.
+pub const RAG_SYSTEM: &str =
+	"You answer questions using only the numbered context passages. Answer in one short sentence.";
+
+/// A prompt as token segments: `[head, context₁, …, contextₖ, tail]`. Ablating context i drops segment i.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+	pub segments: Vec<Vec<u32>>,
+}
+
+impl Prompt {
+	/// All tokens in order.
+	pub fn tokens(&self) -> Vec<u32> {
+		self.segments.concat()
+	}
+
+	/// Number of context segments.
+	pub fn contexts(&self) -> usize {
+		self.segments.len().saturating_sub(2)
+	}
+
+	/// Total length in tokens.
+	pub fn len(&self) -> usize {
+		self.segments.iter().map(Vec::len).sum()
+	}
+
+	/// True for a prompt with no tokens.
+	pub fn is_empty(&self) -> bool {
+		self.len() == 0
+	}
+}
+
+/// A generated answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generation {
+	pub tokens: Vec<u32>,
+	pub text: String,
+	/// Sum of the log-probabilities of the produced tokens.
+	pub logprob: f64,
+}
+
+/// Teacher-forced log-probabilities of one answer under the full prompt and with each context removed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ablation {
+	pub full: f64,
+	pub without: Vec<f64>,
+}
+
+/// A chat model with its tokenizer.
+pub struct Generator {
+	model: Llama,
+	tokenizer: Tokenizer,
+	im_start: u32,
+	im_end: u32,
+	stop: Vec<u32>,
+}
+
+impl Generator {
+	/// Loads a llama-architecture GGUF with a ChatML vocabulary (`<|im_start|>`, `<|im_end|>`).
+	///
+	/// # Errors
+	/// Missing or corrupt file, or a model without the chat tokens: errors name the file.
+	pub fn load(file: &WeightFile, dense: bool) -> Result<Self> {
+		let path = file.verified()?;
+		let (model, content) = Llama::from_gguf_file(path, dense)?;
+		let tokenizer = Tokenizer::from_gguf(&content)
+			.map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })?;
+		Self::new(model, tokenizer).map_err(|e| match e {
+			WorkerError::InvalidInput(message) => WorkerError::InvalidModel { path: path.to_path_buf(), message },
+			other => other,
+		})
+	}
+
+	/// Joins a model and a tokenizer that has the ChatML tokens.
+	///
+	/// # Errors
+	/// [`WorkerError::InvalidInput`] if the chat tokens are missing.
+	pub fn new(model: Llama, tokenizer: Tokenizer) -> Result<Self> {
+		let id = |t: &str| {
+			tokenizer.token_to_id(t).ok_or_else(|| WorkerError::InvalidInput(format!("tokenizer lacks {t}")))
+		};
+		let im_start = id("<|im_start|>")?;
+		let im_end = id("<|im_end|>")?;
+		let mut stop = vec![im_end];
+		stop.extend(tokenizer.token_to_id("<|endoftext|>"));
+		Ok(Self { model, tokenizer, im_start, im_end, stop })
+	}
+
+	/// The decoder (to install adapters, read its configuration).
+	pub fn model_mut(&mut self) -> &mut Llama {
+		&mut self.model
+	}
+
+	/// The decoder's configuration.
+	pub fn model(&self) -> &Llama {
+		&self.model
+	}
+
+	/// The tokenizer.
+	pub fn tokenizer(&self) -> &Tokenizer {
+		&self.tokenizer
+	}
+
+	/// Tokenises text (no special tokens added).
+	///
+	/// # Errors
+	/// Tokenizer failures.
+	pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+		Ok(self.tokenizer.encode(text, false).map_err(tokenizer_error)?.get_ids().to_vec())
+	}
+
+	/// Detokenises, dropping special tokens.
+	///
+	/// # Errors
+	/// Tokenizer failures.
+	pub fn decode(&self, tokens: &[u32]) -> Result<String> {
+		self.tokenizer.decode(tokens, true).map_err(tokenizer_error)
+	}
+
+	/// A ChatML prompt that answers `question` from numbered `contexts`.
+	///
+	/// # Errors
+	/// Tokenizer failures; [`WorkerError::InvalidInput`] for an empty question.
+	pub fn rag_prompt(&self, question: &str, contexts: &[&str]) -> Result<Prompt> {
+		if question.trim().is_empty() {
+			return Err(WorkerError::InvalidInput("the question is empty".into()));
+		}
+		let mut head = vec![self.im_start];
+		head.extend(self.encode(&format!("system\n{RAG_SYSTEM}"))?);
+		head.push(self.im_end);
+		head.extend(self.encode("\n")?);
+		head.push(self.im_start);
+		head.extend(self.encode("user\nContext:\n")?);
+		let mut segments = vec![head];
+		for (i, text) in contexts.iter().enumerate() {
+			segments.push(self.encode(&format!("[{}] {}\n", i.saturating_add(1), text.trim()))?);
+		}
+		let mut tail = self.encode(&format!("\nQuestion: {}", question.trim()))?;
+		tail.push(self.im_end);
+		tail.extend(self.encode("\n")?);
+		tail.push(self.im_start);
+		tail.extend(self.encode("assistant\n")?);
+		segments.push(tail);
+		Ok(Prompt { segments })
+	}
+
+	fn check_fits(&self, tokens: usize) -> Result<()> {
+		let limit = self.model.config.context;
+		if tokens > limit {
+			return Err(WorkerError::PromptTooLong { tokens, limit });
+		}
+		Ok(())
+	}
+
+	/// Greedy decoding (ties go to the lowest token id) until a stop token or `max_new` tokens.
+	///
+	/// # Errors
+	/// [`WorkerError::PromptTooLong`] if the prompt plus `max_new` exceeds the context; tensor failures.
+	pub fn generate(&self, prompt: &Prompt, max_new: usize) -> Result<Generation> {
+		let tokens = prompt.tokens();
+		self.check_fits(tokens.len().saturating_add(max_new))?;
+		let mut cache = KvCache::default();
+		let hidden = self.model.forward(&tokens, &mut cache)?;
+		let mut last = hidden.i(hidden.dim(0)?.saturating_sub(1)..)?;
+		let mut out = Vec::new();
+		let mut logprob = 0f64;
+		for _ in 0..max_new {
+			let logp = llama::log_softmax(&self.model.logits(&last)?)?.squeeze(0)?.to_vec1::<f32>()?;
+			let (next, lp) = argmax(&logp);
+			if self.stop.contains(&next) {
+				break;
+			}
+			logprob += f64::from(lp);
+			out.push(next);
+			last = self.model.forward(&[next], &mut cache)?;
+		}
+		let text = self.decode(&out)?;
+		Ok(Generation { tokens: out, text, logprob })
+	}
+
+	/// Teacher-forced `log p(answer | prompt)`.
+	///
+	/// # Errors
+	/// [`WorkerError::PromptTooLong`]; tensor failures.
+	pub fn score(&self, prompt: &[u32], answer: &[u32]) -> Result<f64> {
+		self.check_fits(prompt.len().saturating_add(answer.len()))?;
+		let mut cache = KvCache::default();
+		self.score_from(&mut cache, prompt, answer)
+	}
+
+	/// Scores the answer under the full prompt and with each context segment left out. Every prefix shared
+	/// by several runs is computed once: ablating context i starts from the cache after contexts `< i`.
+	///
+	/// # Errors
+	/// [`WorkerError::PromptTooLong`]; tensor failures.
+	pub fn score_leave_one_out(&self, prompt: &Prompt, answer: &[u32]) -> Result<Ablation> {
+		self.check_fits(prompt.len().saturating_add(answer.len()))?;
+		let segments = &prompt.segments;
+		let k = prompt.contexts();
+		// prefixes[i] = cache after segments 0..=i (head and the first i contexts).
+		let mut prefixes = Vec::with_capacity(k.saturating_add(1));
+		let mut cache = KvCache::default();
+		for seg in segments.iter().take(k.saturating_add(1)) {
+			if !seg.is_empty() {
+				self.model.forward(seg, &mut cache)?;
+			}
+			prefixes.push(cache.clone());
+		}
+		let tail: Vec<u32> = segments.last().cloned().unwrap_or_default();
+		let full = self.score_from(&mut cache, &tail, answer)?;
+		let mut without = Vec::with_capacity(k);
+		for i in 1..=k {
+			let mut c = prefixes.get(i.saturating_sub(1)).cloned().unwrap_or_default();
+			let rest: Vec<u32> =
+				segments.iter().skip(i.saturating_add(1)).take(k.saturating_sub(i)).flatten().copied().collect();
+			let mut suffix = rest;
+			suffix.extend(&tail);
+			without.push(self.score_from(&mut c, &suffix, answer)?);
+		}
+		Ok(Ablation { full, without })
+	}
+
+	/// Feeds `context ++ answer` after `cache` and sums the log-probabilities of the answer tokens.
+	fn score_from(&self, cache: &mut KvCache, context: &[u32], answer: &[u32]) -> Result<f64> {
+		if answer.is_empty() {
+			return Ok(0.0);
+		}
+		if context.is_empty() && cache.is_empty() {
+			return Err(WorkerError::InvalidInput("scoring needs a non-empty prompt".into()));
+		}
+		let mut fed: Vec<u32> = context.to_vec();
+		fed.extend(answer.get(..answer.len().saturating_sub(1)).unwrap_or_default());
+		let hidden = self.model.forward(&fed, cache)?;
+		// Row r of `hidden` predicts fed[r + 1]; the answer's first token is predicted by the row before it.
+		let first = context.len().checked_sub(1);
+		let rows = match first {
+			Some(f) => hidden.narrow(0, f, answer.len())?,
+			None => {
+				// The whole context is in the cache: the first answer token was predicted before this call,
+				// which cannot happen here because every caller feeds at least the tail.
+				return Err(WorkerError::InvalidInput("scoring needs prompt tokens after the cached prefix".into()));
+			},
+		};
+		let logp = llama::log_softmax(&self.model.logits(&rows)?)?;
+		let ids = Tensor::new(answer, logp.device())?.unsqueeze(1)?;
+		let picked = logp.gather(&ids, 1)?.squeeze(1)?.to_vec1::<f32>()?;
+		Ok(picked.iter().map(|&v| f64::from(v)).sum())
+	}
+}
+
+/// Index and value of the largest element; the lowest index wins ties.
+fn argmax(values: &[f32]) -> (u32, f32) {
+	let mut best = (0u32, f32::NEG_INFINITY);
+	for (i, &v) in values.iter().enumerate() {
+		if v > best.1 {
+			best = (u32::try_from(i).unwrap_or(u32::MAX), v);
+		}
+	}
+	best
+}

@@ -1,0 +1,37 @@
+//! The Proof-of-Attribution worker's engine: embeddings, chunking, exact retrieval, a small generator with
+//! LoRA, and attribution methods that credit an answer to the datasets of a DataNet version.
+//!
+//! The chain client (following blocks, submitting proofs) builds on this crate; nothing here talks to a node.
+
+pub mod attribute;
+pub mod chunk;
+pub mod datanet;
+pub mod embed;
+pub mod error;
+pub mod generate;
+pub mod index;
+pub mod models;
+pub mod synthetic;
+
+pub use error::{Result, WorkerError};
+
+/// Threads used in validator mode: fixed, so every run (and every validator with the same build and CPU
+/// features) computes in the same order.
+pub const VALIDATOR_THREADS: usize = 2;
+
+/// Fixes the thread count of every parallel stage (rayon's global pool and candle's kernels, which read
+/// `RAYON_NUM_THREADS`). Call once, before any model is loaded. Returns the count in force.
+pub fn set_threads(threads: usize) -> usize {
+	let threads = threads.max(1);
+	// candle reads this when it first sizes its thread use.
+	std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+	// Ignore "already initialised": then the earlier setting stays and is reported.
+	let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+	rayon::current_num_threads()
+}
+
+/// Enters validator mode: fixed threads ([`VALIDATOR_THREADS`]), no sampling anywhere (decoding is greedy
+/// and every sampler is seeded), outputs quantised to basis points.
+pub fn validator_mode() -> usize {
+	set_threads(VALIDATOR_THREADS)
+}

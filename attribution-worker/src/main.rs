@@ -1,0 +1,127 @@
+//! `attribution-worker`: embed, index, ask, attribute, compare, and the quality/speed benches.
+
+mod bench;
+mod commands;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// The Proof-of-Attribution worker's engine, from the command line.
+#[derive(Parser, Debug)]
+#[command(name = "attribution-worker", version, about)]
+pub struct Cli {
+	#[command(flatten)]
+	pub common: Common,
+	#[command(subcommand)]
+	pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+	/// Directory of the shipped models (default: $OPENLEDGER_MODELS_DIR or ~/.cache/openledger-appchain/models).
+	#[arg(long, global = true)]
+	pub models_dir: Option<PathBuf>,
+	/// Worker threads (default: all cores).
+	#[arg(long, global = true)]
+	pub threads: Option<usize>,
+	/// Validator mode: fixed threads and order, so output is bit-identical run to run.
+	#[arg(long, global = true)]
+	pub validator: bool,
+	/// Dequantise the generator to f32 (more memory; faster prefill on some CPUs).
+	#[arg(long, global = true)]
+	pub dense: bool,
+	/// Print machine-readable JSON instead of text.
+	#[arg(long, global = true)]
+	pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+	/// Embed texts (arguments, or one per line from --file) with MiniLM.
+	Embed {
+		texts: Vec<String>,
+		#[arg(long)]
+		file: Option<PathBuf>,
+	},
+	/// Chunk, embed and index a DataNet version (incremental over the previous version's index).
+	Index(IndexArgs),
+	/// Answer a question from a DataNet version and attribute the answer.
+	Ask(AskArgs),
+	/// Attribute a given answer (what a committee member recomputes).
+	Attribute {
+		#[command(flatten)]
+		target: AskArgs,
+		/// The answer to attribute.
+		#[arg(long)]
+		answer: String,
+	},
+	/// Compare two attribution vectors (JSON files of [[dataset, bps], …]) within a tolerance, as the chain does.
+	Compare {
+		a: PathBuf,
+		b: PathBuf,
+		/// Tolerance T: largest L1 distance in basis points that still agrees.
+		#[arg(long, default_value_t = 500)]
+		tolerance: u32,
+	},
+	/// Write a synthetic DataNet (fictional-drug formulary) with its probe questions.
+	Synth {
+		#[arg(long)]
+		out: PathBuf,
+		#[arg(long, default_value_t = 40)]
+		datasets: usize,
+		#[arg(long, default_value_t = 7)]
+		seed: u64,
+	},
+	/// Measure attribution quality or speed.
+	#[command(subcommand)]
+	Bench(bench::BenchCommand),
+}
+
+/// Where a DataNet version and its index are.
+#[derive(Args, Debug, Clone)]
+pub struct IndexArgs {
+	/// The version's manifest (datanet.json).
+	#[arg(long)]
+	pub manifest: PathBuf,
+	/// Directory holding indexes, one file per DataNet version.
+	#[arg(long, default_value = "indexes")]
+	pub index_dir: PathBuf,
+	/// Word pieces per chunk.
+	#[arg(long, default_value_t = 64)]
+	pub chunk_tokens: usize,
+	/// Word pieces shared by neighbouring chunks.
+	#[arg(long, default_value_t = 16)]
+	pub chunk_overlap: usize,
+}
+
+/// A question over an indexed DataNet version.
+#[derive(Args, Debug, Clone)]
+pub struct AskArgs {
+	#[command(flatten)]
+	pub index: IndexArgs,
+	/// The question.
+	#[arg(long)]
+	pub question: String,
+	/// Chunks in the prompt.
+	#[arg(long, default_value_t = 8)]
+	pub k: usize,
+	/// Chunks valued by KNN-Shapley.
+	#[arg(long, default_value_t = 16)]
+	pub candidates: usize,
+	/// LoRA adapter (safetensors) to apply to the generator.
+	#[arg(long)]
+	pub adapter: Option<PathBuf>,
+}
+
+fn main() {
+	let cli = Cli::parse();
+	tracing_subscriber::fmt()
+		.with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+		.with_writer(std::io::stderr)
+		.init();
+	if let Err(e) = commands::run(cli) {
+		eprintln!("error: {e:#}");
+		std::process::exit(1);
+	}
+}

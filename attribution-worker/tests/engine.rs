@@ -1,0 +1,70 @@
+//! The attribution pipeline end to end on tiny models: basis points sum to 10 000, credit goes to datasets
+//! of the version, validator mode is bit-identical, and bad input is refused.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod support;
+
+use attribution_worker::{
+	attribute::{AttributionConfig, Engine},
+	WorkerError,
+};
+
+fn engine(dir: &std::path::Path) -> Engine {
+	attribution_worker::validator_mode();
+	let embedder = support::load_tiny_embedder(&dir.join("bert"));
+	let version = support::tiny_version(&[
+		(1, "Zorvatin treats fever. The standard adult dose of zorvatin is 40 mg daily."),
+		(2, "Melquizole treats cough. The most common side effect of melquizole is pain."),
+		(3, "Tralpril is made by a company. Store tralpril below 25 degrees."),
+		(4, "Patients with heart and lung disease use the drug with food."),
+	]);
+	let index = support::tiny_index(&embedder, &version);
+	let generator = support::tiny_generator(dir);
+	Engine::new(embedder, generator, version, index, AttributionConfig { k: 3, candidates: 5, max_new_tokens: 8, ..Default::default() }).unwrap()
+}
+
+#[test]
+fn attribution_sums_to_ten_thousand_over_known_datasets_and_is_reproducible() {
+	let dir = tempfile::tempdir().unwrap();
+	let e = engine(dir.path());
+	let q = "What is the standard adult dose of zorvatin?";
+	let a = "The standard adult dose of zorvatin is 40 mg daily.";
+	let first = e.attribute(q, a).unwrap();
+	assert_eq!(first.weights.iter().map(|w| w.1).sum::<u32>(), 10_000);
+	assert!(first.weights.iter().all(|(d, _)| (1..=4).contains(d)));
+	// The verbatim method finds the copied sentence in dataset 1 only.
+	assert_eq!(first.verbatim.keys().copied().collect::<Vec<_>>(), vec![1]);
+	assert_eq!(first.chunks.len(), 5);
+	assert_eq!(first.chunks.iter().filter(|c| c.loo_delta.is_some()).count(), 3);
+	let second = e.attribute(q, a).unwrap();
+	assert_eq!(first.weights, second.weights);
+	assert_eq!(first.retrieval, second.retrieval);
+	assert_eq!(first.ablation, second.ablation);
+}
+
+#[test]
+fn answers_come_from_the_retrieved_context() {
+	let dir = tempfile::tempdir().unwrap();
+	let e = engine(dir.path());
+	let answered = e.answer("What does melquizole treat?", &Default::default()).unwrap();
+	assert_eq!(answered.context.len(), 3);
+	let excluded = e.answer("What does melquizole treat?", &[2].into()).unwrap();
+	assert!(excluded.context.iter().all(|c| c.chunk.dataset != 2));
+}
+
+#[test]
+fn bad_input_is_refused() {
+	let dir = tempfile::tempdir().unwrap();
+	let e = engine(dir.path());
+	assert!(matches!(e.attribute("dose?", "   "), Err(WorkerError::InvalidInput(_))));
+	assert!(matches!(e.attribute("", "40 mg"), Err(WorkerError::InvalidInput(_))));
+	// An index from another version cannot be paired with this one.
+	let embedder = support::load_tiny_embedder(&dir.path().join("bert2"));
+	let other = support::tiny_version(&[(9, "another dataset about fever")]);
+	let index = support::tiny_index(&embedder, &other);
+	let version = support::tiny_version(&[(1, "zorvatin treats fever")]);
+	let generator = support::tiny_generator(dir.path());
+	assert!(matches!(
+		Engine::new(embedder, generator, version, index, AttributionConfig::default()),
+		Err(WorkerError::InvalidInput(_))
+	));
+}

@@ -1,0 +1,140 @@
+//! Generator mechanics on a tiny self-made llama: KV-cache reuse in leave-one-out scoring, greedy decoding,
+//! context limits, LoRA adapters.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod support;
+
+use attribution_worker::{
+	generate::{llama::KvCache, lora::LoraAdapter, Prompt},
+	WorkerError,
+};
+use candle::{Device, Tensor};
+use std::collections::HashMap;
+
+#[test]
+fn chatml_tokens_come_from_the_gguf_metadata() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let p = g.rag_prompt("what is the dose?", &["the dose is 40 mg", "store below 25 degrees"]).unwrap();
+	assert_eq!(p.contexts(), 2);
+	let text = g.tokenizer().decode(&p.tokens(), false).unwrap();
+	assert!(text.starts_with("<|im_start|>system\n"), "{text}");
+	assert!(text.contains("[1] the dose is 40 mg\n[2] store below 25 degrees\n"), "{text}");
+	assert!(text.ends_with("<|im_start|>assistant\n"), "{text}");
+	assert_eq!(g.decode(&g.encode("the dose, 40 mg").unwrap()).unwrap(), "the dose, 40 mg");
+	assert!(matches!(g.rag_prompt("  ", &[]), Err(WorkerError::InvalidInput(_))));
+}
+
+#[test]
+fn leave_one_out_with_shared_prefixes_equals_scoring_each_prompt_from_scratch() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let prompt = g.rag_prompt("which drug?", &["zorvatin treats fever", "melquizole 40 mg", "store cool", "made by a company"]).unwrap();
+	let answer = g.encode("zorvatin, 40 mg").unwrap();
+	let ablation = g.score_leave_one_out(&prompt, &answer).unwrap();
+	let full = g.score(&prompt.tokens(), &answer).unwrap();
+	assert!((ablation.full - full).abs() < 1e-3, "{} vs {full}", ablation.full);
+	assert_eq!(ablation.without.len(), 4);
+	for i in 1..=4 {
+		let mut segments = prompt.segments.clone();
+		segments.remove(i);
+		let expected = g.score(&Prompt { segments }.tokens(), &answer).unwrap();
+		let got = ablation.without[i - 1];
+		assert!((got - expected).abs() < 1e-3, "context {i}: {got} vs {expected}");
+	}
+	// Deterministic.
+	assert_eq!(g.score_leave_one_out(&prompt, &answer).unwrap(), ablation);
+}
+
+#[test]
+fn greedy_decoding_reports_the_log_probability_scoring_gives() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let prompt = g.rag_prompt("the dose?", &["40 mg daily"]).unwrap();
+	let out = g.generate(&prompt, 12).unwrap();
+	assert_eq!(g.generate(&prompt, 12).unwrap(), out, "greedy decoding must be deterministic");
+	if !out.tokens.is_empty() {
+		let scored = g.score(&prompt.tokens(), &out.tokens).unwrap();
+		assert!((scored - out.logprob).abs() < 1e-2, "{scored} vs {}", out.logprob);
+	}
+}
+
+#[test]
+fn incremental_forward_equals_one_pass() {
+	let dir = tempfile::tempdir().unwrap();
+	let model = support::tiny_llama_model(dir.path());
+	let tokens: Vec<u32> = (10..40).collect();
+	let mut one = KvCache::default();
+	let all = model.forward(&tokens, &mut one).unwrap();
+	let mut inc = KvCache::default();
+	let a = model.forward(&tokens[..17], &mut inc).unwrap();
+	let b = model.forward(&tokens[17..], &mut inc).unwrap();
+	assert_eq!(inc.len(), tokens.len());
+	let joined = Tensor::cat(&[a, b], 0).unwrap();
+	let diff = (all - joined).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+	assert!(diff < 1e-4, "{diff}");
+}
+
+#[test]
+fn prompts_longer_than_the_context_are_refused() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let long = "the dose is forty ".repeat(60);
+	let prompt = g.rag_prompt("dose?", &[&long]).unwrap();
+	let err = g.generate(&prompt, 8).unwrap_err();
+	assert!(matches!(err, WorkerError::PromptTooLong { limit: 512, .. }), "{err}");
+	assert!(matches!(g.score_leave_one_out(&prompt, &[1, 2]), Err(WorkerError::PromptTooLong { .. })));
+}
+
+fn write_adapter(path: &std::path::Path, rank: usize, b_scale: f32, out_dim: usize) {
+	let mut tensors = HashMap::new();
+	let a = support::seeded((rank, support::LLAMA_DIM), 9, 0.5);
+	let b = (support::seeded((out_dim, rank), 10, 0.5) * f64::from(b_scale)).unwrap();
+	tensors.insert("blk.0.attn_q.lora_a".to_string(), a.clone());
+	tensors.insert("blk.0.attn_q.lora_b".to_string(), b);
+	let meta: HashMap<String, String> = [("alpha".to_string(), "8".to_string())].into();
+	let views: Vec<(String, Tensor)> = tensors.into_iter().collect();
+	let data: Vec<(String, Vec<u8>, Vec<usize>)> = views
+		.iter()
+		.map(|(n, t)| {
+			let v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+			(n.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect(), t.dims().to_vec())
+		})
+		.collect();
+	let st: Vec<(String, safetensors::tensor::TensorView)> = data
+		.iter()
+		.map(|(n, bytes, shape)| (n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes).unwrap()))
+		.collect();
+	safetensors::serialize_to_file(st, Some(meta), path).unwrap();
+}
+
+#[test]
+fn lora_adapters_change_outputs_and_foreign_adapters_are_refused() {
+	let dir = tempfile::tempdir().unwrap();
+	let mut g = support::tiny_generator(dir.path());
+	let prompt = g.rag_prompt("the dose?", &["40 mg daily"]).unwrap();
+	let answer = g.encode("40 mg").unwrap();
+	let base = g.score(&prompt.tokens(), &answer).unwrap();
+
+	let zero = dir.path().join("zero.safetensors");
+	write_adapter(&zero, 4, 0.0, support::LLAMA_DIM);
+	g.model_mut().apply_lora(&LoraAdapter::load(&zero).unwrap(), &zero).unwrap();
+	assert!((g.score(&prompt.tokens(), &answer).unwrap() - base).abs() < 1e-4, "B = 0 must not change the model");
+
+	let real = dir.path().join("real.safetensors");
+	write_adapter(&real, 4, 1.0, support::LLAMA_DIM);
+	g.model_mut().apply_lora(&LoraAdapter::load(&real).unwrap(), &real).unwrap();
+	assert!((g.score(&prompt.tokens(), &answer).unwrap() - base).abs() > 1e-4, "the adapter must change the output");
+	g.model_mut().clear_lora();
+	assert!((g.score(&prompt.tokens(), &answer).unwrap() - base).abs() < 1e-4);
+
+	// An adapter made for a wider model names itself and leaves the model as it was.
+	let wide = dir.path().join("wide.safetensors");
+	write_adapter(&wide, 4, 1.0, support::LLAMA_DIM * 2);
+	let err = g.model_mut().apply_lora(&LoraAdapter::load(&wide).unwrap(), &wide).unwrap_err();
+	assert!(err.to_string().contains("wide.safetensors"), "{err}");
+	assert!((g.score(&prompt.tokens(), &answer).unwrap() - base).abs() < 1e-4);
+
+	std::fs::write(dir.path().join("junk.safetensors"), b"junk").unwrap();
+	assert!(LoraAdapter::load(&dir.path().join("junk.safetensors")).is_err());
+	let _ = Device::Cpu;
+}
