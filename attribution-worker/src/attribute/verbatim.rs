@@ -172,7 +172,7 @@ mod tests {
 		]);
 		let spans = idx.matches("The standard dose: Zorvatin is dosed at 40 mg, taken daily.");
 		assert_eq!(spans.len(), 1);
-		assert_eq!(spans[0].len, 5); // "zorvatin is dosed at 40"
+		assert_eq!(spans[0].len, 6); // "zorvatin is dosed at 40 mg"
 		assert_eq!(spans[0].datasets, vec![(1, 1)]);
 		assert!(idx.matches("nothing here matches at all").is_empty());
 	}

@@ -196,8 +196,8 @@ impl Llama {
 	/// [`WorkerError::InvalidModel`] if the adapter names a layer or target this model lacks or its shapes
 	/// do not fit.
 	pub fn apply_lora(&mut self, adapter: &LoraAdapter, origin: &Path) -> Result<()> {
-		self.clear_lora();
 		let invalid = |message: String| WorkerError::InvalidModel { path: origin.to_path_buf(), message };
+		// Check every delta first, so a bad adapter leaves the model exactly as it was.
 		for ((layer, target), delta) in &adapter.deltas {
 			let proj = self
 				.layers
@@ -212,7 +212,12 @@ impl Llama {
 					"blk.{layer}.{target}: adapter is {b_out}×{a_in}, the model's projection {out}×{input} (another base model?)"
 				)));
 			}
-			proj.lora = Some(delta.clone());
+		}
+		self.clear_lora();
+		for ((layer, target), delta) in &adapter.deltas {
+			if let Some(proj) = self.layers.get_mut(*layer).and_then(|l| l.projection_mut(target)) {
+				proj.lora = Some(delta.clone());
+			}
 		}
 		Ok(())
 	}

@@ -11,6 +11,7 @@ use crate::{
 };
 use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
 use llama::{KvCache, Llama};
+use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
 /// System message of every RAG prompt.
@@ -223,15 +224,18 @@ impl Generator {
 		}
 		let tail: Vec<u32> = segments.last().cloned().unwrap_or_default();
 		let full = self.score_from(&mut cache, &tail, answer)?;
-		let mut without = Vec::with_capacity(k);
-		for i in 1..=k {
-			let mut c = prefixes.get(i.saturating_sub(1)).cloned().unwrap_or_default();
-			let rest: Vec<u32> =
-				segments.iter().skip(i.saturating_add(1)).take(k.saturating_sub(i)).flatten().copied().collect();
-			let mut suffix = rest;
-			suffix.extend(&tail);
-			without.push(self.score_from(&mut c, &suffix, answer)?);
-		}
+		// The k ablations are independent: run them in parallel (each is deterministic on its own, and the
+		// results are collected in order, so the output does not depend on scheduling).
+		let without = (1..=k)
+			.into_par_iter()
+			.map(|i| {
+				let mut c = prefixes.get(i.saturating_sub(1)).cloned().unwrap_or_default();
+				let mut suffix: Vec<u32> =
+					segments.iter().skip(i.saturating_add(1)).take(k.saturating_sub(i)).flatten().copied().collect();
+				suffix.extend(&tail);
+				self.score_from(&mut c, &suffix, answer)
+			})
+			.collect::<Result<Vec<f64>>>()?;
 		Ok(Ablation { full, without })
 	}
 
