@@ -79,8 +79,9 @@ impl Generator {
 	pub fn load(file: &WeightFile, dense: bool) -> Result<Self> {
 		let path = file.verified()?;
 		let (model, content) = Llama::from_gguf_file(path, dense)?;
-		let tokenizer = Tokenizer::from_gguf(&content)
+		let mut tokenizer = Tokenizer::from_gguf(&content)
 			.map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })?;
+		match_reference_pre_tokenizer(&content, &mut tokenizer);
 		Self::new(model, tokenizer).map_err(|e| match e {
 			WorkerError::InvalidInput(message) => WorkerError::InvalidModel { path: path.to_path_buf(), message },
 			other => other,
@@ -264,6 +265,27 @@ impl Generator {
 		let ids = Tensor::new(answer, logp.device())?.unsqueeze(1)?;
 		let picked = logp.gather(&ids, 1)?.squeeze(1)?.to_vec1::<f32>()?;
 		Ok(picked.iter().map(|&v| f64::from(v)).sum())
+	}
+}
+
+/// candle rebuilds GPT-2-style tokenizers with a leading space added to every input (`add_prefix_space`),
+/// which the reference tokenizers of these models do not do; and SmolLM's (`tokenizer.ggml.pre = smollm`)
+/// splits digits one by one, as llama.cpp does. Without this, "system" would be tokenised as " system" and
+/// "135" as one token — not what the model was trained on.
+fn match_reference_pre_tokenizer(content: &candle::quantized::gguf_file::Content, tokenizer: &mut Tokenizer) {
+	use tokenizers::pre_tokenizers::{byte_level::ByteLevel, digits::Digits, sequence::Sequence, PreTokenizerWrapper};
+	let pre = content.metadata.get("tokenizer.ggml.pre").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
+	let byte_level = ByteLevel::new(false, true, true);
+	match pre.as_str() {
+		// candle's pipelines for these already match their reference tokenizers.
+		"qwen2" | "smaug-bpe" | "lfm2" | "llama3" => {},
+		"smollm" => {
+			let seq = Sequence::new(vec![PreTokenizerWrapper::from(Digits::new(true)), PreTokenizerWrapper::from(byte_level)]);
+			tokenizer.with_pre_tokenizer(Some(seq));
+		},
+		_ => {
+			tokenizer.with_pre_tokenizer(Some(byte_level));
+		},
 	}
 }
 
