@@ -7,7 +7,7 @@ use crate::{
 };
 use anyhow::{Context, Result};
 use attribution_worker::{
-	attribute::{AttributionConfig, Engine},
+	attribute::{AblationMode, AttributionConfig, Engine},
 	chunk::{chunk_text, ChunkParams},
 	index::{store::build_index, VectorIndex},
 	synthetic,
@@ -33,6 +33,8 @@ pub enum BenchCommand {
 		probes: usize,
 		#[arg(long, default_value_t = 7)]
 		seed: u64,
+		#[arg(long, value_enum, default_value_t = AblationMode::Exact)]
+		ablation: AblationMode,
 	},
 	/// Embeddings/s, exact top-10, generation tokens/s and end-to-end attribution time, with reference ratios.
 	Speed {
@@ -51,13 +53,18 @@ pub enum BenchCommand {
 		/// Where inputs for the reference are written.
 		#[arg(long, default_value = "target/bench-worker")]
 		work_dir: PathBuf,
+		/// Only these parts (embeddings, topk, generation, attribution); all by default.
+		#[arg(long, value_delimiter = ',')]
+		only: Vec<String>,
 	},
 }
 
 pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 	match command {
-		BenchCommand::Quality { datasets, probes, seed } => quality(common, datasets, probes, seed),
-		BenchCommand::Speed { python, rows, queries, texts, work_dir } => speed(common, python, rows, queries, texts, &work_dir),
+		BenchCommand::Quality { datasets, probes, seed, ablation } => quality(common, datasets, probes, seed, ablation),
+		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {
+			speed(common, python, rows, queries, texts, &work_dir, &only)
+		},
 	}
 }
 
@@ -70,21 +77,33 @@ fn synthetic_engine(common: &Common, datasets: usize, seed: u64) -> Result<(Engi
 	Ok((engine, net.probes))
 }
 
-fn quality(common: &Common, datasets: usize, probes: usize, seed: u64) -> Result<()> {
-	let (engine, all) = synthetic_engine(common, datasets, seed)?;
+fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation: AblationMode) -> Result<()> {
+	let (mut engine, all) = synthetic_engine(common, datasets, seed)?;
+	engine.config.ablation = ablation;
 	let stride = (all.len() / probes.max(1)).max(1);
 	let chosen: Vec<_> = all.iter().step_by(stride).take(probes).collect();
-	let (mut hits, mut correct, mut n) = (0usize, 0usize, 0usize);
-	let (mut flip_top, mut flip_rand, mut drop_top, mut drop_rand, mut top_beats_rand) = (0usize, 0usize, 0f64, 0f64, 0usize);
+	let (mut hits, mut correct, mut n, mut hits_when_correct, mut top_states_fact) =
+		(0usize, 0usize, 0usize, 0usize, 0usize);
+	let (mut flip_top, mut flip_rand, mut drop_top, mut drop_rand, mut top_beats_rand) =
+		(0usize, 0usize, 0f64, 0f64, 0usize);
 	let mut rng = seed ^ 0x5DEE_CE66;
 	let started = Instant::now();
 	for probe in &chosen {
 		let answered = engine.answer(&probe.question, &BTreeSet::new())?;
 		let attribution = engine.attribute(&probe.question, &answered.answer)?;
-		let Some(top) = attribution.top() else { continue };
+		let Some(top) = attribution.top() else {
+			continue;
+		};
 		n += 1;
+		let answer_lc = answered.answer.to_lowercase();
+		let is_correct = answer_lc.contains(&probe.expected.to_lowercase());
 		hits += usize::from(top == probe.dataset);
-		correct += usize::from(answered.answer.to_lowercase().contains(&probe.expected.to_lowercase()));
+		correct += usize::from(is_correct);
+		hits_when_correct += usize::from(is_correct && top == probe.dataset);
+		// Whatever the answer says, does the top-credited dataset hold that fact? (A wrong answer copied from
+		// another drug's note should be credited to that note.)
+		top_states_fact +=
+			usize::from(all.iter().any(|p| p.dataset == top && answer_lc.contains(&p.expected.to_lowercase())));
 		// Deletion test: remove the top-credited dataset, or a random other one, and see what moves.
 		rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
 		let others: Vec<u64> = engine.version.datasets.iter().map(|d| d.id).filter(|d| *d != top).collect();
@@ -114,6 +133,9 @@ fn quality(common: &Common, datasets: usize, probes: usize, seed: u64) -> Result
 		"datasets": datasets, "probes": n, "seed": seed,
 		"precision_at_1": hits as f64 / nf,
 		"answer_contains_fact": correct as f64 / nf,
+		"precision_at_1_when_answer_correct": hits_when_correct as f64 / (correct.max(1) as f64),
+		"top_credited_holds_the_stated_fact": top_states_fact as f64 / nf,
+		"ablation": engine.config.ablation,
 		"deletion": {
 			"mean_logprob_drop_top": drop_top / nf, "mean_logprob_drop_random": drop_rand / nf,
 			"top_drop_exceeds_random": top_beats_rand as f64 / nf,
@@ -201,7 +223,16 @@ fn time_reps(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
 	Ok(median(times))
 }
 
-fn speed(common: &Common, python: Option<PathBuf>, rows: usize, queries: usize, n_texts: usize, work: &Path) -> Result<()> {
+fn speed(
+	common: &Common,
+	python: Option<PathBuf>,
+	rows: usize,
+	queries: usize,
+	n_texts: usize,
+	work: &Path,
+	only: &[String],
+) -> Result<()> {
+	let run = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
 	std::fs::create_dir_all(work).with_context(|| format!("{}", work.display()))?;
 	let threads = rayon::current_num_threads();
 	let python = python.filter(|p| p.exists());
@@ -209,99 +240,139 @@ fn speed(common: &Common, python: Option<PathBuf>, rows: usize, queries: usize, 
 
 	// 1. Embeddings/s on chunk-sized texts of the synthetic DataNet.
 	let (embedder, _) = load_embedder(common)?;
-	let net = synthetic::formulary(n_texts.max(8), 11)?;
-	let mut texts: Vec<String> = Vec::new();
-	for d in &net.version.datasets {
-		texts.extend(chunk_text(embedder.tokenizer(), d.id, &d.text, ChunkParams::default())?.into_iter().map(|c| c.text));
-	}
-	texts.truncate(n_texts);
-	let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-	let embed_s = time_reps(3, || embedder.embed(&refs).map(|_| ()).map_err(Into::into))?;
-	let ours = texts.len() as f64 / embed_s;
-	report["embeddings"] = json!({ "texts": texts.len(), "ours_per_s": ours });
-	if let Some(py) = &python {
-		let path = work.join("texts.jsonl");
-		let mut f = std::fs::File::create(&path)?;
-		for t in &texts {
-			writeln!(f, "{}", json!({ "text": t }))?;
+	let dim = embedder.dim();
+	if run("embeddings") {
+		let net = synthetic::formulary(n_texts.max(8), 11)?;
+		let mut texts: Vec<String> = Vec::new();
+		for d in &net.version.datasets {
+			texts.extend(
+				chunk_text(embedder.tokenizer(), d.id, &d.text, ChunkParams::default())?.into_iter().map(|c| c.text),
+			);
 		}
-		let r = reference(py, &["embed", "--texts", &path.to_string_lossy(), "--batch-size", "32", "--threads", &threads.to_string()])?;
-		let theirs = r["embeddings_per_s"].as_f64().unwrap_or(f64::NAN);
-		report["embeddings"]["sentence_transformers_per_s"] = json!(theirs);
-		report["embeddings"]["ratio"] = json!(ours / theirs);
+		texts.truncate(n_texts);
+		let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+		let embed_s = time_reps(3, || embedder.embed(&refs).map(|_| ()).map_err(Into::into))?;
+		let ours = texts.len() as f64 / embed_s;
+		report["embeddings"] = json!({ "texts": texts.len(), "ours_per_s": ours });
+		if let Some(py) = &python {
+			let path = work.join("texts.jsonl");
+			let mut f = std::fs::File::create(&path)?;
+			for t in &texts {
+				writeln!(f, "{}", json!({ "text": t }))?;
+			}
+			let r = reference(
+				py,
+				&["embed", "--texts", &path.to_string_lossy(), "--batch-size", "32", "--threads", &threads.to_string()],
+			)?;
+			let theirs = r["embeddings_per_s"].as_f64().unwrap_or(f64::NAN);
+			report["embeddings"]["sentence_transformers_per_s"] = json!(theirs);
+			report["embeddings"]["ratio"] = json!(ours / theirs);
+		}
 	}
 
 	// 2. Exact top-10 over rows × 384.
-	let dim = embedder.dim();
-	let data = random_unit_vectors(rows, dim, 1);
-	let qs = random_unit_vectors(queries, dim, 2);
-	let ids: Vec<_> = (0..rows)
-		.map(|i| attribution_worker::chunk::ChunkId { dataset: i as u64, index: 0, start: 0, end: 0 })
-		.collect();
-	let mut index = VectorIndex::from_parts(dim, ids, data.clone())?;
-	let mut ours_hits = Vec::new();
-	let f32_s = time_reps(5, || {
-		ours_hits = index.search(&qs, 10)?;
-		Ok(())
-	})?;
-	let single_s = time_reps(5, || index.search(qs.get(..dim).unwrap_or_default(), 10).map(|_| ()).map_err(Into::into))?;
-	index.build_int8();
-	let mut int8_hits = Vec::new();
-	let int8_s = time_reps(5, || {
-		int8_hits = index.search_int8(&qs, 10, 4)?;
-		Ok(())
-	})?;
-	let recall = |a: &[Vec<attribution_worker::index::Hit>], b: &[Vec<usize>]| -> f64 {
-		let mut same = 0usize;
-		let mut total = 0usize;
-		for (x, y) in a.iter().zip(b) {
-			total += y.len();
-			same += x.iter().filter(|h| y.contains(&h.row)).count();
-		}
-		same as f64 / total.max(1) as f64
-	};
-	let exact_ids: Vec<Vec<usize>> = ours_hits.iter().map(|r| r.iter().map(|h| h.row).collect()).collect();
-	report["topk"] = json!({ "rows": rows, "dim": dim, "queries": queries, "k": 10,
+	drop(embedder);
+	if run("topk") {
+		let data = random_unit_vectors(rows, dim, 1);
+		let qs = random_unit_vectors(queries, dim, 2);
+		let ids: Vec<_> = (0..rows)
+			.map(|i| attribution_worker::chunk::ChunkId { dataset: i as u64, index: 0, start: 0, end: 0 })
+			.collect();
+		let mut index = VectorIndex::from_parts(dim, ids, data.clone())?;
+		let mut ours_hits = Vec::new();
+		let f32_s = time_reps(5, || {
+			ours_hits = index.search(&qs, 10)?;
+			Ok(())
+		})?;
+		let single_s =
+			time_reps(5, || index.search(qs.get(..dim).unwrap_or_default(), 10).map(|_| ()).map_err(Into::into))?;
+		index.build_int8();
+		let mut int8_hits = Vec::new();
+		let int8_s = time_reps(5, || {
+			int8_hits = index.search_int8(&qs, 10, 4)?;
+			Ok(())
+		})?;
+		let recall = |a: &[Vec<attribution_worker::index::Hit>], b: &[Vec<usize>]| -> f64 {
+			let mut same = 0usize;
+			let mut total = 0usize;
+			for (x, y) in a.iter().zip(b) {
+				total += y.len();
+				same += x.iter().filter(|h| y.contains(&h.row)).count();
+			}
+			same as f64 / total.max(1) as f64
+		};
+		let exact_ids: Vec<Vec<usize>> = ours_hits.iter().map(|r| r.iter().map(|h| h.row).collect()).collect();
+		report["topk"] = json!({ "rows": rows, "dim": dim, "queries": queries, "k": 10,
 		"ours_f32_s": f32_s, "ours_int8_s": int8_s, "ours_single_query_s": single_s,
 		"int8_recall_vs_exact": recall(&int8_hits, &exact_ids) });
-	if let Some(py) = &python {
-		let (vp, qp, op) = (work.join("vectors.npy"), work.join("queries.npy"), work.join("faiss_ids.json"));
-		write_npy(&vp, &data, rows, dim)?;
-		write_npy(&qp, &qs, queries, dim)?;
-		let r = reference(py, &["topk", "--vectors", &vp.to_string_lossy(), "--queries", &qp.to_string_lossy(), "--k", "10",
-			"--threads", &threads.to_string(), "--out", &op.to_string_lossy()])?;
-		let theirs = r["seconds_per_query_batch"].as_f64().unwrap_or(f64::NAN);
-		report["topk"]["faiss_flat_ip_s"] = json!(theirs);
-		report["topk"]["ratio_f32_to_faiss"] = json!(f32_s / theirs);
-		report["topk"]["ratio_int8_to_faiss"] = json!(int8_s / theirs);
-		if let Ok(body) = std::fs::read(&op) {
-			if let Ok(faiss_ids) = serde_json::from_slice::<Vec<Vec<usize>>>(&body) {
-				report["topk"]["agreement_with_faiss"] = json!(recall(&ours_hits, &faiss_ids));
+		if let Some(py) = &python {
+			let (vp, qp, op) = (work.join("vectors.npy"), work.join("queries.npy"), work.join("faiss_ids.json"));
+			write_npy(&vp, &data, rows, dim)?;
+			write_npy(&qp, &qs, queries, dim)?;
+			let r = reference(
+				py,
+				&[
+					"topk",
+					"--vectors",
+					&vp.to_string_lossy(),
+					"--queries",
+					&qp.to_string_lossy(),
+					"--k",
+					"10",
+					"--threads",
+					&threads.to_string(),
+					"--out",
+					&op.to_string_lossy(),
+				],
+			)?;
+			let theirs = r["seconds_per_query_batch"].as_f64().unwrap_or(f64::NAN);
+			report["topk"]["faiss_flat_ip_s"] = json!(theirs);
+			report["topk"]["ratio_f32_to_faiss"] = json!(f32_s / theirs);
+			report["topk"]["ratio_int8_to_faiss"] = json!(int8_s / theirs);
+			if let Ok(body) = std::fs::read(&op) {
+				if let Ok(faiss_ids) = serde_json::from_slice::<Vec<Vec<usize>>>(&body) {
+					report["topk"]["agreement_with_faiss"] = json!(recall(&ours_hits, &faiss_ids));
+				}
 			}
 		}
+		drop(index);
 	}
-	drop(index);
 
 	// 3. Generation tokens/s and 4. end-to-end attribution with k = 8.
-	let generator = load_generator(common, None)?;
-	let prompt = generator.rag_prompt("Write a long paragraph about how medicines are tested before approval.", &[])?;
-	let t = Instant::now();
-	let g = generator.generate(&prompt, 64)?;
-	let gen_s = t.elapsed().as_secs_f64();
-	report["generation"] = json!({ "tokens": g.tokens.len(), "prompt_tokens": prompt.len(), "seconds": gen_s,
+	if run("generation") {
+		let generator = load_generator(common, None)?;
+		let prompt =
+			generator.rag_prompt("Write a long paragraph about how medicines are tested before approval.", &[])?;
+		let t = Instant::now();
+		let g = generator.generate(&prompt, 64)?;
+		let gen_s = t.elapsed().as_secs_f64();
+		report["generation"] = json!({ "tokens": g.tokens.len(), "prompt_tokens": prompt.len(), "seconds": gen_s,
 		"tokens_per_s": g.tokens.len() as f64 / gen_s, "quantized": common.quantized });
-	drop(generator);
-	let (engine, probes) = synthetic_engine(common, 40, 7)?;
-	let probe = probes.first().context("no probes")?;
-	let answer = engine.answer(&probe.question, &BTreeSet::new())?.answer;
-	let mut last = None;
-	let attr_s = time_reps(3, || {
-		last = Some(engine.attribute(&probe.question, &answer)?);
-		Ok(())
-	})?;
-	report["attribution"] = json!({ "k": engine.config.k, "candidates": engine.config.candidates, "seconds": attr_s,
-		"goal_seconds": 2.0, "answer_tokens": engine.generator.encode(&answer)?.len(),
-		"stages_ms": last.map(|a| a.timings) });
+		drop(generator);
+	}
+	if run("attribution") {
+		let (engine, probes) = synthetic_engine(common, 40, 7)?;
+		let probe = probes.first().context("no probes")?;
+		let answer = engine.answer(&probe.question, &BTreeSet::new())?.answer;
+		let mut engine = engine;
+		let mut modes = serde_json::Map::new();
+		for mode in [AblationMode::Exact, AblationMode::Masked] {
+			engine.config.ablation = mode;
+			let mut last = None;
+			let attr_s = time_reps(3, || {
+				last = Some(engine.attribute(&probe.question, &answer)?);
+				Ok(())
+			})?;
+			modes.insert(
+				format!("{mode:?}").to_lowercase(),
+				json!({ "seconds": attr_s, "stages_ms": last.as_ref().map(|a| a.timings), "weights": last.map(|a| a.weights) }),
+			);
+		}
+		report["attribution"] = json!({ "k": engine.config.k, "candidates": engine.config.candidates, "goal_seconds": 2.0,
+		"prompt_tokens": engine.generator.rag_prompt(&probe.question, &engine.retrieve(&probe.question, engine.config.k, &BTreeSet::new())?
+			.iter().map(|r| r.text.as_str()).collect::<Vec<_>>())?.len(),
+		"answer_tokens": engine.generator.encode(&answer)?.len(), "modes": modes });
+	}
 	print_report(common, "speed", &report);
 	Ok(())
 }

@@ -51,7 +51,8 @@ fn spinner(message: &str, quiet: bool) -> ProgressBar {
 /// The embedder files and the identity recorded in indexes (the pinned weights hash).
 pub fn embedder_files(common: &Common) -> (EmbedderFiles, String) {
 	let files = models(common).minilm();
-	let id = files.weights.sha256.map_or_else(|| files.weights.path.display().to_string(), |h| format!("minilm-l6-v2:{h}"));
+	let id =
+		files.weights.sha256.map_or_else(|| files.weights.path.display().to_string(), |h| format!("minilm-l6-v2:{h}"));
 	(files, id)
 }
 
@@ -95,7 +96,12 @@ fn embed(common: &Common, mut texts: Vec<String>, file: Option<&Path>) -> Result
 }
 
 /// Builds (or reuses) the index of a manifest's version; returns it with the version.
-pub fn ensure_index(common: &Common, args: &IndexArgs, embedder: &Embedder, embedder_id: &str) -> Result<(DataNetVersion, StoredIndex)> {
+pub fn ensure_index(
+	common: &Common,
+	args: &IndexArgs,
+	embedder: &Embedder,
+	embedder_id: &str,
+) -> Result<(DataNetVersion, StoredIndex)> {
 	let version = DataNetVersion::load(&args.manifest)?;
 	let path = index_path(&args.index_dir, version.datanet, version.version);
 	if path.is_file() {
@@ -118,18 +124,19 @@ fn build_and_save(
 	embedder_id: &str,
 ) -> Result<(StoredIndex, attribution_worker::index::store::BuildStats)> {
 	let chunking = ChunkParams { tokens: args.chunk_tokens, overlap: args.chunk_overlap };
-	let previous = previous_index_path(&args.index_dir, version.datanet, version.version)
-		.and_then(|p| StoredIndex::load(&p).ok());
+	let previous =
+		previous_index_path(&args.index_dir, version.datanet, version.version).and_then(|p| StoredIndex::load(&p).ok());
 	let bar = if common.json { ProgressBar::hidden() } else { ProgressBar::new(0) };
 	bar.set_style(
 		ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} chunks ({per_sec}, eta {eta})")
 			.unwrap_or_else(|_| ProgressStyle::default_bar()),
 	);
 	bar.set_message(format!("indexing DataNet {} v{}", version.datanet, version.version));
-	let (stored, stats) = build_index(embedder, embedder_id, version, chunking, previous.as_ref(), &mut |done, total| {
-		bar.set_length(total as u64);
-		bar.set_position(done as u64);
-	})?;
+	let (stored, stats) =
+		build_index(embedder, embedder_id, version, chunking, previous.as_ref(), &mut |done, total| {
+			bar.set_length(total as u64);
+			bar.set_position(done as u64);
+		})?;
 	bar.finish_and_clear();
 	let path = index_path(&args.index_dir, version.datanet, version.version);
 	stored.save(&path)?;
@@ -169,7 +176,8 @@ pub fn engine(common: &Common, args: &AskArgs) -> Result<Engine> {
 	let (embedder, id) = load_embedder(common)?;
 	let (version, stored) = ensure_index(common, &args.index, &embedder, &id)?;
 	let generator = load_generator(common, args.adapter.as_deref())?;
-	let config = AttributionConfig { k: args.k, candidates: args.candidates, ..Default::default() };
+	let config =
+		AttributionConfig { k: args.k, candidates: args.candidates, ablation: args.ablation, ..Default::default() };
 	Ok(Engine::new(embedder, generator, version, stored, config)?)
 }
 
@@ -205,7 +213,8 @@ fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 
 fn read_vector(path: &Path) -> Result<Vec<(u64, u32)>> {
 	let body = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
-	let value: serde_json::Value = serde_json::from_slice(&body).with_context(|| format!("{}: not JSON", path.display()))?;
+	let value: serde_json::Value =
+		serde_json::from_slice(&body).with_context(|| format!("{}: not JSON", path.display()))?;
 	// Accept either a bare [[dataset, bps], …] or the output of `attribute --json`.
 	let weights = value.get("weights").cloned().unwrap_or(value);
 	serde_json::from_value(weights).with_context(|| format!("{}: expected [[dataset, bps], …]", path.display()))
@@ -216,7 +225,10 @@ fn compare(common: &Common, a: &Path, b: &Path, tolerance: u32) -> Result<()> {
 	let distance = combine::l1_distance(&va, &vb);
 	let agree = distance <= tolerance;
 	if common.json {
-		println!("{}", json!({ "l1_distance_bps": distance, "tolerance_bps": tolerance, "agree": agree, "identical": va == vb }));
+		println!(
+			"{}",
+			json!({ "l1_distance_bps": distance, "tolerance_bps": tolerance, "agree": agree, "identical": va == vb })
+		);
 	} else {
 		println!("L1 distance {distance} bps, tolerance {tolerance}: {}", if agree { "agree" } else { "disagree" });
 	}
@@ -244,6 +256,12 @@ fn synth(out: &Path, datasets: usize, seed: u64) -> Result<()> {
 		.map(|p| json!({ "question": p.question, "dataset": p.dataset, "expected": p.expected }))
 		.collect();
 	std::fs::write(out.join("probes.json"), serde_json::to_vec_pretty(&probes)?)?;
-	println!("wrote {} datasets and {} probes to {} (root {})", datasets, probes.len(), out.display(), net.version.root_hex());
+	println!(
+		"wrote {} datasets and {} probes to {} (root {})",
+		datasets,
+		probes.len(),
+		out.display(),
+		net.version.root_hex()
+	);
 	Ok(())
 }

@@ -59,8 +59,11 @@ impl Dataset {
 			return Err(WorkerError::EmptyDataset { dataset: id, path });
 		}
 		let hash = content_hash(&bytes).0;
-		let text = String::from_utf8(bytes)
-			.map_err(|e| WorkerError::NotUtf8 { dataset: id, path: path.clone(), offset: e.utf8_error().valid_up_to() })?;
+		let text = String::from_utf8(bytes).map_err(|e| WorkerError::NotUtf8 {
+			dataset: id,
+			path: path.clone(),
+			offset: e.utf8_error().valid_up_to(),
+		})?;
 		Ok(Self { id, name, owner, path, content_hash: hash, text })
 	}
 }
@@ -93,10 +96,8 @@ impl DataNetVersion {
 	/// [`Dataset::from_bytes`] — each naming the file.
 	pub fn load(manifest_path: &Path) -> Result<Self> {
 		let bytes = std::fs::read(manifest_path).at(manifest_path)?;
-		let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| WorkerError::InvalidManifest {
-			path: manifest_path.to_path_buf(),
-			message: e.to_string(),
-		})?;
+		let manifest: Manifest = serde_json::from_slice(&bytes)
+			.map_err(|e| WorkerError::InvalidManifest { path: manifest_path.to_path_buf(), message: e.to_string() })?;
 		let dir = manifest_path.parent().unwrap_or(Path::new("."));
 		let datasets = manifest
 			.datasets
@@ -108,7 +109,9 @@ impl DataNetVersion {
 			})
 			.collect::<Result<Vec<_>>>()?;
 		Self::new(manifest.datanet, manifest.version, datasets).map_err(|e| match e {
-			WorkerError::InvalidInput(message) => WorkerError::InvalidManifest { path: manifest_path.to_path_buf(), message },
+			WorkerError::InvalidInput(message) => {
+				WorkerError::InvalidManifest { path: manifest_path.to_path_buf(), message }
+			},
 			other => other,
 		})
 	}

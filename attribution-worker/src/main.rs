@@ -110,6 +110,9 @@ pub struct AskArgs {
 	/// Chunks valued by KNN-Shapley.
 	#[arg(long, default_value_t = 16)]
 	pub candidates: usize,
+	/// How chunks are removed for the ablation credit.
+	#[arg(long, value_enum, default_value_t = attribution_worker::attribute::AblationMode::Exact)]
+	pub ablation: attribution_worker::attribute::AblationMode,
 	/// LoRA adapter (safetensors) to apply to the generator.
 	#[arg(long)]
 	pub adapter: Option<PathBuf>,

@@ -44,9 +44,18 @@ const EFFECTS: [&str; 12] = [
 	"photosensitivity",
 	"heartburn",
 ];
-const MAKERS: [&str; 10] =
-	["Halvorsen Labs", "Quillfeather Pharma", "Brightwater Therapeutics", "Ostrava Biologics", "Kestrel Medica",
-		"Marlowe & Finch", "Tidewell Health", "Corvid Pharmaceuticals", "Aldergrove Bio", "Sunreach Labs"];
+const MAKERS: [&str; 10] = [
+	"Halvorsen Labs",
+	"Quillfeather Pharma",
+	"Brightwater Therapeutics",
+	"Ostrava Biologics",
+	"Kestrel Medica",
+	"Marlowe & Finch",
+	"Tidewell Health",
+	"Corvid Pharmaceuticals",
+	"Aldergrove Bio",
+	"Sunreach Labs",
+];
 
 /// A question with the dataset that holds its answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,14 +126,28 @@ pub fn formulary(datasets: usize, seed: u64) -> Result<SyntheticDataNet> {
 			dataset: id,
 			expected: format!("{dose} mg"),
 		});
-		probes.push(Probe { question: format!("What condition is {name} used to treat?"), dataset: id, expected: condition.into() });
+		probes.push(Probe {
+			question: format!("What condition is {name} used to treat?"),
+			dataset: id,
+			expected: condition.into(),
+		});
 		probes.push(Probe {
 			question: format!("What is the most common side effect of {name}?"),
 			dataset: id,
 			expected: effect.into(),
 		});
-		probes.push(Probe { question: format!("Which company manufactures {name}?"), dataset: id, expected: maker.into() });
-		out.push(Dataset::from_bytes(id, name.to_lowercase(), String::new(), PathBuf::from(format!("{name}.txt")), text.into_bytes())?);
+		probes.push(Probe {
+			question: format!("Which company manufactures {name}?"),
+			dataset: id,
+			expected: maker.into(),
+		});
+		out.push(Dataset::from_bytes(
+			id,
+			name.to_lowercase(),
+			String::new(),
+			PathBuf::from(format!("{name}.txt")),
+			text.into_bytes(),
+		)?);
 	}
 	Ok(SyntheticDataNet { version: DataNetVersion::new(1, 1, out)?, probes })
 }

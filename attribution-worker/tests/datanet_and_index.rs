@@ -83,7 +83,8 @@ fn wrong_widths_are_refused() {
 
 #[test]
 fn datasets_are_checked_and_the_root_is_the_chains() {
-	let err = Dataset::from_bytes(3, "x".into(), String::new(), "bad.txt".into(), vec![b'o', b'k', 0xFF, 0xFE]).unwrap_err();
+	let err =
+		Dataset::from_bytes(3, "x".into(), String::new(), "bad.txt".into(), vec![b'o', b'k', 0xFF, 0xFE]).unwrap_err();
 	assert!(matches!(err, WorkerError::NotUtf8 { dataset: 3, offset: 2, .. }), "{err}");
 	assert!(err.to_string().contains("bad.txt"));
 	let err = Dataset::from_bytes(4, "x".into(), String::new(), "empty.txt".into(), b"  \n".to_vec()).unwrap_err();
@@ -104,10 +105,18 @@ fn datasets_are_checked_and_the_root_is_the_chains() {
 fn manifests_load_and_name_their_faults() {
 	let dir = tempfile::tempdir().unwrap();
 	std::fs::write(dir.path().join("a.txt"), "the drug treats fever").unwrap();
-	std::fs::write(dir.path().join("datanet.json"), r#"{"datanet": 3, "version": 1, "datasets": [{"id": 1, "path": "a.txt"}]}"#).unwrap();
+	std::fs::write(
+		dir.path().join("datanet.json"),
+		r#"{"datanet": 3, "version": 1, "datasets": [{"id": 1, "path": "a.txt"}]}"#,
+	)
+	.unwrap();
 	let v = DataNetVersion::load(&dir.path().join("datanet.json")).unwrap();
 	assert_eq!((v.datanet, v.version, v.datasets.len()), (3, 1, 1));
-	std::fs::write(dir.path().join("bad.json"), r#"{"datanet": 3, "version": 1, "datasets": [{"id": 1, "path": "missing.txt"}]}"#).unwrap();
+	std::fs::write(
+		dir.path().join("bad.json"),
+		r#"{"datanet": 3, "version": 1, "datasets": [{"id": 1, "path": "missing.txt"}]}"#,
+	)
+	.unwrap();
 	let err = DataNetVersion::load(&dir.path().join("bad.json")).unwrap_err();
 	assert!(err.to_string().contains("missing.txt"), "{err}");
 	std::fs::write(dir.path().join("broken.json"), "{").unwrap();
@@ -118,7 +127,8 @@ fn manifests_load_and_name_their_faults() {
 fn index_files_round_trip_and_detect_damage() {
 	let dir = tempfile::tempdir().unwrap();
 	let embedder = support::load_tiny_embedder(&dir.path().join("bert"));
-	let version = support::tiny_version(&[(1, "zorvatin treats fever and cough"), (2, "melquizole dose is 40 mg daily")]);
+	let version =
+		support::tiny_version(&[(1, "zorvatin treats fever and cough"), (2, "melquizole dose is 40 mg daily")]);
 	let stored = support::tiny_index(&embedder, &version);
 	let path = index_path(dir.path(), 1, 1);
 	stored.save(&path).unwrap();
@@ -148,7 +158,10 @@ fn index_files_round_trip_and_detect_damage() {
 fn a_new_version_only_embeds_what_changed() {
 	let dir = tempfile::tempdir().unwrap();
 	let embedder = support::load_tiny_embedder(dir.path());
-	let v1 = support::tiny_version(&[(1, "zorvatin treats fever and cough in adult patients"), (2, "melquizole dose is 40 mg daily")]);
+	let v1 = support::tiny_version(&[
+		(1, "zorvatin treats fever and cough in adult patients"),
+		(2, "melquizole dose is 40 mg daily"),
+	]);
 	let params = ChunkParams { tokens: 12, overlap: 4 };
 	let (first, s1) = build_index(&embedder, "tiny-bert", &v1, params, None, &mut |_, _| {}).unwrap();
 	assert_eq!((s1.datasets_embedded, s1.datasets_reused), (2, 0));
@@ -164,6 +177,8 @@ fn a_new_version_only_embeds_what_changed() {
 	assert_eq!(second.header, fresh.header);
 	assert_eq!(second.index.vectors(), fresh.index.vectors());
 	// Other chunking parameters re-embed everything.
-	let (_, s3) = build_index(&embedder, "tiny-bert", &v2, ChunkParams { tokens: 8, overlap: 2 }, Some(&first), &mut |_, _| {}).unwrap();
+	let (_, s3) =
+		build_index(&embedder, "tiny-bert", &v2, ChunkParams { tokens: 8, overlap: 2 }, Some(&first), &mut |_, _| {})
+			.unwrap();
 	assert_eq!(s3.datasets_reused, 0);
 }

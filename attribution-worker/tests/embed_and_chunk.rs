@@ -4,7 +4,7 @@ mod support;
 
 use attribution_worker::{
 	chunk::{chunk_text, ChunkParams},
-	models::{WeightFile},
+	models::WeightFile,
 	WorkerError,
 };
 
@@ -16,7 +16,12 @@ fn norm(v: &[f32]) -> f32 {
 fn embeddings_are_unit_length_and_batching_does_not_change_them() {
 	let dir = tempfile::tempdir().unwrap();
 	let embedder = support::load_tiny_embedder(dir.path());
-	let texts = ["the drug treats fever", "zorvatin dose is 40 mg daily with food", "a", "what is the most common side effect of melquizole in adult patients"];
+	let texts = [
+		"the drug treats fever",
+		"zorvatin dose is 40 mg daily with food",
+		"a",
+		"what is the most common side effect of melquizole in adult patients",
+	];
 	let batch = embedder.embed(&texts).unwrap();
 	assert_eq!(batch.len(), texts.len());
 	for (t, v) in texts.iter().zip(&batch) {

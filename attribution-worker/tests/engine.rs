@@ -19,7 +19,14 @@ fn engine(dir: &std::path::Path) -> Engine {
 	]);
 	let index = support::tiny_index(&embedder, &version);
 	let generator = support::tiny_generator(dir);
-	Engine::new(embedder, generator, version, index, AttributionConfig { k: 3, candidates: 5, max_new_tokens: 8, ..Default::default() }).unwrap()
+	Engine::new(
+		embedder,
+		generator,
+		version,
+		index,
+		AttributionConfig { k: 3, candidates: 5, max_new_tokens: 8, ..Default::default() },
+	)
+	.unwrap()
 }
 
 #[test]

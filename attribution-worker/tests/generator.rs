@@ -33,7 +33,9 @@ fn chatml_tokens_come_from_the_gguf_metadata() {
 fn leave_one_out_with_shared_prefixes_equals_scoring_each_prompt_from_scratch() {
 	let dir = tempfile::tempdir().unwrap();
 	let g = support::tiny_generator(dir.path());
-	let prompt = g.rag_prompt("which drug?", &["zorvatin treats fever", "melquizole 40 mg", "store cool", "made by a company"]).unwrap();
+	let prompt = g
+		.rag_prompt("which drug?", &["zorvatin treats fever", "melquizole 40 mg", "store cool", "made by a company"])
+		.unwrap();
 	let answer = g.encode("zorvatin, 40 mg").unwrap();
 	let ablation = g.score_leave_one_out(&prompt, &answer).unwrap();
 	let full = g.score(&prompt.tokens(), &answer).unwrap();
@@ -107,7 +109,9 @@ fn write_adapter(path: &std::path::Path, rank: usize, b_scale: f32, out_dim: usi
 		.collect();
 	let st: Vec<(String, safetensors::tensor::TensorView)> = data
 		.iter()
-		.map(|(n, bytes, shape)| (n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes).unwrap()))
+		.map(|(n, bytes, shape)| {
+			(n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes).unwrap())
+		})
 		.collect();
 	safetensors::serialize_to_file(st, Some(meta), path).unwrap();
 }
@@ -142,4 +146,19 @@ fn lora_adapters_change_outputs_and_foreign_adapters_are_refused() {
 	std::fs::write(dir.path().join("junk.safetensors"), b"junk").unwrap();
 	assert!(LoraAdapter::load(&dir.path().join("junk.safetensors")).is_err());
 	let _ = Device::Cpu;
+}
+
+#[test]
+fn masked_ablation_shares_the_full_score_and_hides_each_context() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let prompt = g.rag_prompt("which drug?", &["zorvatin treats fever", "melquizole 40 mg", "store cool"]).unwrap();
+	let answer = g.encode("zorvatin, 40 mg").unwrap();
+	let exact = g.score_leave_one_out(&prompt, &answer).unwrap();
+	let masked = g.score_masked_ablation(&prompt, &answer).unwrap();
+	assert!((exact.full - masked.full).abs() < 1e-3, "{} vs {}", exact.full, masked.full);
+	assert_eq!(masked.without.len(), 3);
+	// Hiding a context changes the answer's probability, and the result is reproducible.
+	assert!(masked.without.iter().all(|w| (w - masked.full).abs() > 1e-6), "{masked:?}");
+	assert_eq!(g.score_masked_ablation(&prompt, &answer).unwrap(), masked);
 }

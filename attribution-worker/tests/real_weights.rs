@@ -2,12 +2,7 @@
 //! Set OPENLEDGER_SKIP_REAL_WEIGHTS=1 to skip them on a machine without the weights.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use attribution_worker::{
-	embed::Embedder,
-	generate::Generator,
-	models::ModelsDir,
-	synthetic,
-};
+use attribution_worker::{embed::Embedder, generate::Generator, models::ModelsDir, synthetic};
 use std::{path::Path, process::Command};
 
 fn models() -> Option<ModelsDir> {
@@ -100,15 +95,47 @@ fn validator_mode_is_bit_identical_across_two_processes() {
 	assert!(status.success());
 	let manifest = net.join("datanet.json");
 	let common = ["--validator", "--json"];
-	let index = worker(&[&common[..], &["index", "--manifest", manifest.to_str().unwrap(), "--index-dir", idx.to_str().unwrap()]].concat());
+	let index = worker(
+		&[&common[..], &["index", "--manifest", manifest.to_str().unwrap(), "--index-dir", idx.to_str().unwrap()]]
+			.concat(),
+	);
 	assert!(index["chunks"].as_u64().unwrap() >= 12);
 	let probes: serde_json::Value = serde_json::from_slice(&std::fs::read(net.join("probes.json")).unwrap()).unwrap();
 	let question = probes[0]["question"].as_str().unwrap();
-	let ask = worker(&[&common[..], &["ask", "--manifest", manifest.to_str().unwrap(), "--index-dir", idx.to_str().unwrap(), "--question", question]].concat());
+	let ask = worker(
+		&[
+			&common[..],
+			&[
+				"ask",
+				"--manifest",
+				manifest.to_str().unwrap(),
+				"--index-dir",
+				idx.to_str().unwrap(),
+				"--question",
+				question,
+			],
+		]
+		.concat(),
+	);
 	let answer = ask["answer"].as_str().unwrap().to_owned();
 	let run = || {
-		let mut v = worker(&[&common[..], &["attribute", "--manifest", manifest.to_str().unwrap(), "--index-dir", idx.to_str().unwrap(),
-			"--question", question, "--answer", &answer]].concat());
+		let mut v = worker(
+			&[
+				&common[..],
+				&[
+					"attribute",
+					"--manifest",
+					manifest.to_str().unwrap(),
+					"--index-dir",
+					idx.to_str().unwrap(),
+					"--question",
+					question,
+					"--answer",
+					&answer,
+				],
+			]
+			.concat(),
+		);
 		v.as_object_mut().unwrap().remove("timings");
 		v
 	};
@@ -117,6 +144,7 @@ fn validator_mode_is_bit_identical_across_two_processes() {
 	let total: u64 = a["weights"].as_array().unwrap().iter().map(|w| w[1].as_u64().unwrap()).sum();
 	assert_eq!(total, 10_000);
 	// The top-credited dataset is the one that holds the fact.
-	let top = a["weights"].as_array().unwrap().iter().max_by_key(|w| w[1].as_u64().unwrap()).unwrap()[0].as_u64().unwrap();
+	let top =
+		a["weights"].as_array().unwrap().iter().max_by_key(|w| w[1].as_u64().unwrap()).unwrap()[0].as_u64().unwrap();
 	assert_eq!(top, probes[0]["dataset"].as_u64().unwrap(), "{a}");
 }

@@ -33,7 +33,11 @@ pub fn knn_shapley(relevances: &[i128], k: usize) -> Vec<i128> {
 	}
 	for i in (0..n.saturating_sub(1)).rev() {
 		let rank = i128::try_from(i.saturating_add(1)).unwrap_or(i128::MAX); // 1-based position α_i
-		let diff = relevances.get(i).copied().unwrap_or(0).saturating_sub(relevances.get(i.saturating_add(1)).copied().unwrap_or(0));
+		let diff = relevances
+			.get(i)
+			.copied()
+			.unwrap_or(0)
+			.saturating_sub(relevances.get(i.saturating_add(1)).copied().unwrap_or(0));
 		let step = diff.saturating_mul(SCALE).saturating_mul(k.min(rank)) / k.saturating_mul(rank);
 		next = next.saturating_add(step);
 		if let Some(v) = values.get_mut(i) {

@@ -79,7 +79,8 @@ impl VerbatimIndex {
 	/// Greedy left-to-right maximal matches of at least [`MIN_SPAN`] words.
 	pub fn matches(&self, answer: &str) -> Vec<Span> {
 		// A word absent from the DataNet can never match: map it to a value no position holds.
-		let query: Vec<u32> = words(answer).map(|w| self.vocab.get(&w).copied().unwrap_or(u32::MAX - u32::MAX / 2)).collect();
+		let query: Vec<u32> =
+			words(answer).map(|w| self.vocab.get(&w).copied().unwrap_or(u32::MAX - u32::MAX / 2)).collect();
 		let mut spans = Vec::new();
 		let mut i = 0usize;
 		while i < query.len() {
@@ -181,6 +182,9 @@ mod tests {
 	fn spans_never_cross_datasets() {
 		let idx = VerbatimIndex::build([(1, "alpha beta gamma"), (2, "delta epsilon zeta")]);
 		let spans = idx.matches("alpha beta gamma delta epsilon zeta");
-		assert_eq!(spans.iter().map(|s| (s.len, s.datasets.clone())).collect::<Vec<_>>(), vec![(3, vec![(1, 1)]), (3, vec![(2, 1)])]);
+		assert_eq!(
+			spans.iter().map(|s| (s.len, s.datasets.clone())).collect::<Vec<_>>(),
+			vec![(3, vec![(1, 1)]), (3, vec![(2, 1)])]
+		);
 	}
 }

@@ -8,6 +8,7 @@ use crate::{
 use candle::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
+use rayon::prelude::*;
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 /// sentence-transformers' `max_seq_length` for all-MiniLM-L6-v2 (word pieces, [CLS] and [SEP] included).
@@ -38,10 +39,8 @@ impl Embedder {
 			.and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
 			.map_err(|message| WorkerError::InvalidModel { path: config_path.to_path_buf(), message })?;
 		let tokenizer_path = files.tokenizer.verified()?;
-		let mut tokenizer = Tokenizer::from_file(tokenizer_path).map_err(|e| WorkerError::InvalidModel {
-			path: tokenizer_path.to_path_buf(),
-			message: e.to_string(),
-		})?;
+		let mut tokenizer = Tokenizer::from_file(tokenizer_path)
+			.map_err(|e| WorkerError::InvalidModel { path: tokenizer_path.to_path_buf(), message: e.to_string() })?;
 		let weights_path = files.weights.verified()?;
 		let device = Device::Cpu;
 		// SAFETY: the file is memory-mapped read-only; it was just verified and is not modified while mapped.
@@ -92,11 +91,20 @@ impl Embedder {
 	pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
 		let mut order: Vec<usize> = (0..texts.len()).collect();
 		order.sort_by_key(|&i| (texts.get(i).map_or(0, |t| t.len()), i));
+		// Batches run in parallel, one per core: candle's kernels for small BERT batches leave cores idle, and
+		// inside a pool thread each batch runs single-threaded, so a batch's result never depends on the
+		// thread count. Results are written back in input order.
+		let groups: Vec<&[usize]> = order.chunks(self.batch).collect();
+		let vectors = groups
+			.par_iter()
+			.map(|group| {
+				let batch: Vec<&str> = group.iter().filter_map(|&i| texts.get(i).copied()).collect();
+				self.embed_batch(&batch)
+			})
+			.collect::<Result<Vec<_>>>()?;
 		let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-		for group in order.chunks(self.batch) {
-			let batch: Vec<&str> = group.iter().filter_map(|&i| texts.get(i).copied()).collect();
-			let vectors = self.embed_batch(&batch)?;
-			for (&i, v) in group.iter().zip(vectors) {
+		for (group, vs) in groups.iter().zip(vectors) {
+			for (&i, v) in group.iter().zip(vs) {
 				if let Some(slot) = out.get_mut(i) {
 					*slot = v;
 				}
@@ -110,7 +118,10 @@ impl Embedder {
 	/// # Errors
 	/// Tokenizer or tensor failures.
 	pub fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
-		self.embed_batch(&[text])?.pop().ok_or_else(|| WorkerError::InvalidInput("no embedding".into()))
+		// Run on the pool like `embed`, so a text embedded alone and in a batch goes through the same kernels.
+		let mut result = None;
+		rayon::scope(|s| s.spawn(|_| result = Some(self.embed_batch(&[text]))));
+		result.unwrap_or_else(|| Ok(Vec::new()))?.pop().ok_or_else(|| WorkerError::InvalidInput("no embedding".into()))
 	}
 
 	/// One forward pass over a batch.
@@ -119,10 +130,8 @@ impl Embedder {
 			return Ok(Vec::new());
 		}
 		let encodings = self.tokenizer.encode_batch(texts.to_vec(), true).map_err(tokenizer_error)?;
-		let ids: Vec<Tensor> = encodings
-			.iter()
-			.map(|e| Tensor::new(e.get_ids(), &self.device))
-			.collect::<candle::Result<_>>()?;
+		let ids: Vec<Tensor> =
+			encodings.iter().map(|e| Tensor::new(e.get_ids(), &self.device)).collect::<candle::Result<_>>()?;
 		let masks: Vec<Tensor> = encodings
 			.iter()
 			.map(|e| Tensor::new(e.get_attention_mask(), &self.device))

@@ -41,11 +41,7 @@ pub struct Projection {
 impl Projection {
 	fn new(q: QTensor, dense: bool) -> candle::Result<Self> {
 		let shape = q.shape().dims2()?;
-		let base = if dense {
-			QMatMul::Tensor(q.dequantize(&Device::Cpu)?)
-		} else {
-			QMatMul::from_arc(Arc::new(q))?
-		};
+		let base = if dense { QMatMul::Tensor(q.dequantize(&Device::Cpu)?) } else { QMatMul::from_arc(Arc::new(q))? };
 		Ok(Self { base, shape, lora: None })
 	}
 
@@ -130,18 +126,21 @@ impl Llama {
 	/// [`WorkerError::InvalidModel`] naming the file.
 	pub fn from_gguf_file(path: &Path, dense: bool) -> Result<(Self, gguf_file::Content)> {
 		let invalid = |e: candle::Error| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() };
-		let mut file = std::fs::File::open(path).map_err(|e| WorkerError::InvalidModel {
-			path: path.to_path_buf(),
-			message: e.to_string(),
-		})?;
+		let mut file = std::fs::File::open(path)
+			.map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })?;
 		let content = gguf_file::Content::read(&mut file).map_err(invalid)?;
 		let model = Self::from_gguf(&content, &mut file, dense).map_err(invalid)?;
 		Ok((model, content))
 	}
 
-	fn from_gguf<R: std::io::Seek + std::io::Read>(ct: &gguf_file::Content, r: &mut R, dense: bool) -> candle::Result<Self> {
+	fn from_gguf<R: std::io::Seek + std::io::Read>(
+		ct: &gguf_file::Content,
+		r: &mut R,
+		dense: bool,
+	) -> candle::Result<Self> {
 		let device = Device::Cpu;
-		let arch = ct.metadata.get("general.architecture").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
+		let arch =
+			ct.metadata.get("general.architecture").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
 		if arch != "llama" {
 			candle::bail!("architecture {arch:?} is not llama");
 		}
@@ -169,7 +168,8 @@ impl Llama {
 			Ok(t) => t,
 			Err(_) => embeddings_q, // tied embeddings (SmolLM2)
 		};
-		let output = if dense { QMatMul::Tensor(output_q.dequantize(&device)?) } else { QMatMul::from_qtensor(output_q)? };
+		let output =
+			if dense { QMatMul::Tensor(output_q.dequantize(&device)?) } else { QMatMul::from_qtensor(output_q)? };
 		let norm = ct.tensor(r, "output_norm.weight", &device)?.dequantize(&device)?;
 		let mut layers = Vec::with_capacity(config.n_layer);
 		for i in 0..config.n_layer {
@@ -238,6 +238,20 @@ impl Llama {
 	/// # Errors
 	/// Tensor failures, or a context overflow.
 	pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> candle::Result<Tensor> {
+		self.forward_blocking(tokens, cache, None)
+	}
+
+	/// As [`Llama::forward`], but the new tokens may not attend to the cached positions in `blocked`: the
+	/// context they hold is hidden from what follows (attention-mask ablation; the cache is left intact).
+	///
+	/// # Errors
+	/// Tensor failures, or a context overflow.
+	pub fn forward_blocking(
+		&self,
+		tokens: &[u32],
+		cache: &mut KvCache,
+		blocked: Option<std::ops::Range<usize>>,
+	) -> candle::Result<Tensor> {
 		let seq = tokens.len();
 		let offset = cache.len;
 		if offset.saturating_add(seq) > self.config.context {
@@ -248,7 +262,7 @@ impl Llama {
 		}
 		let ids = Tensor::new(tokens, &Device::Cpu)?;
 		let mut x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?;
-		let mask = if seq > 1 { Some(causal_mask(seq, offset)?) } else { None };
+		let mask = if seq > 1 || blocked.is_some() { Some(causal_mask(seq, offset, blocked)?) } else { None };
 		let cos = self.cos.narrow(0, offset, seq)?;
 		let sin = self.sin.narrow(0, offset, seq)?;
 		let eps = self.config.rms_eps as f32;
@@ -317,19 +331,31 @@ pub fn log_softmax(logits: &Tensor) -> candle::Result<Tensor> {
 	candle_nn::ops::log_softmax(&logits.to_dtype(DType::F32)?, D::Minus1)
 }
 
-/// Additive causal mask `(seq, offset + seq)`: 0 where a query may look, −∞ elsewhere.
-fn causal_mask(seq: usize, offset: usize) -> candle::Result<Tensor> {
+/// Additive causal mask `(seq, offset + seq)`: 0 where a query may look, −∞ elsewhere (future positions and
+/// the `blocked` ones).
+fn causal_mask(seq: usize, offset: usize, blocked: Option<std::ops::Range<usize>>) -> candle::Result<Tensor> {
 	let kv = offset.saturating_add(seq);
+	let blocked = blocked.unwrap_or(0..0);
 	let data: Vec<f32> = (0..seq)
-		.flat_map(|i| (0..kv).map(move |j| if j > offset.saturating_add(i) { f32::NEG_INFINITY } else { 0.0 }))
+		.flat_map(|i| {
+			let blocked = blocked.clone();
+			(0..kv).map(
+				move |j| {
+					if j > offset.saturating_add(i) || blocked.contains(&j) {
+						f32::NEG_INFINITY
+					} else {
+						0.0
+					}
+				},
+			)
+		})
 		.collect();
 	Tensor::from_vec(data, (seq, kv), &Device::Cpu)
 }
 
 fn rope_tables(head_dim: usize, context: usize, base: f32, device: &Device) -> candle::Result<(Tensor, Tensor)> {
 	#[allow(clippy::cast_precision_loss)]
-	let theta: Vec<f32> =
-		(0..head_dim).step_by(2).map(|i| 1f32 / base.powf(i as f32 / head_dim as f32)).collect();
+	let theta: Vec<f32> = (0..head_dim).step_by(2).map(|i| 1f32 / base.powf(i as f32 / head_dim as f32)).collect();
 	let n = theta.len();
 	let theta = Tensor::from_vec(theta, (1, n), device)?;
 	let positions = Tensor::arange(0u32, u32::try_from(context).unwrap_or(u32::MAX), device)?

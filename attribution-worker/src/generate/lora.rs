@@ -47,10 +47,13 @@ impl LoraAdapter {
 		let bytes = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
 		let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| invalid(e.to_string()))?;
 		let meta = header.metadata().clone().unwrap_or_default();
-		let alpha: f64 = meta.get("alpha").and_then(|v| v.parse().ok()).ok_or_else(|| invalid("metadata lacks alpha".into()))?;
+		let alpha: f64 =
+			meta.get("alpha").and_then(|v| v.parse().ok()).ok_or_else(|| invalid("metadata lacks alpha".into()))?;
 		let mut deltas = BTreeMap::new();
 		for (name, a) in &tensors {
-			let Some(stem) = name.strip_suffix(".lora_a") else { continue };
+			let Some(stem) = name.strip_suffix(".lora_a") else {
+				continue;
+			};
 			let b = tensors.get(&format!("{stem}.lora_b")).ok_or_else(|| invalid(format!("{stem}.lora_b missing")))?;
 			let mut parts = stem.splitn(3, '.');
 			let (Some("blk"), Some(layer), Some(target)) = (parts.next(), parts.next(), parts.next()) else {

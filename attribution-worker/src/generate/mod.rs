@@ -93,9 +93,8 @@ impl Generator {
 	/// # Errors
 	/// [`WorkerError::InvalidInput`] if the chat tokens are missing.
 	pub fn new(model: Llama, tokenizer: Tokenizer) -> Result<Self> {
-		let id = |t: &str| {
-			tokenizer.token_to_id(t).ok_or_else(|| WorkerError::InvalidInput(format!("tokenizer lacks {t}")))
-		};
+		let id =
+			|t: &str| tokenizer.token_to_id(t).ok_or_else(|| WorkerError::InvalidInput(format!("tokenizer lacks {t}")));
 		let im_start = id("<|im_start|>")?;
 		let im_end = id("<|im_end|>")?;
 		let mut stop = vec![im_end];
@@ -240,8 +239,50 @@ impl Generator {
 		Ok(Ablation { full, without })
 	}
 
+	/// Scores the answer under the full prompt and with each context segment *hidden by the attention mask*
+	/// from the question and answer (the other contexts keep what they read from it). One prefix pass, then
+	/// only `tail + answer` per context: about `k/2` times cheaper than [`Generator::score_leave_one_out`],
+	/// of which it is an approximation (agreement measured in docs/ATTRIBUTION.md).
+	///
+	/// # Errors
+	/// [`WorkerError::PromptTooLong`]; tensor failures.
+	pub fn score_masked_ablation(&self, prompt: &Prompt, answer: &[u32]) -> Result<Ablation> {
+		self.check_fits(prompt.len().saturating_add(answer.len()))?;
+		let k = prompt.contexts();
+		let body: Vec<u32> = prompt.segments.iter().take(k.saturating_add(1)).flatten().copied().collect();
+		let mut cache = KvCache::default();
+		if !body.is_empty() {
+			self.model.forward(&body, &mut cache)?;
+		}
+		let tail: Vec<u32> = prompt.segments.last().cloned().unwrap_or_default();
+		// Run 0 hides nothing (the full score); run i hides context i. All start from the same cache.
+		let mut blocks: Vec<Option<std::ops::Range<usize>>> = vec![None];
+		let mut at = prompt.segments.first().map_or(0, Vec::len);
+		for seg in prompt.segments.iter().skip(1).take(k) {
+			blocks.push(Some(at..at.saturating_add(seg.len())));
+			at = at.saturating_add(seg.len());
+		}
+		let mut scores = blocks
+			.into_par_iter()
+			.map(|b| self.score_from_blocking(&mut cache.clone(), &tail, answer, b))
+			.collect::<Result<Vec<f64>>>()?;
+		let full = if scores.is_empty() { 0.0 } else { scores.remove(0) };
+		let without = scores;
+		Ok(Ablation { full, without })
+	}
+
 	/// Feeds `context ++ answer` after `cache` and sums the log-probabilities of the answer tokens.
 	fn score_from(&self, cache: &mut KvCache, context: &[u32], answer: &[u32]) -> Result<f64> {
+		self.score_from_blocking(cache, context, answer, None)
+	}
+
+	fn score_from_blocking(
+		&self,
+		cache: &mut KvCache,
+		context: &[u32],
+		answer: &[u32],
+		blocked: Option<std::ops::Range<usize>>,
+	) -> Result<f64> {
 		if answer.is_empty() {
 			return Ok(0.0);
 		}
@@ -250,7 +291,7 @@ impl Generator {
 		}
 		let mut fed: Vec<u32> = context.to_vec();
 		fed.extend(answer.get(..answer.len().saturating_sub(1)).unwrap_or_default());
-		let hidden = self.model.forward(&fed, cache)?;
+		let hidden = self.model.forward_blocking(&fed, cache, blocked)?;
 		// Row r of `hidden` predicts fed[r + 1]; the answer's first token is predicted by the row before it.
 		let first = context.len().checked_sub(1);
 		let rows = match first {
@@ -280,7 +321,10 @@ fn match_reference_pre_tokenizer(content: &candle::quantized::gguf_file::Content
 		// candle's pipelines for these already match their reference tokenizers.
 		"qwen2" | "smaug-bpe" | "lfm2" | "llama3" => {},
 		"smollm" => {
-			let seq = Sequence::new(vec![PreTokenizerWrapper::from(Digits::new(true)), PreTokenizerWrapper::from(byte_level)]);
+			let seq = Sequence::new(vec![
+				PreTokenizerWrapper::from(Digits::new(true)),
+				PreTokenizerWrapper::from(byte_level),
+			]);
 			tokenizer.with_pre_tokenizer(Some(seq));
 		},
 		_ => {

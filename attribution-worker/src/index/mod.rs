@@ -8,7 +8,10 @@
 pub mod store;
 pub mod topk;
 
-use crate::{chunk::ChunkId, error::{Result, WorkerError}};
+use crate::{
+	chunk::ChunkId,
+	error::{Result, WorkerError},
+};
 use rayon::prelude::*;
 pub use topk::{Hit, TopK};
 
@@ -59,7 +62,11 @@ impl VectorIndex {
 	/// [`WorkerError::InvalidInput`] for a vector of the wrong width.
 	pub fn push(&mut self, id: ChunkId, vector: &[f32]) -> Result<()> {
 		if vector.len() != self.dim {
-			return Err(WorkerError::InvalidInput(format!("vector of width {}, index width {}", vector.len(), self.dim)));
+			return Err(WorkerError::InvalidInput(format!(
+				"vector of width {}, index width {}",
+				vector.len(),
+				self.dim
+			)));
 		}
 		self.ids.push(id);
 		self.vectors.extend_from_slice(vector);
@@ -119,10 +126,15 @@ impl VectorIndex {
 				|mut tops, b| {
 					let start = b.saturating_mul(BLOCK_ROWS);
 					let rows = BLOCK_ROWS.min(n.saturating_sub(start));
-					let block = self.vectors.get(start.saturating_mul(dim)..(start.saturating_add(rows)).saturating_mul(dim)).unwrap_or_default();
+					let block = self
+						.vectors
+						.get(start.saturating_mul(dim)..(start.saturating_add(rows)).saturating_mul(dim))
+						.unwrap_or_default();
 					let scores = block_scores(queries, q, block, rows, dim);
 					for (qi, top) in tops.iter_mut().enumerate() {
-						let row_scores = scores.get(qi.saturating_mul(rows)..qi.saturating_add(1).saturating_mul(rows)).unwrap_or_default();
+						let row_scores = scores
+							.get(qi.saturating_mul(rows)..qi.saturating_add(1).saturating_mul(rows))
+							.unwrap_or_default();
 						let mut threshold = top.threshold();
 						for (j, &s) in row_scores.iter().enumerate() {
 							if s >= threshold {
@@ -169,7 +181,9 @@ impl VectorIndex {
 		if self.codes.is_none() {
 			self.build_int8();
 		}
-		let Some(codes) = self.codes.as_ref() else { return Ok(vec![Vec::new(); q]) };
+		let Some(codes) = self.codes.as_ref() else {
+			return Ok(vec![Vec::new(); q]);
+		};
 		let dim = self.dim;
 		let shortlist = k.saturating_mul(rescore.max(1));
 		let results = queries

@@ -85,7 +85,9 @@ impl StoredIndex {
 		}
 		let header = serde_json::to_vec(&self.header)
 			.map_err(|e| WorkerError::InvalidIndex { path: path.to_path_buf(), message: e.to_string() })?;
-		let mut bytes = Vec::with_capacity(header.len().saturating_add(self.index.vectors().len().saturating_mul(4)).saturating_add(64));
+		let mut bytes = Vec::with_capacity(
+			header.len().saturating_add(self.index.vectors().len().saturating_mul(4)).saturating_add(64),
+		);
 		bytes.extend_from_slice(MAGIC);
 		bytes.extend_from_slice(&u64::try_from(header.len()).unwrap_or(u64::MAX).to_le_bytes());
 		bytes.extend_from_slice(&header);
@@ -110,10 +112,14 @@ impl StoredIndex {
 	/// (truncated or altered file) or an inconsistent header.
 	pub fn load(path: &Path) -> Result<Self> {
 		if !path.is_file() {
-			return Err(WorkerError::MissingFile { path: path.to_path_buf(), hint: "build it with `attribution-worker index`" });
+			return Err(WorkerError::MissingFile {
+				path: path.to_path_buf(),
+				hint: "build it with `attribution-worker index`",
+			});
 		}
 		let bytes = std::fs::read(path).at(path)?;
-		let invalid = |message: &str| WorkerError::InvalidIndex { path: path.to_path_buf(), message: message.to_owned() };
+		let invalid =
+			|message: &str| WorkerError::InvalidIndex { path: path.to_path_buf(), message: message.to_owned() };
 		let body_len = bytes.len().checked_sub(32).ok_or_else(|| invalid("truncated"))?;
 		let (body, digest) = bytes.split_at(body_len);
 		if Sha256::digest(body).as_slice() != digest {
@@ -125,14 +131,14 @@ impl StoredIndex {
 		let len_bytes: [u8; 8] = body.get(8..16).and_then(|b| b.try_into().ok()).ok_or_else(|| invalid("truncated"))?;
 		let header_len = usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|_| invalid("header too large"))?;
 		let header_end = header_len.checked_add(16).ok_or_else(|| invalid("header too large"))?;
-		let header: IndexHeader = serde_json::from_slice(body.get(16..header_end).ok_or_else(|| invalid("truncated header"))?)
-			.map_err(|e| WorkerError::InvalidIndex { path: path.to_path_buf(), message: e.to_string() })?;
+		let header: IndexHeader =
+			serde_json::from_slice(body.get(16..header_end).ok_or_else(|| invalid("truncated header"))?)
+				.map_err(|e| WorkerError::InvalidIndex { path: path.to_path_buf(), message: e.to_string() })?;
 		let raw = body.get(header_end..).unwrap_or_default();
 		if raw.len() % 4 != 0 {
 			return Err(invalid("vector section is not whole f32s"));
 		}
-		let vectors: Vec<f32> =
-			raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+		let vectors: Vec<f32> = raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
 		let index = VectorIndex::from_parts(header.dim, header.ids.clone(), vectors)
 			.map_err(|e| WorkerError::InvalidIndex { path: path.to_path_buf(), message: e.to_string() })?;
 		Ok(Self { header, index })
@@ -147,7 +153,11 @@ impl StoredIndex {
 		if stored.header.root != version.root_hex() {
 			return Err(WorkerError::InvalidIndex {
 				path: path.to_path_buf(),
-				message: format!("built for root {}, the DataNet version's root is {}", stored.header.root, version.root_hex()),
+				message: format!(
+					"built for root {}, the DataNet version's root is {}",
+					stored.header.root,
+					version.root_hex()
+				),
 			});
 		}
 		if stored.header.embedder != embedder {
@@ -179,7 +189,8 @@ pub fn build_index(
 	progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(StoredIndex, BuildStats)> {
 	let dim = embedder.dim();
-	let reusable = previous.filter(|p| p.header.embedder == embedder_id && p.header.chunking == chunking && p.header.dim == dim);
+	let reusable =
+		previous.filter(|p| p.header.embedder == embedder_id && p.header.chunking == chunking && p.header.dim == dim);
 	let mut stats = BuildStats::default();
 	// First pass: chunk what must be embedded, so progress knows the total.
 	let mut plan = Vec::with_capacity(version.datasets.len());
@@ -202,7 +213,8 @@ pub fn build_index(
 			Err(rows) => {
 				let prev = reusable.map(|p| &p.index);
 				for r in rows.first_row..rows.first_row.saturating_add(rows.rows) {
-					let (Some(id), Some(v)) = (prev.and_then(|p| p.ids().get(r)), prev.and_then(|p| p.vector(r))) else {
+					let (Some(id), Some(v)) = (prev.and_then(|p| p.ids().get(r)), prev.and_then(|p| p.vector(r)))
+					else {
 						return Err(WorkerError::InvalidInput(format!("previous index lacks row {r}")));
 					};
 					index.push(*id, v)?;
@@ -223,7 +235,12 @@ pub fn build_index(
 				stats.chunks_embedded = stats.chunks_embedded.saturating_add(chunks.len());
 			},
 		}
-		datasets.push(DatasetRows { dataset: d.id, content_hash: hash, first_row, rows: index.len().saturating_sub(first_row) });
+		datasets.push(DatasetRows {
+			dataset: d.id,
+			content_hash: hash,
+			first_row,
+			rows: index.len().saturating_sub(first_row),
+		});
 	}
 	let header = IndexHeader {
 		datanet: version.datanet,

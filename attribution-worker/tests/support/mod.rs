@@ -83,8 +83,7 @@ pub fn tiny_llama(path: &Path) -> WeightFile {
 	}
 	tokens.extend(["<|endoftext|>", "<|im_start|>", "<|im_end|>"].iter().map(|s| s.to_string()));
 	let n = tokens.len();
-	let types: Vec<gguf_file::Value> =
-		(0..n).map(|i| gguf_file::Value::I32(if i + 3 >= n { 3 } else { 1 })).collect();
+	let types: Vec<gguf_file::Value> = (0..n).map(|i| gguf_file::Value::I32(if i + 3 >= n { 3 } else { 1 })).collect();
 	let (dim, ff, kv) = (LLAMA_DIM, LLAMA_FF, LLAMA_DIM / 2);
 	let v = |x| gguf_file::Value::U32(x);
 	let md: Vec<(&str, gguf_file::Value)> = vec![
@@ -97,12 +96,19 @@ pub fn tiny_llama(path: &Path) -> WeightFile {
 		("llama.rope.freq_base", gguf_file::Value::F32(10_000.0)),
 		("llama.attention.layer_norm_rms_epsilon", gguf_file::Value::F32(1e-5)),
 		("tokenizer.ggml.model", gguf_file::Value::String("gpt2".into())),
-		("tokenizer.ggml.tokens", gguf_file::Value::Array(tokens.iter().map(|t| gguf_file::Value::String(t.clone())).collect())),
-		("tokenizer.ggml.merges", gguf_file::Value::Array(merges.iter().map(|m| gguf_file::Value::String(m.to_string())).collect())),
+		(
+			"tokenizer.ggml.tokens",
+			gguf_file::Value::Array(tokens.iter().map(|t| gguf_file::Value::String(t.clone())).collect()),
+		),
+		(
+			"tokenizer.ggml.merges",
+			gguf_file::Value::Array(merges.iter().map(|m| gguf_file::Value::String(m.to_string())).collect()),
+		),
 		("tokenizer.ggml.token_type", gguf_file::Value::Array(types)),
 		("tokenizer.ggml.eos_token_id", v((n - 1) as u32)),
 	];
-	let q = |t: Tensor, quant: bool| QTensor::quantize(&t, if quant { GgmlDType::Q8_0 } else { GgmlDType::F32 }).unwrap();
+	let q =
+		|t: Tensor, quant: bool| QTensor::quantize(&t, if quant { GgmlDType::Q8_0 } else { GgmlDType::F32 }).unwrap();
 	let ones = |len: usize| Tensor::ones((len,), DType::F32, &Device::Cpu).unwrap();
 	let mut tensors: Vec<(String, QTensor)> = vec![
 		("token_embd.weight".into(), q(seeded((n, dim), 1, 1.0), false)),
@@ -140,7 +146,16 @@ pub fn tiny_llama_model(dir: &Path) -> Llama {
 pub fn tiny_version(texts: &[(u64, &str)]) -> DataNetVersion {
 	let datasets = texts
 		.iter()
-		.map(|(id, t)| Dataset::from_bytes(*id, format!("d{id}"), String::new(), format!("d{id}.txt").into(), t.as_bytes().to_vec()).unwrap())
+		.map(|(id, t)| {
+			Dataset::from_bytes(
+				*id,
+				format!("d{id}"),
+				String::new(),
+				format!("d{id}.txt").into(),
+				t.as_bytes().to_vec(),
+			)
+			.unwrap()
+		})
 		.collect();
 	DataNetVersion::new(1, 1, datasets).unwrap()
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The worker's benchmarks: speed (as ratios against sentence-transformers and faiss, measured in the same run)
+# and attribution quality on a synthetic DataNet. Sets up its own Python reference env (~6 GB, once).
+# Results: target/bench-worker/{speed,quality}.json; docs/BENCHMARKS.md and docs/ATTRIBUTION.md quote them.
+#   scripts/bench-worker.sh [speed|quality|all]   (default all)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"
+what=${1:-all}
+load_env
+cd "$PROJECT_ROOT"
+bash "$here/fetch-models.sh"
+
+step "build attribution-worker (release)"
+cargo build --locked --release -p attribution-worker --bin attribution-worker
+ok
+worker="$CARGO_TARGET_DIR/release/attribution-worker"
+out="$PROJECT_ROOT/target/bench-worker"
+mkdir -p "$out"
+
+if [ "$what" = speed ] || [ "$what" = all ]; then
+	step "Python reference env (sentence-transformers, faiss)"
+	python=$(bash "$PROJECT_ROOT/attribution-worker/reference/setup-env.sh")
+	ok "$python"
+	step "speed: embeddings/s, exact top-10 over 100 000 × 384, generation, attribution (2 threads)"
+	"$worker" --threads 2 --json bench speed --python "$python" --work-dir "$out" | tee "$out/speed.json"
+	ok
+fi
+if [ "$what" = quality ] || [ "$what" = all ]; then
+	step "quality: precision@1 and the deletion test on a synthetic DataNet (validator mode)"
+	"$worker" --validator --json bench quality --datasets 40 --probes "${QUALITY_PROBES:-24}" | tee "$out/quality.json"
+	ok
+fi
