@@ -21,6 +21,9 @@ SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$STATE_DIR/target-clippy" cargo clippy --loc
 	-p openledger-primitives -p pallet-datasets -p pallet-datanets -p openledger-runtime -- -D warnings
 ok
 
+# Includes the attribution worker: unit and property tests on small self-made models, and tests on the real
+# weights fetched by setup.sh (MiniLM against the sentence-transformers fixture, SmolLM2 answering from context,
+# validator mode bit-identical across two processes).
 step "workspace tests (cargo nextest, --release: the same build as the node)"
 cargo nextest run --locked --release --workspace --no-fail-fast
 ok

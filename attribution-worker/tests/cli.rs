@@ -1,0 +1,86 @@
+//! The CLI's error paths: bad input is named, exits non-zero, and leaves no index behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::process::{Command, Output};
+
+fn worker(args: &[&str]) -> Output {
+	Command::new(env!("CARGO_BIN_EXE_attribution-worker")).args(args).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+	String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_dataset_that_is_not_utf8_is_named_and_nothing_is_indexed() {
+	let dir = tempfile::tempdir().unwrap();
+	std::fs::write(dir.path().join("good.txt"), "Zorvatin treats fever.").unwrap();
+	std::fs::write(dir.path().join("bad.bin"), [0x66, 0x6f, 0xff, 0xfe]).unwrap();
+	std::fs::write(
+		dir.path().join("datanet.json"),
+		r#"{"datanet": 2, "version": 1, "datasets": [{"id": 1, "path": "good.txt"}, {"id": 2, "path": "bad.bin"}]}"#,
+	)
+	.unwrap();
+	let idx = dir.path().join("idx");
+	let out = worker(&[
+		"index",
+		"--manifest",
+		dir.path().join("datanet.json").to_str().unwrap(),
+		"--index-dir",
+		idx.to_str().unwrap(),
+	]);
+	assert_eq!(out.status.code(), Some(1));
+	let err = stderr(&out);
+	assert!(err.contains("bad.bin") && err.contains("UTF-8"), "{err}");
+	assert!(!idx.exists(), "nothing may be written for a refused version");
+}
+
+#[test]
+fn empty_datasets_and_missing_files_are_named() {
+	let dir = tempfile::tempdir().unwrap();
+	std::fs::write(dir.path().join("empty.txt"), "\n  \n").unwrap();
+	std::fs::write(dir.path().join("a.json"), r#"{"datanet": 2, "version": 1, "datasets": [{"id": 5, "path": "empty.txt"}]}"#)
+		.unwrap();
+	let out = worker(&["index", "--manifest", dir.path().join("a.json").to_str().unwrap()]);
+	assert_eq!(out.status.code(), Some(1));
+	assert!(stderr(&out).contains("dataset 5") && stderr(&out).contains("empty"), "{}", stderr(&out));
+
+	let out = worker(&["index", "--manifest", dir.path().join("absent.json").to_str().unwrap()]);
+	assert_eq!(out.status.code(), Some(1));
+	assert!(stderr(&out).contains("absent.json"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_weights_name_the_file_and_how_to_get_them() {
+	let dir = tempfile::tempdir().unwrap();
+	let out = worker(&["--models-dir", dir.path().to_str().unwrap(), "embed", "hello"]);
+	assert_eq!(out.status.code(), Some(1));
+	let err = stderr(&out);
+	assert!(err.contains("all-minilm-l6-v2/config.json") && err.contains("fetch-models.sh"), "{err}");
+}
+
+#[test]
+fn corrupt_weights_are_refused_by_hash() {
+	let dir = tempfile::tempdir().unwrap();
+	let m = dir.path().join("all-minilm-l6-v2");
+	std::fs::create_dir_all(&m).unwrap();
+	std::fs::write(m.join("config.json"), "{}").unwrap();
+	let out = worker(&["--models-dir", dir.path().to_str().unwrap(), "embed", "hello"]);
+	assert_eq!(out.status.code(), Some(1));
+	let err = stderr(&out);
+	assert!(err.contains("config.json") && err.contains("sha256"), "{err}");
+}
+
+#[test]
+fn compare_applies_the_tolerance() {
+	let dir = tempfile::tempdir().unwrap();
+	let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+	std::fs::write(&a, "[[1, 6000], [2, 4000]]").unwrap();
+	std::fs::write(&b, r#"{"weights": [[1, 5900], [2, 4100]]}"#).unwrap();
+	let out = worker(&["--json", "compare", a.to_str().unwrap(), b.to_str().unwrap(), "--tolerance", "200"]);
+	assert!(out.status.success(), "{}", stderr(&out));
+	let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+	assert_eq!(v["l1_distance_bps"], 200);
+	let out = worker(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--tolerance", "199"]);
+	assert_eq!(out.status.code(), Some(3));
+}
