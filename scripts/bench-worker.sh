@@ -12,8 +12,8 @@ load_env
 cd "$PROJECT_ROOT"
 bash "$here/fetch-models.sh"
 
-step "build attribution-worker (release)"
-cargo build --locked --release -p attribution-worker --bin attribution-worker
+step "build (the same one build as test.sh and dev.sh)"
+build_all
 ok
 worker="$CARGO_TARGET_DIR/release/attribution-worker"
 out="$PROJECT_ROOT/target/bench-worker"

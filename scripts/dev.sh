@@ -12,8 +12,8 @@ RPC_PORT="${RPC_PORT:-9944}"
 load_env
 cd "$PROJECT_ROOT"
 
-step "build: node + runtime wasm (cargo --release)"
-cargo build --locked --release -p openledger-node
+step "build: node + runtime wasm + worker + test harnesses (one cargo --release build)"
+build_all
 ok
 
 pids=()

@@ -17,6 +17,15 @@ ok() { printf '    ok%s (%ss)\n' "${1:+: $1}" "$(($(date +%s) - _step_started))"
 warn() { printf 'warning: %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The one build every script uses: node, runtime wasm, attribution worker and every test harness, in one cargo
+# invocation. Cargo unifies features over the packages and targets it is asked to build, so building a subset
+# (only the node, say) and later the workspace's tests would compile the shared dependency tree twice, with two
+# feature sets (measured: the worker's dependencies change features of crates under sp-core, which rebuilt the
+# node's whole tree). Extra arguments go to cargo.
+build_all() {
+	cargo build --locked --release --workspace --all-targets "$@"
+}
+
 # Loads what setup.sh chose (toolchain for the wasm runtime).
 load_env() {
 	[ -f "$STATE_DIR/env" ] || die "run scripts/setup.sh first ($STATE_DIR/env missing)"

@@ -11,8 +11,8 @@ started=$(date +%s)
 load_env
 cd "$PROJECT_ROOT"
 
-step "build: node + runtime wasm (cargo --release)"
-cargo build --locked --release -p openledger-node
+step "build: node + runtime wasm + worker + test harnesses (one cargo --release build)"
+build_all
 ok
 
 step "lints: clippy on runtime-side crates (no unwrap/expect/indexing/unchecked arithmetic)"
