@@ -1,7 +1,8 @@
 """Writes tests/fixtures/minilm_reference.json: sentence-transformers' embeddings of fixed sentences with
 all-MiniLM-L6-v2, the reference the Rust embedder must match (cosine >= 0.999, same token ids).
 
-Run once with the reference env:  $(attribution-worker/reference/setup-env.sh) make_embedding_fixture.py
+Regenerate (from the repository root):
+  "$(bash attribution-worker/reference/setup-env.sh)" attribution-worker/reference/make_embedding_fixture.py
 """
 import json
 import os
