@@ -57,7 +57,7 @@ fn missing_and_corrupt_weights_name_the_file() {
 	assert!(err.to_string().contains("absent.safetensors"), "{err}");
 
 	let pinned = WeightFile { path: dir.path().join("config.json"), sha256: Some("00") };
-	let err = pinned.verified().err().expect("hash mismatch must fail");
+	let err = pinned.verified().expect_err("hash mismatch must fail");
 	assert!(matches!(err, WorkerError::HashMismatch { .. }));
 	assert!(err.to_string().contains("config.json"), "{err}");
 

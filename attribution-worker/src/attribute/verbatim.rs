@@ -122,7 +122,10 @@ pub fn suffix_array(text: &[u32]) -> Vec<u32> {
 	let mut rank: Vec<u64> = text.iter().map(|&t| u64::from(t)).collect();
 	let mut tmp = vec![0u64; n];
 	let mut k = 1usize;
-	while n > 1 {
+	if n < 2 {
+		return sa;
+	}
+	loop {
 		let key = |i: u32, rank: &[u64]| -> (u64, u64) {
 			let i = i as usize;
 			let second = rank.get(i.saturating_add(k)).map_or(0, |r| r.saturating_add(1));

@@ -100,7 +100,7 @@ impl VectorIndex {
 	}
 
 	fn check_queries(&self, queries: &[f32]) -> Result<usize> {
-		if self.dim == 0 || queries.len() % self.dim != 0 {
+		if self.dim == 0 || !queries.len().is_multiple_of(self.dim) {
 			return Err(WorkerError::InvalidInput(format!(
 				"query buffer of {} floats is not a multiple of width {}",
 				queries.len(),
