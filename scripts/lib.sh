@@ -6,6 +6,8 @@ PROJECT_NAME=openledger-appchain
 # Persistent state outside the clone so warm runs reuse the build.
 STATE_DIR="${OPENLEDGER_STATE_DIR:-$HOME/.cache/$PROJECT_NAME}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$STATE_DIR/target}"
+# The worker's weights (fetch-models.sh writes them; the worker and its tests read them from here).
+export OPENLEDGER_MODELS_DIR="${OPENLEDGER_MODELS_DIR:-$STATE_DIR/models}"
 # The wasm builder looks for Cargo.lock above the target dir; it lives in the clone instead.
 export WASM_BUILD_WORKSPACE_HINT="$PROJECT_ROOT"
 # One cargo profile (release) builds the node, the worker and the tests (see docs/BUILD.md).
