@@ -157,14 +157,8 @@ fn print_report(common: &Common, name: &str, report: &Value) {
 
 /// Seeded unit vectors (normal entries, normalised), row-major.
 fn random_unit_vectors(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
-	let mut s = seed;
-	let mut next = || {
-		s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-		let mut z = s;
-		z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-		z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-		((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-	};
+	let mut rng = synthetic::SplitMix(seed);
+	let mut next = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
 	let mut out = Vec::with_capacity(rows * dim);
 	for _ in 0..rows {
 		let row: Vec<f32> = (0..dim)

@@ -74,10 +74,11 @@ pub struct SyntheticDataNet {
 }
 
 /// SplitMix64: a tiny seeded generator, so the synthetic DataNet needs no RNG crate and never changes.
-struct SplitMix(u64);
+pub struct SplitMix(pub u64);
 
 impl SplitMix {
-	fn next(&mut self) -> u64 {
+	/// The next 64 random bits.
+	pub fn next_u64(&mut self) -> u64 {
 		self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
 		let mut z = self.0;
 		z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -86,7 +87,7 @@ impl SplitMix {
 	}
 
 	fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-		let i = usize::try_from(self.next() % items.len().max(1) as u64).unwrap_or(0);
+		let i = usize::try_from(self.next_u64() % items.len().max(1) as u64).unwrap_or(0);
 		items.get(i).copied().unwrap_or_default()
 	}
 }
@@ -111,7 +112,7 @@ pub fn formulary(datasets: usize, seed: u64) -> Result<SyntheticDataNet> {
 		let condition = rng.pick(&CONDITIONS);
 		let effect = rng.pick(&EFFECTS);
 		let maker = rng.pick(&MAKERS);
-		let dose = 5u64.saturating_add(rng.next() % 96).saturating_mul(5);
+		let dose = 5u64.saturating_add(rng.next_u64() % 96).saturating_mul(5);
 		let text = format!(
 			"Formulary note: {name}.\n\
 			 {name} is a prescription medicine used to treat {condition}. \

@@ -39,8 +39,11 @@ fn a_dataset_that_is_not_utf8_is_named_and_nothing_is_indexed() {
 fn empty_datasets_and_missing_files_are_named() {
 	let dir = tempfile::tempdir().unwrap();
 	std::fs::write(dir.path().join("empty.txt"), "\n  \n").unwrap();
-	std::fs::write(dir.path().join("a.json"), r#"{"datanet": 2, "version": 1, "datasets": [{"id": 5, "path": "empty.txt"}]}"#)
-		.unwrap();
+	std::fs::write(
+		dir.path().join("a.json"),
+		r#"{"datanet": 2, "version": 1, "datasets": [{"id": 5, "path": "empty.txt"}]}"#,
+	)
+	.unwrap();
 	let out = worker(&["index", "--manifest", dir.path().join("a.json").to_str().unwrap()]);
 	assert_eq!(out.status.code(), Some(1));
 	assert!(stderr(&out).contains("dataset 5") && stderr(&out).contains("empty"), "{}", stderr(&out));

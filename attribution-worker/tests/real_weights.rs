@@ -94,48 +94,20 @@ fn validator_mode_is_bit_identical_across_two_processes() {
 		.unwrap();
 	assert!(status.success());
 	let manifest = net.join("datanet.json");
-	let common = ["--validator", "--json"];
-	let index = worker(
-		&[&common[..], &["index", "--manifest", manifest.to_str().unwrap(), "--index-dir", idx.to_str().unwrap()]]
-			.concat(),
-	);
+	// Every command runs in validator mode on the same DataNet and index.
+	let on_net = |command: &str, extra: &[&str]| {
+		let mut args = vec!["--validator", "--json", command, "--manifest", manifest.to_str().unwrap()];
+		args.extend(["--index-dir", idx.to_str().unwrap()]);
+		args.extend(extra);
+		worker(&args)
+	};
+	let index = on_net("index", &[]);
 	assert!(index["chunks"].as_u64().unwrap() >= 12);
 	let probes: serde_json::Value = serde_json::from_slice(&std::fs::read(net.join("probes.json")).unwrap()).unwrap();
 	let question = probes[0]["question"].as_str().unwrap();
-	let ask = worker(
-		&[
-			&common[..],
-			&[
-				"ask",
-				"--manifest",
-				manifest.to_str().unwrap(),
-				"--index-dir",
-				idx.to_str().unwrap(),
-				"--question",
-				question,
-			],
-		]
-		.concat(),
-	);
-	let answer = ask["answer"].as_str().unwrap().to_owned();
+	let answer = on_net("ask", &["--question", question])["answer"].as_str().unwrap().to_owned();
 	let run = || {
-		let mut v = worker(
-			&[
-				&common[..],
-				&[
-					"attribute",
-					"--manifest",
-					manifest.to_str().unwrap(),
-					"--index-dir",
-					idx.to_str().unwrap(),
-					"--question",
-					question,
-					"--answer",
-					&answer,
-				],
-			]
-			.concat(),
-		);
+		let mut v = on_net("attribute", &["--question", question, "--answer", &answer]);
 		v.as_object_mut().unwrap().remove("timings");
 		v
 	};
