@@ -1,6 +1,9 @@
-//! Genesis presets: `development` (Alice alone authors and finalises) and `local_testnet` (four
-//! authorities: Alice, Bob, Charlie, Dave). Both endow the well-known development accounts with OPEN and
-//! make Alice the sudo key; neither is meant for a public network.
+//! Genesis presets: `development` (Alice, bonded, alone authors and finalises) and `local_testnet` (four
+//! bonded validators: Alice, Bob, Charlie, Dave). Both endow the well-known development accounts with OPEN,
+//! fund the treasury, use 10-block sessions and a 2-session bonding period, and make Alice the sudo key;
+//! neither is meant for a public network.
+//!
+//! Each validator's worker key is the development account `//<Name>//worker` (see [`worker_key`]).
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -10,13 +13,52 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
-use crate::{AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SudoConfig, OPEN};
+use crate::{
+	configs::treasury_account, AccountId, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig, ValidatorStakingConfig, EXISTENTIAL_DEPOSIT, OPEN,
+};
 
 /// What each endowed development account starts with.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * OPEN;
+/// What each genesis validator bonds.
+pub const DEV_VALIDATOR_BOND: Balance = 100_000 * OPEN;
+/// Blocks per session on development and local chains (20 s), so elections are quick to watch and test.
+pub const DEV_SESSION_LENGTH: BlockNumber = 10;
+/// Sessions an unbonded chunk waits on development and local chains.
+pub const DEV_BONDING_SESSIONS: u32 = 2;
 
-/// The Aura and GRANDPA keys of one well-known development authority.
-fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
+/// The public keys of the development worker accounts `//Alice//worker` … `//Eve//worker` (sr25519;
+/// checked against the derivation by the runtime's tests). No derivation in `no_std`, hence the bytes.
+const DEV_WORKER_KEYS: [(Sr25519Keyring, [u8; 32]); 5] = [
+	(Sr25519Keyring::Alice, [
+		222, 8, 144, 226, 248, 113, 196, 38, 52, 128, 24, 140, 60, 111, 39, 25, 65, 152, 166, 31, 28, 86, 218, 132, 104,
+		81, 160, 37, 84, 225, 159, 63,
+	]),
+	(Sr25519Keyring::Bob, [
+		196, 6, 240, 99, 110, 39, 231, 187, 133, 141, 1, 215, 104, 62, 175, 166, 104, 39, 211, 44, 236, 58, 211, 212,
+		66, 135, 227, 88, 72, 171, 171, 42,
+	]),
+	(Sr25519Keyring::Charlie, [
+		112, 184, 111, 181, 154, 243, 170, 74, 106, 235, 119, 139, 134, 161, 64, 39, 49, 163, 194, 17, 135, 114, 216,
+		134, 214, 13, 8, 201, 16, 39, 168, 64,
+	]),
+	(Sr25519Keyring::Dave, [
+		80, 105, 120, 232, 153, 205, 8, 97, 87, 3, 94, 84, 172, 174, 102, 49, 14, 42, 35, 219, 154, 127, 130, 239, 41,
+		217, 242, 119, 1, 76, 5, 28,
+	]),
+	(Sr25519Keyring::Eve, [
+		194, 38, 40, 178, 126, 126, 1, 165, 87, 173, 108, 233, 172, 191, 78, 47, 59, 179, 184, 24, 133, 146, 108, 249,
+		186, 147, 216, 138, 195, 67, 186, 65,
+	]),
+];
+
+/// The worker key of a development validator: the account of `//<Name>//worker`.
+pub fn worker_key(who: Sr25519Keyring) -> Option<AccountId> {
+	DEV_WORKER_KEYS.iter().find(|(k, _)| *k == who).map(|(_, key)| AccountId::new(*key))
+}
+
+/// The session keys (Aura, GRANDPA) of one well-known development validator.
+fn session_keys(who: Sr25519Keyring) -> SessionKeys {
 	let grandpa = match who {
 		Sr25519Keyring::Alice => Ed25519Keyring::Alice,
 		Sr25519Keyring::Bob => Ed25519Keyring::Bob,
@@ -25,20 +67,32 @@ fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
 		Sr25519Keyring::Eve => Ed25519Keyring::Eve,
 		_ => Ed25519Keyring::Ferdie,
 	};
-	(who.public().into(), grandpa.public().into())
+	let aura: AuraId = who.public().into();
+	let grandpa: GrandpaId = grandpa.public().into();
+	SessionKeys { aura, grandpa }
 }
 
-fn genesis(authorities: Vec<(AuraId, GrandpaId)>, endowed: Vec<AccountId>, root: AccountId) -> Value {
+/// Genesis with `validators` bonded and validating (their session keys registered), the development
+/// accounts endowed, the treasury funded and `root` as sudo.
+fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: AccountId) -> Value {
+	let mut balances: Vec<(AccountId, Balance)> = endowed.into_iter().map(|who| (who, DEV_ENDOWMENT)).collect();
+	balances.push((treasury_account(), EXISTENTIAL_DEPOSIT));
+	let stakers = validators
+		.iter()
+		.filter_map(|v| Some((v.to_account_id(), DEV_VALIDATOR_BOND, worker_key(*v)?)))
+		.collect::<Vec<_>>();
+	let keys = validators
+		.iter()
+		.map(|v| (v.to_account_id(), v.to_account_id(), session_keys(*v)))
+		.collect::<Vec<_>>();
 	build_struct_json_patch!(RuntimeGenesisConfig {
-		balances: BalancesConfig {
-			balances: endowed.into_iter().map(|who| (who, DEV_ENDOWMENT)).collect::<Vec<_>>(),
+		balances: BalancesConfig { balances },
+		validator_staking: ValidatorStakingConfig {
+			validators: stakers,
+			session_length: Some(DEV_SESSION_LENGTH),
+			bonding_sessions: Some(DEV_BONDING_SESSIONS),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
-		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: authorities.into_iter().map(|(_, grandpa)| (grandpa, 1)).collect::<Vec<_>>(),
-		},
+		session: SessionConfig { keys },
 		sudo: SudoConfig { key: Some(root) },
 	})
 }
@@ -51,18 +105,15 @@ fn dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
-/// `development`: Alice is the only authority.
+/// `development`: Alice, bonded, is the only validator.
 pub fn development() -> Value {
-	genesis(vec![authority_keys(Sr25519Keyring::Alice)], dev_accounts(), Sr25519Keyring::Alice.to_account_id())
+	genesis(&[Sr25519Keyring::Alice], dev_accounts(), Sr25519Keyring::Alice.to_account_id())
 }
 
-/// `local_testnet`: four authorities on one machine or a LAN.
+/// `local_testnet`: four bonded validators on one machine or a LAN.
 pub fn local_testnet() -> Value {
-	let authorities = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
-		.into_iter()
-		.map(authority_keys)
-		.collect();
-	genesis(authorities, dev_accounts(), Sr25519Keyring::Alice.to_account_id())
+	let validators = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+	genesis(&validators, dev_accounts(), Sr25519Keyring::Alice.to_account_id())
 }
 
 /// The JSON genesis patch of a named preset.

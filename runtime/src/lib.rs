@@ -152,6 +152,13 @@ mod runtime {
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
 
+	// Staking before Session: pallet-session's genesis asks staking for the first validator sets.
+	#[runtime::pallet_index(7)]
+	pub type ValidatorStaking = pallet_validator_staking;
+
+	#[runtime::pallet_index(8)]
+	pub type Session = pallet_session;
+
 	#[runtime::pallet_index(10)]
 	pub type Datasets = pallet_datasets;
 

@@ -8,8 +8,9 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
 
 use crate::{
-	genesis_config_presets::{get_preset, DEV_ENDOWMENT},
-	RuntimeGenesisConfig,
+	configs::treasury_account,
+	genesis_config_presets::{get_preset, worker_key, DEV_ENDOWMENT, DEV_SESSION_LENGTH, DEV_VALIDATOR_BOND},
+	Runtime, RuntimeGenesisConfig,
 };
 
 fn build(preset: &str) -> sp_io::TestExternalities {
@@ -43,11 +44,44 @@ fn development_has_alice_as_sole_authority_and_sudo() {
 }
 
 #[test]
-fn local_testnet_has_four_authorities() {
+fn development_has_alice_bonded_as_the_elected_validator() {
+	build(DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let ledger = pallet_validator_staking::Ledgers::<Runtime>::get(&alice).unwrap();
+		assert_eq!(ledger.active, DEV_VALIDATOR_BOND);
+		assert_eq!(crate::Balances::free_balance(&alice), DEV_ENDOWMENT - DEV_VALIDATOR_BOND);
+		assert_eq!(pallet_validator_staking::ActiveValidators::<Runtime>::get().to_vec(), vec![alice.clone()]);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), vec![alice.clone()]);
+		assert_eq!(pallet_validator_staking::Workers::<Runtime>::get(&alice), worker_key(Sr25519Keyring::Alice));
+		assert_eq!(pallet_validator_staking::SessionLength::<Runtime>::get(), DEV_SESSION_LENGTH);
+		assert!(crate::Balances::free_balance(treasury_account()) > 0);
+		pallet_validator_staking::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn local_testnet_has_four_bonded_validators_as_authorities() {
 	build(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 4);
 		assert_eq!(crate::Grandpa::grandpa_authorities().len(), 4);
+		assert_eq!(pallet_validator_staking::ActiveValidators::<Runtime>::get().len(), 4);
+		assert_eq!(pallet_validator_staking::Candidates::<Runtime>::count(), 4);
+		// A session change with the same stake keeps the same authorities.
+		crate::Session::rotate_session();
+		crate::Session::rotate_session();
+		assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 4);
+		assert_eq!(pallet_validator_staking::CurrentSession::<Runtime>::get(), 2);
 	});
+}
+
+#[test]
+fn dev_worker_keys_are_the_worker_derivations() {
+	use sp_core::{crypto::Pair as _, sr25519};
+	for who in [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave] {
+		let pair = sr25519::Pair::from_string(&format!("//{who}//worker"), None).unwrap();
+		let expected: crate::AccountId = pair.public().into();
+		assert_eq!(worker_key(who), Some(expected), "{who}");
+	}
 }
 
 #[test]

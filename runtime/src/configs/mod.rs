@@ -4,7 +4,9 @@ mod consensus;
 mod currency;
 mod datanets;
 mod governance;
+mod staking;
 mod system;
 
+pub use staking::{treasury_account, TREASURY_PALLET_ID};
 pub use currency::{LENGTH_FEE_PER_BYTE, WEIGHT_FEE_PER_PICOSECOND};
 pub use system::RuntimeBlockWeights;

@@ -1,0 +1,11 @@
+//! The pallet's logic, one file per capability.
+
+mod bonding;
+mod candidacy;
+mod election;
+mod invariants;
+mod params;
+mod slashing;
+mod validator_set;
+
+pub use params::SessionLengthOf;

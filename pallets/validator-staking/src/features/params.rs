@@ -1,0 +1,39 @@
+//! Session length and bonding period, set at genesis and by root.
+
+use core::marker::PhantomData;
+use frame_support::{pallet_prelude::*, traits::Get};
+use frame_system::pallet_prelude::BlockNumberFor;
+use openledger_primitives::staking::SessionIndex;
+use sp_runtime::traits::Zero;
+
+use crate::*;
+
+/// Shortest bonding period: pallet-session queues each set a session ahead, so a validator that leaves in
+/// session `s` still serves in `s + 1` and must stay slashable through it.
+pub const MIN_BONDING_SESSIONS: SessionIndex = 2;
+
+impl<T: Config> Pallet<T> {
+	/// Sets the session length (blocks) and the bonding period (sessions).
+	///
+	/// # Errors
+	/// - [`Error::InvalidSessionParams`] for a zero length or fewer than [`MIN_BONDING_SESSIONS`].
+	pub fn do_set_session_params(session_length: BlockNumberFor<T>, bonding_sessions: SessionIndex) -> DispatchResult {
+		ensure!(
+			!session_length.is_zero() && bonding_sessions >= MIN_BONDING_SESSIONS,
+			Error::<T>::InvalidSessionParams
+		);
+		SessionLength::<T>::put(session_length);
+		BondingSessions::<T>::put(bonding_sessions);
+		Self::deposit_event(Event::SessionParamsSet { session_length, bonding_sessions });
+		Ok(())
+	}
+}
+
+/// The session length as a `Get`, for pallet-session's `PeriodicSessions`.
+pub struct SessionLengthOf<T>(PhantomData<T>);
+
+impl<T: Config> Get<BlockNumberFor<T>> for SessionLengthOf<T> {
+	fn get() -> BlockNumberFor<T> {
+		SessionLength::<T>::get()
+	}
+}

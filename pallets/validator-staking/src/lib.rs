@@ -1,0 +1,353 @@
+//! # Validator staking
+//!
+//! Bonded OPEN decides who produces (Aura) and finalises (GRANDPA) blocks. An account **bonds** OPEN (held
+//! under [`HoldReason::Staking`]), registers its session keys with pallet-session's `set_keys`, and calls
+//! **validate** with a commission and a **worker key**: the separate account its attribution worker signs
+//! proofs with. At the end of every session the pallet, as pallet-session's `SessionManager`, elects the
+//! `MaxValidators` candidates with the largest active bond at or above `MinValidatorBond` (ties broken by
+//! account id); pallet-session hands their keys to Aura and GRANDPA one session later.
+//!
+//! **Unbond** moves part of the active bond into an unlocking chunk that stays held — and slashable — for
+//! `BondingSessions` sessions; **withdraw_unbonded** then releases it. A candidate whose active bond falls
+//! below `MinValidatorBond` is chilled. **Chill** leaves the candidate list from the next election.
+//!
+//! Other pallets see this one through [`openledger_primitives::staking`]: [`ValidatorSet`] (the active set
+//! and worker keys), [`SlashValidator`] (a fraction of active and unlocking bond moves to the treasury and the
+//! validator is chilled) and [`OnSessionEnd`] (called with the validators of each session that ends — the
+//! rewards pallet pays their share there).
+//!
+//! [`ValidatorSet`]: openledger_primitives::staking::ValidatorSet
+//! [`SlashValidator`]: openledger_primitives::staking::SlashValidator
+//! [`OnSessionEnd`]: openledger_primitives::staking::OnSessionEnd
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod features;
+mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use features::SessionLengthOf;
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::validator-staking";
+
+// FRAME's macros expand to `expect` calls and long generated signatures inside this module; the logic in
+// `features/` stays under the workspace's deny lints.
+#[allow(clippy::expect_used, clippy::too_many_arguments)]
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, Contains},
+	};
+	use frame_system::pallet_prelude::*;
+	use openledger_primitives::staking::{OnSessionEnd, SessionIndex};
+	use sp_runtime::Perbill;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency bonds are held in.
+		type Currency: fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Accounts that have session keys registered (pallet-session's `NextKeys`); only they may validate
+		/// or be elected.
+		type HasSessionKeys: Contains<Self::AccountId>;
+
+		/// Where slashed bonds go.
+		type Treasury: Get<Self::AccountId>;
+
+		/// Called at the end of every session with its validators (rewards).
+		type OnSessionEnd: OnSessionEnd<Self::AccountId>;
+
+		/// Smallest bond an account may hold.
+		#[pallet::constant]
+		type MinBond: Get<BalanceOf<Self>>;
+
+		/// Smallest active bond with which an account may validate and be elected.
+		#[pallet::constant]
+		type MinValidatorBond: Get<BalanceOf<Self>>;
+
+		/// Most validators elected per session.
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+
+		/// Most accounts that may be candidates at once (bounds the election's cost).
+		#[pallet::constant]
+		type MaxCandidates: Get<u32>;
+
+		/// Most unlocking chunks a ledger may have.
+		#[pallet::constant]
+		type MaxUnlockingChunks: Get<u32>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// Bonded by a staker (active or unlocking).
+		Staking,
+	}
+
+	/// What each account has bonded.
+	#[pallet::storage]
+	pub type Ledgers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, StakingLedger<T>>;
+
+	/// Accounts that asked to validate, with their terms.
+	#[pallet::storage]
+	pub type Candidates<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, ValidatorPrefs<T::AccountId>>;
+
+	/// Worker key → the validator that registered it. A validator keeps its worker key after chilling (it
+	/// may still be serving the current session) until its bond is fully withdrawn.
+	#[pallet::storage]
+	pub type WorkerOwners<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// Validator → its worker key.
+	#[pallet::storage]
+	pub type Workers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// The session now running.
+	#[pallet::storage]
+	pub type CurrentSession<T> = StorageValue<_, SessionIndex, ValueQuery>;
+
+	/// The validators of the current session, sorted by account id.
+	#[pallet::storage]
+	pub type ActiveValidators<T: Config> = StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
+	/// Sets elected for sessions that have not started yet (at most two entries), by the session they serve.
+	/// A session without an entry keeps the set of the one before.
+	#[pallet::storage]
+	pub type PlannedValidators<T: Config> =
+		StorageMap<_, Twox64Concat, SessionIndex, BoundedVec<T::AccountId, T::MaxValidators>>;
+
+	/// The set most recently elected (what pallet-session has queued).
+	#[pallet::storage]
+	pub type QueuedValidators<T: Config> = StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
+	/// Blocks per session (read by the runtime's `ShouldEndSession`).
+	#[pallet::storage]
+	pub type SessionLength<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultSessionLength<T>>;
+
+	/// Sessions an unbonded chunk waits before it can be withdrawn.
+	#[pallet::storage]
+	pub type BondingSessions<T> = StorageValue<_, SessionIndex, ValueQuery, DefaultBondingSessions>;
+
+	/// Everything ever slashed into the treasury.
+	#[pallet::storage]
+	pub type TotalSlashed<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+	/// One hour of 2-second blocks.
+	#[pallet::type_value]
+	pub fn DefaultSessionLength<T: Config>() -> BlockNumberFor<T> {
+		1_800u32.into()
+	}
+
+	/// A week of one-hour sessions.
+	#[pallet::type_value]
+	pub fn DefaultBondingSessions() -> SessionIndex {
+		168
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Validators at genesis: (stash, bond, worker key). Each is bonded and validates with no
+		/// commission; its session keys come from pallet-session's genesis.
+		pub validators: alloc::vec::Vec<(T::AccountId, BalanceOf<T>, T::AccountId)>,
+		/// Blocks per session; the default (one hour) when `None`.
+		pub session_length: Option<BlockNumberFor<T>>,
+		/// Sessions an unbonded chunk waits; the default (a week of hours) when `None`.
+		pub bonding_sessions: Option<SessionIndex>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(length) = self.session_length {
+				SessionLength::<T>::put(length);
+			}
+			if let Some(sessions) = self.bonding_sessions {
+				BondingSessions::<T>::put(sessions);
+			}
+			for (stash, bond, worker) in &self.validators {
+				Pallet::<T>::do_bond(stash.clone(), *bond).expect("genesis validators can afford their bond");
+				Pallet::<T>::register_candidate(stash.clone(), Perbill::zero(), worker.clone())
+					.expect("genesis validators are distinct, with distinct worker keys");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An account bonded `amount` (first bond or extra).
+		Bonded { stash: T::AccountId, amount: BalanceOf<T> },
+		/// `amount` left the active bond; it can be withdrawn from `unlock_session`.
+		Unbonded { stash: T::AccountId, amount: BalanceOf<T>, unlock_session: SessionIndex },
+		/// Unlocked funds were released to the free balance.
+		Withdrawn { stash: T::AccountId, amount: BalanceOf<T> },
+		/// An account became (or updated its terms as) a validator candidate.
+		Validating { stash: T::AccountId, commission: Perbill, worker: T::AccountId },
+		/// A candidate left the candidate list.
+		Chilled { stash: T::AccountId },
+		/// Part of a validator's bond moved to the treasury.
+		Slashed { stash: T::AccountId, amount: BalanceOf<T>, reason: openledger_primitives::staking::SlashReason },
+		/// The validators for `session` were elected.
+		ValidatorsElected { session: SessionIndex, validators: alloc::vec::Vec<T::AccountId> },
+		/// Root changed the session length or the bonding period.
+		SessionParamsSet { session_length: BlockNumberFor<T>, bonding_sessions: SessionIndex },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account has already bonded; use `bond_extra`.
+		AlreadyBonded,
+		/// The account has nothing bonded.
+		NotBonded,
+		/// The bond would be below `MinBond`.
+		BondBelowMinimum,
+		/// A zero amount.
+		ZeroAmount,
+		/// Free balance does not cover the bond.
+		InsufficientBalance,
+		/// Cannot unbond more than the active bond.
+		UnbondExceedsActive,
+		/// Unbonding would leave an active bond above zero but below `MinBond`.
+		WouldLeaveDust,
+		/// `MaxUnlockingChunks` chunks are unlocking; withdraw or wait for a later session.
+		TooManyUnlockingChunks,
+		/// No unlocking chunk has reached its session.
+		NothingToWithdraw,
+		/// Register session keys with `session.setKeys` first.
+		NoSessionKeys,
+		/// The active bond is below `MinValidatorBond`.
+		BondBelowValidatorMinimum,
+		/// Another validator registered this worker key.
+		WorkerKeyInUse,
+		/// `MaxCandidates` accounts are candidates already.
+		TooManyCandidates,
+		/// The account is not a candidate.
+		NotValidating,
+		/// A session length or bonding period of zero.
+		InvalidSessionParams,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Bonds `value` of the signer's free balance (at least `MinBond`).
+		///
+		/// # Errors
+		/// [`Error::AlreadyBonded`], [`Error::BondBelowMinimum`], [`Error::InsufficientBalance`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::bond())]
+		pub fn bond(origin: OriginFor<T>, #[pallet::compact] value: BalanceOf<T>) -> DispatchResult {
+			let stash = ensure_signed(origin)?;
+			Self::do_bond(stash, value)
+		}
+
+		/// Adds `value` to the signer's active bond.
+		///
+		/// # Errors
+		/// [`Error::NotBonded`], [`Error::ZeroAmount`], [`Error::InsufficientBalance`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::bond_extra())]
+		pub fn bond_extra(origin: OriginFor<T>, #[pallet::compact] value: BalanceOf<T>) -> DispatchResult {
+			let stash = ensure_signed(origin)?;
+			Self::do_bond_extra(stash, value)
+		}
+
+		/// Starts unbonding `value`: it can be withdrawn `BondingSessions` sessions from now and stays
+		/// slashable until then. A candidate left below `MinValidatorBond` is chilled.
+		///
+		/// # Errors
+		/// [`Error::NotBonded`], [`Error::ZeroAmount`], [`Error::UnbondExceedsActive`],
+		/// [`Error::WouldLeaveDust`], [`Error::TooManyUnlockingChunks`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn unbond(origin: OriginFor<T>, #[pallet::compact] value: BalanceOf<T>) -> DispatchResult {
+			let stash = ensure_signed(origin)?;
+			Self::do_unbond(stash, value)
+		}
+
+		/// Releases every unlocked chunk to the free balance; an emptied ledger is removed.
+		///
+		/// # Errors
+		/// [`Error::NotBonded`], [`Error::NothingToWithdraw`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::withdraw_unbonded(T::MaxUnlockingChunks::get()))]
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+			let stash = ensure_signed(origin)?;
+			Self::do_withdraw_unbonded(stash)
+		}
+
+		/// Becomes a validator candidate (or updates its terms): `commission`, and the `worker` key its
+		/// attribution worker signs proofs with. Session keys must be registered and the active bond at
+		/// least `MinValidatorBond`; it is elected from the next election on.
+		///
+		/// # Errors
+		/// [`Error::NotBonded`], [`Error::BondBelowValidatorMinimum`], [`Error::NoSessionKeys`],
+		/// [`Error::WorkerKeyInUse`], [`Error::TooManyCandidates`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::validate())]
+		pub fn validate(origin: OriginFor<T>, commission: Perbill, worker: T::AccountId) -> DispatchResult {
+			let stash = ensure_signed(origin)?;
+			Self::do_validate(stash, commission, worker)
+		}
+
+		/// Leaves the candidate list: not elected from the next election on.
+		///
+		/// # Errors
+		/// [`Error::NotValidating`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::chill())]
+		pub fn chill(origin: OriginFor<T>) -> DispatchResult {
+			let stash = ensure_signed(origin)?;
+			Self::do_chill(stash)
+		}
+
+		/// Sets the session length (blocks) and the bonding period (sessions). Root only.
+		///
+		/// # Errors
+		/// [`Error::InvalidSessionParams`] for a zero.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::set_session_params())]
+		pub fn set_session_params(
+			origin: OriginFor<T>,
+			session_length: BlockNumberFor<T>,
+			bonding_sessions: SessionIndex,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			Self::do_set_session_params(session_length, bonding_sessions)
+		}
+	}
+}

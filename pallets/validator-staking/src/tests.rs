@@ -1,0 +1,408 @@
+//! Unit tests: every call's success and failure paths, the election, slashing and the session hook.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod property;
+
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold, Mutate},
+};
+use openledger_primitives::staking::{SlashReason, SlashValidator, ValidatorSet};
+use sp_runtime::{DispatchError, Perbill};
+
+use crate::{mock::*, *};
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::Staking.into(), &who)
+}
+
+fn ledger(who: AccountId) -> StakingLedger<Test> {
+	Ledgers::<Test>::get(who).unwrap()
+}
+
+/// Bonds `bond`, registers keys and validates with the conventional worker key.
+fn make_validator(who: AccountId, bond: Balance) {
+	assert_ok!(Staking::bond(RuntimeOrigin::signed(who), bond));
+	set_session_keys(who, true);
+	assert_ok!(Staking::validate(RuntimeOrigin::signed(who), Perbill::from_percent(5), worker(who)));
+}
+
+mod genesis {
+	use super::*;
+
+	#[test]
+	fn genesis_validators_are_bonded_validating_and_active() {
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 2_000)]).build_and_execute(|| {
+			assert_eq!(active(), vec![ALICE, BOB]);
+			assert_eq!(held(ALICE), 5_000);
+			assert_eq!(Workers::<Test>::get(BOB), Some(worker(BOB)));
+			assert_eq!(SessionLength::<Test>::get(), 10);
+			assert_eq!(BondingSessions::<Test>::get(), BONDING_SESSIONS);
+			assert_eq!(<Staking as ValidatorSet<AccountId>>::validator_of(&worker(ALICE)), Some(ALICE));
+		});
+	}
+}
+
+mod bond {
+	use super::*;
+
+	#[test]
+	fn bond_holds_the_amount_and_opens_a_ledger() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Staking::bond(RuntimeOrigin::signed(BOB), 500));
+			assert_eq!(held(BOB), 500);
+			assert_eq!(ledger(BOB), StakingLedger::new(500));
+			assert_eq!(Balances::balance(&BOB), INITIAL_BALANCE - 500);
+			System::assert_last_event(Event::Bonded { stash: BOB, amount: 500 }.into());
+		});
+	}
+
+	#[test]
+	fn bond_fails_below_minimum_twice_or_unaffordable() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Staking::bond(RuntimeOrigin::signed(BOB), MIN_BOND - 1), Error::<Test>::BondBelowMinimum);
+			assert_noop!(Staking::bond(RuntimeOrigin::signed(PAUPER), MIN_BOND), Error::<Test>::InsufficientBalance);
+			// The whole free balance would kill the account: the existential deposit stays free.
+			assert_noop!(
+				Staking::bond(RuntimeOrigin::signed(BOB), INITIAL_BALANCE),
+				Error::<Test>::InsufficientBalance
+			);
+			assert_noop!(Staking::bond(RuntimeOrigin::signed(ALICE), 100), Error::<Test>::AlreadyBonded);
+			assert_noop!(Staking::bond(RuntimeOrigin::none(), 100), DispatchError::BadOrigin);
+		});
+	}
+
+	#[test]
+	fn bond_extra_adds_to_the_active_bond() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Staking::bond_extra(RuntimeOrigin::signed(ALICE), 1_000));
+			assert_eq!(ledger(ALICE).active, 6_000);
+			assert_eq!(held(ALICE), 6_000);
+		});
+	}
+
+	#[test]
+	fn bond_extra_fails_unbonded_zero_or_unaffordable() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Staking::bond_extra(RuntimeOrigin::signed(BOB), 100), Error::<Test>::NotBonded);
+			assert_noop!(Staking::bond_extra(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::ZeroAmount);
+			assert_noop!(
+				Staking::bond_extra(RuntimeOrigin::signed(ALICE), INITIAL_BALANCE),
+				Error::<Test>::InsufficientBalance
+			);
+		});
+	}
+}
+
+mod unbond {
+	use super::*;
+
+	#[test]
+	fn unbond_moves_funds_into_a_chunk_that_stays_held() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Staking::unbond(RuntimeOrigin::signed(ALICE), 1_000));
+			let l = ledger(ALICE);
+			assert_eq!(l.active, 4_000);
+			assert_eq!(l.unlocking.to_vec(), vec![UnlockChunk { value: 1_000, unlock_session: BONDING_SESSIONS }]);
+			assert_eq!(held(ALICE), 5_000);
+			System::assert_last_event(
+				Event::Unbonded { stash: ALICE, amount: 1_000, unlock_session: BONDING_SESSIONS }.into(),
+			);
+			// Same session: merged into the same chunk.
+			assert_ok!(Staking::unbond(RuntimeOrigin::signed(ALICE), 500));
+			assert_eq!(ledger(ALICE).unlocking.len(), 1);
+			assert_eq!(ledger(ALICE).unlocking[0].value, 1_500);
+		});
+	}
+
+	#[test]
+	fn unbond_fails_on_bad_amounts() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Staking::unbond(RuntimeOrigin::signed(BOB), 1), Error::<Test>::NotBonded);
+			assert_noop!(Staking::unbond(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::ZeroAmount);
+			assert_noop!(Staking::unbond(RuntimeOrigin::signed(ALICE), 5_001), Error::<Test>::UnbondExceedsActive);
+			assert_noop!(
+				Staking::unbond(RuntimeOrigin::signed(ALICE), 5_000 - MIN_BOND + 1),
+				Error::<Test>::WouldLeaveDust
+			);
+		});
+	}
+
+	#[test]
+	fn unbond_fails_with_too_many_chunks() {
+		ExtBuilder::default().build_and_execute(|| {
+			for _ in 0..MAX_CHUNKS {
+				assert_ok!(Staking::unbond(RuntimeOrigin::signed(ALICE), 100));
+				rotate_session();
+			}
+			assert_noop!(Staking::unbond(RuntimeOrigin::signed(ALICE), 100), Error::<Test>::TooManyUnlockingChunks);
+		});
+	}
+
+	#[test]
+	fn unbonding_below_the_validator_minimum_chills() {
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 5_000)]).build_and_execute(|| {
+			assert_ok!(Staking::unbond(RuntimeOrigin::signed(BOB), 4_500));
+			assert!(!Candidates::<Test>::contains_key(BOB));
+			System::assert_last_event(Event::Chilled { stash: BOB }.into());
+			// Still in the set pallet-session queued; gone the session after.
+			rotate_session();
+			assert_eq!(active(), vec![ALICE, BOB]);
+			rotate_session();
+			assert_eq!(active(), vec![ALICE]);
+			// The worker key stays while the ledger does: BOB served until now.
+			assert_eq!(Workers::<Test>::get(BOB), Some(worker(BOB)));
+		});
+	}
+}
+
+mod withdraw {
+	use super::*;
+
+	#[test]
+	fn withdraw_fails_before_the_period_and_works_after() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Staking::bond(RuntimeOrigin::signed(BOB), 500));
+			assert_ok!(Staking::unbond(RuntimeOrigin::signed(BOB), 200));
+			assert_noop!(Staking::withdraw_unbonded(RuntimeOrigin::signed(BOB)), Error::<Test>::NothingToWithdraw);
+			rotate_session();
+			assert_noop!(Staking::withdraw_unbonded(RuntimeOrigin::signed(BOB)), Error::<Test>::NothingToWithdraw);
+			rotate_session();
+			assert_ok!(Staking::withdraw_unbonded(RuntimeOrigin::signed(BOB)));
+			assert_eq!(held(BOB), 300);
+			assert_eq!(Balances::balance(&BOB), INITIAL_BALANCE - 300);
+			assert!(ledger(BOB).unlocking.is_empty());
+			System::assert_last_event(Event::Withdrawn { stash: BOB, amount: 200 }.into());
+		});
+	}
+
+	#[test]
+	fn withdrawing_everything_removes_the_ledger_and_worker_key() {
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 5_000)]).build_and_execute(|| {
+			assert_ok!(Staking::unbond(RuntimeOrigin::signed(BOB), 5_000));
+			run_to_session(BONDING_SESSIONS);
+			assert_ok!(Staking::withdraw_unbonded(RuntimeOrigin::signed(BOB)));
+			assert!(!Ledgers::<Test>::contains_key(BOB));
+			assert_eq!(Workers::<Test>::get(BOB), None);
+			assert_eq!(WorkerOwners::<Test>::get(worker(BOB)), None);
+			assert_eq!(Balances::balance(&BOB), INITIAL_BALANCE);
+		});
+	}
+
+	#[test]
+	fn withdraw_fails_without_a_ledger() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Staking::withdraw_unbonded(RuntimeOrigin::signed(BOB)), Error::<Test>::NotBonded);
+		});
+	}
+}
+
+mod validate {
+	use super::*;
+
+	#[test]
+	fn validate_registers_terms_and_worker_key() {
+		ExtBuilder::default().build_and_execute(|| {
+			make_validator(BOB, 2_000);
+			assert_eq!(
+				Candidates::<Test>::get(BOB),
+				Some(ValidatorPrefs { commission: Perbill::from_percent(5), worker: worker(BOB) })
+			);
+			assert_eq!(WorkerOwners::<Test>::get(worker(BOB)), Some(BOB));
+			assert_eq!(<Staking as ValidatorSet<AccountId>>::commission_of(&BOB), Perbill::from_percent(5));
+			// Updating the worker key frees the old one.
+			assert_ok!(Staking::validate(RuntimeOrigin::signed(BOB), Perbill::zero(), 777));
+			assert_eq!(WorkerOwners::<Test>::get(worker(BOB)), None);
+			assert_eq!(<Staking as ValidatorSet<AccountId>>::worker_of(&BOB), Some(777));
+		});
+	}
+
+	#[test]
+	fn validate_fails_without_bond_keys_or_enough_stake() {
+		ExtBuilder::default().build_and_execute(|| {
+			let validate = |who| Staking::validate(RuntimeOrigin::signed(who), Perbill::zero(), worker(who));
+			assert_noop!(validate(BOB), Error::<Test>::NotBonded);
+			assert_ok!(Staking::bond(RuntimeOrigin::signed(BOB), MIN_VALIDATOR_BOND - 1));
+			set_session_keys(BOB, true);
+			assert_noop!(validate(BOB), Error::<Test>::BondBelowValidatorMinimum);
+			assert_ok!(Staking::bond_extra(RuntimeOrigin::signed(BOB), 1));
+			set_session_keys(BOB, false);
+			assert_noop!(validate(BOB), Error::<Test>::NoSessionKeys);
+		});
+	}
+
+	#[test]
+	fn validate_fails_with_another_validators_worker_key() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Staking::bond(RuntimeOrigin::signed(BOB), 2_000));
+			set_session_keys(BOB, true);
+			assert_noop!(
+				Staking::validate(RuntimeOrigin::signed(BOB), Perbill::zero(), worker(ALICE)),
+				Error::<Test>::WorkerKeyInUse
+			);
+		});
+	}
+
+	#[test]
+	fn validate_fails_when_candidates_are_full() {
+		ExtBuilder::default()
+			.validators(vec![(ALICE, 5_000), (BOB, 5_000), (CHARLIE, 5_000), (DAVE, 5_000)])
+			.build_and_execute(|| {
+				Balances::set_balance(&7, INITIAL_BALANCE);
+				make_validator(7, 2_000);
+				Balances::set_balance(&8, INITIAL_BALANCE);
+				assert_ok!(Staking::bond(RuntimeOrigin::signed(8), 2_000));
+				set_session_keys(8, true);
+				assert_noop!(
+					Staking::validate(RuntimeOrigin::signed(8), Perbill::zero(), worker(8)),
+					Error::<Test>::TooManyCandidates
+				);
+				// An existing candidate may still update its terms.
+				assert_ok!(Staking::validate(RuntimeOrigin::signed(7), Perbill::one(), worker(7)));
+			});
+	}
+
+	#[test]
+	fn chill_leaves_the_candidate_list() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Staking::chill(RuntimeOrigin::signed(ALICE)));
+			assert!(!Candidates::<Test>::contains_key(ALICE));
+			assert_noop!(Staking::chill(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotValidating);
+			assert_noop!(Staking::chill(RuntimeOrigin::signed(BOB)), Error::<Test>::NotValidating);
+		});
+	}
+}
+
+mod election {
+	use super::*;
+
+	#[test]
+	fn a_new_validator_authors_from_the_session_after_next() {
+		ExtBuilder::default().build_and_execute(|| {
+			make_validator(BOB, 2_000);
+			rotate_session();
+			assert_eq!(active(), vec![ALICE]);
+			rotate_session();
+			assert_eq!(active(), vec![ALICE, BOB]);
+		});
+	}
+
+	#[test]
+	fn the_largest_bonds_win_ties_by_account() {
+		ExtBuilder::default()
+			.validators(vec![(ALICE, 1_000), (BOB, 3_000), (CHARLIE, 2_000), (DAVE, 2_000)])
+			.build_and_execute(|| {
+				assert_eq!(Staking::elect().to_vec(), vec![BOB, CHARLIE, DAVE]);
+				assert_ok!(Staking::bond_extra(RuntimeOrigin::signed(ALICE), 5_000));
+				assert_eq!(Staking::elect().to_vec(), vec![ALICE, BOB, CHARLIE]);
+			});
+	}
+
+	#[test]
+	fn candidates_without_session_keys_are_not_elected() {
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 5_000)]).build_and_execute(|| {
+			set_session_keys(BOB, false);
+			assert_eq!(Staking::elect().to_vec(), vec![ALICE]);
+		});
+	}
+
+	#[test]
+	fn with_no_qualified_candidate_the_set_is_kept() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Staking::chill(RuntimeOrigin::signed(ALICE)));
+			run_to_session(4);
+			assert_eq!(active(), vec![ALICE]);
+		});
+	}
+
+	#[test]
+	fn an_unchanged_set_is_not_replanned() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_eq!(<Staking as pallet_session::SessionManager<AccountId>>::new_session(5), None);
+			assert_eq!(PlannedValidators::<Test>::iter().count(), 0);
+		});
+	}
+
+	#[test]
+	fn the_session_hook_sees_each_session_and_its_validators() {
+		ExtBuilder::default().build_and_execute(|| {
+			make_validator(BOB, 2_000);
+			run_to_session(3);
+			assert_eq!(ended_sessions(), vec![(0, vec![ALICE]), (1, vec![ALICE]), (2, vec![ALICE, BOB])]);
+			assert_eq!(<Staking as ValidatorSet<AccountId>>::current_session(), 3);
+		});
+	}
+}
+
+mod slashing {
+	use super::*;
+
+	#[test]
+	fn slash_takes_a_fraction_of_active_and_unlocking_into_the_treasury() {
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 4_000)]).build_and_execute(|| {
+			assert_ok!(Staking::unbond(RuntimeOrigin::signed(BOB), 2_000));
+			let taken = <Staking as SlashValidator<AccountId, Balance>>::slash(
+				&BOB,
+				Perbill::from_percent(10),
+				SlashReason::WrongAttribution,
+			);
+			assert_eq!(taken, 400);
+			assert_eq!(ledger(BOB).active, 1_800);
+			assert_eq!(ledger(BOB).unlocking[0].value, 1_800);
+			assert_eq!(held(BOB), 3_600);
+			assert_eq!(Balances::balance(&TREASURY), 1 + 400);
+			assert_eq!(TotalSlashed::<Test>::get(), 400);
+			assert!(!Candidates::<Test>::contains_key(BOB));
+			System::assert_last_event(
+				Event::Slashed { stash: BOB, amount: 400, reason: SlashReason::WrongAttribution }.into(),
+			);
+		});
+	}
+
+	#[test]
+	fn a_full_slash_removes_the_ledger_and_worker_key() {
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 4_000)]).build_and_execute(|| {
+			Staking::do_slash(&BOB, Perbill::one(), SlashReason::Governance);
+			assert!(!Ledgers::<Test>::contains_key(BOB));
+			assert_eq!(WorkerOwners::<Test>::get(worker(BOB)), None);
+			assert_eq!(Balances::total_balance(&BOB), INITIAL_BALANCE - 4_000);
+		});
+	}
+
+	#[test]
+	fn slashing_an_unbonded_account_changes_nothing() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_eq!(Staking::do_slash(&BOB, Perbill::one(), SlashReason::Governance), 0);
+			assert_eq!(Balances::balance(&TREASURY), 1);
+		});
+	}
+}
+
+mod params {
+	use super::*;
+
+	#[test]
+	fn root_sets_session_params() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Staking::set_session_params(RuntimeOrigin::root(), 20, 3));
+			assert_eq!(SessionLength::<Test>::get(), 20);
+			assert_eq!(<SessionLengthOf<Test> as frame_support::traits::Get<u64>>::get(), 20);
+			assert_eq!(BondingSessions::<Test>::get(), 3);
+		});
+	}
+
+	#[test]
+	fn session_params_need_root_and_sane_values() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Staking::set_session_params(RuntimeOrigin::signed(ALICE), 20, 3), DispatchError::BadOrigin);
+			assert_noop!(
+				Staking::set_session_params(RuntimeOrigin::root(), 0, 3),
+				Error::<Test>::InvalidSessionParams
+			);
+			assert_noop!(
+				Staking::set_session_params(RuntimeOrigin::root(), 20, 1),
+				Error::<Test>::InvalidSessionParams
+			);
+		});
+	}
+}

@@ -1,0 +1,75 @@
+//! Validator staking and sessions: bonded OPEN elects the Aura/GRANDPA set at every session.
+
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, Contains},
+	PalletId,
+};
+use pallet_session::PeriodicSessions;
+use sp_runtime::traits::{AccountIdConversion, ConvertInto, OpaqueKeys};
+
+use super::consensus::MAX_AUTHORITIES;
+use crate::{
+	AccountId, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, SessionKeys, ValidatorStaking, OPEN,
+};
+
+/// The protocol treasury's pallet id; slashed bonds (and, later, the protocol's fee share) go to its account.
+pub const TREASURY_PALLET_ID: PalletId = PalletId(*b"ol/trsry");
+
+/// The protocol treasury's account.
+pub fn treasury_account() -> AccountId {
+	TREASURY_PALLET_ID.into_account_truncating()
+}
+
+parameter_types! {
+	pub TreasuryAccount: AccountId = treasury_account();
+	/// Smallest bond (1 OPEN).
+	pub const MinBond: Balance = OPEN;
+	/// Smallest bond to validate (10 000 OPEN): what a lie can cost must be worth more than the lie.
+	pub const MinValidatorBond: Balance = 10_000 * OPEN;
+	/// Held by pallet-session while an account has session keys: registering keys costs storage.
+	pub const SessionKeyDeposit: Balance = OPEN;
+}
+
+/// Accounts with session keys registered: only they can validate.
+pub struct HasSessionKeys;
+impl Contains<AccountId> for HasSessionKeys {
+	fn contains(who: &AccountId) -> bool {
+		pallet_session::NextKeys::<Runtime>::contains_key(who)
+	}
+}
+
+impl pallet_validator_staking::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type HasSessionKeys = HasSessionKeys;
+	type Treasury = TreasuryAccount;
+	/// The rewards pallet pays validators their share here once it lands.
+	type OnSessionEnd = ();
+	type MinBond = MinBond;
+	type MinValidatorBond = MinValidatorBond;
+	type MaxValidators = ConstU32<MAX_AUTHORITIES>;
+	type MaxCandidates = ConstU32<1_000>;
+	type MaxUnlockingChunks = ConstU32<32>;
+	type WeightInfo = pallet_validator_staking::weights::SubstrateWeight<Runtime>;
+}
+
+/// Sessions end every `SessionLength` blocks (genesis sets it: 10 blocks on dev and local chains, an hour
+/// by default; root may change it).
+type Sessions = PeriodicSessions<pallet_validator_staking::SessionLengthOf<Runtime>, ConstU32<0>>;
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	/// A validator is named by its account (the stash that bonded).
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = ConvertInto;
+	type ShouldEndSession = Sessions;
+	type NextSessionRotation = Sessions;
+	type SessionManager = ValidatorStaking;
+	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	type KeyDeposit = SessionKeyDeposit;
+}
