@@ -13,7 +13,7 @@ cd "$PROJECT_ROOT"
 STEPS="${STEPS:-20}"
 REPEAT="${REPEAT:-5}"
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_datasets pallet_datanets)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_datasets pallet_datanets pallet_validator_staking)
 
 step "build: node with runtime-benchmarks"
 # frame-benchmarking-cli's storage-access test runtime cannot find itself in this workspace's metadata (it is
@@ -23,7 +23,8 @@ cargo build --locked --release -p openledger-node --features runtime-benchmarks
 ok
 
 for pallet in "${pallets[@]}"; do
-	dir="pallets/${pallet#pallet_}"
+	crate="${pallet#pallet_}"
+	dir="pallets/${crate//_/-}"
 	[ -d "$dir" ] || die "no pallet directory $dir for $pallet"
 	step "benchmark $pallet → $dir/src/weights.rs"
 	"$NODE_BIN" benchmark pallet --runtime "$CARGO_TARGET_DIR/release/wbuild/openledger-runtime/openledger_runtime.compact.compressed.wasm" \

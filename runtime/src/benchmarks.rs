@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_datasets, Datasets]
 	[pallet_datanets, DataNets]
+	[pallet_validator_staking, ValidatorStaking]
 );

@@ -38,6 +38,13 @@ mod tests;
 pub use features::SessionLengthOf;
 pub use pallet::*;
 pub use types::*;
+
+/// What the benchmarks need the runtime to do for them.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers session keys for `who`, so that `HasSessionKeys` contains it.
+	fn register_session_keys(who: &AccountId);
+}
 pub use weights::WeightInfo;
 
 /// Log target of this pallet.
@@ -101,6 +108,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+
+		/// Sets up what benchmarks need from outside this pallet (session keys).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.

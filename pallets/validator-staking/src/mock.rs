@@ -116,6 +116,15 @@ impl pallet_validator_staking::Config for Test {
 	type MaxCandidates = MaxCandidates;
 	type MaxUnlockingChunks = MaxUnlockingChunks;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockSessionKeys;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockSessionKeys {
+	fn register_session_keys(who: &AccountId) {
+		set_session_keys(*who, true);
+	}
 }
 
 /// The session pallet-session would be in.

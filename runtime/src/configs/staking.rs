@@ -52,6 +52,24 @@ impl pallet_validator_staking::Config for Runtime {
 	type MaxCandidates = ConstU32<1_000>;
 	type MaxUnlockingChunks = ConstU32<32>;
 	type WeightInfo = pallet_validator_staking::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkSessionKeys;
+}
+
+/// Gives benchmark accounts (made-up) session keys, as `session.setKeys` would.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkSessionKeys;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_validator_staking::BenchmarkHelper<AccountId> for BenchmarkSessionKeys {
+	fn register_session_keys(who: &AccountId) {
+		let mut raw = [0u8; 32];
+		raw.copy_from_slice(who.as_ref());
+		let keys = SessionKeys {
+			aura: sp_core::sr25519::Public::from_raw(raw).into(),
+			grandpa: sp_core::ed25519::Public::from_raw(raw).into(),
+		};
+		pallet_session::NextKeys::<Runtime>::insert(who, keys);
+	}
 }
 
 /// Sessions end every `SessionLength` blocks (genesis sets it: 10 blocks on dev and local chains, an hour

@@ -18,7 +18,7 @@ impl<T: Config> Pallet<T> {
 	pub fn elect() -> BoundedVec<T::AccountId, T::MaxValidators> {
 		let minimum = T::MinValidatorBond::get();
 		let mut ranked: Vec<(BalanceOf<T>, T::AccountId)> = Candidates::<T>::iter_keys()
-			.filter(|stash| T::HasSessionKeys::contains(stash))
+			.filter(T::HasSessionKeys::contains)
 			.filter_map(|stash| Ledgers::<T>::get(&stash).map(|ledger| (ledger.active, stash)))
 			.filter(|(active, _)| *active >= minimum)
 			.collect();
