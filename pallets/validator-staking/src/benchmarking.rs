@@ -5,7 +5,10 @@
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::RawOrigin;
-use sp_runtime::{traits::Bounded, Perbill, Saturating};
+use sp_runtime::{
+	traits::{Bounded, Zero},
+	Perbill, Saturating,
+};
 
 use crate::*;
 
@@ -123,6 +126,17 @@ mod benchmarks {
 			elected = Pallet::<T>::elect();
 		}
 		assert!(!elected.is_empty() && elected.len() as u32 <= T::MaxValidators::get());
+	}
+
+	/// A candidate with `c` unbonding chunks slashed by root: every chunk cut, candidacy removed.
+	#[benchmark]
+	fn force_slash(c: Linear<0, { T::MaxUnlockingChunks::get() }>) {
+		let who = candidate::<T>(0);
+		open_chunks::<T>(&who, c);
+		#[extrinsic_call]
+		_(RawOrigin::Root, who.clone(), Perbill::from_percent(10));
+		assert!(!Candidates::<T>::contains_key(&who));
+		assert!(!TotalSlashed::<T>::get().is_zero());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);

@@ -360,5 +360,20 @@ pub mod pallet {
 			ensure_root(origin)?;
 			Self::do_set_session_params(session_length, bonding_sessions)
 		}
+
+		/// Slashes `fraction` of `validator`'s active and unbonding bond into the treasury and chills it.
+		/// Root only: governance's answer to what the chain cannot prove by itself (an equivocation seen
+		/// off chain, say).
+		///
+		/// # Errors
+		/// [`Error::NotBonded`] when `validator` has nothing bonded.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::force_slash(T::MaxUnlockingChunks::get()))]
+		pub fn force_slash(origin: OriginFor<T>, validator: T::AccountId, fraction: Perbill) -> DispatchResult {
+			ensure_root(origin)?;
+			ensure!(Ledgers::<T>::contains_key(&validator), Error::<T>::NotBonded);
+			Self::do_slash(&validator, fraction, openledger_primitives::staking::SlashReason::Governance);
+			Ok(())
+		}
 	}
 }

@@ -378,6 +378,31 @@ mod slashing {
 	}
 }
 
+mod force_slash {
+	use super::*;
+
+	#[test]
+	fn root_slashes_and_chills() {
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 4_000)]).build_and_execute(|| {
+			assert_ok!(Staking::force_slash(RuntimeOrigin::root(), BOB, Perbill::from_percent(50)));
+			assert_eq!(ledger(BOB).active, 2_000);
+			assert_eq!(Balances::balance(&TREASURY), 1 + 2_000);
+			assert!(!Candidates::<Test>::contains_key(BOB));
+		});
+	}
+
+	#[test]
+	fn force_slash_needs_root_and_a_bond() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(
+				Staking::force_slash(RuntimeOrigin::signed(BOB), ALICE, Perbill::one()),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(Staking::force_slash(RuntimeOrigin::root(), BOB, Perbill::one()), Error::<Test>::NotBonded);
+		});
+	}
+}
+
 mod params {
 	use super::*;
 

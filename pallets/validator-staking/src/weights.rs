@@ -16,6 +16,7 @@ pub trait WeightInfo {
 	fn chill() -> Weight;
 	fn set_session_params() -> Weight;
 	fn elect(c: u32, ) -> Weight;
+	fn force_slash(c: u32, ) -> Weight;
 }
 
 /// Weights measured for `pallet_validator_staking`, with the runtime's database weights.
@@ -29,6 +30,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn chill() -> Weight { Weight::from_parts(20_000_000, 4000).saturating_add(T::DbWeight::get().reads_writes(2, 2)) }
 	fn set_session_params() -> Weight { Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(2)) }
 	fn elect(c: u32, ) -> Weight { Weight::from_parts(50_000_000, 4000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(c.into())).saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into()))) }
+	fn force_slash(c: u32, ) -> Weight { Weight::from_parts(60_000_000, 4000).saturating_add(Weight::from_parts(100_000, 0).saturating_mul(c.into())).saturating_add(T::DbWeight::get().reads_writes(5, 5)) }
 }
 
 impl WeightInfo for () {
@@ -40,4 +42,5 @@ impl WeightInfo for () {
 	fn chill() -> Weight { Weight::from_parts(20_000_000, 4000).saturating_add(ParityDbWeight::get().reads_writes(2, 2)) }
 	fn set_session_params() -> Weight { Weight::from_parts(10_000_000, 0).saturating_add(ParityDbWeight::get().writes(2)) }
 	fn elect(c: u32, ) -> Weight { Weight::from_parts(50_000_000, 4000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(c.into())).saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(c.into()))) }
+	fn force_slash(c: u32, ) -> Weight { Weight::from_parts(60_000_000, 4000).saturating_add(Weight::from_parts(100_000, 0).saturating_mul(c.into())).saturating_add(ParityDbWeight::get().reads_writes(5, 5)) }
 }

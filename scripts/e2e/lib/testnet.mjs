@@ -1,0 +1,75 @@
+// Drives scripts/testnet.sh (the four-validator local net) from tests, in a temporary directory.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, rpc, waitFor } from './dev-node.mjs';
+
+const run = promisify(execFile);
+const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'testnet.sh');
+
+/** Starts the testnet; returns helpers to reach, kill and restart its nodes, and to stop it. */
+export async function startTestnet() {
+  const dir = mkdtempSync(join(tmpdir(), 'openledger-testnet-'));
+  const env = { ...process.env, OPENLEDGER_TESTNET_DIR: dir, OPENLEDGER_SKIP_BUILD: '1' };
+  const testnet = (...args) => run('bash', [script, ...args], { env, maxBuffer: 1 << 24 });
+  try {
+    await testnet('start');
+  } catch (error) {
+    await testnet('stop').catch(() => {});
+    throw new Error(`testnet.sh start failed: ${error.stderr || error.message}\n${error.stdout ?? ''}`);
+  }
+  const nodes = Object.fromEntries(
+    readFileSync(join(dir, 'nodes.tsv'), 'utf8').trim().split('\n').map((line) => {
+      const [name, , p2p, rpcPort, prometheus] = line.split('\t');
+      return [name, { p2p, httpUrl: `http://127.0.0.1:${rpcPort}`, wsUrl: `ws://127.0.0.1:${rpcPort}`, prometheus }];
+    }),
+  );
+  const bootnode = readFileSync(join(dir, 'bootnode'), 'utf8').trim();
+  const extra = [];
+  return {
+    dir,
+    nodes,
+    bootnode,
+    kill: (name) => testnet('kill', name),
+    restart: (name) => testnet('restart', name),
+    /** Starts one more node that joins the net as a would-be validator (keys made with rotateKeysWithOwner). */
+    async joinNode(name) {
+      const [p2p, rpcPort] = [await freePort(), await freePort()];
+      const base = join(dir, name);
+      mkdirSync(base, { recursive: true });
+      const child = spawn(process.env.OPENLEDGER_NODE_BIN, [
+        '--chain', 'local', '--base-path', base, '--validator', '--name', name,
+        '--port', String(p2p), '--rpc-port', String(rpcPort), '--bootnodes', bootnode,
+        '--no-mdns', '--no-telemetry', '--no-prometheus', '--allow-private-ip',
+      ], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      extra.push({ child, exited });
+      const httpUrl = `http://127.0.0.1:${rpcPort}`;
+      await waitFor(`${name}'s RPC`, () => rpc(httpUrl, 'system_health'), { timeoutMs: 60_000 });
+      return { httpUrl, wsUrl: `ws://127.0.0.1:${rpcPort}` };
+    },
+    async stop() {
+      for (const { child, exited } of extra) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+        await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+      }
+      await testnet('stop').catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The number of the latest finalized block at `httpUrl`. */
+export async function finalized(httpUrl) {
+  const hash = await rpc(httpUrl, 'chain_getFinalizedHead');
+  return parseInt((await rpc(httpUrl, 'chain_getHeader', [hash])).number, 16);
+}
+
+/** The number of the best block at `httpUrl`. */
+export async function best(httpUrl) {
+  return parseInt((await rpc(httpUrl, 'chain_getHeader')).number, 16);
+}

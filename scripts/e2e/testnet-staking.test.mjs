@@ -1,0 +1,130 @@
+// The four-validator local net (scripts/testnet.sh) under staking changes and faults:
+// a new account bonds and validates and authors blocks within two sessions of being elected; a validator is
+// killed and finality continues; it restarts and catches up; unbonding removes a validator at the next
+// election; withdrawal fails before the bonding period and works after it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { rpc, waitFor } from './lib/dev-node.mjs';
+import { send } from './lib/tx.mjs';
+import { best, finalized, startTestnet } from './lib/testnet.mjs';
+
+const OPEN = 10n ** 18n;
+const SESSION_BLOCKS = 10;
+const BLOCK_MS = 2_000;
+// pallet-session queues each set a session ahead: a change made in session s shows in s + 2.
+const SESSIONS_TO_TAKE_EFFECT = 3;
+const effectTimeout = (sessions = SESSIONS_TO_TAKE_EFFECT) => sessions * SESSION_BLOCKS * BLOCK_MS + 30_000;
+
+let net;
+let api;
+let eve;
+let eveWorker;
+
+before(async () => {
+  net = await startTestnet();
+  api = await ApiPromise.create({ provider: new WsProvider(net.nodes.alice.wsUrl), noInitWarn: true });
+  const keyring = new Keyring({ type: 'sr25519' });
+  eve = keyring.addFromUri('//Eve');
+  eveWorker = keyring.addFromUri('//Eve//worker');
+});
+
+after(async () => {
+  await api?.disconnect();
+  await net?.stop();
+});
+
+const validators = async () => (await api.query.session.validators()).map((v) => v.toString());
+const currentSession = async () => (await api.query.validatorStaking.currentSession()).toNumber();
+
+/** Authors of the last `count` blocks, from their Aura digests. */
+async function recentAuthors(count) {
+  const authors = new Set();
+  let hash = await api.rpc.chain.getBlockHash();
+  for (let i = 0; i < count; i++) {
+    const header = await api.derive.chain.getHeader(hash);
+    if (header.author) authors.add(header.author.toString());
+    if (header.number.toNumber() === 0) break;
+    hash = header.parentHash;
+  }
+  return authors;
+}
+
+test('the four genesis validators author blocks and finalize', async () => {
+  assert.equal((await validators()).length, 4);
+  const authors = await waitFor('all four validators to author', async () => {
+    const a = await recentAuthors(12);
+    return a.size === 4 ? a : undefined;
+  }, { timeoutMs: 60_000 });
+  assert.equal(authors.size, 4);
+});
+
+test('a new account sets keys, bonds and validates, and authors blocks once elected', async () => {
+  const eveNode = await net.joinNode('eve');
+  // The operator's path: keys generated in Eve's node keystore, with a proof of ownership for her account.
+  const { keys, proof } = await rpc(eveNode.httpUrl, 'author_rotateKeysWithOwner', [u8aToHex(eve.publicKey)]);
+  await send(api, api.tx.session.setKeys(keys, proof), eve);
+
+  // Bad input first: a bond below the validator minimum cannot validate; the worker key of another
+  // validator is refused.
+  await send(api, api.tx.validatorStaking.bond(100n * OPEN), eve);
+  await assert.rejects(send(api, api.tx.validatorStaking.validate(0, eveWorker.address), eve),
+    /validatorStaking\.BondBelowValidatorMinimum/);
+  await send(api, api.tx.validatorStaking.bondExtra(20_000n * OPEN), eve);
+  const aliceWorker = new Keyring({ type: 'sr25519' }).addFromUri('//Alice//worker');
+  await assert.rejects(send(api, api.tx.validatorStaking.validate(0, aliceWorker.address), eve),
+    /validatorStaking\.WorkerKeyInUse/);
+
+  const { events } = await send(api, api.tx.validatorStaking.validate(50_000_000, eveWorker.address), eve);
+  assert.ok(events.some(({ event }) => event.section === 'validatorStaking' && event.method === 'Validating'));
+  const since = await currentSession();
+
+  await waitFor('Eve to join the session validators', async () => (await validators()).includes(eve.address),
+    { timeoutMs: effectTimeout() });
+  assert.ok(await currentSession() <= since + 2, 'elected within two sessions');
+  await waitFor('a block authored by Eve', async () => (await recentAuthors(6)).has(eve.address),
+    { timeoutMs: 60_000 });
+  assert.equal((await validators()).length, 5);
+});
+
+test('finality continues with one validator killed, and the restarted node catches up', async () => {
+  await net.kill('dave');
+  const from = await finalized(net.nodes.alice.httpUrl);
+  await waitFor('finality to advance by 3 blocks without Dave', async () =>
+    (await finalized(net.nodes.alice.httpUrl)) >= from + 3, { timeoutMs: 60_000 });
+
+  await net.restart('dave');
+  await waitFor('the restarted node to catch up with finality', async () => {
+    const target = await finalized(net.nodes.alice.httpUrl);
+    const [daveBest, daveFinal] = [await best(net.nodes.dave.httpUrl), await finalized(net.nodes.dave.httpUrl)];
+    return daveBest >= target && daveFinal >= target - 2;
+  }, { timeoutMs: 90_000 });
+});
+
+test('unbonding removes a validator at the next election; withdrawal waits for the bonding period', async () => {
+  const ledger = (await api.query.validatorStaking.ledgers(eve.address)).unwrap();
+  const active = ledger.active.toBigInt();
+  const { events } = await send(api, api.tx.validatorStaking.unbond(active), eve);
+  const unbonded = events.map(({ event }) => event).find((e) => e.method === 'Unbonded');
+  const unlockSession = unbonded.data.unlockSession.toNumber();
+  assert.ok(events.some(({ event }) => event.method === 'Chilled'), 'a validator unbonding everything is chilled');
+
+  await assert.rejects(send(api, api.tx.validatorStaking.withdrawUnbonded(), eve),
+    /validatorStaking\.NothingToWithdraw/);
+
+  await waitFor('Eve to leave the session validators', async () => !(await validators()).includes(eve.address),
+    { timeoutMs: effectTimeout() });
+  assert.equal((await validators()).length, 4);
+
+  await waitFor(`session ${unlockSession}`, async () => (await currentSession()) >= unlockSession,
+    { timeoutMs: effectTimeout() });
+  const before = (await api.query.system.account(eve.address)).data.free.toBigInt();
+  const withdrawn = await send(api, api.tx.validatorStaking.withdrawUnbonded(), eve);
+  const event = withdrawn.events.map(({ event }) => event).find((e) => e.method === 'Withdrawn');
+  assert.equal(event.data.amount.toBigInt(), active);
+  const after = (await api.query.system.account(eve.address)).data.free.toBigInt();
+  assert.ok(after > before + active - OPEN, `free balance grew by the bond less the fee (${after - before})`);
+  assert.ok((await api.query.validatorStaking.ledgers(eve.address)).isNone, 'the emptied ledger is removed');
+});
