@@ -1,6 +1,6 @@
 // Drives scripts/testnet.sh (the four-validator local net) from tests, in a temporary directory.
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,15 +41,23 @@ export async function startTestnet() {
       const [p2p, rpcPort] = [await freePort(), await freePort()];
       const base = join(dir, name);
       mkdirSync(base, { recursive: true });
-      const child = spawn(process.env.OPENLEDGER_NODE_BIN, [
+      const bin = process.env.OPENLEDGER_NODE_BIN;
+      // A validator needs a persistent network key.
+      execFileSync(bin, ['key', 'generate-node-key', '--file', join(base, 'node-key')], { stdio: 'ignore' });
+      const log = openSync(join(base, 'node.log'), 'a');
+      const child = spawn(bin, [
         '--chain', 'local', '--base-path', base, '--validator', '--name', name,
+        '--node-key-file', join(base, 'node-key'),
         '--port', String(p2p), '--rpc-port', String(rpcPort), '--bootnodes', bootnode,
         '--no-mdns', '--no-telemetry', '--no-prometheus', '--allow-private-ip',
-      ], { stdio: 'ignore' });
+      ], { stdio: ['ignore', log, log] });
       const exited = new Promise((resolve) => child.on('exit', resolve));
       extra.push({ child, exited });
       const httpUrl = `http://127.0.0.1:${rpcPort}`;
-      await waitFor(`${name}'s RPC`, () => rpc(httpUrl, 'system_health'), { timeoutMs: 60_000 });
+      await waitFor(`${name}'s RPC`, () => {
+        if (child.exitCode !== null) throw new Error(`${name} exited: ${readFileSync(join(base, 'node.log'), 'utf8').slice(-2000)}`);
+        return rpc(httpUrl, 'system_health');
+      }, { timeoutMs: 60_000 });
       return { httpUrl, wsUrl: `ws://127.0.0.1:${rpcPort}` };
     },
     async stop() {
