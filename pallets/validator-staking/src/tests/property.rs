@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use frame_support::traits::fungible::{Inspect, InspectHold};
 use openledger_primitives::staking::SlashReason;
-use proptest::prelude::*;
+use proptest::{prelude::*, strategy::ValueTree};
 use sp_runtime::Perbill;
 
 use super::*;
@@ -39,55 +39,99 @@ fn step() -> impl Strategy<Value = Step> {
 	]
 }
 
+/// What a sequence reached, so the generator can be checked for reaching the interesting states.
+#[derive(Default, Debug)]
+struct Reached {
+	withdrawals: usize,
+	slashes: usize,
+	validations: usize,
+	set_changes: usize,
+}
+
+/// Runs `steps` from genesis, checking after each that no OPEN was created or lost and that every ledger is
+/// exactly what is held.
+fn run(steps: Vec<Step>) -> Result<Reached, TestCaseError> {
+	ExtBuilder::default().build().execute_with(|| -> Result<Reached, TestCaseError> {
+		let issuance = Balances::total_issuance();
+		let initial: BTreeMap<AccountId, Balance> =
+			ACTORS.iter().map(|who| (*who, Balances::total_balance(who))).collect();
+		let mut slashed: BTreeMap<AccountId, Balance> = BTreeMap::new();
+		let mut reached = Reached::default();
+		for step in steps {
+			let origin = |i: usize| RuntimeOrigin::signed(ACTORS[i]);
+			// Random input fails often; what matters is what holds afterwards.
+			match step {
+				Step::Bond(i, v) => drop(Staking::bond(origin(i), v)),
+				Step::BondExtra(i, v) => drop(Staking::bond_extra(origin(i), v)),
+				Step::Unbond(i, v) => drop(Staking::unbond(origin(i), v)),
+				Step::Withdraw(i) => reached.withdrawals += usize::from(Staking::withdraw_unbonded(origin(i)).is_ok()),
+				Step::Validate(i, keys) => {
+					set_session_keys(ACTORS[i], keys);
+					let ok = Staking::validate(origin(i), Perbill::zero(), worker(ACTORS[i])).is_ok();
+					reached.validations += usize::from(ok);
+				},
+				Step::Chill(i) => drop(Staking::chill(origin(i))),
+				Step::Slash(i, percent) => {
+					let taken =
+						Staking::do_slash(&ACTORS[i], Perbill::from_percent(percent), SlashReason::Governance);
+					reached.slashes += usize::from(taken > 0);
+					*slashed.entry(ACTORS[i]).or_default() += taken;
+				},
+				Step::Rotate => {
+					let before = active();
+					rotate_session();
+					reached.set_changes += usize::from(active() != before);
+				},
+			}
+			prop_assert_eq!(Balances::total_issuance(), issuance);
+			for who in ACTORS {
+				let lost = slashed.get(&who).copied().unwrap_or_default();
+				prop_assert_eq!(Balances::total_balance(&who) + lost, initial[&who], "OPEN of {} changed", who);
+				let held = Balances::balance_on_hold(&HoldReason::Staking.into(), &who);
+				let bonded = Ledgers::<Test>::get(who).map(|l| l.total()).unwrap_or_default();
+				prop_assert_eq!(held, bonded, "held ≠ ledger for {}", who);
+			}
+			let total_slashed = slashed.values().sum::<Balance>();
+			prop_assert_eq!(Balances::total_balance(&TREASURY), 1 + total_slashed);
+			prop_assert_eq!(TotalSlashed::<Test>::get(), total_slashed);
+			prop_assert!(!active().is_empty(), "the chain never hands authority to nobody");
+			Staking::do_try_state().map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+		}
+		Ok(reached)
+	})
+}
+
+fn sequences() -> impl Strategy<Value = Vec<Step>> {
+	prop::collection::vec(step(), 1..120)
+}
+
 proptest! {
 	#![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
 	#[test]
-	fn open_is_conserved_and_ledgers_match_holds(steps in prop::collection::vec(step(), 1..120)) {
-		ExtBuilder::default().build().execute_with(|| -> Result<(), TestCaseError> {
-			let issuance = Balances::total_issuance();
-			let initial: BTreeMap<AccountId, Balance> =
-				ACTORS.iter().map(|who| (*who, Balances::total_balance(who))).collect();
-			let mut slashed: BTreeMap<AccountId, Balance> = BTreeMap::new();
-			for step in steps {
-				let origin = |i: usize| RuntimeOrigin::signed(ACTORS[i]);
-				// Failures are expected (random input); `assert_noop`-style atomicity is checked below.
-				let _ = match step {
-					Step::Bond(i, v) => Staking::bond(origin(i), v),
-					Step::BondExtra(i, v) => Staking::bond_extra(origin(i), v),
-					Step::Unbond(i, v) => Staking::unbond(origin(i), v),
-					Step::Withdraw(i) => Staking::withdraw_unbonded(origin(i)),
-					Step::Validate(i, keys) => {
-						set_session_keys(ACTORS[i], keys);
-						Staking::validate(origin(i), Perbill::zero(), worker(ACTORS[i]))
-					},
-					Step::Chill(i) => Staking::chill(origin(i)),
-					Step::Slash(i, percent) => {
-						let taken = Staking::do_slash(&ACTORS[i], Perbill::from_percent(percent), SlashReason::Governance);
-						*slashed.entry(ACTORS[i]).or_default() += taken;
-						Ok(())
-					},
-					Step::Rotate => {
-						rotate_session();
-						Ok(())
-					},
-				};
-				// No OPEN created or lost: each account's total plus what was slashed from it is what it had,
-				// and the treasury holds exactly the slashes.
-				prop_assert_eq!(Balances::total_issuance(), issuance);
-				for who in ACTORS {
-					let lost = slashed.get(&who).copied().unwrap_or_default();
-					prop_assert_eq!(Balances::total_balance(&who) + lost, initial[&who]);
-					let held = Balances::balance_on_hold(&HoldReason::Staking.into(), &who);
-					let bonded = Ledgers::<Test>::get(who).map(|l| l.total()).unwrap_or_default();
-					prop_assert_eq!(held, bonded);
-				}
-				prop_assert_eq!(Balances::total_balance(&TREASURY), 1 + slashed.values().sum::<Balance>());
-				prop_assert_eq!(TotalSlashed::<Test>::get(), slashed.values().sum::<Balance>());
-				prop_assert!(!active().is_empty());
-				Staking::do_try_state().map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
-			}
-			Ok(())
-		})?;
+	fn open_is_conserved_and_ledgers_match_holds(steps in sequences()) {
+		run(steps)?;
 	}
+}
+
+/// The generator reaches withdrawals, real slashes, validations and set changes, so the property above is
+/// tested on them and not only on refused calls.
+#[test]
+fn random_sequences_reach_the_interesting_states() {
+	use proptest::test_runner::TestRunner;
+	let mut runner = TestRunner::deterministic();
+	let mut total = Reached::default();
+	for _ in 0..64 {
+		let steps = sequences().new_tree(&mut runner).unwrap().current();
+		let reached = run(steps).unwrap();
+		total.withdrawals += reached.withdrawals;
+		total.slashes += reached.slashes;
+		total.validations += reached.validations;
+		total.set_changes += reached.set_changes;
+	}
+	eprintln!("reached over 64 sequences: {total:?}");
+	assert!(total.withdrawals >= 20, "{total:?}");
+	assert!(total.slashes >= 20, "{total:?}");
+	assert!(total.validations >= 20, "{total:?}");
+	assert!(total.set_changes >= 20, "{total:?}");
 }
