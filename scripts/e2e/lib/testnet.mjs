@@ -71,11 +71,7 @@ export async function startTestnet() {
   };
 }
 
-/** The number of the latest finalized block at `httpUrl`. */
-export async function finalized(httpUrl) {
-  const hash = await rpc(httpUrl, 'chain_getFinalizedHead');
-  return parseInt((await rpc(httpUrl, 'chain_getHeader', [hash])).number, 16);
-}
+export { finalizedNumber as finalized } from './dev-node.mjs';
 
 /** The number of the best block at `httpUrl`. */
 export async function best(httpUrl) {
