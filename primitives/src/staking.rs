@@ -25,6 +25,8 @@ pub enum SlashReason {
 	LostChallenge,
 	/// It committed to a vector and did not reveal it, or revealed one that did not match.
 	BrokenCommitment,
+	/// Signed two conflicting GRANDPA votes (reported with a key-ownership proof).
+	Equivocation,
 	/// Slashed by governance.
 	Governance,
 }

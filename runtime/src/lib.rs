@@ -101,6 +101,24 @@ pub type UncheckedExtrinsic = generic::UncheckedExtrinsic<Address, RuntimeCall, 
 /// What a transaction's signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+/// Unsigned transactions the runtime makes itself: GRANDPA equivocation reports.
+impl<LocalCall> frame_system::offchain::CreateBare<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(call)
+	}
+}
+
 /// Storage migrations run on upgrade, beyond those the pallets declare.
 type Migrations = ();
 
@@ -158,6 +176,12 @@ mod runtime {
 
 	#[runtime::pallet_index(8)]
 	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(9)]
+	pub type Historical = pallet_session::historical;
+
+	#[runtime::pallet_index(12)]
+	pub type Authorship = pallet_authorship;
 
 	#[runtime::pallet_index(10)]
 	pub type Datasets = pallet_datasets;

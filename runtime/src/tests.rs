@@ -88,3 +88,87 @@ fn dev_worker_keys_are_the_worker_derivations() {
 fn unknown_preset_is_refused() {
 	assert!(get_preset(&PresetId::from("mainnet")).is_none());
 }
+
+/// A GRANDPA prevote equivocation by `who` in `round` of set `set_id`: two votes for different blocks.
+fn prevote_equivocation(
+	who: sp_keyring::Ed25519Keyring,
+	set_id: u64,
+	round: u64,
+) -> sp_consensus_grandpa::EquivocationProof<crate::Hash, crate::BlockNumber> {
+	let vote = |target: u8| {
+		let prevote = finality_grandpa::Prevote { target_hash: crate::Hash::repeat_byte(target), target_number: 1 };
+		let payload =
+			sp_consensus_grandpa::localized_payload(round, set_id, &finality_grandpa::Message::Prevote(prevote.clone()));
+		(prevote, who.sign(&payload).into())
+	};
+	sp_consensus_grandpa::EquivocationProof::new(
+		set_id,
+		sp_consensus_grandpa::Equivocation::Prevote(finality_grandpa::Equivocation {
+			round_number: round,
+			identity: who.public().into(),
+			first: vote(1),
+			second: vote(2),
+		}),
+	)
+}
+
+#[test]
+fn a_grandpa_equivocation_with_a_key_ownership_proof_slashes_and_chills_the_validator() {
+	use frame_support::traits::KeyOwnerProofSystem;
+	use sp_keyring::Ed25519Keyring;
+	build(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		crate::System::set_block_number(1);
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let before = pallet_validator_staking::Ledgers::<Runtime>::get(&bob).unwrap().active;
+		let treasury_before = crate::Balances::free_balance(treasury_account());
+		let proof = prevote_equivocation(Ed25519Keyring::Bob, crate::Grandpa::current_set_id(), 1);
+		let key_owner_proof =
+			crate::Historical::prove((sp_consensus_grandpa::KEY_TYPE, grandpa_id(Ed25519Keyring::Bob))).unwrap();
+
+		assert!(crate::Grandpa::report_equivocation_unsigned(
+			crate::RuntimeOrigin::none(),
+			Box::new(proof.clone()),
+			key_owner_proof.clone()
+		)
+		.is_ok());
+
+		// One offender of four: (3 · 1/4)² = 56.25 % of the bond, into the treasury; Bob is chilled.
+		let after = pallet_validator_staking::Ledgers::<Runtime>::get(&bob).unwrap().active;
+		let slashed = before - after;
+		assert_eq!(slashed, sp_runtime::Perbill::from_rational(9u32, 16u32).mul_floor(before));
+		assert_eq!(crate::Balances::free_balance(treasury_account()), treasury_before + slashed);
+		assert!(!pallet_validator_staking::Candidates::<Runtime>::contains_key(&bob));
+		// The same report cannot be made twice.
+		assert!(crate::Grandpa::report_equivocation_unsigned(
+			crate::RuntimeOrigin::none(),
+			Box::new(proof),
+			key_owner_proof
+		)
+		.is_err());
+		pallet_validator_staking::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn an_equivocation_proof_signed_by_someone_else_is_refused() {
+	use frame_support::traits::KeyOwnerProofSystem;
+	use sp_keyring::Ed25519Keyring;
+	build(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		crate::System::set_block_number(1);
+		// Charlie's votes, presented with Bob's key-ownership proof.
+		let proof = prevote_equivocation(Ed25519Keyring::Charlie, crate::Grandpa::current_set_id(), 1);
+		let key_owner_proof =
+			crate::Historical::prove((sp_consensus_grandpa::KEY_TYPE, grandpa_id(Ed25519Keyring::Bob))).unwrap();
+		assert!(crate::Grandpa::report_equivocation_unsigned(
+			crate::RuntimeOrigin::none(),
+			Box::new(proof),
+			key_owner_proof
+		)
+		.is_err());
+		assert_eq!(pallet_validator_staking::TotalSlashed::<Runtime>::get(), 0);
+	});
+}
+
+fn grandpa_id(who: sp_keyring::Ed25519Keyring) -> sp_consensus_grandpa::AuthorityId {
+	who.public().into()
+}

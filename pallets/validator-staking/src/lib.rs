@@ -35,7 +35,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use features::SessionLengthOf;
+pub use features::{OffenderOf, SessionLengthOf};
 pub use pallet::*;
 pub use types::*;
 
@@ -164,6 +164,10 @@ pub mod pallet {
 	/// Sessions an unbonded chunk waits before it can be withdrawn.
 	#[pallet::storage]
 	pub type BondingSessions<T> = StorageValue<_, SessionIndex, ValueQuery, DefaultBondingSessions>;
+
+	/// Offences already reported (kind, slot, offender → the session it happened in), so none is slashed twice.
+	#[pallet::storage]
+	pub type ReportedOffences<T> = StorageMap<_, Identity, [u8; 32], SessionIndex>;
 
 	/// Everything ever slashed into the treasury.
 	#[pallet::storage]

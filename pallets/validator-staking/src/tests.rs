@@ -403,6 +403,65 @@ mod force_slash {
 	}
 }
 
+mod offences {
+	use super::*;
+	use sp_staking::offence::{Kind, Offence, OffenceError, ReportOffence};
+
+	/// An offence as pallet-grandpa reports one: offenders at a slot, with a prescribed fraction.
+	struct TestOffence {
+		offenders: Vec<(AccountId, ())>,
+		slot: u64,
+	}
+
+	impl Offence<(AccountId, ())> for TestOffence {
+		const ID: Kind = *b"test:equivocatio";
+		type Slot = u64;
+
+		fn offenders(&self) -> Vec<(AccountId, ())> {
+			self.offenders.clone()
+		}
+		fn session_index(&self) -> u32 {
+			0
+		}
+		fn validator_set_count(&self) -> u32 {
+			4
+		}
+		fn slot(&self) -> u64 {
+			self.slot
+		}
+		fn slash_fraction(&self, _offenders: u32) -> Perbill {
+			Perbill::from_percent(20)
+		}
+	}
+
+	fn report(offenders: &[AccountId], slot: u64) -> Result<(), OffenceError> {
+		let offence = TestOffence { offenders: offenders.iter().map(|who| (*who, ())).collect(), slot };
+		<Staking as ReportOffence<AccountId, (AccountId, ()), TestOffence>>::report_offence(vec![], offence)
+	}
+
+	#[test]
+	fn a_reported_offence_slashes_and_chills_each_offender_once() {
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 4_000)]).build_and_execute(|| {
+			assert_ok!(report(&[BOB], 7));
+			assert_eq!(ledger(BOB).active, 3_200);
+			assert!(!Candidates::<Test>::contains_key(BOB));
+			System::assert_last_event(
+				Event::Slashed { stash: BOB, amount: 800, reason: SlashReason::Equivocation }.into(),
+			);
+			// The same report again is refused and changes nothing.
+			assert_eq!(report(&[BOB], 7), Err(OffenceError::DuplicateReport));
+			assert_eq!(ledger(BOB).active, 3_200);
+			// A report naming BOB again alongside a new offender slashes only the new one.
+			assert_ok!(report(&[BOB, ALICE], 7));
+			assert_eq!(ledger(BOB).active, 3_200);
+			assert_eq!(ledger(ALICE).active, 4_000);
+			// Another slot is another offence.
+			assert_ok!(report(&[BOB], 8));
+			assert_eq!(ledger(BOB).active, 2_560);
+		});
+	}
+}
+
 mod params {
 	use super::*;
 

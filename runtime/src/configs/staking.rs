@@ -6,11 +6,11 @@ use frame_support::{
 	PalletId,
 };
 use pallet_session::PeriodicSessions;
-use sp_runtime::traits::{AccountIdConversion, ConvertInto, OpaqueKeys};
+use sp_runtime::traits::{AccountIdConversion, Convert, ConvertInto, OpaqueKeys};
 
 use super::consensus::MAX_AUTHORITIES;
 use crate::{
-	AccountId, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, SessionKeys, ValidatorStaking, OPEN,
+	AccountId, Aura, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, SessionKeys, ValidatorStaking, OPEN,
 };
 
 /// The protocol treasury's pallet id; slashed bonds (and, later, the protocol's fee share) go to its account.
@@ -83,11 +83,34 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = Sessions;
 	type NextSessionRotation = Sessions;
-	type SessionManager = ValidatorStaking;
+	/// The election, wrapped so each session's validator set is kept as a trie root for key-ownership
+	/// proofs (GRANDPA equivocation reports).
+	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Runtime, ValidatorStaking>;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = ();
 	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
 	type Currency = Balances;
 	type KeyDeposit = SessionKeyDeposit;
+}
+
+/// A validator needs no identification beyond its account (no nominators, no exposure).
+pub struct NoIdentification;
+impl Convert<AccountId, Option<()>> for NoIdentification {
+	fn convert(_: AccountId) -> Option<()> {
+		Some(())
+	}
+}
+
+impl pallet_session::historical::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type FullIdentification = ();
+	type FullIdentificationOf = NoIdentification;
+}
+
+/// The author of each block, from Aura's slot and the session's validators (GRANDPA's equivocation system
+/// reads it).
+impl pallet_authorship::Config for Runtime {
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	type EventHandler = ();
 }

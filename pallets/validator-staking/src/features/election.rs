@@ -73,3 +73,25 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 		}
 	}
 }
+
+/// pallet-session's historical module (key-ownership proofs for equivocation reports) wraps the election;
+/// validators carry no identification beyond their account.
+impl<T: Config> pallet_session::historical::SessionManager<T::AccountId, ()> for Pallet<T> {
+	fn new_session(new_index: SessionIndex) -> Option<Vec<(T::AccountId, ())>> {
+		<Self as pallet_session::SessionManager<T::AccountId>>::new_session(new_index)
+			.map(|set| set.into_iter().map(|who| (who, ())).collect())
+	}
+
+	fn new_session_genesis(new_index: SessionIndex) -> Option<Vec<(T::AccountId, ())>> {
+		<Self as pallet_session::SessionManager<T::AccountId>>::new_session_genesis(new_index)
+			.map(|set| set.into_iter().map(|who| (who, ())).collect())
+	}
+
+	fn start_session(start_index: SessionIndex) {
+		<Self as pallet_session::SessionManager<T::AccountId>>::start_session(start_index)
+	}
+
+	fn end_session(end_index: SessionIndex) {
+		<Self as pallet_session::SessionManager<T::AccountId>>::end_session(end_index)
+	}
+}

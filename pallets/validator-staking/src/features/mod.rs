@@ -4,8 +4,10 @@ mod bonding;
 mod candidacy;
 mod election;
 mod invariants;
+mod offences;
 mod params;
 mod slashing;
 mod validator_set;
 
+pub use offences::OffenderOf;
 pub use params::SessionLengthOf;
