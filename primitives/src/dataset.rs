@@ -107,6 +107,14 @@ pub trait DatasetRegistry<AccountId> {
 	fn remove_reference(id: DatasetId) -> sp_runtime::DispatchResult;
 }
 
+/// DataNet versions as other pallets (models) see them.
+pub trait DataNetVersions {
+	/// Whether `version` of `datanet` exists.
+	fn version_exists(datanet: DataNetId, version: VersionNumber) -> bool;
+	/// Whether `dataset` is a member of `version` of `datanet`.
+	fn is_member(datanet: DataNetId, version: VersionNumber, dataset: DatasetId) -> bool;
+}
+
 /// What a DataNet accepts. `Licences` is the runtime's bounded list of [`Licence`]s.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
 pub struct DataNetPolicy<Balance, Licences> {

@@ -11,4 +11,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_datasets, Datasets]
 	[pallet_datanets, DataNets]
 	[pallet_validator_staking, ValidatorStaking]
+	[pallet_models, Models]
 );

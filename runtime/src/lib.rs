@@ -183,6 +183,9 @@ mod runtime {
 	#[runtime::pallet_index(12)]
 	pub type Authorship = pallet_authorship;
 
+	#[runtime::pallet_index(13)]
+	pub type Models = pallet_models;
+
 	#[runtime::pallet_index(10)]
 	pub type Datasets = pallet_datasets;
 

@@ -451,3 +451,27 @@ mod properties {
 		assert!(total_versions >= 40, "only {total_versions} versions over 20 random sequences");
 	}
 }
+
+#[test]
+fn versions_answer_membership_for_other_pallets() {
+	use openledger_primitives::dataset::DataNetVersions;
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(create(ALICE));
+		let first = dataset(BOB, 1);
+		let second = dataset(CHARLIE, 2);
+		assert_ok!(propose(BOB, 0, first));
+		assert_ok!(approve(ALICE, 0, first)); // v1: first
+		assert_ok!(propose(CHARLIE, 0, second));
+		assert_ok!(approve(ALICE, 0, second)); // v2: first, second
+		assert_ok!(remove(ALICE, 0, first)); // v3: second
+		for version in 0..=3 {
+			assert!(DataNetsPallet::version_exists(0, version));
+		}
+		assert!(!DataNetsPallet::version_exists(0, 4));
+		assert!(!DataNetsPallet::version_exists(1, 0));
+		let member = |version, dataset| DataNetsPallet::is_member(0, version, dataset);
+		assert_eq!([0, 1, 2, 3].map(|v| member(v, first)), [false, true, true, false]);
+		assert_eq!([0, 1, 2, 3].map(|v| member(v, second)), [false, false, true, true]);
+		assert!(!DataNetsPallet::is_member(1, 2, first));
+	});
+}

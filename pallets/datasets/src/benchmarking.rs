@@ -45,7 +45,9 @@ where
 	T::Currency: Mutate<T::AccountId>,
 {
 	let hashes: alloc::vec::Vec<H256> = (0..pieces).map(|i| made_up_hash(u64::from(i) + 1)).collect();
-	let bytes = u64::from(pieces.saturating_sub(1)) * u64::from(PIECE_SIZE) + u64::from(last_piece_len);
+	let bytes = u64::from(pieces.saturating_sub(1))
+		.saturating_mul(u64::from(PIECE_SIZE))
+		.saturating_add(u64::from(last_piece_len));
 	Pallet::<T>::do_register(
 		owner.clone(),
 		Registration {
@@ -78,7 +80,7 @@ mod benchmarks {
 			content_hash,
 			H256::zero(),
 			1,
-			u64::from(p) * u64::from(PIECE_SIZE),
+			u64::from(p).saturating_mul(u64::from(PIECE_SIZE)),
 			BoundedVec::truncate_from(b"CC-BY-4.0".to_vec()),
 			sketch(),
 			RegistrationSource::Inline { piece_hashes: BoundedVec::truncate_from(hashes) },

@@ -6,7 +6,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::RawOrigin;
 use sp_runtime::{
-	traits::{Bounded, Zero},
+	traits::{Bounded, CheckedDiv, Zero},
 	Perbill, Saturating,
 };
 
@@ -15,7 +15,7 @@ use crate::*;
 /// An account with plenty of free balance.
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
-	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value().checked_div(&4u32.into()).unwrap_or_default());
 	who
 }
 

@@ -4,6 +4,7 @@ mod consensus;
 mod currency;
 mod datanets;
 mod governance;
+mod models;
 mod staking;
 mod system;
 

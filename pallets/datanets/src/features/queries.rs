@@ -31,3 +31,15 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 }
+
+impl<T: Config> openledger_primitives::dataset::DataNetVersions for Pallet<T> {
+	fn version_exists(datanet: DataNetId, version: VersionNumber) -> bool {
+		Versions::<T>::contains_key(datanet, version)
+	}
+
+	/// Reads the dataset's membership spans in this DataNet (one per time it joined): O(spans).
+	fn is_member(datanet: DataNetId, version: VersionNumber, dataset: DatasetId) -> bool {
+		MembershipSpans::<T>::iter_prefix((datanet, dataset))
+			.any(|(from, span)| from <= version && span.until.is_none_or(|until| version < until))
+	}
+}

@@ -1,0 +1,5 @@
+//! The pallet's logic, one file per capability.
+
+mod invariants;
+mod lifecycle;
+mod register;
