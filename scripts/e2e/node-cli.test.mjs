@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const bin = process.env.OPENLEDGER_NODE_BIN;
-const run = (...args) => spawnSync(bin, args, { encoding: 'utf8', timeout: 60_000 });
+// A plain chain spec carries the runtime wasm as hex (over 1 MiB): allow large outputs.
+const run = (...args) => spawnSync(bin, args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
 
 test('a missing --chain file is a clear error with a non-zero exit', () => {
   const result = run('--chain', '/no/such/spec.json', '--tmp');
