@@ -9,6 +9,7 @@ extern crate alloc;
 
 pub mod content;
 pub mod dataset;
+pub mod model;
 pub mod sketch;
 pub mod staking;
 pub mod token;

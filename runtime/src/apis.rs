@@ -153,6 +153,12 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl openledger_primitives::model::ModelsApi<Block, pallet_models::Model<Runtime>> for Runtime {
+		fn model(id: openledger_primitives::model::ModelId) -> Option<pallet_models::Model<Runtime>> {
+			pallet_models::Models::<Runtime>::get(id)
+		}
+	}
+
 	impl openledger_primitives::dataset::DataNetsApi<
 		Block,
 		pallet_datanets::DataNet<Runtime>,

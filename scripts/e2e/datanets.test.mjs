@@ -105,6 +105,24 @@ test('curator creates, contributor registers inline content, proposes, curator a
   const copyId = findEvent(copyRegistered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
   assert.equal(copyParts.length, 2);
   await assert.rejects(send(api, api.tx.dataNets.propose(datanetId, copyId), alice), /dataNets\.NearDuplicate/);
+
+  // 8. A model trained on version 1 is registered against it, and apps read it over RPC; a manifest naming
+  //    a dataset outside the version is refused.
+  const hex = (byte) => '0x' + byte.repeat(32);
+  const manifest = (datasets) => ({
+    datanet: datanetId, version: 1, datasets, hyperparametersHash: hex('aa'), influenceHash: hex('bb'),
+  });
+  await assert.rejects(send(api, api.tx.models.register(hex('01'), null, manifest([copyId]), 5n * 10n ** 15n, ''), bob),
+    /models\.DatasetNotInVersion/);
+  const registeredModel = await send(api, api.tx.models.register(
+    hex('01'), hex('02'), manifest([datasetId]), 5n * 10n ** 15n, '{"name":"demo"}'), bob);
+  const modelId = findEvent(registeredModel.events, 'models', 'ModelRegistered').data.model.toNumber();
+  const model = await rpc(node.httpUrl, 'attribution_model', [modelId, registeredModel.blockHash.toHex()]);
+  assert.equal(model.owner, bob.address);
+  assert.deepEqual([model.datanet, model.version, model.datasets], [datanetId, 1, [datasetId]]);
+  assert.deepEqual([model.baseModel, model.adapter, model.influenceHash], [hex('01'), hex('02'), hex('bb')]);
+  assert.deepEqual([model.fee, model.status], [(5n * 10n ** 15n).toString(), 'active']);
+  assert.equal(await rpc(node.httpUrl, 'attribution_model', [modelId + 100]), null);
 });
 
 test('the JS MinHash matches the Rust reference (primitives/src/sketch.rs known answer)', () => {

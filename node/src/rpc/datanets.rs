@@ -134,7 +134,7 @@ fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(code, message.into(), None::<()>)
 }
 
-fn api_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
+pub(super) fn api_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 	error(1, format!("runtime API call failed: {e}"))
 }
 

@@ -2,6 +2,7 @@
 //! sc-service) plus the ones registered here.
 
 mod datanets;
+mod models;
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ pub struct FullDeps<C, P> {
 }
 
 /// Builds the RPC methods this node adds: `system_accountNextIndex`, `system_dryRun`,
-/// `payment_queryInfo`, `payment_queryFeeDetails`, and the `attribution_*` methods.
+/// `payment_queryInfo`, `payment_queryFeeDetails`, and the `attribution_*` methods (DataNets, datasets, models).
 pub fn create_full<C, P>(deps: FullDeps<C, P>) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
@@ -38,7 +39,7 @@ where
 			pallet_datanets::DataNet<Runtime>,
 			pallet_datasets::DatasetOf<Runtime>,
 			BlockNumber,
-		>,
+		> + openledger_primitives::model::ModelsApi<Block, pallet_models::Model<Runtime>>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -47,9 +48,11 @@ where
 	let FullDeps { client, pool } = deps;
 	let mut module = RpcModule::new(());
 	use datanets::DataNetsRpcServer;
+	use models::ModelsRpcServer;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(datanets::DataNets::new(client, openledger_primitives::token::SS58_PREFIX).into_rpc())?;
+	module.merge(datanets::DataNets::new(client.clone(), openledger_primitives::token::SS58_PREFIX).into_rpc())?;
+	module.merge(models::Models::new(client, openledger_primitives::token::SS58_PREFIX).into_rpc())?;
 	Ok(module)
 }

@@ -14,8 +14,7 @@ use crate::Config;
 /// A balance of the deposit and fee currency.
 pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-/// A model's number.
-pub type ModelId = u32;
+pub use openledger_primitives::model::ModelId;
 
 /// What a model was trained on and how: enough for a validator to reproduce its attribution.
 #[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, DebugNoBound)]
