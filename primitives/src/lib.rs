@@ -10,6 +10,7 @@ extern crate alloc;
 pub mod content;
 pub mod dataset;
 pub mod model;
+pub mod rewards;
 pub mod sketch;
 pub mod staking;
 pub mod token;

@@ -153,6 +153,20 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl openledger_primitives::rewards::RewardsApi<Block, AccountId, Balance> for Runtime {
+		fn rewards_of(who: AccountId) -> (Balance, Balance) {
+			(pallet_rewards::Pending::<Runtime>::get(&who), pallet_rewards::Claimed::<Runtime>::get(&who))
+		}
+
+		fn dataset_earnings(dataset: DatasetId) -> openledger_primitives::rewards::Earnings<Balance> {
+			pallet_rewards::DatasetEarnings::<Runtime>::get(dataset)
+		}
+
+		fn datanet_earnings(datanet: DataNetId) -> openledger_primitives::rewards::Earnings<Balance> {
+			pallet_rewards::DataNetEarnings::<Runtime>::get(datanet)
+		}
+	}
+
 	impl openledger_primitives::model::ModelsApi<Block, pallet_models::Model<Runtime>> for Runtime {
 		fn model(id: openledger_primitives::model::ModelId) -> Option<pallet_models::Model<Runtime>> {
 			pallet_models::Models::<Runtime>::get(id)

@@ -12,4 +12,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_datanets, DataNets]
 	[pallet_validator_staking, ValidatorStaking]
 	[pallet_models, Models]
+	[pallet_rewards, Rewards]
 );

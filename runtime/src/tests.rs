@@ -172,3 +172,19 @@ fn an_equivocation_proof_signed_by_someone_else_is_refused() {
 fn grandpa_id(who: sp_keyring::Ed25519Keyring) -> sp_consensus_grandpa::AuthorityId {
 	who.public().into()
 }
+
+#[test]
+fn session_ends_pay_the_validator_pool_to_the_session_validators() {
+	use frame_support::traits::fungible::Mutate;
+	build(DEV_RUNTIME_PRESET).execute_with(|| {
+		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
+		// As if answers had put 10 OPEN into the validators' pool.
+		let account = pallet_rewards::Pallet::<Runtime>::account_id();
+		crate::Balances::mint_into(&account, 10 * crate::OPEN).unwrap();
+		pallet_rewards::ValidatorPool::<Runtime>::put(10 * crate::OPEN);
+		crate::Session::rotate_session();
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&alice), 10 * crate::OPEN);
+		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}

@@ -130,7 +130,7 @@ impl<C> DataNets<C> {
 
 const MAX_PAGE: u32 = 1000;
 
-fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+pub(super) fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(code, message.into(), None::<()>)
 }
 

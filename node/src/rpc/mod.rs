@@ -3,6 +3,7 @@
 
 mod datanets;
 mod models;
+mod rewards;
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ pub struct FullDeps<C, P> {
 }
 
 /// Builds the RPC methods this node adds: `system_accountNextIndex`, `system_dryRun`,
-/// `payment_queryInfo`, `payment_queryFeeDetails`, and the `attribution_*` methods (DataNets, datasets, models).
+/// `payment_queryInfo`, `payment_queryFeeDetails`, and the `attribution_*` methods (DataNets, datasets, models, rewards).
 pub fn create_full<C, P>(deps: FullDeps<C, P>) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
@@ -39,7 +40,8 @@ where
 			pallet_datanets::DataNet<Runtime>,
 			pallet_datasets::DatasetOf<Runtime>,
 			BlockNumber,
-		> + openledger_primitives::model::ModelsApi<Block, pallet_models::Model<Runtime>>,
+		> + openledger_primitives::model::ModelsApi<Block, pallet_models::Model<Runtime>>
+		+ openledger_primitives::rewards::RewardsApi<Block, AccountId, Balance>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -49,10 +51,12 @@ where
 	let mut module = RpcModule::new(());
 	use datanets::DataNetsRpcServer;
 	use models::ModelsRpcServer;
+	use rewards::RewardsRpcServer;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(datanets::DataNets::new(client.clone(), openledger_primitives::token::SS58_PREFIX).into_rpc())?;
-	module.merge(models::Models::new(client, openledger_primitives::token::SS58_PREFIX).into_rpc())?;
+	module.merge(models::Models::new(client.clone(), openledger_primitives::token::SS58_PREFIX).into_rpc())?;
+	module.merge(rewards::Rewards::new(client).into_rpc())?;
 	Ok(module)
 }

@@ -5,6 +5,7 @@ mod currency;
 mod datanets;
 mod governance;
 mod models;
+mod rewards;
 mod staking;
 mod system;
 

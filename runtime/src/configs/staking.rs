@@ -44,8 +44,8 @@ impl pallet_validator_staking::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type HasSessionKeys = HasSessionKeys;
 	type Treasury = TreasuryAccount;
-	/// The rewards pallet pays validators their share here once it lands.
-	type OnSessionEnd = ();
+	/// The rewards pallet shares the validators' pool among the session's validators.
+	type OnSessionEnd = crate::Rewards;
 	type MinBond = MinBond;
 	type MinValidatorBond = MinValidatorBond;
 	type MaxValidators = ConstU32<MAX_AUTHORITIES>;

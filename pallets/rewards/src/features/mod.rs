@@ -1,0 +1,7 @@
+//! The pallet's logic, one file per capability.
+
+mod account;
+mod claim;
+mod invariants;
+mod payout;
+mod session;

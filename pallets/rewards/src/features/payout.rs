@@ -1,0 +1,97 @@
+//! Sharing out an accepted answer's fee.
+
+use alloc::{collections::BTreeSet, vec::Vec};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::Mutate,
+		tokens::Preservation,
+		Get,
+	},
+};
+use openledger_primitives::{
+	dataset::{DatasetId, DatasetRegistry},
+	rewards::{AcceptedAnswer, AnswerPayout, ALL_BASIS_POINTS},
+};
+use sp_runtime::{Perbill, Saturating};
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+	/// Checks `weights` and finds each dataset's owner.
+	///
+	/// # Errors
+	/// - [`Error::InvalidWeights`] (empty, more than `MaxWeights`, a repeat, or not summing to 10 000),
+	///   [`Error::UnknownDataset`].
+	fn credited_owners(
+		weights: &[(DatasetId, openledger_primitives::rewards::BasisPoints)],
+	) -> Result<Vec<(DatasetId, T::AccountId, Perbill)>, DispatchError> {
+		ensure!(!weights.is_empty() && weights.len() <= T::MaxWeights::get() as usize, Error::<T>::InvalidWeights);
+		let total: u32 = weights.iter().map(|(_, bps)| u32::from(*bps)).sum();
+		ensure!(total == ALL_BASIS_POINTS, Error::<T>::InvalidWeights);
+		let mut seen = BTreeSet::new();
+		weights
+			.iter()
+			.map(|(dataset, bps)| {
+				ensure!(seen.insert(*dataset), Error::<T>::InvalidWeights);
+				let owner = T::Datasets::summary(*dataset).ok_or(Error::<T>::UnknownDataset)?.owner;
+				Ok((*dataset, owner, fraction(*bps)))
+			})
+			.collect()
+	}
+
+	/// Takes `answer.fee` from `payer` and shares it by the split: contributors by weight, the model's owner,
+	/// the validator pool, and the treasury (with every rounding remainder).
+	///
+	/// # Errors
+	/// - [`Error::InvalidWeights`], [`Error::UnknownDataset`], [`Error::InsufficientBalance`].
+	pub fn do_pay(payer: &T::AccountId, answer: &AcceptedAnswer<T::AccountId, BalanceOf<T>>) -> DispatchResult {
+		let owners = Self::credited_owners(&answer.weights)?;
+		let account = Self::account_id();
+		let fee = answer.fee;
+		T::Currency::transfer(payer, &account, fee, Preservation::Expendable)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+		let split = Split::<T>::get();
+		let contributors_part = fraction(split.contributors).mul_floor(fee);
+		let model_owner_part = fraction(split.model_owner).mul_floor(fee);
+		let validators_part = fraction(split.validators).mul_floor(fee);
+
+		let mut credited = BalanceOf::<T>::default();
+		for (dataset, owner, share) in owners {
+			let amount = share.mul_floor(contributors_part);
+			credited = credited.saturating_add(amount);
+			Pending::<T>::mutate(&owner, |pending| *pending = pending.saturating_add(amount));
+			DatasetEarnings::<T>::mutate(dataset, |e| {
+				e.total = e.total.saturating_add(amount);
+				e.answers = e.answers.saturating_add(1);
+			});
+			Self::deposit_event(Event::DatasetCredited { dataset, owner, amount });
+		}
+		DataNetEarnings::<T>::mutate(answer.datanet, |e| {
+			e.total = e.total.saturating_add(credited);
+			e.answers = e.answers.saturating_add(1);
+		});
+		Pending::<T>::mutate(&answer.model_owner, |pending| *pending = pending.saturating_add(model_owner_part));
+		ValidatorPool::<T>::mutate(|pool| *pool = pool.saturating_add(validators_part));
+
+		// The treasury's part and every remainder: what is left of the fee.
+		let treasury_part = fee.saturating_sub(credited).saturating_sub(model_owner_part).saturating_sub(validators_part);
+		T::Currency::transfer(&account, &T::Treasury::get(), treasury_part, Preservation::Preserve)?;
+		Self::deposit_event(Event::AnswerPaid {
+			datanet: answer.datanet,
+			fee,
+			contributors: credited,
+			model_owner: model_owner_part,
+			validators: validators_part,
+			treasury: treasury_part,
+		});
+		Ok(())
+	}
+}
+
+impl<T: Config> AnswerPayout<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn pay(payer: &T::AccountId, answer: &AcceptedAnswer<T::AccountId, BalanceOf<T>>) -> DispatchResult {
+		frame_support::storage::with_storage_layer(|| Self::do_pay(payer, answer))
+	}
+}

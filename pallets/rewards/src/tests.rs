@@ -1,0 +1,129 @@
+//! Unit tests: the split, crediting, the session hook, claims, and every failure path.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod property;
+
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use openledger_primitives::{
+	rewards::{AcceptedAnswer, AnswerPayout},
+	staking::OnSessionEnd,
+};
+use sp_runtime::DispatchError;
+
+use crate::{mock::*, *};
+
+fn answer(weights: &[(u64, u16)], fee: Balance) -> AcceptedAnswer<AccountId, Balance> {
+	AcceptedAnswer { model_owner: MODEL_OWNER, datanet: 7, weights: weights.to_vec(), fee }
+}
+
+fn pay(weights: &[(u64, u16)], fee: Balance) -> sp_runtime::DispatchResult {
+	<Rewards as AnswerPayout<AccountId, Balance>>::pay(&ESCROW, &answer(weights, fee))
+}
+
+#[test]
+fn a_fee_is_split_and_contributors_are_credited_by_weight() {
+	ExtBuilder::default().build_and_execute(|| {
+		// 1 000 000: contributors 500 000 (60/40), model owner 200 000, validators 200 000, treasury 100 000.
+		assert_ok!(pay(&[(0, 6_000), (1, 4_000)], 1_000_000));
+		assert_eq!(Pending::<Test>::get(DANA), 300_000);
+		assert_eq!(Pending::<Test>::get(EVE), 200_000);
+		assert_eq!(Pending::<Test>::get(MODEL_OWNER), 200_000);
+		assert_eq!(ValidatorPool::<Test>::get(), 200_000);
+		assert_eq!(Balances::balance(&TREASURY), 1 + 100_000);
+		assert_eq!(DatasetEarnings::<Test>::get(0), Earnings { total: 300_000, answers: 1 });
+		assert_eq!(DataNetEarnings::<Test>::get(7), Earnings { total: 500_000, answers: 1 });
+		assert_eq!(Balances::balance(&ESCROW), ESCROW_BALANCE - 1_000_000);
+	});
+}
+
+#[test]
+fn rounding_remainders_go_to_the_treasury() {
+	ExtBuilder::default().build_and_execute(|| {
+		// 101: contributors 50 → thirds of 50 are 16 each (48), 2 left over; model 20, validators 20.
+		assert_ok!(pay(&[(0, 3_334), (1, 3_333), (2, 3_333)], 101));
+		let credited: Balance = [DANA, EVE, FRED].iter().map(|a| Pending::<Test>::get(a)).sum();
+		assert_eq!(credited, 16 + 16 + 16);
+		assert_eq!(Balances::balance(&TREASURY), 1 + (101 - credited - 20 - 20));
+	});
+}
+
+#[test]
+fn one_owner_of_two_datasets_gets_both_shares() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(pay(&[(3, 5_000), (4, 5_000)], 1_000));
+		assert_eq!(Pending::<Test>::get(GINA), 500);
+		assert_eq!(DatasetEarnings::<Test>::get(3).answers, 1);
+	});
+}
+
+#[test]
+fn bad_payouts_are_refused_and_move_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(pay(&[], 1_000), Error::<Test>::InvalidWeights);
+		assert_noop!(pay(&[(0, 5_000), (1, 4_999)], 1_000), Error::<Test>::InvalidWeights);
+		assert_noop!(pay(&[(0, 5_000), (0, 5_000)], 1_000), Error::<Test>::InvalidWeights);
+		let too_many: Vec<(u64, u16)> = (0..=MAX_WEIGHTS as u64).map(|d| (d, 0)).collect();
+		assert_noop!(pay(&too_many, 1_000), Error::<Test>::InvalidWeights);
+		assert_noop!(pay(&[(0, 5_000), (42, 5_000)], 1_000), Error::<Test>::UnknownDataset);
+		assert_noop!(pay(&[(0, 10_000)], ESCROW_BALANCE + 1), Error::<Test>::InsufficientBalance);
+	});
+}
+
+#[test]
+fn the_validator_pool_is_shared_when_a_session_ends() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(pay(&[(0, 10_000)], 1_001)); // validators' part: 200 (floor of 20 % of 1 001)
+		<Rewards as OnSessionEnd<AccountId>>::on_session_end(4, &[VALIDATOR_A, VALIDATOR_B, VALIDATOR_C]);
+		assert_eq!(Pending::<Test>::get(VALIDATOR_A), 66);
+		assert_eq!(Pending::<Test>::get(VALIDATOR_C), 66);
+		assert_eq!(ValidatorPool::<Test>::get(), 2, "what does not divide evenly waits for the next session");
+		System::assert_last_event(Event::ValidatorsPaid { session: 4, each: 66, validators: 3 }.into());
+		// No validators, or nothing to share: nothing happens.
+		<Rewards as OnSessionEnd<AccountId>>::on_session_end(5, &[]);
+		assert_eq!(ValidatorPool::<Test>::get(), 2);
+	});
+}
+
+#[test]
+fn claim_pays_everything_pending_once() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(pay(&[(0, 10_000)], 1_000));
+		let before = Balances::balance(&DANA);
+		assert_ok!(Rewards::claim(RuntimeOrigin::signed(DANA)));
+		assert_eq!(Balances::balance(&DANA), before + 500);
+		assert_eq!(Pending::<Test>::get(DANA), 0);
+		assert_eq!(Claimed::<Test>::get(DANA), 500);
+		System::assert_last_event(Event::Claimed { who: DANA, amount: 500 }.into());
+		// A second claim has nothing to pay.
+		let second = Rewards::claim(RuntimeOrigin::signed(DANA)).map_err(|e| e.error);
+		assert_eq!(second, Err(Error::<Test>::NothingToClaim.into()));
+		assert_eq!(Balances::balance(&DANA), before + 500);
+	});
+}
+
+#[test]
+fn claiming_nothing_is_charged_only_one_read() {
+	ExtBuilder::default().build_and_execute(|| {
+		let result = Rewards::claim(RuntimeOrigin::signed(EVE));
+		let error = result.unwrap_err();
+		assert_eq!(error.error, Error::<Test>::NothingToClaim.into());
+		assert_eq!(error.post_info.actual_weight, Some(<<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<frame_support::weights::RuntimeDbWeight>>::get().reads(1)));
+		assert_noop!(Rewards::claim(RuntimeOrigin::none()), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn only_root_sets_a_split_that_sums_to_ten_thousand() {
+	ExtBuilder::default().build_and_execute(|| {
+		let split = FeeSplit { treasury: 500, model_owner: 1_500, validators: 1_000, contributors: 7_000 };
+		assert_noop!(Rewards::set_split(RuntimeOrigin::signed(DANA), split), DispatchError::BadOrigin);
+		assert_noop!(
+			Rewards::set_split(RuntimeOrigin::root(), FeeSplit { contributors: 6_999, ..split }),
+			Error::<Test>::InvalidSplit
+		);
+		assert_ok!(Rewards::set_split(RuntimeOrigin::root(), split));
+		assert_eq!(Split::<Test>::get(), split);
+		assert_ok!(pay(&[(1, 10_000)], 1_000));
+		assert_eq!(Pending::<Test>::get(EVE), 700);
+	});
+}
