@@ -306,10 +306,11 @@ impl_runtime_apis! {
 	#[cfg(feature = "try-runtime")]
 	impl frame_try_runtime::TryRuntime<Block> for Runtime {
 		fn on_runtime_upgrade(checks: frame_try_runtime::UpgradeCheckSelect) -> (Weight, Weight) {
-			// A failed pre/post-upgrade check must stop try-runtime with a backtrace, not be swallowed.
-			#[allow(clippy::unwrap_used)]
-			let weight = Executive::try_runtime_upgrade(checks).unwrap();
-			(weight, crate::configs::RuntimeBlockWeights::get().max_block)
+			// The API returns bare weights: a failed pre/post-upgrade check must stop try-runtime, naming why.
+			match Executive::try_runtime_upgrade(checks) {
+				Ok(weight) => (weight, crate::configs::RuntimeBlockWeights::get().max_block),
+				Err(error) => panic!("try-runtime upgrade checks failed: {error:?}"),
+			}
 		}
 
 		fn execute_block(
@@ -318,9 +319,10 @@ impl_runtime_apis! {
 			signature_check: bool,
 			select: frame_try_runtime::TryStateSelect,
 		) -> Weight {
-			#[allow(clippy::expect_used)]
-			Executive::try_execute_block(block, state_root_check, signature_check, select)
-				.expect("execute-block failed")
+			match Executive::try_execute_block(block, state_root_check, signature_check, select) {
+				Ok(weight) => weight,
+				Err(error) => panic!("try-runtime execute-block failed: {error:?}"),
+			}
 		}
 	}
 

@@ -200,16 +200,11 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			if let Some(length) = self.session_length {
-				SessionLength::<T>::put(length);
-			}
-			if let Some(sessions) = self.bonding_sessions {
-				BondingSessions::<T>::put(sessions);
-			}
-			for (stash, bond, worker) in &self.validators {
-				Pallet::<T>::do_bond(stash.clone(), *bond).expect("genesis validators can afford their bond");
-				Pallet::<T>::register_candidate(stash.clone(), Perbill::zero(), worker.clone())
-					.expect("genesis validators are distinct, with distinct worker keys");
+			// A chain spec that breaks the pallet's rules must not produce a chain: stop, naming the error.
+			if let Err(error) =
+				Pallet::<T>::do_build_genesis(self.session_length, self.bonding_sessions, &self.validators)
+			{
+				panic!("invalid validator-staking genesis: {error:?}");
 			}
 		}
 	}

@@ -490,3 +490,26 @@ mod params {
 		});
 	}
 }
+
+mod genesis_rules {
+	use super::*;
+
+	#[test]
+	fn genesis_refuses_what_the_calls_refuse() {
+		ExtBuilder::default().build_and_execute(|| {
+			// ALICE is bonded already; BOB's worker key is ALICE's.
+			assert_eq!(
+				Staking::do_build_genesis(None, None, &[(ALICE, 5_000, worker(ALICE))]),
+				Err(Error::<Test>::AlreadyBonded.into())
+			);
+			assert_eq!(
+				Staking::do_build_genesis(Some(10), Some(1), &[]),
+				Err(Error::<Test>::InvalidSessionParams.into())
+			);
+			assert_eq!(
+				Staking::do_build_genesis(None, None, &[(PAUPER, MIN_BOND, 300)]),
+				Err(Error::<Test>::InsufficientBalance.into())
+			);
+		});
+	}
+}

@@ -3,6 +3,7 @@
 mod bonding;
 mod candidacy;
 mod election;
+mod genesis;
 mod invariants;
 mod offences;
 mod params;
