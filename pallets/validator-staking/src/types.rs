@@ -2,7 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-	traits::{fungible::Inspect, Get},
+	traits::fungible::Inspect,
 	BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use openledger_primitives::staking::SessionIndex;
@@ -84,11 +84,6 @@ impl<T: Config> StakingLedger<T> {
 			chunk.value = chunk.value.saturating_sub(cut);
 			taken.saturating_add(cut)
 		})
-	}
-
-	/// Whether `MaxUnlockingChunks` chunks are open.
-	pub fn unlocking_full(&self) -> bool {
-		self.unlocking.len() >= T::MaxUnlockingChunks::get() as usize
 	}
 }
 
