@@ -18,7 +18,7 @@ ok
 step "lints: clippy on runtime-side crates (no unwrap/expect/indexing/unchecked arithmetic)"
 # A check-mode build of the FRAME subset, in its own target dir so it never invalidates the release build.
 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$STATE_DIR/target-clippy" cargo clippy --locked --release \
-	-p openledger-primitives -p pallet-datasets -p pallet-datanets -p pallet-validator-staking -p pallet-models -p pallet-rewards -p openledger-runtime -- -D warnings
+	-p openledger-primitives -p pallet-datasets -p pallet-datanets -p pallet-validator-staking -p pallet-models -p pallet-rewards -p pallet-attribution -p openledger-runtime -- -D warnings
 # The worker runs off chain (its own lints: clippy's defaults, warnings denied), tests included.
 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$STATE_DIR/target-clippy" cargo clippy --locked --release \
 	-p attribution-worker --all-targets -- -D warnings

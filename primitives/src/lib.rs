@@ -7,6 +7,7 @@
 
 extern crate alloc;
 
+pub mod attribution;
 pub mod content;
 pub mod dataset;
 pub mod model;

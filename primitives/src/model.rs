@@ -11,3 +11,28 @@ sp_api::decl_runtime_apis! {
 		fn model(id: ModelId) -> Option<Model>;
 	}
 }
+
+use crate::dataset::{DataNetId, DatasetId, VersionNumber};
+
+/// What a request for a model's answer needs to know about the model.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ServingTerms<AccountId, Balance> {
+	/// Who registered the model: paid the model owner's share of each fee.
+	pub owner: AccountId,
+	/// The fee per inference.
+	pub fee: Balance,
+	/// The DataNet the model draws on.
+	pub datanet: DataNetId,
+	/// The version of that DataNet it was registered against.
+	pub version: VersionNumber,
+	/// Whether it still takes requests (retired models do not).
+	pub active: bool,
+}
+
+/// The model registry, as the attribution pallet sees it.
+pub trait ModelRegistry<AccountId, Balance> {
+	/// The terms `model` is served on, `None` if no model has this id.
+	fn terms(model: ModelId) -> Option<ServingTerms<AccountId, Balance>>;
+	/// Whether every one of `datasets` is in `model`'s manifest (and so in its DataNet version).
+	fn credits_all(model: ModelId, datasets: &[DatasetId]) -> bool;
+}

@@ -107,3 +107,20 @@ fn retiring_releases_the_deposit_and_freezes_the_model() {
 		assert_noop!(ModelsPallet::set_fee(RuntimeOrigin::signed(ALICE), 0, 1), Error::<Test>::ModelRetired);
 	});
 }
+
+#[test]
+fn the_registry_trait_reports_terms_and_manifest_membership() {
+	use openledger_primitives::model::ModelRegistry;
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(<Pallet<Test> as ModelRegistry<_, _>>::terms(0), None);
+		assert_ok!(register(ALICE, manifest(0, 1, &[10, 12])));
+		let terms = <Pallet<Test> as ModelRegistry<_, _>>::terms(0).unwrap();
+		assert_eq!((terms.owner, terms.fee, terms.datanet, terms.version, terms.active), (ALICE, 25, 0, 1, true));
+		assert!(<Pallet<Test> as ModelRegistry<AccountId, Balance>>::credits_all(0, &[10, 12]));
+		assert!(<Pallet<Test> as ModelRegistry<AccountId, Balance>>::credits_all(0, &[12]));
+		assert!(!<Pallet<Test> as ModelRegistry<AccountId, Balance>>::credits_all(0, &[10, 11]));
+		assert!(!<Pallet<Test> as ModelRegistry<AccountId, Balance>>::credits_all(1, &[10]));
+		assert_ok!(ModelsPallet::retire(RuntimeOrigin::signed(ALICE), 0));
+		assert!(!<Pallet<Test> as ModelRegistry<AccountId, Balance>>::terms(0).unwrap().active);
+	});
+}

@@ -3,3 +3,4 @@
 mod invariants;
 mod lifecycle;
 mod register;
+mod registry;

@@ -1,0 +1,286 @@
+//! Benchmarks of the attribution pallet (`benchmark pallet --pallet pallet_attribution`): the calls, with
+//! `submit_result` and `reveal` at up to `MaxWeights` credited datasets and the longest output; and the three
+//! things a deadline can do — replace a silent server, close a round (a challenge upheld by up to
+//! `MaxCommittee` members, slashing the server and its backers, then paying out by up to `MaxWeights`
+//! datasets), and pay a decided answer out.
+
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, Get},
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use openledger_primitives::{
+	attribution::commitment,
+	dataset::DatasetId,
+	model::{ModelId, ModelRegistry},
+	rewards::ALL_BASIS_POINTS,
+	staking::ValidatorSet,
+};
+use sp_runtime::{
+	traits::{Bounded, CheckedDiv, One},
+	Perbill, Saturating,
+};
+
+use crate::*;
+
+/// The parameters with committees of `size`, quorums of one, and the windows of the defaults.
+fn params_with<T: Config>(size: u32) -> Params<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>> {
+	Params {
+		committee_size: size,
+		quorum: size.min(1),
+		challenge_committee_size: size,
+		challenge_quorum: size.min(1),
+		server_slash: Perbill::from_percent(10),
+		member_slash: Perbill::from_percent(1),
+		..Pallet::<T>::default_params()
+	}
+}
+
+fn funded<T: Config>(name: &'static str) -> T::AccountId {
+	let who: T::AccountId = account(name, 0, 0);
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value().checked_div(&1_000u32.into()).unwrap_or_default());
+	who
+}
+
+/// `w` entries of `datasets` starting at `offset`, equal shares summing to 10 000 (the first takes the rest).
+fn weights<T: Config>(datasets: &[DatasetId], offset: usize, w: u32) -> Weights<T> {
+	let each = ALL_BASIS_POINTS.checked_div(w).unwrap_or(ALL_BASIS_POINTS);
+	let first = ALL_BASIS_POINTS.saturating_sub(each.saturating_mul(w.saturating_sub(1)));
+	let entries = datasets
+		.iter()
+		.skip(offset)
+		.take(w as usize)
+		.enumerate()
+		.map(|(i, d)| (*d, u16::try_from(if i == 0 { first } else { each }).unwrap_or(u16::MAX)))
+		.collect::<Vec<_>>();
+	BoundedVec::truncate_from(entries)
+}
+
+/// The worker key of `validator`.
+fn worker<T: Config>(validator: &T::AccountId) -> Result<T::AccountId, BenchmarkError> {
+	T::Validators::worker_of(validator).ok_or(BenchmarkError::Stop("a benchmark validator has no worker key"))
+}
+
+/// A request for `model` with the longest prompt.
+fn requested<T: Config>(model: ModelId) -> Result<RequestId, BenchmarkError> {
+	let requester = funded::<T>("requester");
+	let fee = T::Models::terms(model).map(|t| t.fee).unwrap_or_default();
+	let prompt = BoundedVec::truncate_from(alloc::vec![b'?'; T::MaxPromptLen::get() as usize]);
+	Pallet::<T>::do_request_inference(requester, model, prompt, fee).map_err(|_| BenchmarkError::Stop("request failed"))
+}
+
+/// Request, answer with `standing`; returns the request.
+fn answered<T: Config>(model: ModelId, standing: Weights<T>) -> Result<RequestId, BenchmarkError> {
+	let id = requested::<T>(model)?;
+	let server = Requests::<T>::get(id).map(|r| r.server).ok_or(BenchmarkError::Stop("no request"))?;
+	let output = BoundedVec::truncate_from(alloc::vec![b'!'; T::MaxOutputLen::get() as usize]);
+	let version = Requests::<T>::get(id).map(|r| r.version).unwrap_or_default();
+	Pallet::<T>::do_submit_result(worker::<T>(&server)?, id, model, version, output, standing)
+		.map_err(|_| BenchmarkError::Stop("submit failed"))?;
+	Ok(id)
+}
+
+/// Every member of `id`'s current `round` committee commits to and, but for the last when `all` is false,
+/// reveals `vote`.
+fn vote<T: Config>(id: RequestId, round: Round, vote: &Weights<T>, commits: usize, reveals: usize) -> Result<(), BenchmarkError> {
+	let members = Committees::<T>::get(id, round).unwrap_or_default();
+	let salt = [7u8; 32];
+	for member in members.iter().take(commits) {
+		let hash = commitment(id, round, member, vote, &salt);
+		Pallet::<T>::do_commit(worker::<T>(member)?, id, hash).map_err(|_| BenchmarkError::Stop("commit failed"))?;
+	}
+	for member in members.iter().take(reveals) {
+		Pallet::<T>::do_reveal(worker::<T>(member)?, id, vote.clone(), salt)
+			.map_err(|_| BenchmarkError::Stop("reveal failed"))?;
+	}
+	Ok(())
+}
+
+/// Runs `on_initialize` at `id`'s current deadline, processing just that deadline.
+fn run_deadline<T: Config>(id: RequestId) -> Result<(), BenchmarkError> {
+	let until = Requests::<T>::get(id).and_then(|r| r.phase.until()).ok_or(BenchmarkError::Stop("request not open"))?;
+	frame_system::Pallet::<T>::set_block_number(until);
+	DeadlineCursor::<T>::put(until);
+	Pallet::<T>::process_deadlines(until);
+	Ok(())
+}
+
+/// Moves to the block after the current one (so deadlines set now are due).
+fn next_block<T: Config>() {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now.saturating_add(One::one()));
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn request_inference(p: Linear<0, { T::MaxPromptLen::get() }>) -> Result<(), BenchmarkError> {
+		let (_, model, _) = T::BenchmarkHelper::setup(u32::MAX, 1);
+		let requester = funded::<T>("requester");
+		let fee = T::Models::terms(model).map(|t| t.fee).unwrap_or_default();
+		let prompt = BoundedVec::truncate_from(alloc::vec![b'?'; p as usize]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), model, prompt, fee);
+
+		assert!(Requests::<T>::contains_key(0));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_result(
+		w: Linear<1, { T::MaxWeights::get() }>,
+		o: Linear<0, { T::MaxOutputLen::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get());
+		Parameters::<T>::put(params_with::<T>(T::MaxCommittee::get()));
+		let id = requested::<T>(model)?;
+		let request = Requests::<T>::get(id).ok_or(BenchmarkError::Stop("no request"))?;
+		let signer = worker::<T>(&request.server)?;
+		let output = BoundedVec::truncate_from(alloc::vec![b'!'; o as usize]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(signer), id, model, request.version, output, weights::<T>(&datasets, 0, w));
+
+		assert!(Answers::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn commit() -> Result<(), BenchmarkError> {
+		let size = T::MaxCommittee::get();
+		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get());
+		Parameters::<T>::put(params_with::<T>(size));
+		let standing = weights::<T>(&datasets, 0, 1);
+		let id = answered::<T>(model, standing.clone())?;
+		// Everyone but the last has committed; the last commit starts the reveal phase.
+		vote::<T>(id, Round::Review, &standing, size.saturating_sub(1) as usize, 0)?;
+		let last = Committees::<T>::get(id, Round::Review).and_then(|c| c.last().cloned()).ok_or(BenchmarkError::Stop("empty committee"))?;
+		let hash = commitment(id, Round::Review, &last, &standing, &[7u8; 32]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker::<T>(&last)?), id, hash);
+
+		assert!(matches!(Requests::<T>::get(id).map(|r| r.phase), Some(Phase::Revealing { .. })));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn reveal(w: Linear<1, { T::MaxWeights::get() }>) -> Result<(), BenchmarkError> {
+		let size = T::MaxCommittee::get();
+		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get());
+		Parameters::<T>::put(params_with::<T>(size));
+		let standing = weights::<T>(&datasets, 0, w);
+		let id = answered::<T>(model, standing.clone())?;
+		// All committed, all but the last revealed; the last reveal moves the decision to the next block.
+		vote::<T>(id, Round::Review, &standing, size as usize, size.saturating_sub(1) as usize)?;
+		let last = Committees::<T>::get(id, Round::Review).and_then(|c| c.last().cloned()).ok_or(BenchmarkError::Stop("empty committee"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker::<T>(&last)?), id, standing, [7u8; 32]);
+
+		assert!(Votes::<T>::get((id, Round::Review, &last)).is_some_and(|v| v.revealed.is_some()));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn challenge() -> Result<(), BenchmarkError> {
+		let size = T::MaxCommittee::get();
+		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get());
+		Parameters::<T>::put(params_with::<T>(size));
+		let standing = weights::<T>(&datasets, 0, 1);
+		let id = answered::<T>(model, standing.clone())?;
+		vote::<T>(id, Round::Review, &standing, size as usize, size as usize)?;
+		next_block::<T>();
+		run_deadline::<T>(id)?;
+		let challenger = funded::<T>("challenger");
+		let bond = Pallet::<T>::params().min_challenge_bond;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(challenger), id, bond);
+
+		assert!(Committees::<T>::contains_key(id, Round::Challenge));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_params() {
+		let params = params_with::<T>(T::MaxCommittee::get());
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, params);
+
+		assert_eq!(Parameters::<T>::get(), Some(params));
+	}
+
+	/// A server missed its deadline and another is drawn.
+	#[benchmark]
+	fn response_timeout() -> Result<(), BenchmarkError> {
+		let (_, model, _) = T::BenchmarkHelper::setup(u32::MAX, 1);
+		let id = requested::<T>(model)?;
+
+		#[block]
+		{
+			run_deadline::<T>(id)?;
+		}
+
+		assert_eq!(Requests::<T>::get(id).map(|r| r.assignments), Some(2));
+		Ok(())
+	}
+
+	/// A challenge round of `c` members all revealing `w`-dataset vectors disjoint from the standing one: the
+	/// challenge is upheld, the server and `c` review members are slashed, and the answer is paid by the
+	/// challenge committee's median.
+	#[benchmark]
+	fn close_round(
+		c: Linear<1, { T::MaxCommittee::get() }>,
+		w: Linear<1, { T::MaxWeights::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (_, model, datasets) =
+			T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get().saturating_mul(2));
+		Parameters::<T>::put(params_with::<T>(c));
+		let standing = weights::<T>(&datasets, 0, w);
+		let id = answered::<T>(model, standing.clone())?;
+		vote::<T>(id, Round::Review, &standing, c as usize, c as usize)?;
+		next_block::<T>();
+		run_deadline::<T>(id)?;
+		Pallet::<T>::do_challenge(funded::<T>("challenger"), id, Pallet::<T>::params().min_challenge_bond)
+			.map_err(|_| BenchmarkError::Stop("challenge failed"))?;
+		let replacement = weights::<T>(&datasets, T::MaxWeights::get() as usize, w);
+		vote::<T>(id, Round::Challenge, &replacement, c as usize, c as usize)?;
+		next_block::<T>();
+
+		#[block]
+		{
+			run_deadline::<T>(id)?;
+		}
+
+		let request = Requests::<T>::get(id).ok_or(BenchmarkError::Stop("no request"))?;
+		assert_eq!(request.verdict, Some(Verdict::ChallengeUpheld));
+		assert_eq!(request.phase, Phase::Closed(Closure::Paid));
+		Ok(())
+	}
+
+	/// A decided answer crediting `w` datasets is paid out when its challenge window ends.
+	#[benchmark]
+	fn settle(w: Linear<1, { T::MaxWeights::get() }>) -> Result<(), BenchmarkError> {
+		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get());
+		// No review committee: the answer goes straight to its challenge window.
+		Parameters::<T>::put(params_with::<T>(0));
+		let id = answered::<T>(model, weights::<T>(&datasets, 0, w))?;
+
+		#[block]
+		{
+			run_deadline::<T>(id)?;
+		}
+
+		assert_eq!(Requests::<T>::get(id).map(|r| r.phase), Some(Phase::Closed(Closure::Paid)));
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);
+}

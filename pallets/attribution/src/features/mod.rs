@@ -1,0 +1,16 @@
+//! The pallet's logic, one file per capability.
+
+mod assignment;
+mod challenge;
+mod committee;
+mod deadlines;
+mod decide;
+mod escrow;
+mod invariants;
+mod params;
+mod queries;
+mod request;
+mod settle;
+mod submit;
+pub mod tally;
+mod validation;

@@ -1,0 +1,88 @@
+//! Asking a model a question.
+
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungible::Mutate, tokens::Preservation},
+};
+use openledger_primitives::model::{ModelId, ModelRegistry};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::Saturating;
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+	/// Records a request for `model` to answer `prompt`, moves the model's fee into escrow and assigns a
+	/// server. Returns the request's id.
+	///
+	/// # Errors
+	/// - [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::FeeAboveMax`], [`Error::NoValidators`],
+	///   [`Error::InsufficientBalance`], [`Error::Overflow`].
+	pub fn do_request_inference(
+		requester: T::AccountId,
+		model: ModelId,
+		prompt: BoundedVec<u8, T::MaxPromptLen>,
+		max_fee: BalanceOf<T>,
+	) -> Result<RequestId, DispatchError> {
+		let terms = T::Models::terms(model).ok_or(Error::<T>::UnknownModel)?;
+		ensure!(terms.active, Error::<T>::ModelRetired);
+		ensure!(terms.fee <= max_fee, Error::<T>::FeeAboveMax);
+		let id = NextRequestId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		let seed = Self::request_seed(id);
+		let server = Self::draw_server(seed, 0, &[]).ok_or(Error::<T>::NoValidators)?;
+		T::Currency::transfer(&requester, &Self::escrow_account(), terms.fee, Preservation::Preserve)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+		let now = frame_system::Pallet::<T>::block_number();
+		let until = now.saturating_add(Self::params().response_window);
+		Requests::<T>::insert(
+			id,
+			Request {
+				requester: requester.clone(),
+				model,
+				model_owner: terms.owner,
+				datanet: terms.datanet,
+				version: terms.version,
+				fee: terms.fee,
+				created_at: now,
+				seed,
+				server: server.clone(),
+				assignments: 1,
+				phase: Phase::Assigned { until },
+				verdict: None,
+				challenge: None,
+			},
+		);
+		Prompts::<T>::insert(id, prompt);
+		Self::move_deadline(id, None, until);
+		NextRequestId::<T>::put(next);
+		Self::deposit_event(Event::InferenceRequested {
+			request: id,
+			requester,
+			model,
+			datanet: terms.datanet,
+			version: terms.version,
+			fee: terms.fee,
+			server,
+			until,
+		});
+		Ok(id)
+	}
+
+	/// A server missed its deadline: the next one is drawn, once; after that, or when no other validator
+	/// can serve, the fee is refunded.
+	pub(crate) fn on_response_timeout(id: RequestId, request: &mut Request<T>, now: BlockNumberFor<T>) {
+		if request.assignments < 2 {
+			if let Some(server) = Self::draw_server(request.seed, request.assignments, core::slice::from_ref(&request.server)) {
+				let until = now.saturating_add(Self::params().response_window);
+				let previous = core::mem::replace(&mut request.server, server.clone());
+				request.assignments = request.assignments.saturating_add(1);
+				request.phase = Phase::Assigned { until };
+				Self::move_deadline(id, None, until);
+				Self::deposit_event(Event::ServerReplaced { request: id, previous, server, until });
+				return;
+			}
+		}
+		Self::refund(id, request, Closure::RefundedNoAnswer);
+	}
+}

@@ -1,0 +1,103 @@
+//! Shorthands for the tests.
+
+use frame_support::{assert_ok, BoundedVec};
+use openledger_primitives::attribution::commitment;
+
+use crate::{mock::*, *};
+
+/// An attribution from pairs.
+pub fn w(pairs: &[(u64, u16)]) -> Weights<Test> {
+	BoundedVec::truncate_from(pairs.to_vec())
+}
+
+/// What honest workers compute in these tests.
+pub fn honest() -> Weights<Test> {
+	w(&[(10, 6_000), (12, 4_000)])
+}
+
+/// A vector far from [`honest`].
+pub fn other() -> Weights<Test> {
+	w(&[(11, 7_000), (13, 3_000)])
+}
+
+pub fn prompt() -> BoundedVec<u8, <Test as Config>::MaxPromptLen> {
+	BoundedVec::truncate_from(b"What dose of aspirin after a myocardial infarction?".to_vec())
+}
+
+pub fn output() -> BoundedVec<u8, <Test as Config>::MaxOutputLen> {
+	BoundedVec::truncate_from(b"75-100 mg daily, indefinitely.".to_vec())
+}
+
+/// REQUESTER asks model 0; returns the request id.
+pub fn request() -> RequestId {
+	let id = NextRequestId::<Test>::get();
+	assert_ok!(Attribution::request_inference(RuntimeOrigin::signed(REQUESTER), 0, prompt(), FEE));
+	id
+}
+
+pub fn info(id: RequestId) -> Request<Test> {
+	Requests::<Test>::get(id).unwrap()
+}
+
+pub fn phase(id: RequestId) -> Phase<u64> {
+	info(id).phase
+}
+
+pub fn server(id: RequestId) -> AccountId {
+	info(id).server
+}
+
+/// The server's worker answers `weights`.
+pub fn submit(id: RequestId, weights: Weights<Test>) {
+	assert_ok!(Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), weights));
+}
+
+pub fn committee(id: RequestId, round: Round) -> Vec<AccountId> {
+	Committees::<Test>::get(id, round).unwrap_or_default().into_inner()
+}
+
+pub fn salt(member: AccountId) -> [u8; 32] {
+	[member as u8; 32]
+}
+
+/// `member` commits to `weights` with its salt.
+pub fn commit(id: RequestId, round: Round, member: AccountId, weights: &Weights<Test>) {
+	let hash = commitment(id, round, &member, weights, &salt(member));
+	assert_ok!(Attribution::commit(RuntimeOrigin::signed(worker(member)), id, hash));
+}
+
+pub fn reveal(id: RequestId, member: AccountId, weights: Weights<Test>) {
+	assert_ok!(Attribution::reveal(RuntimeOrigin::signed(worker(member)), id, weights, salt(member)));
+}
+
+/// Every member of the round's committee commits to and reveals the vector `vote(member)` gives.
+pub fn committee_votes(id: RequestId, round: Round, vote: impl Fn(usize) -> Weights<Test>) {
+	let members = committee(id, round);
+	for (i, member) in members.iter().enumerate() {
+		commit(id, round, *member, &vote(i));
+	}
+	for (i, member) in members.iter().enumerate() {
+		reveal(id, *member, vote(i));
+	}
+}
+
+/// Runs blocks until the request's phase ends and the next one begins.
+pub fn run_past_phase(id: RequestId) {
+	let until = phase(id).until().unwrap();
+	run_to_block(until);
+}
+
+pub fn escrow() -> Balance {
+	Balances::free_balance(Attribution::escrow_account())
+}
+
+pub fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+pub fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| if let RuntimeEvent::Attribution(event) = record.event { Some(event) } else { None })
+		.collect()
+}

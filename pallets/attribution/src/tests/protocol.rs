@@ -1,0 +1,281 @@
+//! The protocol end to end on the mock: answers confirmed, corrected, refunded, challenged; timeouts;
+//! deadlines.
+
+use frame_support::{assert_ok, traits::fungible::InspectHold};
+use openledger_primitives::staking::SlashReason;
+use sp_runtime::Perbill;
+
+use super::helpers::*;
+use crate::{mock::*, *};
+
+fn slashed(reason: SlashReason) -> Vec<AccountId> {
+	slashes().into_iter().filter(|(_, _, r)| *r == reason).map(|(v, _, _)| v).collect()
+}
+
+#[test]
+fn with_one_validator_an_answer_is_paid_after_the_challenge_window() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		let before = free(REQUESTER);
+		let id = request();
+		assert_eq!(free(REQUESTER), before - FEE);
+		assert_eq!(escrow(), 1 + FEE);
+		assert_eq!(server(id), 1);
+		submit(id, honest());
+		// Nobody to review: decided at once, challengeable for 4 blocks.
+		assert_eq!(phase(id), Phase::Challengeable { until: 5 });
+		assert_eq!(info(id).verdict, Some(Verdict::Confirmed));
+		run_to_block(4);
+		assert!(payouts().is_empty());
+		run_to_block(5);
+		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
+		let paid = payouts();
+		assert_eq!(paid.len(), 1);
+		assert_eq!((paid[0].fee, paid[0].model_owner, paid[0].datanet), (FEE, MODEL_OWNER, 3));
+		assert_eq!(paid[0].weights, honest().into_inner());
+		assert_eq!(escrow(), 1);
+		assert_eq!(Attribution::by_dataset(10, 0), DatasetPage { total: 1, answers: vec![(id, 6_000)] });
+		assert_eq!(Attribution::by_dataset(11, 0).total, 0);
+		assert!(events().contains(&Event::AnswerPaid { request: id, fee: FEE }));
+		let view = Attribution::inference(id).unwrap();
+		assert_eq!(view.answer.unwrap().output, output());
+		assert_eq!(view.weights, Some(honest()));
+		assert_eq!(view.prompt, prompt());
+	});
+}
+
+#[test]
+fn a_committee_that_agrees_confirms_the_answer_and_an_outlier_is_slashed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = request();
+		let server = server(id);
+		submit(id, honest());
+		let members = committee(id, Round::Review);
+		assert_eq!(members.len(), 3);
+		assert!(!members.contains(&server));
+		assert!(matches!(phase(id), Phase::Committing { round: Round::Review, .. }));
+		committee_votes(id, Round::Review, |i| if i == 2 { other() } else { w(&[(10, 6_100), (12, 3_900)]) });
+		// Everyone revealed: decided in the next block.
+		run_to_block(2);
+		assert_eq!(info(id).verdict, Some(Verdict::Confirmed));
+		assert_eq!(Standing::<Test>::get(id), Some(honest()));
+		assert_eq!(slashed(SlashReason::WrongAttribution), vec![members[2]]);
+		run_past_phase(id);
+		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
+		assert_eq!(payouts()[0].weights, honest().into_inner());
+		let view = Attribution::inference(id).unwrap();
+		assert_eq!(view.votes.len(), 3);
+		assert!(view.votes.iter().all(|(_, _, vote)| vote.as_ref().unwrap().revealed.is_some()));
+	});
+}
+
+#[test]
+fn a_committee_that_agrees_on_another_vector_corrects_the_answer_and_the_server_is_slashed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = request();
+		let server = server(id);
+		submit(id, other());
+		committee_votes(id, Round::Review, |i| if i == 0 { other() } else { honest() });
+		run_to_block(2);
+		assert_eq!(info(id).verdict, Some(Verdict::Corrected));
+		assert_eq!(Standing::<Test>::get(id), Some(honest()));
+		assert_eq!(Answers::<Test>::get(id).unwrap().weights, other(), "the server's answer stays on record");
+		let members = committee(id, Round::Review);
+		assert_eq!(
+			slashes(),
+			vec![
+				(members[0], Perbill::from_percent(1), SlashReason::WrongAttribution),
+				(server, Perbill::from_percent(10), SlashReason::WrongAttribution),
+			]
+		);
+		run_past_phase(id);
+		assert_eq!(payouts()[0].weights, honest().into_inner());
+	});
+}
+
+#[test]
+fn without_a_quorum_the_fee_is_refunded_and_silent_committers_are_slashed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let before = free(REQUESTER);
+		let id = request();
+		submit(id, honest());
+		let members = committee(id, Round::Review);
+		commit(id, Round::Review, members[0], &honest());
+		commit(id, Round::Review, members[1], &other());
+		run_past_phase(id);
+		assert!(matches!(phase(id), Phase::Revealing { .. }));
+		reveal(id, members[0], honest());
+		run_past_phase(id);
+		assert_eq!(phase(id), Phase::Closed(Closure::RefundedNoQuorum));
+		assert_eq!(free(REQUESTER), before);
+		assert_eq!(escrow(), 1);
+		assert_eq!(slashed(SlashReason::BrokenCommitment), vec![members[1]]);
+		assert!(payouts().is_empty());
+	});
+}
+
+#[test]
+fn when_nobody_commits_the_round_ends_at_the_commit_deadline() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = request();
+		submit(id, honest());
+		run_past_phase(id);
+		assert_eq!(phase(id), Phase::Closed(Closure::RefundedNoQuorum));
+		assert!(slashes().is_empty());
+	});
+}
+
+#[test]
+fn a_silent_server_is_replaced_once_then_the_fee_is_refunded() {
+	ExtBuilder::default().build_and_execute(|| {
+		let before = free(REQUESTER);
+		let id = request();
+		let first = server(id);
+		run_past_phase(id);
+		let second = server(id);
+		assert_ne!(first, second);
+		assert_eq!(info(id).assignments, 2);
+		assert_eq!(phase(id), Phase::Assigned { until: 11 });
+		assert!(events().contains(&Event::ServerReplaced { request: id, previous: first, server: second, until: 11 }));
+		// The first server is too late now.
+		assert_eq!(
+			Attribution::submit_result(RuntimeOrigin::signed(worker(first)), id, 0, 2, output(), honest()),
+			Err(Error::<Test>::NotAssignedWorker.into())
+		);
+		run_past_phase(id);
+		assert_eq!(phase(id), Phase::Closed(Closure::RefundedNoAnswer));
+		assert_eq!(free(REQUESTER), before);
+	});
+}
+
+#[test]
+fn a_replacement_server_can_answer() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = request();
+		run_past_phase(id);
+		submit(id, honest());
+		assert_eq!(Answers::<Test>::get(id).unwrap().server, server(id));
+	});
+}
+
+#[test]
+fn with_one_validator_a_silent_server_means_a_refund() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		let id = request();
+		run_past_phase(id);
+		assert_eq!(phase(id), Phase::Closed(Closure::RefundedNoAnswer));
+	});
+}
+
+#[test]
+fn a_failed_payout_refunds_the_fee() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		let before = free(REQUESTER);
+		let id = request();
+		submit(id, honest());
+		make_payouts_fail(true);
+		run_past_phase(id);
+		assert_eq!(phase(id), Phase::Closed(Closure::RefundedPayoutFailed));
+		assert_eq!(free(REQUESTER), before);
+		assert_eq!(Attribution::by_dataset(10, 0).total, 0);
+	});
+}
+
+/// Request, answer `honest`, review confirmed; returns the request in its challenge window.
+fn confirmed_request() -> RequestId {
+	let id = request();
+	submit(id, honest());
+	committee_votes(id, Round::Review, |_| honest());
+	run_to_block(System::block_number() + 1);
+	assert!(matches!(phase(id), Phase::Challengeable { .. }));
+	id
+}
+
+#[test]
+fn a_challenge_the_larger_committee_rejects_forfeits_the_bond() {
+	ExtBuilder::default().validators((1..=6).collect()).build_and_execute(|| {
+		let id = confirmed_request();
+		let treasury = free(TREASURY);
+		assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
+		assert_eq!(Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &CHALLENGER), MIN_BOND);
+		let members = committee(id, Round::Challenge);
+		assert_eq!(members.len(), 5);
+		assert!(!members.contains(&server(id)));
+		committee_votes(id, Round::Challenge, |_| honest());
+		run_to_block(System::block_number() + 1);
+		assert_eq!(info(id).verdict, Some(Verdict::ChallengeRejected));
+		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
+		assert_eq!(free(TREASURY), treasury + MIN_BOND);
+		assert_eq!(Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &CHALLENGER), 0);
+		assert_eq!(free(CHALLENGER), INITIAL_BALANCE - MIN_BOND);
+	});
+}
+
+#[test]
+fn an_upheld_challenge_slashes_the_server_and_its_backers_and_pays_by_the_new_vector() {
+	ExtBuilder::default().validators((1..=6).collect()).build_and_execute(|| {
+		let id = confirmed_request();
+		let reviewers = committee(id, Round::Review);
+		assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
+		committee_votes(id, Round::Challenge, |_| other());
+		run_to_block(System::block_number() + 1);
+		assert_eq!(info(id).verdict, Some(Verdict::ChallengeUpheld));
+		assert_eq!(Standing::<Test>::get(id), Some(other()));
+		let mut lost = slashed(SlashReason::LostChallenge);
+		lost.sort();
+		let mut expected = reviewers.clone();
+		expected.push(server(id));
+		expected.sort();
+		assert_eq!(lost, expected);
+		assert_eq!(free(CHALLENGER), INITIAL_BALANCE, "the bond is returned");
+		assert_eq!(payouts()[0].weights, other().into_inner());
+	});
+}
+
+#[test]
+fn an_inconclusive_challenge_returns_the_bond_and_the_answer_stands() {
+	ExtBuilder::default().validators((1..=6).collect()).build_and_execute(|| {
+		let id = confirmed_request();
+		assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
+		run_past_phase(id);
+		assert_eq!(info(id).verdict, Some(Verdict::ChallengeInconclusive));
+		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
+		assert_eq!(free(CHALLENGER), INITIAL_BALANCE);
+		assert_eq!(payouts()[0].weights, honest().into_inner());
+	});
+}
+
+#[test]
+fn deadlines_beyond_the_per_block_limit_wait_for_the_next_block() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		// Five requests all due at block 6; the mock processes three deadlines a block.
+		let ids: Vec<_> = (0..5).map(|_| request()).collect();
+		run_to_block(6);
+		let refunded = |ids: &[RequestId]| ids.iter().filter(|id| !phase(**id).is_open()).count();
+		assert_eq!(refunded(&ids), 3);
+		assert_eq!(DeadlineCursor::<Test>::get(), 6);
+		run_to_block(7);
+		assert_eq!(refunded(&ids), 5);
+		assert_eq!(Deadlines::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn answers_are_paged_per_dataset() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		let ids: Vec<_> = (0..3)
+			.map(|_| {
+				let id = request();
+				submit(id, honest());
+				id
+			})
+			.collect();
+		run_to_block(10);
+		let (first, second) = (Attribution::by_dataset(12, 0), Attribution::by_dataset(12, 1));
+		assert_eq!((first.total, first.answers.len(), second.total, second.answers.len()), (3, 2, 3, 1));
+		let mut paged: Vec<_> = first.answers.into_iter().chain(second.answers).collect();
+		paged.sort();
+		assert_eq!(paged, ids.iter().map(|id| (*id, 4_000)).collect::<Vec<_>>());
+		assert_eq!(Attribution::by_dataset(12, 2).answers, vec![]);
+		assert_eq!(Attribution::by_dataset(12, u32::MAX).answers, vec![]);
+	});
+}

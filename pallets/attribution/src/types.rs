@@ -1,0 +1,229 @@
+//! Requests, answers, votes and the protocol's parameters.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
+use frame_system::pallet_prelude::BlockNumberFor;
+use openledger_primitives::{
+	dataset::{DataNetId, DatasetId, VersionNumber},
+	model::ModelId,
+	rewards::BasisPoints,
+};
+use scale_info::TypeInfo;
+use sp_core::H256;
+use sp_runtime::Perbill;
+
+pub use openledger_primitives::attribution::{RequestId, Round};
+
+use crate::Config;
+
+/// OPEN, in the currency's smallest unit.
+pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// An attribution: (dataset, basis points) in strictly ascending dataset order, no zero entries, summing to
+/// 10 000.
+pub type Weights<T> = BoundedVec<(DatasetId, BasisPoints), <T as Config>::MaxWeights>;
+
+/// A committee.
+pub type Committee<T> = BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxCommittee>;
+
+/// Where a request is in its life. Each open phase ends at its `until` block (see `docs/ATTRIBUTION.md`).
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub enum Phase<BlockNumber> {
+	/// Waiting for the assigned server's answer.
+	Assigned { until: BlockNumber },
+	/// The round's committee commits to hashes of its own vectors.
+	Committing { round: Round, until: BlockNumber },
+	/// The round's committee reveals its vectors.
+	Revealing { round: Round, until: BlockNumber },
+	/// Decided; anyone may challenge until `until`, then it is paid.
+	Challengeable { until: BlockNumber },
+	/// Closed: paid or refunded.
+	Closed(Closure),
+}
+
+impl<BlockNumber: Copy> Phase<BlockNumber> {
+	/// The block the phase ends at, for open phases.
+	pub fn until(&self) -> Option<BlockNumber> {
+		match self {
+			Phase::Assigned { until } |
+			Phase::Committing { until, .. } |
+			Phase::Revealing { until, .. } |
+			Phase::Challengeable { until } => Some(*until),
+			Phase::Closed(_) => None,
+		}
+	}
+
+	/// Whether the fee is still in escrow.
+	pub fn is_open(&self) -> bool {
+		!matches!(self, Phase::Closed(_))
+	}
+}
+
+/// How a request closed.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub enum Closure {
+	/// The fee was paid out by the standing attribution.
+	Paid,
+	/// Nobody answered in time, twice: the fee went back to the requester.
+	RefundedNoAnswer,
+	/// The committee reached no quorum: the fee went back to the requester.
+	RefundedNoQuorum,
+	/// The payout failed (a credited dataset vanished): the fee went back to the requester.
+	RefundedPayoutFailed,
+}
+
+/// How the attribution that stands was decided.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub enum Verdict {
+	/// The server's vector, confirmed by a quorum of the review committee (or unchecked: no committee).
+	Confirmed,
+	/// The review committee's median, the server's vector outvoted.
+	Corrected,
+	/// A challenge committee confirmed the standing vector: the challenger lost its bond.
+	ChallengeRejected,
+	/// A challenge committee's median replaced the standing vector.
+	ChallengeUpheld,
+	/// A challenge committee reached no quorum: the standing vector stays and the bond is returned.
+	ChallengeInconclusive,
+}
+
+/// A request for an answer.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Request<T: Config> {
+	/// Who asked and paid.
+	pub requester: T::AccountId,
+	/// The model asked.
+	pub model: ModelId,
+	/// The model's owner when asked (paid the model owner's share).
+	pub model_owner: T::AccountId,
+	/// The model's DataNet.
+	pub datanet: DataNetId,
+	/// The DataNet version the model was registered against: the attribution's datasets come from it.
+	pub version: VersionNumber,
+	/// The fee held in escrow.
+	pub fee: BalanceOf<T>,
+	/// When it was made.
+	pub created_at: BlockNumberFor<T>,
+	/// Seeds the choice of server and committees: blake2-256 of the request id and the parent block hash.
+	pub seed: H256,
+	/// The validator assigned to answer.
+	pub server: T::AccountId,
+	/// Servers assigned so far (1, or 2 after a timeout).
+	pub assignments: u8,
+	/// Where it is.
+	pub phase: Phase<BlockNumberFor<T>>,
+	/// How the standing attribution was last decided.
+	pub verdict: Option<Verdict>,
+	/// The challenger and its bond, once challenged.
+	pub challenge: Option<(T::AccountId, BalanceOf<T>)>,
+}
+
+/// The server's answer.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Answer<T: Config> {
+	/// The validator that answered.
+	pub server: T::AccountId,
+	/// The worker key that signed it.
+	pub worker: T::AccountId,
+	/// The generated text.
+	pub output: BoundedVec<u8, T::MaxOutputLen>,
+	/// The server's attribution.
+	pub weights: Weights<T>,
+	/// When it arrived.
+	pub submitted_at: BlockNumberFor<T>,
+}
+
+/// A committee member's vote.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Vote<T: Config> {
+	/// [`openledger_primitives::attribution::commitment`] of its vector.
+	pub commitment: H256,
+	/// The vector, once revealed.
+	pub revealed: Option<Weights<T>>,
+}
+
+/// The protocol's parameters (genesis sets them; root may change them).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Params<Balance, BlockNumber> {
+	/// K: validators drawn to review an answer (fewer when the set is smaller; never the server).
+	pub committee_size: u32,
+	/// M: matching reveals needed to decide (capped at the committee drawn).
+	pub quorum: u32,
+	/// T: largest L1 distance, in basis points, at which two vectors agree.
+	pub tolerance: u32,
+	/// Blocks the server has to answer.
+	pub response_window: BlockNumber,
+	/// Blocks a committee has to commit.
+	pub commit_window: BlockNumber,
+	/// Blocks a committee has to reveal.
+	pub reveal_window: BlockNumber,
+	/// Blocks after a decision during which it may be challenged; payout waits for it.
+	pub challenge_window: BlockNumber,
+	/// Validators drawn for a challenge.
+	pub challenge_committee_size: u32,
+	/// Matching reveals a challenge committee needs.
+	pub challenge_quorum: u32,
+	/// Smallest challenge bond.
+	pub min_challenge_bond: Balance,
+	/// Slashed from a server outvoted by its committee or by a challenge.
+	pub server_slash: Perbill,
+	/// Slashed from a committee member that commits and does not reveal, reveals an outlier against a quorum,
+	/// or backed a vector a challenge overturned.
+	pub member_slash: Perbill,
+}
+
+impl<Balance, BlockNumber: PartialOrd + From<u32>> Params<Balance, BlockNumber> {
+	/// Whether the parameters make sense: quorums within their committees and the committee bound, a
+	/// tolerance below the largest possible distance, and windows of at least one block.
+	pub fn is_valid(&self, max_committee: u32) -> bool {
+		let one = BlockNumber::from(1);
+		self.committee_size <= max_committee &&
+			self.challenge_committee_size <= max_committee &&
+			self.quorum <= self.committee_size &&
+			self.challenge_quorum <= self.challenge_committee_size &&
+			self.challenge_committee_size >= self.committee_size &&
+			self.tolerance < 2 * openledger_primitives::rewards::ALL_BASIS_POINTS &&
+			self.response_window >= one &&
+			self.commit_window >= one &&
+			self.reveal_window >= one &&
+			self.challenge_window >= one
+	}
+}
+
+/// A request as apps read it (the `attribution_inference` RPC).
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, TypeInfo, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+pub struct InferenceView<T: Config> {
+	/// The request.
+	pub request: Request<T>,
+	/// The prompt.
+	pub prompt: BoundedVec<u8, T::MaxPromptLen>,
+	/// The server's answer, once given.
+	pub answer: Option<Answer<T>>,
+	/// The attribution that stands (final once the request is paid).
+	pub weights: Option<Weights<T>>,
+	/// Each round's committee with their votes.
+	pub votes: alloc::vec::Vec<(Round, T::AccountId, Option<Vote<T>>)>,
+}
+
+/// A page of the paid answers that credited a dataset.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct DatasetPage {
+	/// How many paid answers credited the dataset.
+	pub total: u32,
+	/// This page: (request, the dataset's basis points).
+	pub answers: alloc::vec::Vec<(RequestId, BasisPoints)>,
+}

@@ -1,0 +1,47 @@
+//! Inference requests and their attribution as the node, apps and the worker read them, and the commitment
+//! a committee member publishes before revealing its vector.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+use crate::{dataset::DatasetId, rewards::BasisPoints};
+
+/// An inference request's number.
+pub type RequestId = u64;
+
+/// Which committee a vote belongs to: the one drawn when the answer arrived, or the larger one a challenge
+/// draws.
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum Round {
+	/// The committee that checks the server's answer.
+	Review,
+	/// The committee a challenge draws.
+	Challenge,
+}
+
+/// The hash a committee member commits to: blake2-256 of the SCALE encoding of
+/// `(request, round, validator, weights, salt)`. Binding the request, round and validator means a
+/// commitment cannot be copied from another member or replayed on another request.
+pub fn commitment<AccountId: Encode>(
+	request: RequestId,
+	round: Round,
+	validator: &AccountId,
+	weights: &[(DatasetId, BasisPoints)],
+	salt: &[u8; 32],
+) -> sp_core::H256 {
+	sp_core::H256(sp_crypto_hashing::blake2_256(&(request, round, validator, weights, salt).encode()))
+}
+
+sp_api::decl_runtime_apis! {
+	/// Read access to inference requests for the node's `attribution_inference` and `attribution_byDataset`
+	/// RPC, polkadot.js (`api.call.attributionApi.*`) and the worker. `Inference` is the runtime's view of
+	/// one request; `Page` a page of the answers that credited a dataset.
+	pub trait AttributionApi<Inference, Page> where Inference: codec::Codec, Page: codec::Codec {
+		/// A request: status, model, prompt, answer, weights and committee votes.
+		fn inference(id: RequestId) -> Option<Inference>;
+		/// The `page`-th page (oldest first) of the paid answers that credited `dataset`.
+		fn by_dataset(dataset: DatasetId, page: u32) -> Page;
+	}
+}
