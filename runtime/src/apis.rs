@@ -19,7 +19,7 @@ use sp_version::RuntimeVersion;
 use openledger_primitives::dataset::{DataNetId, DatasetId, VersionInfo, VersionNumber};
 
 use crate::{
-	AccountId, Aura, Balance, Block, BlockNumber, DataNets, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
+	AccountId, Attribution, Aura, Balance, Block, BlockNumber, DataNets, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
 	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -164,6 +164,20 @@ impl_runtime_apis! {
 
 		fn datanet_earnings(datanet: DataNetId) -> openledger_primitives::rewards::Earnings<Balance> {
 			pallet_rewards::DataNetEarnings::<Runtime>::get(datanet)
+		}
+	}
+
+	impl openledger_primitives::attribution::AttributionApi<
+		Block,
+		pallet_attribution::InferenceView<Runtime>,
+		pallet_attribution::DatasetPage,
+	> for Runtime {
+		fn inference(id: openledger_primitives::attribution::RequestId) -> Option<pallet_attribution::InferenceView<Runtime>> {
+			Attribution::inference(id)
+		}
+
+		fn by_dataset(dataset: openledger_primitives::dataset::DatasetId, page: u32) -> pallet_attribution::DatasetPage {
+			Attribution::by_dataset(dataset, page)
 		}
 	}
 

@@ -13,4 +13,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_validator_staking, ValidatorStaking]
 	[pallet_models, Models]
 	[pallet_rewards, Rewards]
+	[pallet_attribution, Attribution]
 );

@@ -14,7 +14,7 @@ use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRE
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	configs::treasury_account, AccountId, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig,
+	configs::treasury_account, AccountId, AttributionConfig, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig,
 	SessionConfig, SessionKeys, SudoConfig, ValidatorStakingConfig, EXISTENTIAL_DEPOSIT, OPEN,
 };
 
@@ -26,6 +26,29 @@ pub const DEV_VALIDATOR_BOND: Balance = 100_000 * OPEN;
 pub const DEV_SESSION_LENGTH: BlockNumber = 10;
 /// Sessions an unbonded chunk waits on development and local chains.
 pub const DEV_BONDING_SESSIONS: u32 = 2;
+/// What each development worker key starts with: enough to pay proof transactions upfront (successful ones
+/// are refunded).
+pub const DEV_WORKER_ENDOWMENT: Balance = 1_000 * OPEN;
+
+/// Attribution on development and local chains: committees of 3 with a quorum of 2 (on `development`, with
+/// one validator, nobody reviews and answers go straight to the challenge window), 5 % tolerance, 30 s to
+/// answer, 20 s each to commit, reveal and challenge; a 10 OPEN challenge bond.
+pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumber> {
+	pallet_attribution::Params {
+		committee_size: 3,
+		quorum: 2,
+		tolerance: 500,
+		response_window: 15,
+		commit_window: 10,
+		reveal_window: 10,
+		challenge_window: 10,
+		challenge_committee_size: 3,
+		challenge_quorum: 2,
+		min_challenge_bond: 10 * OPEN,
+		server_slash: sp_runtime::Perbill::from_percent(10),
+		member_slash: sp_runtime::Perbill::from_percent(1),
+	}
+}
 
 /// The public keys of the development worker accounts `//Alice//worker` … `//Eve//worker` (sr25519;
 /// checked against the derivation by the runtime's tests). No derivation in `no_std`, hence the bytes.
@@ -77,6 +100,7 @@ fn session_keys(who: Sr25519Keyring) -> SessionKeys {
 fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: AccountId) -> Value {
 	let mut balances: Vec<(AccountId, Balance)> = endowed.into_iter().map(|who| (who, DEV_ENDOWMENT)).collect();
 	balances.push((treasury_account(), EXISTENTIAL_DEPOSIT));
+	balances.extend(DEV_WORKER_KEYS.iter().map(|(_, key)| (AccountId::from(*key), DEV_WORKER_ENDOWMENT)));
 	let stakers = validators
 		.iter()
 		.filter_map(|v| Some((v.to_account_id(), DEV_VALIDATOR_BOND, worker_key(*v)?)))
@@ -93,6 +117,7 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 			bonding_sessions: Some(DEV_BONDING_SESSIONS),
 		},
 		session: SessionConfig { keys },
+		attribution: AttributionConfig { params: Some(dev_attribution_params()) },
 		sudo: SudoConfig { key: Some(root) },
 	})
 }

@@ -186,6 +186,9 @@ mod runtime {
 	#[runtime::pallet_index(13)]
 	pub type Models = pallet_models;
 
+	#[runtime::pallet_index(14)]
+	pub type Attribution = pallet_attribution;
+
 	#[runtime::pallet_index(15)]
 	pub type Rewards = pallet_rewards;
 

@@ -188,3 +188,96 @@ fn session_ends_pay_the_validator_pool_to_the_session_validators() {
 		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
+
+/// Registers a URI dataset owned by `owner`; returns its id.
+fn register_dataset(owner: &crate::AccountId, seed: u32) -> u64 {
+	use frame_support::BoundedVec;
+	let hash = <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&seed.to_le_bytes());
+	pallet_datasets::Pallet::<Runtime>::do_register(
+		owner.clone(),
+		pallet_datasets::Registration {
+			content_hash: hash,
+			chunk_root: hash,
+			rows: 1,
+			bytes: 1,
+			licence: BoundedVec::truncate_from(b"CC-BY-4.0".to_vec()),
+			sketch: BoundedVec::truncate_from(
+				(0..openledger_primitives::dataset::SKETCH_LEN).map(|i| seed.wrapping_mul(1_000).wrapping_add(i)).collect(),
+			),
+			source: pallet_datasets::RegistrationSource::Uri(BoundedVec::truncate_from(b"ipfs://x".to_vec())),
+			metadata: BoundedVec::new(),
+		},
+	)
+	.unwrap()
+}
+
+#[test]
+fn an_answer_on_development_is_paid_to_the_data_owners_through_rewards() {
+	use frame_support::{traits::Hooks, BoundedVec};
+	build(DEV_RUNTIME_PRESET).execute_with(|| {
+		let (alice, bob, charlie, dave) = (
+			Sr25519Keyring::Alice.to_account_id(),
+			Sr25519Keyring::Bob.to_account_id(),
+			Sr25519Keyring::Charlie.to_account_id(),
+			Sr25519Keyring::Dave.to_account_id(),
+		);
+		let (cardiology, neurology) = (register_dataset(&charlie, 1), register_dataset(&dave, 2));
+		// A model crediting both datasets (written directly: the manifest check is the models pallet's tests').
+		pallet_models::Models::<Runtime>::insert(
+			0,
+			pallet_models::Model {
+				owner: bob.clone(),
+				base_model: Default::default(),
+				adapter: None,
+				manifest: pallet_models::Manifest {
+					datanet: 0,
+					version: 1,
+					datasets: BoundedVec::truncate_from(vec![cardiology, neurology]),
+					hyperparameters_hash: Default::default(),
+					influence_hash: Default::default(),
+				},
+				fee: 10 * crate::OPEN,
+				metadata: BoundedVec::new(),
+				status: pallet_models::ModelStatus::Active,
+				deposit: 0,
+				registered_at: 0,
+			},
+		);
+		let ferdie = Sr25519Keyring::Ferdie.to_account_id();
+		let id = crate::Attribution::do_request_inference(
+			ferdie.clone(),
+			0,
+			BoundedVec::truncate_from(b"Aspirin after an infarction?".to_vec()),
+			10 * crate::OPEN,
+		)
+		.unwrap();
+		let request = pallet_attribution::Requests::<Runtime>::get(id).unwrap();
+		assert_eq!(request.server, alice, "the only validator serves");
+		let weights = BoundedVec::truncate_from(vec![(cardiology, 7_500), (neurology, 2_500)]);
+		crate::Attribution::do_submit_result(
+			worker_key(Sr25519Keyring::Alice).unwrap(),
+			id,
+			0,
+			1,
+			BoundedVec::truncate_from(b"75 mg daily.".to_vec()),
+			weights,
+		)
+		.unwrap();
+		// One validator: nobody reviews; paid when the challenge window ends.
+		let until = pallet_attribution::Requests::<Runtime>::get(id).unwrap().phase.until().unwrap();
+		for n in 1..=until {
+			crate::System::set_block_number(n);
+			crate::Attribution::on_initialize(n);
+		}
+		let closed = pallet_attribution::Requests::<Runtime>::get(id).unwrap().phase;
+		assert_eq!(closed, pallet_attribution::Phase::Closed(pallet_attribution::Closure::Paid));
+		// Contributors get 50 % of 10 OPEN by weight; the model owner 20 %.
+		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&charlie), 3_750_000_000_000_000_000);
+		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&dave), 1_250_000_000_000_000_000);
+		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&bob), 2 * crate::OPEN);
+		assert_eq!(crate::Attribution::by_dataset(cardiology, 0).answers, vec![(id, 7_500)]);
+		pallet_attribution::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
+		let _ = ferdie;
+	});
+}

@@ -1,6 +1,7 @@
 //! The node's JSON-RPC: Substrate's standard methods (system, chain, state, author are added by
 //! sc-service) plus the ones registered here.
 
+mod attribution;
 mod datanets;
 mod models;
 mod rewards;
@@ -22,7 +23,7 @@ pub struct FullDeps<C, P> {
 }
 
 /// Builds the RPC methods this node adds: `system_accountNextIndex`, `system_dryRun`,
-/// `payment_queryInfo`, `payment_queryFeeDetails`, and the `attribution_*` methods (DataNets, datasets, models, rewards).
+/// `payment_queryInfo`, `payment_queryFeeDetails`, and the `attribution_*` methods (DataNets, datasets, models, rewards, inference requests).
 pub fn create_full<C, P>(deps: FullDeps<C, P>) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
@@ -41,7 +42,12 @@ where
 			pallet_datasets::DatasetOf<Runtime>,
 			BlockNumber,
 		> + openledger_primitives::model::ModelsApi<Block, pallet_models::Model<Runtime>>
-		+ openledger_primitives::rewards::RewardsApi<Block, AccountId, Balance>,
+		+ openledger_primitives::rewards::RewardsApi<Block, AccountId, Balance>
+		+ openledger_primitives::attribution::AttributionApi<
+			Block,
+			pallet_attribution::InferenceView<Runtime>,
+			pallet_attribution::DatasetPage,
+		>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -49,6 +55,7 @@ where
 
 	let FullDeps { client, pool } = deps;
 	let mut module = RpcModule::new(());
+	use attribution::AttributionRpcServer;
 	use datanets::DataNetsRpcServer;
 	use models::ModelsRpcServer;
 	use rewards::RewardsRpcServer;
@@ -57,6 +64,7 @@ where
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(datanets::DataNets::new(client.clone(), openledger_primitives::token::SS58_PREFIX).into_rpc())?;
 	module.merge(models::Models::new(client.clone(), openledger_primitives::token::SS58_PREFIX).into_rpc())?;
-	module.merge(rewards::Rewards::new(client).into_rpc())?;
+	module.merge(rewards::Rewards::new(client.clone()).into_rpc())?;
+	module.merge(attribution::Attribution::new(client, openledger_primitives::token::SS58_PREFIX).into_rpc())?;
 	Ok(module)
 }

@@ -1,5 +1,6 @@
 //! Pallet configuration: one file per concern.
 
+mod attribution;
 mod consensus;
 mod currency;
 mod datanets;

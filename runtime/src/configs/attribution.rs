@@ -1,0 +1,101 @@
+//! Proof of Attribution: inference requests, committees, challenges. Protocol parameters (committee size,
+//! quorum, tolerance, windows, slashes) are storage set by genesis and by root; the bounds here are fixed.
+
+use frame_support::{parameter_types, traits::ConstU32, PalletId};
+
+use super::{rewards::MaxAttributionWeights, staking::TreasuryAccount};
+use crate::{Balances, Models, Rewards, Runtime, RuntimeHoldReason, ValidatorStaking};
+
+parameter_types! {
+	/// The escrow account (`ol/escrw`) holds the fee of every open request.
+	pub const AttributionPalletId: PalletId = PalletId(*b"ol/escrw");
+}
+
+impl pallet_attribution::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Validators = ValidatorStaking;
+	type Slasher = ValidatorStaking;
+	/// Accepted answers' fees are split and credited by the rewards pallet.
+	type Payout = Rewards;
+	type Treasury = TreasuryAccount;
+	type PalletId = AttributionPalletId;
+	/// 4 KiB of question.
+	type MaxPromptLen = ConstU32<4_096>;
+	/// 8 KiB of answer, stored so apps can read it.
+	type MaxOutputLen = ConstU32<8_192>;
+	/// As many datasets as the rewards pallet credits in one payout.
+	type MaxWeights = MaxAttributionWeights;
+	type MaxCommittee = ConstU32<16>;
+	type MaxDeadlinesPerBlock = ConstU32<32>;
+	type AnswersPerPage = ConstU32<50>;
+	type WeightInfo = pallet_attribution::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkSetup;
+}
+
+/// Sets the attribution benchmarks up with the real pallets: bonded validators with worker keys made
+/// active, registered datasets with distinct owners, and a model crediting them.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkSetup;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_attribution::BenchmarkHelper<crate::AccountId, crate::Balance> for BenchmarkSetup {
+	fn setup(
+		validators: u32,
+		datasets: u32,
+	) -> (
+		alloc::vec::Vec<crate::AccountId>,
+		openledger_primitives::model::ModelId,
+		alloc::vec::Vec<openledger_primitives::dataset::DatasetId>,
+	) {
+		use frame_benchmarking::account;
+		use frame_support::{traits::fungible::Mutate, BoundedVec};
+		use pallet_rewards::BenchmarkHelper as _;
+
+		let count = validators.min(super::consensus::MAX_AUTHORITIES);
+		let mut active = alloc::vec::Vec::new();
+		for i in 0..count {
+			let stash: crate::AccountId = account("validator", i, 0);
+			let worker: crate::AccountId = account("worker", i, 0);
+			let _ = Balances::set_balance(&stash, 1_000_000 * crate::OPEN);
+			let _ = Balances::set_balance(&worker, 1_000 * crate::OPEN);
+			let _ = pallet_validator_staking::Pallet::<Runtime>::do_bond(stash.clone(), 100_000 * crate::OPEN);
+			pallet_validator_staking::Workers::<Runtime>::insert(&stash, &worker);
+			pallet_validator_staking::WorkerOwners::<Runtime>::insert(&worker, &stash);
+			active.push(stash);
+		}
+		pallet_validator_staking::ActiveValidators::<Runtime>::put(BoundedVec::truncate_from(active.clone()));
+
+		let mut members = alloc::vec::Vec::new();
+		for i in 0..datasets {
+			let owner: crate::AccountId = account("owner", i, 0);
+			members.push(super::rewards::BenchmarkDatasets::register_dataset(&owner, i));
+		}
+		members.sort_unstable();
+		let owner: crate::AccountId = account("model-owner", 0, 0);
+		let model = pallet_models::NextModelId::<Runtime>::get();
+		pallet_models::Models::<Runtime>::insert(
+			model,
+			pallet_models::Model {
+				owner,
+				base_model: Default::default(),
+				adapter: None,
+				manifest: pallet_models::Manifest {
+					datanet: 0,
+					version: 1,
+					datasets: BoundedVec::truncate_from(members.clone()),
+					hyperparameters_hash: Default::default(),
+					influence_hash: Default::default(),
+				},
+				fee: crate::OPEN,
+				metadata: BoundedVec::new(),
+				status: pallet_models::ModelStatus::Active,
+				deposit: 0,
+				registered_at: 0,
+			},
+		);
+		pallet_models::NextModelId::<Runtime>::put(model.saturating_add(1));
+		(active, model, members)
+	}
+}
