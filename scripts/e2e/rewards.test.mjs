@@ -1,7 +1,7 @@
 // Rewards over RPC and polkadot.js on a real --dev node: an account's pending and claimed OPEN, dataset and
 // DataNet earnings, and a claim with nothing pending — refused by name and charged only the base fee.
-// (Paying answers needs the attribution pallet; the conservation of OPEN across payouts and claims is
-// checked by the pallet's property test.)
+// (A real answer paid out and claimed is attribution.test.mjs; the conservation of OPEN across payouts and
+// claims is checked by the pallet's property test.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';

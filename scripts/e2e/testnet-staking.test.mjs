@@ -1,4 +1,5 @@
 // The four-validator local net (scripts/testnet.sh) under staking changes and faults:
+// an answer is reviewed by a committee of the other three validators' workers (commit, then reveal) and paid;
 // a new account bonds and validates and authors blocks within two sessions of being elected; a validator is
 // killed and finality continues; it restarts and catches up; unbonding removes a validator at the next
 // election; withdrawal fails before the bonding period and works after it.
@@ -8,7 +9,8 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { rpc, waitFor } from './lib/dev-node.mjs';
-import { send } from './lib/tx.mjs';
+import { findEvent, send } from './lib/tx.mjs';
+import { canonical, commitment, medicineModel } from './lib/attribution.mjs';
 import { best, finalized, startTestnet } from './lib/testnet.mjs';
 
 const OPEN = 10n ** 18n;
@@ -59,6 +61,49 @@ test('the four genesis validators author blocks and finalize', async () => {
     return a.size === 4 ? a : undefined;
   }, { timeoutMs: 60_000 });
   assert.equal(authors.size, 4);
+});
+
+test('an answer is reviewed by the other three validators, commit then reveal, and paid', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const names = ['Alice', 'Bob', 'Charlie', 'Dave'];
+  const stash = Object.fromEntries(names.map((n) => [keyring.addFromUri(`//${n}`).address, n]));
+  const workerOf = (address) => keyring.addFromUri(`//${stash[address]}//worker`);
+  const [alice, bob, charlie, dave, ferdie] = [...names, 'Ferdie'].map((n) => keyring.addFromUri(`//${n}`));
+  const { datasets, model } = await medicineModel(api, {
+    curator: alice, cardiologist: charlie, neurologist: dave, owner: bob, fee: OPEN,
+  });
+  const requested = await send(api, api.tx.attribution.requestInference(model, 'Aspirin after MI?', OPEN), ferdie);
+  const { request, server } = findEvent(requested.events, 'attribution', 'InferenceRequested').data;
+  const id = request.toNumber();
+  const answer = canonical([[datasets.cardiology, 7_500], [datasets.neurology, 2_500]]);
+  const answered = await send(api, api.tx.attribution.submitResult(id, model, 2, '75-100 mg daily.', answer),
+    workerOf(server.toString()));
+  const members = findEvent(answered.events, 'attribution', 'CommitteeDrawn').data.members.map((m) => m.toString());
+  assert.equal(members.length, 3);
+  assert.ok(!members.includes(server.toString()), 'the server does not review itself');
+
+  // Each member's worker recomputes (here: a vector within the 5 % tolerance), commits, then reveals.
+  const votes = members.map((member, i) => ({
+    member,
+    weights: i === 0 ? canonical([[datasets.cardiology, 7_400], [datasets.neurology, 2_600]]) : answer,
+    salt: '0x' + String(i + 1).repeat(64),
+  }));
+  for (const { member, weights, salt } of votes) {
+    await send(api, api.tx.attribution.commit(id, commitment(api, id, 'Review', member, weights, salt)), workerOf(member));
+  }
+  assert.equal((await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [id])).status, 'revealing');
+  for (const { member, weights, salt } of votes) {
+    await send(api, api.tx.attribution.reveal(id, weights, salt), workerOf(member));
+  }
+  const paid = await waitFor('the reviewed answer to be paid', async () => {
+    const found = await rpc(net.nodes.bob.httpUrl, 'attribution_inference', [id]);
+    return found.status === 'paid' ? found : null;
+  }, { timeoutMs: 90_000 });
+  assert.equal(paid.verdict, 'confirmed');
+  assert.deepEqual(paid.weights, answer.map(([dataset, bps]) => ({ dataset, bps })));
+  assert.equal(paid.votes.length, 3);
+  assert.ok(paid.votes.every((v) => v.round === 'review' && v.revealed !== null));
+  assert.equal((await validators()).length, 4, 'nobody was slashed or chilled');
 });
 
 test('a new account sets keys, bonds and validates, and authors blocks once elected', async () => {

@@ -15,12 +15,11 @@ impl<T: Config> Pallet<T> {
 		BlakeTwo256::hash_of(&(b"ol/request", id, frame_system::Pallet::<T>::parent_hash()))
 	}
 
-	/// The active validators with worker keys — the ones that can serve — except those in `excluded`.
+	/// The active validators except those in `excluded`. Every active validator registered a worker key
+	/// (`validate` requires one), so none is filtered out here: reading each one's key would cost a storage
+	/// proof per validator on every request. One whose key vanished simply cannot answer and times out.
 	fn servable(excluded: &[T::AccountId]) -> Vec<T::AccountId> {
-		T::Validators::active_validators()
-			.into_iter()
-			.filter(|v| !excluded.contains(v) && T::Validators::worker_of(v).is_some())
-			.collect()
+		T::Validators::active_validators().into_iter().filter(|v| !excluded.contains(v)).collect()
 	}
 
 	/// The server for a request's `assignment`-th draw (0 first), not one of `excluded`.
