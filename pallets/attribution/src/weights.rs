@@ -58,8 +58,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `ValidatorStaking::ActiveValidators` (r:1 w:0)
 	/// Proof: `ValidatorStaking::ActiveValidators` (`max_values`: Some(1), `max_size`: Some(3202), added: 3697, mode: `MaxEncodedLen`)
-	/// Storage: `ValidatorStaking::Workers` (r:100 w:0)
-	/// Proof: `ValidatorStaking::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Attribution::Parameters` (r:1 w:0)
@@ -72,14 +70,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attribution::Requests` (`max_values`: None, `max_size`: Some(234), added: 2709, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[0, 4096]`.
 	fn request_inference(p: u32, ) -> Weight {
-		Weight::from_parts(462_168_742, 256490)
-			.saturating_add(Weight::from_parts(1_326, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(107_u64))
+		Weight::from_parts(107_572_481, 12719)
+			.saturating_add(Weight::from_parts(481, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Attribution::Requests` (r:1 w:1)
 	/// Proof: `Attribution::Requests` (`max_values`: None, `max_size`: Some(234), added: 2709, mode: `MaxEncodedLen`)
-	/// Storage: `ValidatorStaking::Workers` (r:100 w:0)
+	/// Storage: `ValidatorStaking::Workers` (r:1 w:0)
 	/// Proof: `ValidatorStaking::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(9254), added: 11729, mode: `MaxEncodedLen`)
@@ -99,10 +97,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attribution::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `w` is `[1, 64]`.
 	/// The range of component `o` is `[0, 8192]`.
-	fn submit_result(_w: u32, o: u32, ) -> Weight {
-		Weight::from_parts(450_900_787, 256490)
-			.saturating_add(Weight::from_parts(602, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(105_u64))
+	fn submit_result(w: u32, o: u32, ) -> Weight {
+		Weight::from_parts(100_157_790, 12719)
+			.saturating_add(Weight::from_parts(51_912, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(578, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `ValidatorStaking::Workers` (r:1 w:0)
@@ -120,7 +119,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attribution::Deadlines` (r:0 w:2)
 	/// Proof: `Attribution::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		Weight::from_parts(147_780_000, 52558)
+		Weight::from_parts(164_035_000, 52558)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -140,8 +139,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attribution::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `w` is `[1, 64]`.
 	fn reveal(w: u32, ) -> Weight {
-		Weight::from_parts(135_943_630, 55781)
-			.saturating_add(Weight::from_parts(183_101, 0).saturating_mul(w.into()))
+		Weight::from_parts(186_024_128, 55781)
+			.saturating_add(Weight::from_parts(210_862, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -153,8 +152,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `ValidatorStaking::ActiveValidators` (r:1 w:0)
 	/// Proof: `ValidatorStaking::ActiveValidators` (`max_values`: Some(1), `max_size`: Some(3202), added: 3697, mode: `MaxEncodedLen`)
-	/// Storage: `ValidatorStaking::Workers` (r:99 w:0)
-	/// Proof: `ValidatorStaking::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -164,14 +161,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attribution::Deadlines` (r:0 w:2)
 	/// Proof: `Attribution::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn challenge() -> Weight {
-		Weight::from_parts(469_521_000, 253935)
-			.saturating_add(T::DbWeight::get().reads(105_u64))
+		Weight::from_parts(123_023_000, 4687)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Attribution::Parameters` (r:0 w:1)
 	/// Proof: `Attribution::Parameters` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
-		Weight::from_parts(4_457_000, 0)
+		Weight::from_parts(4_567_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Attribution::Requests` (r:1 w:1)
@@ -180,15 +177,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attribution::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `ValidatorStaking::ActiveValidators` (r:1 w:0)
 	/// Proof: `ValidatorStaking::ActiveValidators` (`max_values`: Some(1), `max_size`: Some(3202), added: 3697, mode: `MaxEncodedLen`)
-	/// Storage: `ValidatorStaking::Workers` (r:99 w:0)
-	/// Proof: `ValidatorStaking::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Attribution::Parameters` (r:1 w:0)
 	/// Proof: `Attribution::Parameters` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	/// Storage: `Attribution::DeadlineCursor` (r:0 w:1)
 	/// Proof: `Attribution::DeadlineCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn response_timeout() -> Weight {
-		Weight::from_parts(368_741_000, 253935)
-			.saturating_add(T::DbWeight::get().reads(104_u64))
+		Weight::from_parts(47_531_000, 5996)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Attribution::Requests` (r:1 w:1)
@@ -234,9 +229,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 16]`.
 	/// The range of component `w` is `[1, 64]`.
 	fn close_round(c: u32, w: u32, ) -> Weight {
-		Weight::from_parts(20_830_945, 14005)
-			.saturating_add(Weight::from_parts(76_177_644, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(19_359_798, 0).saturating_mul(w.into()))
+		Weight::from_parts(38_067_849, 14005)
+			.saturating_add(Weight::from_parts(79_132_092, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(20_440_723, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(w.into())))
@@ -274,8 +269,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attribution::DeadlineCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `w` is `[1, 64]`.
 	fn settle(w: u32, ) -> Weight {
-		Weight::from_parts(151_037_958, 8799)
-			.saturating_add(Weight::from_parts(13_731_353, 0).saturating_mul(w.into()))
+		Weight::from_parts(185_464_604, 8799)
+			.saturating_add(Weight::from_parts(14_572_961, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(w.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -287,46 +282,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn request_inference(p: u32, ) -> Weight {
-		Weight::from_parts(462_168_742, 256490)
-			.saturating_add(Weight::from_parts(1_326, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(107_u64))
+		Weight::from_parts(107_572_481, 12719)
+			.saturating_add(Weight::from_parts(481, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	fn submit_result(_w: u32, o: u32, ) -> Weight {
-		Weight::from_parts(450_900_787, 256490)
-			.saturating_add(Weight::from_parts(602, 0).saturating_mul(o.into()))
-			.saturating_add(ParityDbWeight::get().reads(105_u64))
+	fn submit_result(w: u32, o: u32, ) -> Weight {
+		Weight::from_parts(100_157_790, 12719)
+			.saturating_add(Weight::from_parts(51_912, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(578, 0).saturating_mul(o.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(147_780_000, 52558)
+		Weight::from_parts(164_035_000, 52558)
 			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn reveal(w: u32, ) -> Weight {
-		Weight::from_parts(135_943_630, 55781)
-			.saturating_add(Weight::from_parts(183_101, 0).saturating_mul(w.into()))
+		Weight::from_parts(186_024_128, 55781)
+			.saturating_add(Weight::from_parts(210_862, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(22_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn challenge() -> Weight {
-		Weight::from_parts(469_521_000, 253935)
-			.saturating_add(ParityDbWeight::get().reads(105_u64))
+		Weight::from_parts(123_023_000, 4687)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn set_params() -> Weight {
-		Weight::from_parts(4_457_000, 0)
+		Weight::from_parts(4_567_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn response_timeout() -> Weight {
-		Weight::from_parts(368_741_000, 253935)
-			.saturating_add(ParityDbWeight::get().reads(104_u64))
+		Weight::from_parts(47_531_000, 5996)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn close_round(c: u32, w: u32, ) -> Weight {
-		Weight::from_parts(20_830_945, 14005)
-			.saturating_add(Weight::from_parts(76_177_644, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(19_359_798, 0).saturating_mul(w.into()))
+		Weight::from_parts(38_067_849, 14005)
+			.saturating_add(Weight::from_parts(79_132_092, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(20_440_723, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(w.into())))
@@ -337,8 +333,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4211).saturating_mul(w.into()))
 	}
 	fn settle(w: u32, ) -> Weight {
-		Weight::from_parts(151_037_958, 8799)
-			.saturating_add(Weight::from_parts(13_731_353, 0).saturating_mul(w.into()))
+		Weight::from_parts(185_464_604, 8799)
+			.saturating_add(Weight::from_parts(14_572_961, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(w.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
