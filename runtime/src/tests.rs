@@ -191,24 +191,7 @@ fn session_ends_pay_the_validator_pool_to_the_session_validators() {
 
 /// Registers a URI dataset owned by `owner`; returns its id.
 fn register_dataset(owner: &crate::AccountId, seed: u32) -> u64 {
-	use frame_support::BoundedVec;
-	let hash = <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&seed.to_le_bytes());
-	pallet_datasets::Pallet::<Runtime>::do_register(
-		owner.clone(),
-		pallet_datasets::Registration {
-			content_hash: hash,
-			chunk_root: hash,
-			rows: 1,
-			bytes: 1,
-			licence: BoundedVec::truncate_from(b"CC-BY-4.0".to_vec()),
-			sketch: BoundedVec::truncate_from(
-				(0..openledger_primitives::dataset::SKETCH_LEN).map(|i| seed.wrapping_mul(1_000).wrapping_add(i)).collect(),
-			),
-			source: pallet_datasets::RegistrationSource::Uri(BoundedVec::truncate_from(b"ipfs://x".to_vec())),
-			metadata: BoundedVec::new(),
-		},
-	)
-	.unwrap()
+	crate::configs::register_uri_dataset(owner, seed).unwrap()
 }
 
 #[test]
