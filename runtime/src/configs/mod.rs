@@ -10,7 +10,7 @@ mod rewards;
 mod staking;
 mod system;
 
-#[cfg(any(test, feature = "runtime-benchmarks"))]
+#[cfg(test)]
 pub(crate) use rewards::register_uri_dataset;
 pub use staking::{treasury_account, TREASURY_PALLET_ID};
 pub use currency::{LENGTH_FEE_PER_BYTE, WEIGHT_FEE_PER_PICOSECOND};
