@@ -1,7 +1,9 @@
-//! `attribution-worker`: embed, index, ask, attribute, compare, and the quality/speed benches.
+//! `attribution-worker`: embed, index, ask, attribute, compare, the quality/speed benches, and `run` — the
+//! worker on chain.
 
 mod bench;
 mod commands;
+mod run;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -77,6 +79,9 @@ pub enum Command {
 	/// Measure attribution quality or speed.
 	#[command(subcommand)]
 	Bench(bench::BenchCommand),
+	/// Follow a node: answer the requests assigned to this worker's validator, and commit and reveal when on a
+	/// committee.
+	Run(run::RunArgs),
 }
 
 /// Where a DataNet version and its index are.

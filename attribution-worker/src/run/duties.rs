@@ -1,0 +1,359 @@
+//! What a validator's worker does when the chain asks: answer a request assigned to its validator, and — on a
+//! committee — recompute the attribution, commit to it, and reveal it. Every duty first checks the chain's
+//! current state (`attribution_inference`), so a block handled twice (after a crash or a reconnect) never
+//! submits anything twice.
+
+use super::{
+	chain::{
+		runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec, runtime_types::openledger_primitives::attribution::Round as ChainRound},
+		Chain,
+	},
+	content,
+	keys::WorkerKey,
+	metrics::Metrics,
+	progress::Progress,
+};
+use crate::{commands, AskArgs, Common, IndexArgs};
+use anyhow::{bail, Context, Result};
+use attribution_worker::attribute::Engine;
+use openledger_primitives::attribution::{commitment, Round};
+use serde::Deserialize;
+use sp_core::crypto::{AccountId32 as SpAccountId, Ss58AddressFormat, Ss58Codec};
+use std::{
+	collections::{BTreeMap, HashMap},
+	path::PathBuf,
+	sync::Arc,
+	time::Instant,
+};
+use subxt::{rpcs::rpc_params, utils::AccountId32};
+
+/// The most datasets one attribution may credit on chain (`MaxAttributionWeights`).
+pub const MAX_WEIGHTS: usize = 64;
+/// The longest answer stored on chain (`MaxOutputLen`).
+pub const MAX_OUTPUT: usize = 8_192;
+
+/// A request as `attribution_inference` shows it (the fields the worker needs).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Inference {
+	status: String,
+	model: u32,
+	version: u32,
+	server: String,
+	prompt: String,
+	output: Option<String>,
+	votes: Vec<VoteInfo>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VoteInfo {
+	round: String,
+	member: String,
+	commitment: Option<String>,
+	revealed: Option<serde_json::Value>,
+}
+
+/// The worker's state between blocks.
+pub struct Worker {
+	pub chain: Chain,
+	pub key: WorkerKey,
+	/// The validator this worker serves.
+	pub validator: AccountId32,
+	pub common: Common,
+	pub data_dir: PathBuf,
+	pub metrics: Metrics,
+	/// Test-only: shift weight between datasets before submitting (to test that liars are outvoted).
+	pub perturb: bool,
+	engines: HashMap<u32, Arc<Engine>>,
+}
+
+fn round_name(round: Round) -> &'static str {
+	match round {
+		Round::Review => "review",
+		Round::Challenge => "challenge",
+	}
+}
+
+fn from_chain_round(round: &ChainRound) -> Round {
+	match round {
+		ChainRound::Review => Round::Review,
+		ChainRound::Challenge => Round::Challenge,
+	}
+}
+
+impl Worker {
+	pub fn new(
+		chain: Chain,
+		key: WorkerKey,
+		validator: AccountId32,
+		common: Common,
+		data_dir: PathBuf,
+		metrics: Metrics,
+		perturb: bool,
+	) -> Self {
+		Self { chain, key, validator, common, data_dir, metrics, perturb, engines: HashMap::new() }
+	}
+
+	/// The validator's address as the node's RPC prints accounts.
+	fn validator_ss58(&self) -> String {
+		SpAccountId::new(self.validator.0)
+			.to_ss58check_with_version(Ss58AddressFormat::custom(openledger_primitives::token::SS58_PREFIX))
+	}
+
+	/// Handles the events of finalized block `number`: answers, commitments, reveals.
+	pub async fn handle_block(&mut self, number: u64, progress: &mut Progress) -> Result<()> {
+		let events = self.chain.events_at(number).await?;
+		let mut duties: Vec<Duty> = Vec::new();
+		for event in events.find::<runtime::attribution::events::InferenceRequested>() {
+			let event = event?;
+			if event.server == self.validator {
+				duties.push(Duty::Serve { request: event.request });
+			}
+		}
+		for event in events.find::<runtime::attribution::events::ServerReplaced>() {
+			let event = event?;
+			if event.server == self.validator {
+				duties.push(Duty::Serve { request: event.request });
+			}
+		}
+		for event in events.find::<runtime::attribution::events::CommitteeDrawn>() {
+			let event = event?;
+			if event.members.contains(&self.validator) {
+				duties.push(Duty::Commit { request: event.request, round: from_chain_round(&event.round) });
+			}
+		}
+		for event in events.find::<runtime::attribution::events::RevealStarted>() {
+			let event = event?;
+			duties.push(Duty::Reveal { request: event.request, round: from_chain_round(&event.round) });
+		}
+		for duty in duties {
+			if let Err(e) = self.perform(&duty, progress).await {
+				self.metrics.failed(duty.kind());
+				tracing::warn!("{duty:?} failed: {e:#}");
+				// A lost connection retries the block after reconnecting; anything else is this duty's failure.
+				self.chain.finalized().await.context("the node stopped answering")?;
+			}
+		}
+		Ok(())
+	}
+
+	async fn perform(&mut self, duty: &Duty, progress: &mut Progress) -> Result<()> {
+		match *duty {
+			Duty::Serve { request } => self.serve(request).await,
+			Duty::Commit { request, round } => self.commit(request, round, progress).await,
+			Duty::Reveal { request, round } => self.reveal(request, round, progress).await,
+		}
+	}
+
+	async fn inference(&self, request: u64) -> Result<Inference> {
+		let found: Option<Inference> = self.chain.call("attribution_inference", rpc_params![request]).await?;
+		found.with_context(|| format!("request {request} does not exist"))
+	}
+
+	/// The engine for `model`: its DataNet content fetched, checked and indexed on first use.
+	async fn engine(&mut self, model: u32) -> Result<Arc<Engine>> {
+		if let Some(engine) = self.engines.get(&model) {
+			return Ok(engine.clone());
+		}
+		let info = content::model(&self.chain, model).await?;
+		if info.adapter.is_some() {
+			tracing::warn!("model {model} names a LoRA adapter; this worker serves the base model with retrieval");
+		}
+		let manifest = content::fetch_model_datanet(&self.chain, &info, &self.data_dir).await.inspect_err(|_| self.metrics.failed("content"))?;
+		let args = AskArgs {
+			index: IndexArgs { manifest, index_dir: self.data_dir.join("indexes"), chunk_tokens: 64, chunk_overlap: 16 },
+			question: String::new(),
+			k: 8,
+			candidates: 16,
+			ablation: attribution_worker::attribute::AblationMode::Exact,
+			adapter: None,
+		};
+		let common = self.common.clone();
+		tracing::info!("loading model {model}: DataNet {} version {} ({} datasets)", info.datanet, info.version, info.datasets.len());
+		let engine = tokio::task::spawn_blocking(move || commands::engine(&common, &args)).await??;
+		let engine = Arc::new(engine);
+		self.engines.insert(model, engine.clone());
+		Ok(engine)
+	}
+
+	/// Answers `request` if it is still waiting for this validator.
+	async fn serve(&mut self, request: u64) -> Result<()> {
+		let started = Instant::now();
+		let inference = self.inference(request).await?;
+		if inference.status != "assigned" || inference.server != self.validator_ss58() {
+			tracing::debug!("request {request} no longer waits for us ({})", inference.status);
+			return Ok(());
+		}
+		let engine = self.engine(inference.model).await?;
+		let prompt = inference.prompt.clone();
+		let (answer, mut weights) = tokio::task::spawn_blocking(move || -> Result<(String, Vec<(u64, u16)>)> {
+			let answered = engine.answer(&prompt, &Default::default())?;
+			let attribution = engine.attribute(&prompt, &answered.answer)?;
+			Ok((answered.answer, canonical(&attribution.weights)?))
+		})
+		.await??;
+		if self.perturb {
+			perturb(&mut weights);
+		}
+		let mut output = answer.into_bytes();
+		truncate_utf8(&mut output, MAX_OUTPUT);
+		let call = runtime::tx().attribution().submit_result(
+			request,
+			inference.model,
+			inference.version,
+			BoundedVec(output),
+			BoundedVec(weights.clone()),
+		);
+		self.chain.submit(&call, &self.key).await?;
+		self.metrics.served.inc();
+		self.metrics.answer_seconds.observe(started.elapsed().as_secs_f64());
+		tracing::info!("answered request {request} crediting {weights:?}");
+		Ok(())
+	}
+
+	/// Recomputes the attribution of `request`'s answer and commits to it.
+	async fn commit(&mut self, request: u64, round: Round, progress: &mut Progress) -> Result<()> {
+		let inference = self.inference(request).await?;
+		let mine = self.my_vote(&inference, round);
+		if inference.status != "committing" || mine.is_none_or(|vote| vote.commitment.is_some()) {
+			return Ok(());
+		}
+		let output = inference.output.clone().context("the request has no answer to check")?;
+		let engine = self.engine(inference.model).await?;
+		let prompt = inference.prompt.clone();
+		let mut weights = tokio::task::spawn_blocking(move || -> Result<Vec<(u64, u16)>> {
+			canonical(&engine.attribute(&prompt, &output)?.weights)
+		})
+		.await??;
+		if self.perturb {
+			perturb(&mut weights);
+		}
+		let salt = self.salt(request, round);
+		let validator = SpAccountId::new(self.validator.0);
+		let hash = commitment(request, round, &validator, &weights, &salt);
+		let call = runtime::tx().attribution().commit(request, subxt::utils::H256(hash.0));
+		progress.commitments.insert(Progress::key(request, round_name(round)), weights.clone());
+		progress.save(&self.data_dir)?;
+		self.chain.submit(&call, &self.key).await?;
+		self.metrics.committed.inc();
+		tracing::info!("committed to {weights:?} for request {request} ({})", round_name(round));
+		Ok(())
+	}
+
+	/// Reveals what this worker committed to for `request`'s `round`.
+	async fn reveal(&mut self, request: u64, round: Round, progress: &mut Progress) -> Result<()> {
+		let key = Progress::key(request, round_name(round));
+		let Some(weights) = progress.commitments.get(&key).cloned() else { return Ok(()) };
+		let inference = self.inference(request).await?;
+		let pending = inference.status == "revealing" &&
+			self.my_vote(&inference, round).is_some_and(|vote| vote.commitment.is_some() && vote.revealed.is_none());
+		if pending {
+			let call = runtime::tx().attribution().reveal(request, BoundedVec(weights.clone()), self.salt(request, round));
+			self.chain.submit(&call, &self.key).await?;
+			self.metrics.revealed.inc();
+			tracing::info!("revealed {weights:?} for request {request} ({})", round_name(round));
+		}
+		progress.commitments.remove(&key);
+		Ok(())
+	}
+
+	fn my_vote<'a>(&self, inference: &'a Inference, round: Round) -> Option<&'a VoteInfo> {
+		let me = self.validator_ss58();
+		inference.votes.iter().find(|vote| vote.member == me && vote.round == round_name(round))
+	}
+
+	fn salt(&self, request: u64, round: Round) -> [u8; 32] {
+		self.key.derive_secret(&codec::Encode::encode(&(request, round)))
+	}
+}
+
+/// One thing to do.
+#[derive(Debug, Clone, Copy)]
+enum Duty {
+	/// Answer (on a request or a replacement).
+	Serve { request: u64 },
+	Commit { request: u64, round: Round },
+	Reveal { request: u64, round: Round },
+}
+
+impl Duty {
+	fn kind(&self) -> &'static str {
+		match self {
+			Duty::Serve { .. } => "serve",
+			Duty::Commit { .. } => "commit",
+			Duty::Reveal { .. } => "reveal",
+		}
+	}
+}
+
+/// The engine's weights as the chain takes them: ascending datasets, no zero entries, at most
+/// [`MAX_WEIGHTS`] (the engine credits fewer), summing to 10 000.
+pub fn canonical(weights: &[(u64, u32)]) -> Result<Vec<(u64, u16)>> {
+	let mut sorted: BTreeMap<u64, u16> = BTreeMap::new();
+	for &(dataset, bps) in weights.iter().filter(|(_, bps)| *bps > 0) {
+		sorted.insert(dataset, u16::try_from(bps).context("a weight above 10 000 basis points")?);
+	}
+	let total: u32 = sorted.values().map(|b| u32::from(*b)).sum();
+	if total != 10_000 || sorted.is_empty() || sorted.len() > MAX_WEIGHTS {
+		bail!("the engine's attribution is not a whole vector of at most {MAX_WEIGHTS} datasets: {weights:?}");
+	}
+	Ok(sorted.into_iter().collect())
+}
+
+/// Test-only lying: moves 40 % of the vector from the first dataset to the last (or away from a sole one is
+/// impossible, so a sole dataset stays).
+pub fn perturb(weights: &mut [(u64, u16)]) {
+	if let [first, .., last] = weights {
+		let moved = first.1.min(4_000);
+		first.1 -= moved;
+		last.1 += moved;
+	}
+}
+
+/// Cuts `bytes` to at most `max` bytes without splitting a UTF-8 character.
+fn truncate_utf8(bytes: &mut Vec<u8>, max: usize) {
+	if bytes.len() <= max {
+		return;
+	}
+	let mut end = max;
+	while end > 0 && bytes.get(end).is_some_and(|b| (b & 0b1100_0000) == 0b1000_0000) {
+		end -= 1;
+	}
+	bytes.truncate(end);
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn canonical_sorts_drops_zeros_and_refuses_broken_vectors() {
+		assert_eq!(canonical(&[(5, 2_500), (2, 7_500), (9, 0)]).unwrap(), vec![(2, 7_500), (5, 2_500)]);
+		assert!(canonical(&[(1, 9_999)]).is_err());
+		assert!(canonical(&[]).is_err());
+		assert!(canonical(&[(1, 70_000)]).is_err());
+		let many: Vec<(u64, u32)> = (0..100).map(|d| (d, 100)).collect();
+		assert!(canonical(&many).is_err());
+	}
+
+	#[test]
+	fn perturbing_moves_weight_but_keeps_the_sum() {
+		let mut weights = vec![(1, 7_000), (2, 3_000)];
+		perturb(&mut weights);
+		assert_eq!(weights, vec![(1, 3_000), (2, 7_000)]);
+		let mut sole = vec![(1, 10_000)];
+		perturb(&mut sole);
+		assert_eq!(sole, vec![(1, 10_000)]);
+	}
+
+	#[test]
+	fn truncation_keeps_utf8_whole() {
+		let mut bytes = "aé".as_bytes().to_vec();
+		truncate_utf8(&mut bytes, 2);
+		assert_eq!(bytes, b"a");
+		let mut short = b"abc".to_vec();
+		truncate_utf8(&mut short, 8);
+		assert_eq!(short, b"abc");
+	}
+}

@@ -1,0 +1,60 @@
+//! Prometheus metrics, served at `http://<addr>/metrics` by Substrate's own endpoint.
+
+use anyhow::Result;
+use std::net::SocketAddr;
+use substrate_prometheus_endpoint::{
+	exponential_buckets, register, Counter, CounterVec, Gauge, Histogram, HistogramOpts, Opts, Registry, U64,
+};
+
+/// What the worker counts.
+#[derive(Clone)]
+pub struct Metrics {
+	/// Requests answered (answers submitted and included).
+	pub served: Counter<U64>,
+	/// Commitments and reveals submitted.
+	pub committed: Counter<U64>,
+	pub revealed: Counter<U64>,
+	/// Duties that failed, by kind (`serve`, `commit`, `reveal`, `content`).
+	pub failures: CounterVec<U64>,
+	/// Seconds from seeing a request to its answer being included.
+	pub answer_seconds: Histogram,
+	/// The last finalized block handled.
+	pub block: Gauge<U64>,
+}
+
+impl Metrics {
+	/// Registers the metrics in `registry`.
+	pub fn register(registry: &Registry) -> Result<Self> {
+		Ok(Self {
+			served: register(Counter::new("openledger_worker_requests_served_total", "Answers submitted")?, registry)?,
+			committed: register(Counter::new("openledger_worker_commitments_total", "Commitments submitted")?, registry)?,
+			revealed: register(Counter::new("openledger_worker_reveals_total", "Reveals submitted")?, registry)?,
+			failures: register(
+				CounterVec::new(Opts::new("openledger_worker_failures_total", "Duties that failed"), &["kind"])?,
+				registry,
+			)?,
+			answer_seconds: register(
+				Histogram::with_opts(
+					HistogramOpts::new("openledger_worker_answer_seconds", "Seconds from request to answer included")
+						.buckets(exponential_buckets(0.5, 2.0, 10)?),
+				)?,
+				registry,
+			)?,
+			block: register(Gauge::new("openledger_worker_finalized_block", "Last finalized block handled")?, registry)?,
+		})
+	}
+
+	/// Counts a failed duty.
+	pub fn failed(&self, kind: &str) {
+		self.failures.with_label_values(&[kind]).inc();
+	}
+}
+
+/// Serves `registry` at `addr` until the process ends.
+pub fn serve(addr: SocketAddr, registry: Registry) {
+	tokio::spawn(async move {
+		if let Err(e) = substrate_prometheus_endpoint::init_prometheus(addr, registry).await {
+			tracing::error!("prometheus endpoint on {addr} failed: {e}");
+		}
+	});
+}

@@ -1,0 +1,156 @@
+//! `attribution-worker run`: the worker on chain. It follows finalized blocks, answers the requests assigned to
+//! its validator, and — when drawn onto a committee — recomputes the attribution in validator mode, commits,
+//! and reveals, inside the windows. Progress is kept on disk (`<data-dir>/progress.json`); the node connection is
+//! retried with backoff; Ctrl-C or SIGTERM stops it after the block in hand.
+
+mod chain;
+mod content;
+mod duties;
+mod keys;
+mod metrics;
+mod progress;
+
+use crate::Common;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+pub use chain::Chain;
+pub use keys::WorkerKey;
+
+/// How `run` connects and signs.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+	/// The node's WebSocket endpoint.
+	#[arg(long, default_value = "ws://127.0.0.1:9944")]
+	pub node: String,
+	/// The worker key as a seed URI (e.g. `//Alice//worker`); prefer --key-file outside development.
+	#[arg(long, conflicts_with = "key_file")]
+	pub key: Option<String>,
+	/// A file whose first line is the worker key's seed URI.
+	#[arg(long)]
+	pub key_file: Option<PathBuf>,
+	/// Where progress, fetched datasets and indexes are kept.
+	#[arg(long, default_value = "worker-data")]
+	pub data_dir: PathBuf,
+	/// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9616).
+	#[arg(long)]
+	pub prometheus: Option<SocketAddr>,
+	/// Test only: perturb every vector this worker submits or commits to (a lying worker, to be outvoted).
+	#[arg(long, hide = true)]
+	pub perturb_weights: bool,
+}
+
+/// Runs the worker until Ctrl-C or SIGTERM.
+pub fn run(common: &Common, args: &RunArgs) -> Result<()> {
+	let key = match (&args.key, &args.key_file) {
+		(Some(uri), _) => WorkerKey::from_uri(uri)?,
+		(None, Some(path)) => WorkerKey::from_file(path)?,
+		(None, None) => bail!("give the worker key with --key or --key-file"),
+	};
+	let runtime = tokio::runtime::Builder::new_multi_thread()
+		.worker_threads(2)
+		.enable_all()
+		.build()
+		.context("starting the async runtime")?;
+	runtime.block_on(follow(common.clone(), args.clone(), key))
+}
+
+async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
+	let registry = substrate_prometheus_endpoint::Registry::new();
+	let metrics = metrics::Metrics::register(&registry)?;
+	if let Some(addr) = args.prometheus {
+		metrics::serve(addr, registry);
+	}
+	let mut progress = progress::Progress::load(&args.data_dir)?;
+	let shutdown = shutdown_signal();
+	tokio::pin!(shutdown);
+	let mut first = true;
+	let mut attempt = 0u32;
+	loop {
+		let chain = tokio::select! {
+			_ = &mut shutdown => return stop(&progress, &args),
+			connected = Chain::connect(&args.node) => connected,
+		};
+		let chain = match chain {
+			Ok(chain) => chain,
+			// A node of another runtime is not a transient failure.
+			Err(e) if format!("{e:#}").contains("runtime") => return Err(e),
+			Err(e) => {
+				tracing::warn!("cannot reach the node ({e:#}); retrying");
+				chain::backoff(attempt).await;
+				attempt = attempt.saturating_add(1);
+				continue;
+			},
+		};
+		attempt = 0;
+		let validator = match chain.validator_of(&key.account()).await? {
+			Some(validator) => validator,
+			None if first => bail!(
+				"the worker key {} is not registered: the validator must call validatorStaking.validate(commission, <this key>)",
+				key.account()
+			),
+			None => {
+				tracing::warn!("the worker key is no longer registered; waiting");
+				chain::backoff(5).await;
+				continue;
+			},
+		};
+		let genesis = chain.genesis().await?;
+		if progress.genesis.as_deref() != Some(genesis.as_str()) {
+			// Another chain (or the first run): start at its current finalized block.
+			progress = progress::Progress { genesis: Some(genesis), ..Default::default() };
+		}
+		if first {
+			tracing::info!("worker {} serving validator {validator} from {}", key.account(), args.node);
+			first = false;
+		}
+		let mut worker =
+			duties::Worker::new(chain, key.clone(), validator, common.clone(), args.data_dir.clone(), metrics.clone(), args.perturb_weights);
+		tokio::select! {
+			_ = &mut shutdown => return stop(&progress, &args),
+			result = follow_blocks(&mut worker, &mut progress) => {
+				if let Err(e) = result {
+					tracing::warn!("lost the node ({e:#}); reconnecting");
+				}
+			}
+		}
+	}
+}
+
+/// Handles every finalized block after the last one handled, then waits for more; returns on a connection error.
+async fn follow_blocks(worker: &mut duties::Worker, progress: &mut progress::Progress) -> Result<()> {
+	loop {
+		let finalized = worker.chain.finalized().await?;
+		let start = progress.last_block.map_or(finalized, |last| last.saturating_add(1));
+		for number in start..=finalized {
+			worker.handle_block(number, progress).await?;
+			progress.last_block = Some(number);
+			progress.save(&worker.data_dir)?;
+			worker.metrics.block.set(number);
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
+fn stop(progress: &progress::Progress, args: &RunArgs) -> Result<()> {
+	progress.save(&args.data_dir)?;
+	tracing::info!("stopped at block {:?}", progress.last_block);
+	Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+	let terminate = async {
+		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+			Ok(mut signal) => {
+				signal.recv().await;
+			},
+			Err(_) => std::future::pending::<()>().await,
+		}
+	};
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = terminate => {},
+	}
+}

@@ -1,0 +1,70 @@
+//! What the worker has done, on disk, so a restart neither skips a block nor redoes a duty: the last finalized
+//! block whose events were handled, and the vectors committed to (revealed later). Written atomically
+//! (temporary file, then rename) after every block.
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::{
+	collections::BTreeMap,
+	path::{Path, PathBuf},
+};
+
+/// The worker's progress.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+	/// The last finalized block whose events were handled.
+	pub last_block: Option<u64>,
+	/// The genesis hash of the chain this progress belongs to (a different chain starts over).
+	pub genesis: Option<String>,
+	/// Vectors committed to and not yet revealed, by "request/round".
+	pub commitments: BTreeMap<String, Vec<(u64, u16)>>,
+}
+
+impl Progress {
+	/// The progress file in `dir`.
+	pub fn path(dir: &Path) -> PathBuf {
+		dir.join("progress.json")
+	}
+
+	/// Loads the progress in `dir`, or starts afresh.
+	pub fn load(dir: &Path) -> Result<Self> {
+		let path = Self::path(dir);
+		match std::fs::read(&path) {
+			Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display())),
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+			Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+		}
+	}
+
+	/// Saves atomically.
+	pub fn save(&self, dir: &Path) -> Result<()> {
+		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+		let path = Self::path(dir);
+		let temporary = path.with_extension("json.tmp");
+		std::fs::write(&temporary, serde_json::to_vec_pretty(self)?)
+			.with_context(|| format!("writing {}", temporary.display()))?;
+		std::fs::rename(&temporary, &path).with_context(|| format!("replacing {}", path.display()))
+	}
+
+	/// The key of a commitment.
+	pub fn key(request: u64, round: &str) -> String {
+		format!("{request}/{round}")
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn progress_round_trips_through_disk() {
+		let dir = tempfile::tempdir().unwrap();
+		assert_eq!(Progress::load(dir.path()).unwrap(), Progress::default());
+		let mut progress = Progress { last_block: Some(42), genesis: Some("0xab".into()), ..Default::default() };
+		progress.commitments.insert(Progress::key(3, "review"), vec![(1, 10_000)]);
+		progress.save(dir.path()).unwrap();
+		assert_eq!(Progress::load(dir.path()).unwrap(), progress);
+		std::fs::write(Progress::path(dir.path()), b"{").unwrap();
+		assert!(Progress::load(dir.path()).is_err());
+	}
+}
