@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's run command: set up the machine, build, and run a development chain on this machine.
+# The README's run command: set up the machine, build, run a development chain with Alice's attribution
+# worker, play the demo (a medical DataNet, a model, a question answered and credited), and keep running.
 # Ctrl-C stops everything this script started.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -7,6 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib.sh"
 
 RPC_PORT="${RPC_PORT:-9944}"
+METRICS_PORT="${METRICS_PORT:-9616}"
 
 "$here/setup.sh"
 load_env
@@ -41,11 +43,26 @@ done
 rpc "$url" system_health >/dev/null || die "the node RPC did not answer on $url"
 ok
 
+step "attribution worker (Alice's worker key //Alice//worker; metrics on 127.0.0.1:$METRICS_PORT)"
+worker_data="$STATE_DIR/dev-worker"
+rm -rf "$worker_data" # the dev chain is temporary, so is the worker's progress
+RUST_LOG="${RUST_LOG:-info}" "$WORKER_BIN" run --node "ws://127.0.0.1:$RPC_PORT" --key //Alice//worker \
+	--data-dir "$worker_data" --prometheus "127.0.0.1:$METRICS_PORT" >"$logs/worker.log" 2>&1 &
+pids+=($!)
+sleep 2
+kill -0 "${pids[1]}" 2>/dev/null || { tail -20 "$logs/worker.log"; die "the worker exited"; }
+ok
+
+step "demo"
+(cd "$PROJECT_ROOT/scripts/e2e" && node demo.mjs "ws://127.0.0.1:$RPC_PORT" "$url") ||
+	warn "the demo did not finish; see $logs/worker.log"
+
 cat <<MSG
 
   Chain:      $(rpc "$url" system_chain)  ($(rpc "$url" system_properties))
   Connect:    ws://127.0.0.1:$RPC_PORT   (polkadot.js apps: Settings → custom endpoint)
   Node log:   $logs/node.log
+  Worker log: $logs/worker.log   (metrics: http://127.0.0.1:$METRICS_PORT/metrics)
 
   Press Ctrl-C to stop.
 

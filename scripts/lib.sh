@@ -12,6 +12,7 @@ export OPENLEDGER_MODELS_DIR="${OPENLEDGER_MODELS_DIR:-$STATE_DIR/models}"
 export WASM_BUILD_WORKSPACE_HINT="$PROJECT_ROOT"
 # One cargo profile (release) builds the node, the worker and the tests (see docs/BUILD.md).
 NODE_BIN="$CARGO_TARGET_DIR/release/openledger-node"
+WORKER_BIN="$CARGO_TARGET_DIR/release/attribution-worker"
 
 _step_started=0
 step() { _step_started=$(date +%s); printf '==> %s\n' "$*"; }

@@ -31,8 +31,8 @@ step "workspace tests (cargo nextest, --release: the same build as the node)"
 cargo nextest run --locked --release --workspace --no-fail-fast
 ok
 
-step "end-to-end tests: a real --dev node driven by polkadot.js"
-export OPENLEDGER_NODE_BIN="$NODE_BIN"
+step "end-to-end tests: a real --dev node (and worker) driven by polkadot.js"
+export OPENLEDGER_NODE_BIN="$NODE_BIN" OPENLEDGER_WORKER_BIN="$WORKER_BIN"
 (cd "$PROJECT_ROOT/scripts/e2e" && node --test --test-concurrency=1 ./*.test.mjs)
 ok
 

@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 
 /// The metadata version the client is generated from.
-const VERSION: u32 = 15;
+const VERSION: u32 = 16;
 
 #[test]
 fn the_shipped_metadata_is_the_runtime_metadata() {
-	let current = openledger_runtime::Runtime::metadata_at_version(VERSION).expect("the runtime serves metadata v15");
+	let current = openledger_runtime::Runtime::metadata_at_version(VERSION).expect("the runtime serves metadata v16");
 	let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("metadata/openledger.scale");
 	if std::env::var_os("UPDATE_METADATA").is_some() {
 		std::fs::write(&path, &*current).expect("write metadata");

@@ -31,14 +31,14 @@ pub const DEV_BONDING_SESSIONS: u32 = 2;
 pub const DEV_WORKER_ENDOWMENT: Balance = 1_000 * OPEN;
 
 /// Attribution on development and local chains: committees of 3 with a quorum of 2 (on `development`, with
-/// one validator, nobody reviews and answers go straight to the challenge window), 5 % tolerance, 30 s to
-/// answer, 20 s each to commit, reveal and challenge; a 10 OPEN challenge bond.
+/// one validator, nobody reviews and answers go straight to the challenge window), 5 % tolerance, a minute
+/// to answer (time for a worker on two CPU cores to generate and attribute), 20 s each to commit, reveal and challenge; a 10 OPEN challenge bond.
 pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumber> {
 	pallet_attribution::Params {
 		committee_size: 3,
 		quorum: 2,
 		tolerance: 500,
-		response_window: 15,
+		response_window: 30,
 		commit_window: 10,
 		reveal_window: 10,
 		challenge_window: 10,

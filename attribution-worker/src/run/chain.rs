@@ -12,9 +12,12 @@ use subxt::{
 	OnlineClient, PolkadotConfig,
 };
 
-/// The runtime's calls, events and storage, generated from its metadata.
+/// The runtime's calls, events and storage, generated from its metadata (v16, as the node serves it).
 #[subxt::subxt(runtime_metadata_path = "metadata/openledger.scale")]
 pub mod runtime {}
+
+/// Makes cargo rebuild the client when the metadata file changes (the macro's read is not tracked).
+const _METADATA: &[u8] = include_bytes!("../../metadata/openledger.scale");
 
 /// The runtime this worker was built for.
 pub const SPEC_NAME: &str = "openledger";
@@ -87,9 +90,9 @@ impl Chain {
 					block.wait_for_success().await?;
 					return Ok(());
 				},
-				TransactionStatus::Error { message } |
-				TransactionStatus::Invalid { message } |
-				TransactionStatus::Dropped { message } => bail!("the transaction was not included: {message}"),
+				TransactionStatus::Error { message }
+				| TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message } => bail!("the transaction was not included: {message}"),
 				_ => {},
 			}
 		}

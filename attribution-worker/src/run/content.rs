@@ -72,7 +72,8 @@ pub async fn fetch_model_datanet(chain: &Chain, model: &ModelInfo, dir: &Path) -
 	}
 	let manifest = Manifest { datanet: model.datanet, version: model.version, datasets: entries };
 	let path = root.join("datanet.json");
-	std::fs::write(&path, serde_json::to_vec_pretty(&manifest)?).with_context(|| format!("writing {}", path.display()))?;
+	std::fs::write(&path, serde_json::to_vec_pretty(&manifest)?)
+		.with_context(|| format!("writing {}", path.display()))?;
 	Ok(path)
 }
 

@@ -5,7 +5,10 @@
 
 use super::{
 	chain::{
-		runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec, runtime_types::openledger_primitives::attribution::Round as ChainRound},
+		runtime::{
+			self, runtime_types::bounded_collections::bounded_vec::BoundedVec,
+			runtime_types::openledger_primitives::attribution::Round as ChainRound,
+		},
 		Chain,
 	},
 	content,
@@ -105,6 +108,9 @@ impl Worker {
 	pub async fn handle_block(&mut self, number: u64, progress: &mut Progress) -> Result<()> {
 		let events = self.chain.events_at(number).await?;
 		let mut duties: Vec<Duty> = Vec::new();
+		for event in events.find::<runtime::models::events::ModelRegistered>() {
+			duties.push(Duty::Prepare { model: event?.model });
+		}
 		for event in events.find::<runtime::attribution::events::InferenceRequested>() {
 			let event = event?;
 			if event.server == self.validator {
@@ -140,6 +146,7 @@ impl Worker {
 
 	async fn perform(&mut self, duty: &Duty, progress: &mut Progress) -> Result<()> {
 		match *duty {
+			Duty::Prepare { model } => self.engine(model).await.map(|_| ()),
 			Duty::Serve { request } => self.serve(request).await,
 			Duty::Commit { request, round } => self.commit(request, round, progress).await,
 			Duty::Reveal { request, round } => self.reveal(request, round, progress).await,
@@ -160,9 +167,14 @@ impl Worker {
 		if info.adapter.is_some() {
 			tracing::warn!("model {model} names a LoRA adapter; this worker serves the base model with retrieval");
 		}
-		let manifest = content::fetch_model_datanet(&self.chain, &info, &self.data_dir).await.inspect_err(|_| self.metrics.failed("content"))?;
+		let manifest = content::fetch_model_datanet(&self.chain, &info, &self.data_dir).await?;
 		let args = AskArgs {
-			index: IndexArgs { manifest, index_dir: self.data_dir.join("indexes"), chunk_tokens: 64, chunk_overlap: 16 },
+			index: IndexArgs {
+				manifest,
+				index_dir: self.data_dir.join("indexes"),
+				chunk_tokens: 64,
+				chunk_overlap: 16,
+			},
 			question: String::new(),
 			k: 8,
 			candidates: 16,
@@ -170,7 +182,12 @@ impl Worker {
 			adapter: None,
 		};
 		let common = self.common.clone();
-		tracing::info!("loading model {model}: DataNet {} version {} ({} datasets)", info.datanet, info.version, info.datasets.len());
+		tracing::info!(
+			"loading model {model}: DataNet {} version {} ({} datasets)",
+			info.datanet,
+			info.version,
+			info.datasets.len()
+		);
 		let engine = tokio::task::spawn_blocking(move || commands::engine(&common, &args)).await??;
 		let engine = Arc::new(engine);
 		self.engines.insert(model, engine.clone());
@@ -246,10 +263,11 @@ impl Worker {
 		let key = Progress::key(request, round_name(round));
 		let Some(weights) = progress.commitments.get(&key).cloned() else { return Ok(()) };
 		let inference = self.inference(request).await?;
-		let pending = inference.status == "revealing" &&
-			self.my_vote(&inference, round).is_some_and(|vote| vote.commitment.is_some() && vote.revealed.is_none());
+		let pending = inference.status == "revealing"
+			&& self.my_vote(&inference, round).is_some_and(|vote| vote.commitment.is_some() && vote.revealed.is_none());
 		if pending {
-			let call = runtime::tx().attribution().reveal(request, BoundedVec(weights.clone()), self.salt(request, round));
+			let call =
+				runtime::tx().attribution().reveal(request, BoundedVec(weights.clone()), self.salt(request, round));
 			self.chain.submit(&call, &self.key).await?;
 			self.metrics.revealed.inc();
 			tracing::info!("revealed {weights:?} for request {request} ({})", round_name(round));
@@ -271,15 +289,29 @@ impl Worker {
 /// One thing to do.
 #[derive(Debug, Clone, Copy)]
 enum Duty {
+	/// Fetch, check and index a newly registered model's DataNet content and load it, so the first request
+	/// is answered in time.
+	Prepare {
+		model: u32,
+	},
 	/// Answer (on a request or a replacement).
-	Serve { request: u64 },
-	Commit { request: u64, round: Round },
-	Reveal { request: u64, round: Round },
+	Serve {
+		request: u64,
+	},
+	Commit {
+		request: u64,
+		round: Round,
+	},
+	Reveal {
+		request: u64,
+		round: Round,
+	},
 }
 
 impl Duty {
 	fn kind(&self) -> &'static str {
 		match self {
+			Duty::Prepare { .. } => "content",
 			Duty::Serve { .. } => "serve",
 			Duty::Commit { .. } => "commit",
 			Duty::Reveal { .. } => "reveal",

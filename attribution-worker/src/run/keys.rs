@@ -26,7 +26,8 @@ impl WorkerKey {
 
 	/// Reads a seed URI from a file (first line).
 	pub fn from_file(path: &Path) -> Result<Self> {
-		let text = std::fs::read_to_string(path).with_context(|| format!("reading the worker key file {}", path.display()))?;
+		let text =
+			std::fs::read_to_string(path).with_context(|| format!("reading the worker key file {}", path.display()))?;
 		Self::from_uri(text.lines().next().unwrap_or_default())
 	}
 

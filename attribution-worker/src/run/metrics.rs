@@ -27,7 +27,10 @@ impl Metrics {
 	pub fn register(registry: &Registry) -> Result<Self> {
 		Ok(Self {
 			served: register(Counter::new("openledger_worker_requests_served_total", "Answers submitted")?, registry)?,
-			committed: register(Counter::new("openledger_worker_commitments_total", "Commitments submitted")?, registry)?,
+			committed: register(
+				Counter::new("openledger_worker_commitments_total", "Commitments submitted")?,
+				registry,
+			)?,
 			revealed: register(Counter::new("openledger_worker_reveals_total", "Reveals submitted")?, registry)?,
 			failures: register(
 				CounterVec::new(Opts::new("openledger_worker_failures_total", "Duties that failed"), &["kind"])?,
@@ -40,7 +43,10 @@ impl Metrics {
 				)?,
 				registry,
 			)?,
-			block: register(Gauge::new("openledger_worker_finalized_block", "Last finalized block handled")?, registry)?,
+			block: register(
+				Gauge::new("openledger_worker_finalized_block", "Last finalized block handled")?,
+				registry,
+			)?,
 		})
 	}
 

@@ -105,8 +105,15 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 			tracing::info!("worker {} serving validator {validator} from {}", key.account(), args.node);
 			first = false;
 		}
-		let mut worker =
-			duties::Worker::new(chain, key.clone(), validator, common.clone(), args.data_dir.clone(), metrics.clone(), args.perturb_weights);
+		let mut worker = duties::Worker::new(
+			chain,
+			key.clone(),
+			validator,
+			common.clone(),
+			args.data_dir.clone(),
+			metrics.clone(),
+			args.perturb_weights,
+		);
 		tokio::select! {
 			_ = &mut shutdown => return stop(&progress, &args),
 			result = follow_blocks(&mut worker, &mut progress) => {

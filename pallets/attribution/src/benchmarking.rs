@@ -84,7 +84,13 @@ fn answered<T: Config>(model: ModelId, standing: Weights<T>) -> Result<RequestId
 
 /// Every member of `id`'s current `round` committee commits to and, but for the last when `all` is false,
 /// reveals `vote`.
-fn vote<T: Config>(id: RequestId, round: Round, vote: &Weights<T>, commits: usize, reveals: usize) -> Result<(), BenchmarkError> {
+fn vote<T: Config>(
+	id: RequestId,
+	round: Round,
+	vote: &Weights<T>,
+	commits: usize,
+	reveals: usize,
+) -> Result<(), BenchmarkError> {
 	let members = Committees::<T>::get(id, round).unwrap_or_default();
 	let salt = [7u8; 32];
 	for member in members.iter().take(commits) {
@@ -159,7 +165,9 @@ mod benchmarks {
 		let id = answered::<T>(model, standing.clone())?;
 		// Everyone but the last has committed; the last commit starts the reveal phase.
 		vote::<T>(id, Round::Review, &standing, size.saturating_sub(1) as usize, 0)?;
-		let last = Committees::<T>::get(id, Round::Review).and_then(|c| c.last().cloned()).ok_or(BenchmarkError::Stop("empty committee"))?;
+		let last = Committees::<T>::get(id, Round::Review)
+			.and_then(|c| c.last().cloned())
+			.ok_or(BenchmarkError::Stop("empty committee"))?;
 		let hash = commitment(id, Round::Review, &last, &standing, &[7u8; 32]);
 
 		#[extrinsic_call]
@@ -178,7 +186,9 @@ mod benchmarks {
 		let id = answered::<T>(model, standing.clone())?;
 		// All committed, all but the last revealed; the last reveal moves the decision to the next block.
 		vote::<T>(id, Round::Review, &standing, size as usize, size.saturating_sub(1) as usize)?;
-		let last = Committees::<T>::get(id, Round::Review).and_then(|c| c.last().cloned()).ok_or(BenchmarkError::Stop("empty committee"))?;
+		let last = Committees::<T>::get(id, Round::Review)
+			.and_then(|c| c.last().cloned())
+			.ok_or(BenchmarkError::Stop("empty committee"))?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(worker::<T>(&last)?), id, standing, [7u8; 32]);
@@ -240,8 +250,7 @@ mod benchmarks {
 		c: Linear<1, { T::MaxCommittee::get() }>,
 		w: Linear<1, { T::MaxWeights::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (_, model, datasets) =
-			T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get().saturating_mul(2));
+		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get().saturating_mul(2));
 		Parameters::<T>::put(params_with::<T>(c));
 		let standing = weights::<T>(&datasets, 0, w);
 		let id = answered::<T>(model, standing.clone())?;

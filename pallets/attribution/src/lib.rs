@@ -45,7 +45,11 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 	fn setup(
 		validators: u32,
 		datasets: u32,
-	) -> (alloc::vec::Vec<AccountId>, openledger_primitives::model::ModelId, alloc::vec::Vec<openledger_primitives::dataset::DatasetId>);
+	) -> (
+		alloc::vec::Vec<AccountId>,
+		openledger_primitives::model::ModelId,
+		alloc::vec::Vec<openledger_primitives::dataset::DatasetId>,
+	);
 }
 
 // FRAME's macros expand to `expect` calls and long generated signatures inside this module; the logic in
@@ -224,7 +228,12 @@ pub mod pallet {
 		/// The server answered.
 		ResultSubmitted { request: RequestId, server: T::AccountId, worker: T::AccountId },
 		/// A committee was drawn: its members commit by `until`.
-		CommitteeDrawn { request: RequestId, round: Round, members: alloc::vec::Vec<T::AccountId>, until: BlockNumberFor<T> },
+		CommitteeDrawn {
+			request: RequestId,
+			round: Round,
+			members: alloc::vec::Vec<T::AccountId>,
+			until: BlockNumberFor<T>,
+		},
 		/// A member committed.
 		Committed { request: RequestId, round: Round, member: T::AccountId },
 		/// The reveal phase began: members reveal by `until`.

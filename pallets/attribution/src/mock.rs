@@ -103,7 +103,8 @@ impl ModelRegistry<AccountId, Balance> for MockModels {
 		MODELS.with(|m| m.borrow().get(&model).map(|(terms, _)| terms.clone()))
 	}
 	fn credits_all(model: ModelId, datasets: &[DatasetId]) -> bool {
-		MODELS.with(|m| m.borrow().get(&model).is_some_and(|(_, manifest)| datasets.iter().all(|d| manifest.contains(d))))
+		MODELS
+			.with(|m| m.borrow().get(&model).is_some_and(|(_, manifest)| datasets.iter().all(|d| manifest.contains(d))))
 	}
 }
 

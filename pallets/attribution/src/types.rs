@@ -45,10 +45,10 @@ impl<BlockNumber: Copy> Phase<BlockNumber> {
 	/// The block the phase ends at, for open phases.
 	pub fn until(&self) -> Option<BlockNumber> {
 		match self {
-			Phase::Assigned { until } |
-			Phase::Committing { until, .. } |
-			Phase::Revealing { until, .. } |
-			Phase::Challengeable { until } => Some(*until),
+			Phase::Assigned { until }
+			| Phase::Committing { until, .. }
+			| Phase::Revealing { until, .. }
+			| Phase::Challengeable { until } => Some(*until),
 			Phase::Closed(_) => None,
 		}
 	}
@@ -89,7 +89,15 @@ pub enum Verdict {
 
 /// A request for an answer.
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, DebugNoBound,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct Request<T: Config> {
@@ -123,7 +131,15 @@ pub struct Request<T: Config> {
 
 /// The server's answer.
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, DebugNoBound,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct Answer<T: Config> {
@@ -141,7 +157,15 @@ pub struct Answer<T: Config> {
 
 /// A committee member's vote.
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, DebugNoBound,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct Vote<T: Config> {
@@ -153,8 +177,18 @@ pub struct Vote<T: Config> {
 
 /// The protocol's parameters (genesis sets them; root may change them).
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-	serde::Serialize, serde::Deserialize,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 #[serde(rename_all = "camelCase")]
 pub struct Params<Balance, BlockNumber> {
@@ -190,16 +224,16 @@ impl<Balance, BlockNumber: PartialOrd + From<u32>> Params<Balance, BlockNumber> 
 	/// tolerance below the largest possible distance, and windows of at least one block.
 	pub fn is_valid(&self, max_committee: u32) -> bool {
 		let one = BlockNumber::from(1);
-		self.committee_size <= max_committee &&
-			self.challenge_committee_size <= max_committee &&
-			self.quorum <= self.committee_size &&
-			self.challenge_quorum <= self.challenge_committee_size &&
-			self.challenge_committee_size >= self.committee_size &&
-			self.tolerance < 2 * openledger_primitives::rewards::ALL_BASIS_POINTS &&
-			self.response_window >= one &&
-			self.commit_window >= one &&
-			self.reveal_window >= one &&
-			self.challenge_window >= one
+		self.committee_size <= max_committee
+			&& self.challenge_committee_size <= max_committee
+			&& self.quorum <= self.committee_size
+			&& self.challenge_quorum <= self.challenge_committee_size
+			&& self.challenge_committee_size >= self.committee_size
+			&& self.tolerance < 2 * openledger_primitives::rewards::ALL_BASIS_POINTS
+			&& self.response_window >= one
+			&& self.commit_window >= one
+			&& self.reveal_window >= one
+			&& self.challenge_window >= one
 	}
 }
 

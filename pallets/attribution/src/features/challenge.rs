@@ -19,7 +19,8 @@ impl<T: Config> Pallet<T> {
 		};
 		let params = Self::params();
 		ensure!(bond >= params.min_challenge_bond, Error::<T>::BondTooSmall);
-		let committee = Self::draw_committee(request.seed, Round::Challenge, &request.server, params.challenge_committee_size);
+		let committee =
+			Self::draw_committee(request.seed, Round::Challenge, &request.server, params.challenge_committee_size);
 		ensure!(!committee.is_empty(), Error::<T>::NoChallengeCommittee);
 		T::Currency::hold(&HoldReason::ChallengeBond.into(), &challenger, bond)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;

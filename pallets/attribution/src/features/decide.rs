@@ -1,12 +1,10 @@
 //! Closing a committee round: tallying reveals, slashing who lost, and what happens next.
 
 use alloc::vec::Vec;
-use frame_support::{
-	traits::{
-		fungible::MutateHold,
-		tokens::{Fortitude, Precision, Restriction},
-		Get,
-	},
+use frame_support::traits::{
+	fungible::MutateHold,
+	tokens::{Fortitude, Precision, Restriction},
+	Get,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use openledger_primitives::staking::{SlashReason, SlashValidator};
@@ -29,8 +27,9 @@ impl<T: Config> Pallet<T> {
 		for member in committee.iter() {
 			match Votes::<T>::get((id, round, member)) {
 				Some(Vote { revealed: Some(weights), .. }) => reveals.push((member.clone(), weights)),
-				Some(Vote { revealed: None, .. }) =>
-					Self::penalise(id, member, params.member_slash, SlashReason::BrokenCommitment),
+				Some(Vote { revealed: None, .. }) => {
+					Self::penalise(id, member, params.member_slash, SlashReason::BrokenCommitment)
+				},
 				None => {},
 			}
 		}
@@ -86,7 +85,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Records the verdict; after a review the challenge window opens, after a challenge the request is paid.
-	pub(crate) fn decided(id: RequestId, request: &mut Request<T>, round: Round, verdict: Verdict, now: BlockNumberFor<T>) {
+	pub(crate) fn decided(
+		id: RequestId,
+		request: &mut Request<T>,
+		round: Round,
+		verdict: Verdict,
+		now: BlockNumberFor<T>,
+	) {
 		request.verdict = Some(verdict);
 		match round {
 			Round::Review => {

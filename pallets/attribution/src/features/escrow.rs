@@ -30,6 +30,11 @@ impl<T: Config> Pallet<T> {
 		// the fee would stay in escrow and `try_state` would report it.
 		let _ = T::Currency::transfer(&Self::escrow_account(), &request.requester, request.fee, Preservation::Preserve);
 		request.phase = Phase::Closed(closure);
-		Self::deposit_event(Event::Refunded { request: id, requester: request.requester.clone(), fee: request.fee, closure });
+		Self::deposit_event(Event::Refunded {
+			request: id,
+			requester: request.requester.clone(),
+			fee: request.fee,
+			closure,
+		});
 	}
 }

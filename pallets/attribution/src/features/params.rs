@@ -1,6 +1,9 @@
 //! The protocol's parameters.
 
-use frame_support::{pallet_prelude::*, traits::{fungible::Inspect, Get}};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungible::Inspect, Get},
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{Perbill, Saturating};
 

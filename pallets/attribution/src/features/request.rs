@@ -4,8 +4,8 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{fungible::Mutate, tokens::Preservation},
 };
-use openledger_primitives::model::{ModelId, ModelRegistry};
 use frame_system::pallet_prelude::BlockNumberFor;
+use openledger_primitives::model::{ModelId, ModelRegistry};
 use sp_runtime::Saturating;
 
 use crate::*;
@@ -73,7 +73,9 @@ impl<T: Config> Pallet<T> {
 	/// can serve, the fee is refunded.
 	pub(crate) fn on_response_timeout(id: RequestId, request: &mut Request<T>, now: BlockNumberFor<T>) {
 		if request.assignments < 2 {
-			if let Some(server) = Self::draw_server(request.seed, request.assignments, core::slice::from_ref(&request.server)) {
+			if let Some(server) =
+				Self::draw_server(request.seed, request.assignments, core::slice::from_ref(&request.server))
+			{
 				let until = now.saturating_add(Self::params().response_window);
 				let previous = core::mem::replace(&mut request.server, server.clone());
 				request.assignments = request.assignments.saturating_add(1);

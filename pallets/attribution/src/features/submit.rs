@@ -31,7 +31,16 @@ impl<T: Config> Pallet<T> {
 
 		let now = frame_system::Pallet::<T>::block_number();
 		let server = request.server.clone();
-		Answers::<T>::insert(id, Answer { server: server.clone(), worker: worker.clone(), output, weights: weights.clone(), submitted_at: now });
+		Answers::<T>::insert(
+			id,
+			Answer {
+				server: server.clone(),
+				worker: worker.clone(),
+				output,
+				weights: weights.clone(),
+				submitted_at: now,
+			},
+		);
 		Standing::<T>::insert(id, weights);
 		Deadlines::<T>::remove(until, id);
 		Self::deposit_event(Event::ResultSubmitted { request: id, server: server.clone(), worker });

@@ -71,15 +71,14 @@ fn normalise(weights: &[(DatasetId, u32)]) -> Option<Vec<(DatasetId, BasisPoints
 	}
 	let mut scaled: Vec<(DatasetId, u64)> = weights
 		.iter()
-		.map(|(dataset, w)| (*dataset, u64::from(*w).saturating_mul(u64::from(ALL_BASIS_POINTS)).checked_div(sum).unwrap_or(0)))
+		.map(|(dataset, w)| {
+			(*dataset, u64::from(*w).saturating_mul(u64::from(ALL_BASIS_POINTS)).checked_div(sum).unwrap_or(0))
+		})
 		.collect();
 	let assigned: u64 = scaled.iter().map(|(_, w)| *w).sum();
 	let remainder = u64::from(ALL_BASIS_POINTS).saturating_sub(assigned);
-	let largest = scaled
-		.iter()
-		.enumerate()
-		.max_by(|(i, (_, a)), (j, (_, b))| a.cmp(b).then(j.cmp(i)))
-		.map(|(index, _)| index)?;
+	let largest =
+		scaled.iter().enumerate().max_by(|(i, (_, a)), (j, (_, b))| a.cmp(b).then(j.cmp(i))).map(|(index, _)| index)?;
 	if let Some((_, w)) = scaled.get_mut(largest) {
 		*w = w.saturating_add(remainder);
 	}

@@ -12,7 +12,10 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// - [`Error::WeightsNotWhole`], [`Error::DuplicateOrUnsortedDataset`], [`Error::ZeroWeight`],
 	///   [`Error::DatasetNotInModel`].
-	pub(crate) fn check_attribution(model: openledger_primitives::model::ModelId, weights: &Weights<T>) -> DispatchResult {
+	pub(crate) fn check_attribution(
+		model: openledger_primitives::model::ModelId,
+		weights: &Weights<T>,
+	) -> DispatchResult {
 		ensure!(weights.iter().all(|(_, bps)| *bps > 0), Error::<T>::ZeroWeight);
 		ensure!(
 			weights.windows(2).all(|pair| matches!(pair, [(a, _), (b, _)] if a < b)),

@@ -11,15 +11,13 @@ use crate::{mock::*, *};
 #[test]
 fn request_inference_refuses_bad_requests() {
 	ExtBuilder::default().build_and_execute(|| {
-		let ask = |who, model, max_fee| Attribution::request_inference(RuntimeOrigin::signed(who), model, prompt(), max_fee);
+		let ask =
+			|who, model, max_fee| Attribution::request_inference(RuntimeOrigin::signed(who), model, prompt(), max_fee);
 		assert_noop!(ask(REQUESTER, 9, FEE), Error::<Test>::UnknownModel);
 		assert_noop!(ask(REQUESTER, 1, FEE), Error::<Test>::ModelRetired);
 		assert_noop!(ask(REQUESTER, 0, FEE - 1), Error::<Test>::FeeAboveMax);
 		assert_noop!(ask(PAUPER, 0, FEE), Error::<Test>::InsufficientBalance);
-		assert_noop!(
-			Attribution::request_inference(RuntimeOrigin::none(), 0, prompt(), FEE),
-			DispatchError::BadOrigin
-		);
+		assert_noop!(Attribution::request_inference(RuntimeOrigin::none(), 0, prompt(), FEE), DispatchError::BadOrigin);
 		set_validators(vec![]);
 		assert_noop!(ask(REQUESTER, 0, FEE), Error::<Test>::NoValidators);
 		retire_model(0);
@@ -46,7 +44,8 @@ fn a_prompt_over_the_limit_does_not_even_decode() {
 fn submit_result_is_free_for_the_assigned_worker() {
 	ExtBuilder::default().build_and_execute(|| {
 		let id = request();
-		let result = Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), honest());
+		let result =
+			Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), honest());
 		assert_eq!(result.unwrap().pays_fee, Pays::No);
 	});
 }
@@ -66,7 +65,10 @@ fn submit_result_refuses_bad_proofs() {
 		// A proof made for another model or DataNet version.
 		assert_noop!(submit_as(server_worker, id, 7, 2, honest()), Error::<Test>::ProofMismatch);
 		assert_noop!(submit_as(server_worker, id, 0, 1, honest()), Error::<Test>::ProofMismatch);
-		assert_noop!(submit_as(server_worker, id, 0, 2, w(&[(10, 6_000), (12, 3_999)])), Error::<Test>::WeightsNotWhole);
+		assert_noop!(
+			submit_as(server_worker, id, 0, 2, w(&[(10, 6_000), (12, 3_999)])),
+			Error::<Test>::WeightsNotWhole
+		);
 		assert_noop!(submit_as(server_worker, id, 0, 2, w(&[])), Error::<Test>::WeightsNotWhole);
 		assert_noop!(
 			submit_as(server_worker, id, 0, 2, w(&[(10, 5_000), (10, 5_000)])),
@@ -77,7 +79,10 @@ fn submit_result_refuses_bad_proofs() {
 			Error::<Test>::DuplicateOrUnsortedDataset
 		);
 		assert_noop!(submit_as(server_worker, id, 0, 2, w(&[(10, 10_000), (12, 0)])), Error::<Test>::ZeroWeight);
-		assert_noop!(submit_as(server_worker, id, 0, 2, w(&[(10, 5_000), (14, 5_000)])), Error::<Test>::DatasetNotInModel);
+		assert_noop!(
+			submit_as(server_worker, id, 0, 2, w(&[(10, 5_000), (14, 5_000)])),
+			Error::<Test>::DatasetNotInModel
+		);
 		assert_noop!(
 			Attribution::submit_result(RuntimeOrigin::root(), id, 0, 2, output(), honest()),
 			DispatchError::BadOrigin
@@ -144,7 +149,8 @@ fn reveal_must_match_its_commitment_once() {
 		let members = committee(id, Round::Review);
 		let (a, b) = (members[0], members[1]);
 		commit(id, Round::Review, a, &honest());
-		let reveal_as = |member, weights, salt| Attribution::reveal(RuntimeOrigin::signed(worker(member)), id, weights, salt);
+		let reveal_as =
+			|member, weights, salt| Attribution::reveal(RuntimeOrigin::signed(worker(member)), id, weights, salt);
 		assert_noop!(reveal_as(a, honest(), salt(a)), Error::<Test>::WrongPhase);
 		// Committing to an invalid vector: the commitment is accepted, the reveal is not.
 		let invalid = w(&[(10, 9_000)]);
@@ -174,7 +180,10 @@ fn challenge_refuses_wrong_phases_small_bonds_and_paupers() {
 	ExtBuilder::default().build_and_execute(|| {
 		let id = request();
 		let challenge = |who, bond| Attribution::challenge(RuntimeOrigin::signed(who), id, bond);
-		assert_noop!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), 9, MIN_BOND), Error::<Test>::UnknownRequest);
+		assert_noop!(
+			Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), 9, MIN_BOND),
+			Error::<Test>::UnknownRequest
+		);
 		assert_noop!(challenge(CHALLENGER, MIN_BOND), Error::<Test>::WrongPhase);
 		submit(id, honest());
 		committee_votes(id, Round::Review, |_| honest());

@@ -1,0 +1,83 @@
+// The demo scenario that scripts/dev.sh runs and scripts/e2e/worker.test.mjs checks: contributors put the
+// shipped expert datasets (demo/datasets/*.txt) on chain as inline content and propose them, the curator approves
+// them, a model is registered on the resulting version, an app asks a question, the validator's worker answers,
+// and the answer's attribution — once final — has credited the contributors.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { u8aToHex } from '@polkadot/util';
+import { contentHash, pieceHash, pieces } from './content.mjs';
+import { minhashSketch } from './sketch.mjs';
+import { findEvent, send } from './tx.mjs';
+import { rpc, waitFor } from './dev-node.mjs';
+
+export const OPEN = 10n ** 18n;
+const DATASETS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'demo', 'datasets');
+
+/** The shipped datasets: [name, bytes]. */
+export function demoDatasets() {
+  return ['cardiology', 'neurology', 'pharmacology'].map((name) => [name, readFileSync(join(DATASETS, `${name}.txt`))]);
+}
+
+/** Registers `bytes` as an inline dataset of `owner`, uploads it, and proposes it to `datanet`. */
+export async function contributeInline(api, datanet, owner, name, bytes) {
+  const parts = pieces(bytes);
+  const rows = new TextDecoder().decode(bytes).split('\n').filter((l) => l.startsWith('Q:')).length;
+  const registered = await send(api, api.tx.datasets.register(
+    contentHash(bytes), u8aToHex(pieceHash(bytes)), rows, bytes.length, 'CC-BY-4.0', minhashSketch(bytes),
+    { Inline: { pieceHashes: parts.map((p) => u8aToHex(pieceHash(p))) } }, JSON.stringify({ title: name }),
+  ), owner);
+  const id = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  for (const [index, piece] of parts.entries()) {
+    await send(api, api.tx.datasets.uploadPiece(id, index, u8aToHex(piece)), owner);
+  }
+  await send(api, api.tx.dataNets.propose(datanet, id), owner);
+  return id;
+}
+
+/**
+ * Puts the demo DataNet on chain: `curator` creates it and approves each dataset contributed by
+ * `contributors[i]`; `owner` registers a model on the final version charging `fee`. Returns ids and owners.
+ */
+export async function setUpDemo(api, { curator, contributors, owner, fee, log = () => {} }) {
+  const created = await send(api, api.tx.dataNets.create('medicine-qa', JSON.stringify({ topic: 'clinical medicine' }), {
+    allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
+  }), curator);
+  const datanet = findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+  log(`DataNet ${datanet} "medicine-qa" created by the curator`);
+  const datasets = [];
+  let version = 0;
+  for (const [i, [name, bytes]] of demoDatasets().entries()) {
+    const contributor = contributors[i];
+    const id = await contributeInline(api, datanet, contributor, name, bytes);
+    const approved = await send(api, api.tx.dataNets.approve(datanet, id), curator);
+    version = findEvent(approved.events, 'dataNets', 'VersionCreated').data.version.toNumber();
+    datasets.push({ id, name, owner: contributor.address });
+    log(`dataset ${id} (${name}, ${bytes.length} bytes) contributed by ${contributor.meta?.name ?? contributor.address}, approved → version ${version}`);
+  }
+  const registered = await send(api, api.tx.models.register('0x' + '01'.repeat(32), null, {
+    datanet,
+    version,
+    datasets: datasets.map((d) => d.id).sort((a, b) => a - b),
+    hyperparametersHash: '0x' + '00'.repeat(32),
+    influenceHash: '0x' + '00'.repeat(32),
+  }, fee, JSON.stringify({ name: 'medicine-rag', base: 'SmolLM2-135M-Instruct' })), owner);
+  const model = findEvent(registered.events, 'models', 'ModelRegistered').data.model.toNumber();
+  log(`model ${model} registered on version ${version}, ${Number(fee) / 1e18} OPEN per answer`);
+  return { datanet, version, datasets, model };
+}
+
+/** `app` asks `model` a question; resolves with the request once it is paid (or fails after `timeoutMs`). */
+export async function askAndWait(api, httpUrl, { app, model, question, fee, timeoutMs = 300_000, log = () => {} }) {
+  const requested = await send(api, api.tx.attribution.requestInference(model, question, fee), app);
+  const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
+  log(`request ${id}: "${question}"`);
+  let last = '';
+  return waitFor(`request ${id} to be answered and paid`, async () => {
+    const found = await rpc(httpUrl, 'attribution_inference', [id]);
+    if (found.status !== last) log(`request ${id}: ${found.status}`);
+    last = found.status;
+    if (found.status.startsWith('refunded')) throw new Error(`request ${id} was refunded (${found.status})`);
+    return found.status === 'paid' ? found : null;
+  }, { timeoutMs, intervalMs: 1_000 });
+}

@@ -1,0 +1,38 @@
+// Starts the attribution worker (`OPENLEDGER_WORKER_BIN`, `attribution-worker run`) against a node, with its
+// own data directory, and keeps its log.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts a worker signing with `key` for the node at `wsUrl`. Returns `{ logs, dataDir, exited, stop }`;
+ * `stop(signal)` sends `signal` (SIGTERM by default) and waits for the exit.
+ */
+export function startWorker(wsUrl, key, { dataDir = mkdtempSync(join(tmpdir(), 'ol-worker-')), extraArgs = [] } = {}) {
+  const bin = process.env.OPENLEDGER_WORKER_BIN;
+  if (!bin) throw new Error('OPENLEDGER_WORKER_BIN is not set (scripts/test.sh sets it to the built worker)');
+  const child = spawn(bin, ['run', '--node', wsUrl, '--key', key, '--data-dir', dataDir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+  });
+  const logs = [];
+  const keep = (chunk) => {
+    logs.push(...chunk.toString().split('\n').filter(Boolean));
+    if (logs.length > 5000) logs.splice(0, logs.length - 5000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const stop = async (signal = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+      const done = await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]);
+      if (!done) child.kill('SIGKILL');
+    }
+    return exited;
+  };
+  return { logs, dataDir, exited, stop, pid: child.pid };
+}
