@@ -206,8 +206,9 @@ impl Worker {
 		let prompt = inference.prompt.clone();
 		let (answer, mut weights) = tokio::task::spawn_blocking(move || -> Result<(String, Vec<(u64, u16)>)> {
 			let answered = engine.answer(&prompt, &Default::default())?;
-			let attribution = engine.attribute(&prompt, &answered.answer)?;
-			Ok((answered.answer, canonical(&attribution.weights)?))
+			let answer = first_answer(&answered.answer);
+			let attribution = engine.attribute(&prompt, &answer)?;
+			Ok((answer, canonical(&attribution.weights)?))
 		})
 		.await??;
 		if self.perturb {
@@ -343,6 +344,21 @@ pub fn perturb(weights: &mut [(u64, u16)]) {
 	}
 }
 
+/// The answer proper: a small model trained on Q/A text often goes on to invent the next question, so the
+/// output stops at the first blank line or new `Q:`, without a leading `A:`. The attribution is computed on
+/// exactly this text (committees recompute it from the stored output).
+pub fn first_answer(generated: &str) -> String {
+	let text = generated.trim();
+	let text = text.strip_prefix("A:").unwrap_or(text).trim_start();
+	let end = [text.find("\n\n"), text.find("\nQ:")].into_iter().flatten().min().unwrap_or(text.len());
+	let answer = text.get(..end).unwrap_or(text).trim();
+	if answer.is_empty() {
+		generated.trim().to_owned()
+	} else {
+		answer.to_owned()
+	}
+}
+
 /// Cuts `bytes` to at most `max` bytes without splitting a UTF-8 character.
 fn truncate_utf8(bytes: &mut Vec<u8>, max: usize) {
 	if bytes.len() <= max {
@@ -377,6 +393,14 @@ mod tests {
 		let mut sole = vec![(1, 10_000)];
 		perturb(&mut sole);
 		assert_eq!(sole, vec![(1, 10_000)]);
+	}
+
+	#[test]
+	fn the_answer_stops_before_an_invented_next_question() {
+		assert_eq!(first_answer("A: 75 to 100 mg\n\nQ: Which drugs?\nA: Statins."), "75 to 100 mg");
+		assert_eq!(first_answer(" 75 mg daily.\nQ: next"), "75 mg daily.");
+		assert_eq!(first_answer("Two lines\nof one answer."), "Two lines\nof one answer.");
+		assert_eq!(first_answer("A:"), "A:");
 	}
 
 	#[test]
