@@ -1,6 +1,7 @@
 //! The chain client is generated (subxt) from `metadata/openledger.scale`; this checks that file is the
 //! metadata of the runtime in this tree, so a runtime change cannot silently break the worker's calls.
-//! `UPDATE_METADATA=1 cargo test -p attribution-worker --test metadata` rewrites it.
+//! `UPDATE_METADATA=1 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR=/tmp/metadata cargo test -p attribution-worker --test
+//! metadata` rewrites it (docs/BUILD.md).
 
 use std::path::PathBuf;
 
@@ -17,6 +18,6 @@ fn the_shipped_metadata_is_the_runtime_metadata() {
 	let shipped = std::fs::read(&path).expect("metadata/openledger.scale exists");
 	assert!(
 		shipped == *current,
-		"metadata/openledger.scale is stale: run `UPDATE_METADATA=1 cargo test -p attribution-worker --test metadata` and rebuild"
+		"metadata/openledger.scale is stale: regenerate it with UPDATE_METADATA=1 (docs/BUILD.md) and rebuild"
 	);
 }
