@@ -2,11 +2,16 @@
 // the curator approves them, a model is registered, an app asks a question, and Alice's worker
 // (`attribution-worker run`) answers it; the answer and its attribution become final, the contributors' pending
 // rewards are > 0 over RPC, and a claim pays exactly that. Then: the worker stopped while a request arrives picks
-// it up after a restart (its progress is on disk); a worker key nobody registered is refused with a clear error.
+// it up after a restart (its progress is on disk); content that does not match its on-chain hash is refused and
+// never indexed; a worker key nobody registered is refused with a clear error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringToU8a } from '@polkadot/util';
+import { contentHash } from './lib/content.mjs';
+import { minhashSketch } from './lib/sketch.mjs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { rpc, startDevNode } from './lib/dev-node.mjs';
@@ -91,6 +96,34 @@ async function askAndWaitFor(id) {
     return found.status === 'paid' ? found : null;
   }, { timeoutMs: 240_000, intervalMs: 1_000 });
 }
+
+test('a dataset whose content does not match its on-chain hash is refused and never indexed', async () => {
+  // The chain records the hash of one text; the file at the URI holds another.
+  const registeredText = stringToU8a('Q: What is the normal resting heart rate?\nA: 60 to 100 beats per minute.\n');
+  const servedText = 'Q: What is the normal resting heart rate?\nA: 20 beats per minute.\n';
+  const path = join(mkdtempSync(join(tmpdir(), 'ol-uri-')), 'tampered.txt');
+  writeFileSync(path, servedText);
+  const created = await send(api, api.tx.dataNets.create('tampered', '{}', {
+    allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
+  }), keys.alice);
+  const datanet = findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+  const registered = await send(api, api.tx.datasets.register(
+    contentHash(registeredText), '0x' + '22'.repeat(32), 1, registeredText.length, 'CC-BY-4.0',
+    minhashSketch(registeredText), { Uri: `file://${path}` }, '',
+  ), keys.dave);
+  const dataset = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  await send(api, api.tx.dataNets.propose(datanet, dataset), keys.dave);
+  await send(api, api.tx.dataNets.approve(datanet, dataset), keys.alice);
+  const modelRegistered = await send(api, api.tx.models.register('0x' + '03'.repeat(32), null, {
+    datanet, version: 1, datasets: [dataset], hyperparametersHash: '0x' + '00'.repeat(32), influenceHash: '0x' + '00'.repeat(32),
+  }, OPEN, ''), keys.bob);
+  const model = findEvent(modelRegistered.events, 'models', 'ModelRegistered').data.model.toNumber();
+  const { waitFor } = await import('./lib/dev-node.mjs');
+  await waitFor('the worker to refuse the tampered content', async () =>
+    worker.logs.some((line) => line.includes(`dataset ${dataset}:`) && line.includes('refused, not indexed')), { timeoutMs: 60_000 });
+  assert.ok(!existsSync(join(worker.dataDir, 'models', String(model), `dataset-${dataset}.txt`)), 'nothing was kept');
+  assert.ok(!existsSync(join(worker.dataDir, 'models', String(model), 'datanet.json')), 'no manifest, no index');
+});
 
 test('a worker key nobody registered is refused with a clear error', async () => {
   const stranger = startWorker(node.wsUrl, '//Stranger//worker');

@@ -191,6 +191,7 @@ impl Worker {
 		let engine = tokio::task::spawn_blocking(move || commands::engine(&common, &args)).await??;
 		let engine = Arc::new(engine);
 		self.engines.insert(model, engine.clone());
+		tracing::info!("model {model} ready");
 		Ok(engine)
 	}
 

@@ -1,0 +1,107 @@
+// Faults on the four-validator net (scripts/testnet.sh) with a worker per validator: a worker that lies (the
+// test-only --perturb-weights flag) is outvoted and slashed; a worker killed while its request waits is replaced
+// by another validator's, which answers; a node restarted under its running worker loses nothing.
+// Windows are lengthened by root first: four nodes and four workers share this machine's two cores.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { rpc, waitFor } from './lib/dev-node.mjs';
+import { findEvent, send } from './lib/tx.mjs';
+import { OPEN, setUpDemo } from './lib/demo.mjs';
+import { startTestnet } from './lib/testnet.mjs';
+import { startWorker } from './lib/worker.mjs';
+
+const NAMES = ['alice', 'bob', 'charlie', 'dave'];
+const LIAR = 'dave';
+let net;
+let api;
+let keys;
+let demo;
+const workers = {};
+
+const capital = (name) => name[0].toUpperCase() + name.slice(1);
+const startFor = (name, dataDir) => startWorker(net.nodes[name].wsUrl, `//${capital(name)}//worker`, {
+  dataDir, extraArgs: name === LIAR ? ['--perturb-weights'] : [],
+});
+const nameOf = (address) => NAMES.find((n) => keys[n].address === address);
+const logsOf = (name) => workers[name].logs.slice(-30).join('\n');
+
+before(async () => {
+  net = await startTestnet();
+  api = await ApiPromise.create({ provider: new WsProvider(net.nodes.alice.wsUrl), noInitWarn: true });
+  const keyring = new Keyring({ type: 'sr25519' });
+  keys = Object.fromEntries([...NAMES, 'eve', 'ferdie'].map((n) => [n, keyring.addFromUri(`//${capital(n)}`, { name: n })]));
+  const params = (await api.query.attribution.parameters()).unwrap().toJSON();
+  await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({
+    ...params, responseWindow: 60, commitWindow: 45, revealWindow: 30, challengeWindow: 5,
+  })), keys.alice);
+  for (const name of NAMES) workers[name] = startFor(name);
+  demo = await setUpDemo(api, {
+    curator: keys.alice, contributors: [keys.charlie, keys.dave, keys.eve], owner: keys.bob, fee: OPEN,
+  });
+  await waitFor('every worker to load the model', async () =>
+    NAMES.every((n) => workers[n].logs.some((l) => l.includes(`model ${demo.model} ready`))), { timeoutMs: 300_000, intervalMs: 2_000 });
+});
+
+after(async () => {
+  await Promise.all(Object.values(workers).map((w) => w.stop()));
+  await api?.disconnect();
+  await net?.stop();
+});
+
+/** Ferdie asks; returns the request id and its server's name. */
+async function ask(question) {
+  const requested = await send(api, api.tx.attribution.requestInference(demo.model, question, OPEN), keys.ferdie);
+  const event = findEvent(requested.events, 'attribution', 'InferenceRequested').data;
+  return { id: event.request.toNumber(), server: nameOf(event.server.toString()) };
+}
+
+async function paid(id) {
+  return waitFor(`request ${id} to be paid`, async () => {
+    const found = await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [id]);
+    if (found.status.startsWith('refunded')) {
+      throw new Error(`request ${id} ${found.status}\n${NAMES.map((n) => `--- ${n}\n${logsOf(n)}`).join('\n')}`);
+    }
+    return found.status === 'paid' ? found : null;
+  }, { timeoutMs: 420_000, intervalMs: 2_000 });
+}
+
+test('a lying worker is outvoted and its validator slashed', async () => {
+  const bondBefore = (await api.query.validatorStaking.ledgers(keys[LIAR].address)).unwrap().active.toBigInt();
+  const { id, server } = await ask('What aspirin dose is recommended after a myocardial infarction?');
+  const done = await paid(id);
+  assert.equal(done.votes.filter((v) => v.revealed).length >= 2, true, JSON.stringify(done.votes));
+  // Whether the liar served (its answer corrected) or reviewed (an outlier), it lost part of its bond.
+  const bondAfter = (await api.query.validatorStaking.ledgers(keys[LIAR].address)).unwrap().active.toBigInt();
+  assert.ok(bondAfter < bondBefore, `the liar (${server === LIAR ? 'server' : 'reviewer'}) was slashed`);
+  assert.equal(done.verdict, server === LIAR ? 'corrected' : 'confirmed');
+});
+
+test('a worker killed while its request waits is replaced by another validator\'s', async () => {
+  // Honest servers only: the liar was chilled and leaves the set at the next elections.
+  let request;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    request = await ask('Which drugs reduce mortality after a heart attack?');
+    if (request.server !== LIAR) break;
+    await paid(request.id).catch(() => {});
+  }
+  const victim = request.server;
+  await workers[victim].stop('SIGKILL');
+  const done = await paid(request.id);
+  assert.equal(done.assignments, 2, 'a second server was drawn');
+  assert.notEqual(nameOf(done.server), victim);
+  workers[victim] = startFor(victim, workers[victim].dataDir);
+});
+
+test('a node restarted under its running worker loses nothing', async () => {
+  const name = 'bob';
+  await net.restart(name);
+  await waitFor(`${name}'s worker to follow the restarted node`, async () => {
+    const progress = await rpc(net.nodes[name].httpUrl, 'chain_getFinalizedHead').catch(() => null);
+    return progress && workers[name].logs.some((l) => l.includes('lost the node'));
+  }, { timeoutMs: 120_000, intervalMs: 2_000 });
+  const { id } = await ask('How are acute migraine attacks treated?');
+  const done = await paid(id);
+  assert.equal(done.status, 'paid');
+});
