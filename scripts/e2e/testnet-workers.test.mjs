@@ -88,18 +88,24 @@ test('a worker killed while its request waits is replaced by another validator\'
   }
   const victim = request.server;
   await workers[victim].stop('SIGKILL');
+  // The silent server is replaced when its window ends; then the victim's worker comes back (it also sits on
+  // committees) and resumes from its progress file without answering the request it lost.
+  await waitFor('a replacement server', async () =>
+    (await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [request.id])).assignments === 2, { timeoutMs: 300_000, intervalMs: 2_000 });
+  workers[victim] = startFor(victim, workers[victim].dataDir);
   const done = await paid(request.id);
   assert.equal(done.assignments, 2, 'a second server was drawn');
   assert.notEqual(nameOf(done.server), victim);
-  workers[victim] = startFor(victim, workers[victim].dataDir);
+  assert.ok(!workers[victim].logs.some((l) => l.includes(`answered request ${request.id}`)), 'the victim did not answer late');
 });
 
 test('a node restarted under its running worker loses nothing', async () => {
   const name = 'bob';
+  await net.kill(name);
   await net.restart(name);
   await waitFor(`${name}'s worker to follow the restarted node`, async () => {
-    const progress = await rpc(net.nodes[name].httpUrl, 'chain_getFinalizedHead').catch(() => null);
-    return progress && workers[name].logs.some((l) => l.includes('lost the node'));
+    const up = await rpc(net.nodes[name].httpUrl, 'chain_getFinalizedHead').catch(() => null);
+    return up && workers[name].logs.some((l) => l.includes('lost the node'));
   }, { timeoutMs: 120_000, intervalMs: 2_000 });
   const { id } = await ask('How are acute migraine attacks treated?');
   const done = await paid(id);
