@@ -15,7 +15,7 @@ import { minhashSketch } from './lib/sketch.mjs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { rpc, startDevNode } from './lib/dev-node.mjs';
-import { findEvent, send } from './lib/tx.mjs';
+import { createDataNet, findEvent, send } from './lib/tx.mjs';
 import { OPEN, askAndWait, setUpDemo } from './lib/demo.mjs';
 import { startWorker } from './lib/worker.mjs';
 
@@ -103,10 +103,7 @@ test('a dataset whose content does not match its on-chain hash is refused and ne
   const servedText = 'Q: What is the normal resting heart rate?\nA: 20 beats per minute.\n';
   const path = join(mkdtempSync(join(tmpdir(), 'ol-uri-')), 'tampered.txt');
   writeFileSync(path, servedText);
-  const created = await send(api, api.tx.dataNets.create('tampered', '{}', {
-    allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
-  }), keys.alice);
-  const datanet = findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+  const datanet = await createDataNet(api, keys.alice, 'tampered');
   const registered = await send(api, api.tx.datasets.register(
     contentHash(registeredText), '0x' + '22'.repeat(32), 1, registeredText.length, 'CC-BY-4.0',
     minhashSketch(registeredText), { Uri: `file://${path}` }, '',

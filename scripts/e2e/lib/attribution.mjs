@@ -4,7 +4,7 @@ import { blake2AsHex } from '@polkadot/util-crypto';
 import { stringToU8a } from '@polkadot/util';
 import { contentHash } from './content.mjs';
 import { minhashSketch } from './sketch.mjs';
-import { findEvent, send } from './tx.mjs';
+import { createDataNet, findEvent, send } from './tx.mjs';
 
 export const OPEN = 10n ** 18n;
 
@@ -26,10 +26,7 @@ async function contribute(api, curator, datanet, owner, text) {
  * both); `owner` registers a model on version 2 charging `fee`. Returns the ids.
  */
 export async function medicineModel(api, { curator, cardiologist, neurologist, owner, fee }) {
-  const created = await send(api, api.tx.dataNets.create('medicine-qa', '{}', {
-    allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
-  }), curator);
-  const datanet = findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+  const datanet = await createDataNet(api, curator, 'medicine-qa');
   const datasets = {
     cardiology: await contribute(api, curator, datanet, cardiologist,
       'Aspirin 75-100 mg daily after myocardial infarction.\nBeta blockers reduce mortality after MI.\nStatins for all.'),

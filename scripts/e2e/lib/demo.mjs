@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { u8aToHex } from '@polkadot/util';
 import { contentHash, pieceHash, pieces } from './content.mjs';
 import { minhashSketch } from './sketch.mjs';
-import { findEvent, send } from './tx.mjs';
+import { createDataNet, findEvent, send } from './tx.mjs';
 import { rpc, waitFor } from './dev-node.mjs';
 
 export const OPEN = 10n ** 18n;
@@ -40,10 +40,7 @@ export async function contributeInline(api, datanet, owner, name, bytes) {
  * `contributors[i]`; `owner` registers a model on the final version charging `fee`. Returns ids and owners.
  */
 export async function setUpDemo(api, { curator, contributors, owner, fee, log = () => {} }) {
-  const created = await send(api, api.tx.dataNets.create('medicine-qa', JSON.stringify({ topic: 'clinical medicine' }), {
-    allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
-  }), curator);
-  const datanet = findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+  const datanet = await createDataNet(api, curator, 'medicine-qa', JSON.stringify({ topic: 'clinical medicine' }));
   log(`DataNet ${datanet} "medicine-qa" created by the curator`);
   const datasets = [];
   let version = 0;

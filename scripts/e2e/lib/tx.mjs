@@ -16,3 +16,11 @@ export function send(api, tx, signer) {
 /** The first event `section.method` among `events`, or undefined. */
 export const findEvent = (events, section, method) =>
   events.map(({ event }) => event).find((e) => e.section === section && e.method === method);
+
+/** `curator` creates a DataNet named `name` taking CC-BY-4.0 datasets up to 1 MB; resolves with its id. */
+export async function createDataNet(api, curator, name, metadata = '{}') {
+  const created = await send(api, api.tx.dataNets.create(name, metadata, {
+    allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
+  }), curator);
+  return findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+}
