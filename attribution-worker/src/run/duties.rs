@@ -11,7 +11,7 @@ use super::{
 		},
 		Chain,
 	},
-	content,
+	content::Content,
 	keys::WorkerKey,
 	metrics::Metrics,
 	progress::Progress,
@@ -60,6 +60,8 @@ struct VoteInfo {
 /// The worker's state between blocks.
 pub struct Worker {
 	pub chain: Chain,
+	/// Fetches and checks datasets and adapters.
+	pub content: Content,
 	pub key: WorkerKey,
 	/// The validator this worker serves.
 	pub validator: AccountId32,
@@ -87,15 +89,15 @@ fn from_chain_round(round: &ChainRound) -> Round {
 
 impl Worker {
 	pub fn new(
-		chain: Chain,
+		content: Content,
 		key: WorkerKey,
 		validator: AccountId32,
 		common: Common,
-		data_dir: PathBuf,
 		metrics: Metrics,
 		perturb: bool,
 	) -> Self {
-		Self { chain, key, validator, common, data_dir, metrics, perturb, engines: HashMap::new() }
+		let (chain, data_dir) = (content.chain.clone(), content.data_dir.clone());
+		Self { chain, content, key, validator, common, data_dir, metrics, perturb, engines: HashMap::new() }
 	}
 
 	/// The validator's address as the node's RPC prints accounts.
@@ -108,6 +110,10 @@ impl Worker {
 	pub async fn handle_block(&mut self, number: u64, progress: &mut Progress) -> Result<()> {
 		let events = self.chain.events_at(number).await?;
 		let mut duties: Vec<Duty> = Vec::new();
+		for event in events.find::<runtime::data_nets::events::VersionCreated>() {
+			let event = event?;
+			duties.push(Duty::Index { datanet: event.datanet, version: event.version });
+		}
 		for event in events.find::<runtime::models::events::ModelRegistered>() {
 			duties.push(Duty::Prepare { model: event?.model });
 		}
@@ -146,6 +152,7 @@ impl Worker {
 
 	async fn perform(&mut self, duty: &Duty, progress: &mut Progress) -> Result<()> {
 		match *duty {
+			Duty::Index { datanet, version } => self.index(datanet, version).await,
 			Duty::Prepare { model } => self.engine(model).await.map(|_| ()),
 			Duty::Serve { request } => self.serve(request).await,
 			Duty::Commit { request, round } => self.commit(request, round, progress).await,
@@ -158,36 +165,46 @@ impl Worker {
 		found.with_context(|| format!("request {request} does not exist"))
 	}
 
-	/// The engine for `model`: its DataNet content fetched, checked and indexed on first use.
+	/// Fetches, checks and indexes a new DataNet version, so the models built on it load quickly.
+	async fn index(&mut self, datanet: u32, version: u32) -> Result<()> {
+		let Some(manifest) = self.content.prepare_version(datanet, version).await? else {
+			tracing::info!("DataNet {datanet} version {version} has no datasets; nothing to index");
+			return Ok(());
+		};
+		let (common, args) = (self.common.clone(), index_args(manifest, self.data_dir.join("indexes")));
+		let chunks = tokio::task::spawn_blocking(move || -> Result<usize> {
+			let (embedder, embedder_id) = commands::load_embedder(&common)?;
+			let (_, stored) = commands::ensure_index(&common, &args, &embedder, &embedder_id)?;
+			Ok(stored.index.len())
+		})
+		.await??;
+		tracing::info!("indexed DataNet {datanet} version {version}: {chunks} chunks");
+		Ok(())
+	}
+
+	/// The engine for `model`: its content fetched, checked and indexed, its adapter applied, on first use.
 	async fn engine(&mut self, model: u32) -> Result<Arc<Engine>> {
 		if let Some(engine) = self.engines.get(&model) {
 			return Ok(engine.clone());
 		}
-		let info = content::model(&self.chain, model).await?;
-		if info.adapter.is_some() {
-			tracing::warn!("model {model} names a LoRA adapter; this worker serves the base model with retrieval");
-		}
-		let manifest = content::fetch_model_datanet(&self.chain, &info, &self.data_dir).await?;
+		let info = self.content.model(model).await?;
+		let prepared = self.content.prepare_model(&info).await?;
+		tracing::info!(
+			"loading model {model}: DataNet {} version {} ({} datasets){}",
+			info.datanet,
+			info.version,
+			info.datasets.len(),
+			info.adapter.map(|hash| format!(", LoRA adapter {hash:?}")).unwrap_or_default()
+		);
 		let args = AskArgs {
-			index: IndexArgs {
-				manifest,
-				index_dir: self.data_dir.join("indexes"),
-				chunk_tokens: 64,
-				chunk_overlap: 16,
-			},
+			index: index_args(prepared.manifest, prepared.index_dir),
 			question: String::new(),
 			k: 8,
 			candidates: 16,
 			ablation: attribution_worker::attribute::AblationMode::Exact,
-			adapter: None,
+			adapter: prepared.adapter,
 		};
 		let common = self.common.clone();
-		tracing::info!(
-			"loading model {model}: DataNet {} version {} ({} datasets)",
-			info.datanet,
-			info.version,
-			info.datasets.len()
-		);
 		let engine = tokio::task::spawn_blocking(move || commands::engine(&common, &args)).await??;
 		let engine = Arc::new(engine);
 		self.engines.insert(model, engine.clone());
@@ -288,11 +305,21 @@ impl Worker {
 	}
 }
 
+/// How the worker chunks and indexes DataNet content (the same on every validator, so committees agree).
+fn index_args(manifest: PathBuf, index_dir: PathBuf) -> IndexArgs {
+	IndexArgs { manifest, index_dir, chunk_tokens: 64, chunk_overlap: 16 }
+}
+
 /// One thing to do.
 #[derive(Debug, Clone, Copy)]
 enum Duty {
-	/// Fetch, check and index a newly registered model's DataNet content and load it, so the first request
-	/// is answered in time.
+	/// Fetch, check and index a new DataNet version's datasets.
+	Index {
+		datanet: u32,
+		version: u32,
+	},
+	/// Fetch and check a newly registered model's content and adapter and load it, so the first request is
+	/// answered in time.
 	Prepare {
 		model: u32,
 	},
@@ -313,7 +340,7 @@ enum Duty {
 impl Duty {
 	fn kind(&self) -> &'static str {
 		match self {
-			Duty::Prepare { .. } => "content",
+			Duty::Index { .. } | Duty::Prepare { .. } => "content",
 			Duty::Serve { .. } => "serve",
 			Duty::Commit { .. } => "commit",
 			Duty::Reveal { .. } => "reveal",

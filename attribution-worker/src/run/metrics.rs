@@ -14,8 +14,10 @@ pub struct Metrics {
 	/// Commitments and reveals submitted.
 	pub committed: Counter<U64>,
 	pub revealed: Counter<U64>,
-	/// Duties that failed, by kind (`serve`, `commit`, `reveal`, `content`).
+	/// Duties that failed, by kind (`serve`, `commit`, `reveal`, `content`: fetching, checking or indexing).
 	pub failures: CounterVec<U64>,
+	/// Retries of dataset and adapter URIs.
+	pub fetch_retries: Counter<U64>,
 	/// Seconds from seeing a request to its answer being included.
 	pub answer_seconds: Histogram,
 	/// The last finalized block handled.
@@ -34,6 +36,10 @@ impl Metrics {
 			revealed: register(Counter::new("openledger_worker_reveals_total", "Reveals submitted")?, registry)?,
 			failures: register(
 				CounterVec::new(Opts::new("openledger_worker_failures_total", "Duties that failed"), &["kind"])?,
+				registry,
+			)?,
+			fetch_retries: register(
+				Counter::new("openledger_worker_fetch_retries_total", "Retries of dataset and adapter URIs")?,
 				registry,
 			)?,
 			answer_seconds: register(

@@ -6,9 +6,11 @@
 mod chain;
 mod content;
 mod duties;
+mod fetch;
 mod keys;
 mod metrics;
 mod progress;
+mod store;
 
 use crate::Common;
 use anyhow::{bail, Context, Result};
@@ -33,6 +35,12 @@ pub struct RunArgs {
 	/// Where progress, fetched datasets and indexes are kept.
 	#[arg(long, default_value = "worker-data")]
 	pub data_dir: PathBuf,
+	/// Attempts per dataset or adapter URI before it is reported unreachable.
+	#[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+	pub fetch_attempts: u32,
+	/// Seconds before the first retry of a URI; each retry waits twice as long (at most 30 s).
+	#[arg(long, default_value_t = 1.0)]
+	pub fetch_backoff: f64,
 	/// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9616).
 	#[arg(long)]
 	pub prometheus: Option<SocketAddr>,
@@ -62,6 +70,12 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 	if let Some(addr) = args.prometheus {
 		metrics::serve(addr, registry);
 	}
+	let backoff = Duration::try_from_secs_f64(args.fetch_backoff)
+		.ok()
+		.filter(|delay| *delay <= Duration::from_secs(30))
+		.context("--fetch-backoff must be between 0 and 30 seconds")?;
+	let fetcher = fetch::Fetcher::new(args.fetch_attempts, backoff, Some(metrics.fetch_retries.clone()))?;
+	let store = store::ContentStore::new(&args.data_dir);
 	let mut progress = progress::Progress::load(&args.data_dir)?;
 	let shutdown = shutdown_signal();
 	tokio::pin!(shutdown);
@@ -105,15 +119,14 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 			tracing::info!("worker {} serving validator {validator} from {}", key.account(), args.node);
 			first = false;
 		}
-		let mut worker = duties::Worker::new(
+		let content = content::Content {
 			chain,
-			key.clone(),
-			validator,
-			common.clone(),
-			args.data_dir.clone(),
-			metrics.clone(),
-			args.perturb_weights,
-		);
+			fetcher: fetcher.clone(),
+			store: store.clone(),
+			data_dir: args.data_dir.clone(),
+		};
+		let mut worker =
+			duties::Worker::new(content, key.clone(), validator, common.clone(), metrics.clone(), args.perturb_weights);
 		tokio::select! {
 			_ = &mut shutdown => return stop(&progress, &args),
 			result = follow_blocks(&mut worker, &mut progress) => {
