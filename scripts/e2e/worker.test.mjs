@@ -3,7 +3,9 @@
 // (`attribution-worker run`) answers it; the answer and its attribution become final, the contributors' pending
 // rewards are > 0 over RPC, and a claim pays exactly that. Then: the worker stopped while a request arrives picks
 // it up after a restart (its progress is on disk); content that does not match its on-chain hash is refused and
-// never indexed; a worker key nobody registered is refused with a clear error.
+// never indexed; datasets and LoRA adapters at http URIs are fetched through transient failures, checked, and
+// served from (a wrong adapter or a model on another base model is refused); an unreachable URI is retried with
+// backoff, then reported; a worker key nobody registered is refused with a clear error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,8 +16,9 @@ import { contentHash } from './lib/content.mjs';
 import { minhashSketch } from './lib/sketch.mjs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { rpc, startDevNode } from './lib/dev-node.mjs';
-import { createDataNet, findEvent, send } from './lib/tx.mjs';
+import { freePort, rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
+import { createDataNet, findEvent, registerModel, send } from './lib/tx.mjs';
+import { loraAdapter, serveFiles } from './lib/lora.mjs';
 import { OPEN, askAndWait, setUpDemo } from './lib/demo.mjs';
 import { startWorker } from './lib/worker.mjs';
 
@@ -89,7 +92,6 @@ test('a request made while the worker is stopped is answered after it restarts',
 
 /** Waits until request `id` is paid. */
 async function askAndWaitFor(id) {
-  const { waitFor } = await import('./lib/dev-node.mjs');
   return waitFor(`request ${id} to be paid`, async () => {
     const found = await rpc(node.httpUrl, 'attribution_inference', [id]);
     if (found.status.startsWith('refunded')) throw new Error(`refunded:\n${worker.logs.slice(-30).join('\n')}`);
@@ -97,29 +99,96 @@ async function askAndWaitFor(id) {
   }, { timeoutMs: 240_000, intervalMs: 1_000 });
 }
 
+/** Registers `bytes` as a dataset of `owner` at `uri`, proposes it to `datanet` and has `curator` approve it. */
+async function contributeUri(datanet, owner, curator, bytes, uri) {
+  const registered = await send(api, api.tx.datasets.register(
+    contentHash(bytes), '0x' + '22'.repeat(32), 1, bytes.length, 'CC-BY-4.0', minhashSketch(bytes), { Uri: uri }, '',
+  ), owner);
+  const dataset = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  await send(api, api.tx.dataNets.propose(datanet, dataset), owner);
+  const approved = await send(api, api.tx.dataNets.approve(datanet, dataset), curator);
+  return { dataset, version: findEvent(approved.events, 'dataNets', 'VersionCreated').data.version.toNumber() };
+}
+
+const logged = (what, predicate, timeoutMs = 90_000) => waitFor(what, async () => worker.logs.some(predicate), { timeoutMs })
+  .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
+
 test('a dataset whose content does not match its on-chain hash is refused and never indexed', async () => {
-  // The chain records the hash of one text; the file at the URI holds another.
+  // The chain records the hash of one text; the file at the URI holds another. The worker fetches it as soon as
+  // the curator's approval creates a version.
   const registeredText = stringToU8a('Q: What is the normal resting heart rate?\nA: 60 to 100 beats per minute.\n');
   const servedText = 'Q: What is the normal resting heart rate?\nA: 20 beats per minute.\n';
   const path = join(mkdtempSync(join(tmpdir(), 'ol-uri-')), 'tampered.txt');
   writeFileSync(path, servedText);
   const datanet = await createDataNet(api, keys.alice, 'tampered');
-  const registered = await send(api, api.tx.datasets.register(
-    contentHash(registeredText), '0x' + '22'.repeat(32), 1, registeredText.length, 'CC-BY-4.0',
-    minhashSketch(registeredText), { Uri: `file://${path}` }, '',
-  ), keys.dave);
-  const dataset = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
-  await send(api, api.tx.dataNets.propose(datanet, dataset), keys.dave);
-  await send(api, api.tx.dataNets.approve(datanet, dataset), keys.alice);
-  const modelRegistered = await send(api, api.tx.models.register('0x' + '03'.repeat(32), null, {
-    datanet, version: 1, datasets: [dataset], hyperparametersHash: '0x' + '00'.repeat(32), influenceHash: '0x' + '00'.repeat(32),
-  }, OPEN, ''), keys.bob);
-  const model = findEvent(modelRegistered.events, 'models', 'ModelRegistered').data.model.toNumber();
-  const { waitFor } = await import('./lib/dev-node.mjs');
-  await waitFor('the worker to refuse the tampered content', async () =>
-    worker.logs.some((line) => line.includes(`dataset ${dataset}:`) && line.includes('refused, not indexed')), { timeoutMs: 60_000 });
-  assert.ok(!existsSync(join(worker.dataDir, 'models', String(model), `dataset-${dataset}.txt`)), 'nothing was kept');
-  assert.ok(!existsSync(join(worker.dataDir, 'models', String(model), 'datanet.json')), 'no manifest, no index');
+  const { dataset, version } = await contributeUri(datanet, keys.dave, keys.alice, registeredText, `file://${path}`);
+  await logged('the worker to refuse the tampered content',
+    (line) => line.includes(`dataset ${dataset}:`) && line.includes('refused, not indexed'));
+  const stored = (text) => existsSync(join(worker.dataDir, 'content', contentHash(text).slice(2)));
+  assert.ok(!stored(registeredText) && !stored(stringToU8a(servedText)), 'nothing entered the content store');
+  assert.ok(!existsSync(join(worker.dataDir, 'datanets', String(datanet), String(version))), 'no manifest, no index');
+});
+
+test('datasets and adapters at http URIs: retried through failures, checked, indexed, applied and answered from', async () => {
+  const text = stringToU8a('Q: What is the first-line treatment of anaphylaxis?\nA: Intramuscular adrenaline, 0.5 mg into the outer thigh, repeated after 5 minutes if needed.\n');
+  const adapter = loraAdapter();
+  const server = await serveFiles({ '/anaphylaxis.txt': text, '/cardio.safetensors': adapter, '/wrong.safetensors': loraAdapter({ scale: 0.02 }) },
+    { failFirst: { '/anaphylaxis.txt': 2 } });
+  try {
+    const datanet = await createDataNet(api, keys.alice, 'emergency');
+    const { dataset, version } = await contributeUri(datanet, keys.eve, keys.alice, text, server.url('/anaphylaxis.txt'));
+    await logged('the worker to index the version', (line) => line.includes(`indexed DataNet ${datanet} version ${version}`));
+    assert.equal(server.hits('/anaphylaxis.txt'), 3, 'two 503s, then the content');
+    assert.ok(worker.logs.some((line) => line.includes('/anaphylaxis.txt: HTTP 503') && line.includes('retrying')));
+
+    const model = await registerModel(api, keys.bob, {
+      datanet, version, datasets: [dataset], fee: OPEN, adapter: contentHash(adapter),
+      metadata: { name: 'emergency-lora', adapterUri: server.url('/cardio.safetensors') },
+    });
+    await logged(`model ${model} to load with its adapter`, (line) => line.includes(`model ${model} ready`));
+    assert.ok(worker.logs.some((line) => line.includes(`loading model ${model}`) && line.includes(`LoRA adapter ${contentHash(adapter)}`)));
+    assert.ok(existsSync(join(worker.dataDir, 'content', contentHash(adapter).slice(2))), 'the adapter is in the store');
+    const paid = await askAndWait(api, node.httpUrl, {
+      app: keys.ferdie, model, fee: OPEN, question: 'How is anaphylaxis treated first?',
+    });
+    assert.deepEqual(paid.weights.map((w) => [w.dataset, w.bps]), [[dataset, 10_000]]);
+    assert.ok(paid.output.length > 0);
+
+    // An adapter that is not the one the chain records is refused; so is a model on another base model.
+    const tampered = await registerModel(api, keys.bob, {
+      datanet, version, datasets: [dataset], fee: OPEN, adapter: contentHash(adapter),
+      metadata: { adapterUri: server.url('/wrong.safetensors') },
+    });
+    // The first model's adapter is already in the store under that hash, so the store serves it: a tampered
+    // URI cannot replace checked content. A fresh hash whose URI serves other bytes is refused.
+    await logged(`model ${tampered} to load from the store`, (line) => line.includes(`model ${tampered} ready`));
+    const refused = await registerModel(api, keys.bob, {
+      datanet, version, datasets: [dataset], fee: OPEN, adapter: contentHash(loraAdapter({ scale: 0.03 })),
+      metadata: { adapterUri: server.url('/wrong.safetensors') },
+    });
+    await logged(`model ${refused}'s adapter to be refused`,
+      (line) => line.includes(`model ${refused}: adapter`) && line.includes('refused, not loaded'));
+    const foreign = await registerModel(api, keys.bob, {
+      datanet, version, datasets: [dataset], fee: OPEN, baseModel: '0x' + '03'.repeat(32),
+    });
+    await logged(`model ${foreign} on another base model to be refused`,
+      (line) => line.includes(`model ${foreign} is built on base model`) && line.includes('cannot serve it'));
+  } finally {
+    await server.close();
+  }
+});
+
+test('an unreachable dataset URI is retried with backoff, then reported', async () => {
+  const gone = await serveFiles({});
+  const url = gone.url('/gone.txt').replace(/:\d+\//, `:${await freePort()}/`);
+  await gone.close();
+  const text = stringToU8a('Q: Unreachable?\nA: Yes.\n');
+  const datanet = await createDataNet(api, keys.alice, 'unreachable');
+  const { dataset } = await contributeUri(datanet, keys.dave, keys.alice, text, url);
+  await logged('the URI to be reported unreachable',
+    (line) => line.includes(`dataset ${dataset}`) && line.includes('unreachable after 5 attempts'), 120_000);
+  const retries = worker.logs.filter((line) => line.includes(url) && line.includes('retrying'));
+  assert.equal(retries.length, 4, retries.join('\n'));
 });
 
 test('a worker key nobody registered is refused with a clear error', async () => {

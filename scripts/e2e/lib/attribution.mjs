@@ -4,7 +4,7 @@ import { blake2AsHex } from '@polkadot/util-crypto';
 import { stringToU8a } from '@polkadot/util';
 import { contentHash } from './content.mjs';
 import { minhashSketch } from './sketch.mjs';
-import { createDataNet, findEvent, send } from './tx.mjs';
+import { createDataNet, findEvent, registerModel, send } from './tx.mjs';
 
 export const OPEN = 10n ** 18n;
 
@@ -33,14 +33,10 @@ export async function medicineModel(api, { curator, cardiologist, neurologist, o
     neurology: await contribute(api, curator, datanet, neurologist,
       'Thrombolysis within 4.5 hours of ischaemic stroke onset.\nMigraine: triptans abort attacks.\nEEG for seizures.'),
   };
-  const registered = await send(api, api.tx.models.register('0x' + '01'.repeat(32), null, {
-    datanet,
-    version: 2,
-    datasets: [datasets.cardiology, datasets.neurology].sort((a, b) => a - b),
-    hyperparametersHash: '0x' + 'aa'.repeat(32),
-    influenceHash: '0x' + 'bb'.repeat(32),
-  }, fee, '{"name":"medicine-rag"}'), owner);
-  const model = findEvent(registered.events, 'models', 'ModelRegistered').data.model.toNumber();
+  const model = await registerModel(api, owner, {
+    datanet, version: 2, datasets: [datasets.cardiology, datasets.neurology], fee,
+    hyperparametersHash: '0x' + 'aa'.repeat(32), influenceHash: '0x' + 'bb'.repeat(32), metadata: { name: 'medicine-rag' },
+  });
   return { datanet, datasets, model };
 }
 

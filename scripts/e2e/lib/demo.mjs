@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { u8aToHex } from '@polkadot/util';
 import { contentHash, pieceHash, pieces } from './content.mjs';
 import { minhashSketch } from './sketch.mjs';
-import { createDataNet, findEvent, send } from './tx.mjs';
+import { createDataNet, findEvent, registerModel, send } from './tx.mjs';
 import { rpc, waitFor } from './dev-node.mjs';
 
 export const OPEN = 10n ** 18n;
@@ -52,14 +52,10 @@ export async function setUpDemo(api, { curator, contributors, owner, fee, log = 
     datasets.push({ id, name, owner: contributor.address });
     log(`dataset ${id} (${name}, ${bytes.length} bytes) contributed by ${contributor.meta?.name ?? contributor.address}, approved → version ${version}`);
   }
-  const registered = await send(api, api.tx.models.register('0x' + '01'.repeat(32), null, {
-    datanet,
-    version,
-    datasets: datasets.map((d) => d.id).sort((a, b) => a - b),
-    hyperparametersHash: '0x' + '00'.repeat(32),
-    influenceHash: '0x' + '00'.repeat(32),
-  }, fee, JSON.stringify({ name: 'medicine-rag', base: 'SmolLM2-135M-Instruct' })), owner);
-  const model = findEvent(registered.events, 'models', 'ModelRegistered').data.model.toNumber();
+  const model = await registerModel(api, owner, {
+    datanet, version, datasets: datasets.map((d) => d.id), fee,
+    metadata: { name: 'medicine-rag', base: 'SmolLM2-135M-Instruct' },
+  });
   log(`model ${model} registered on version ${version}, ${Number(fee) / 1e18} OPEN per answer`);
   return { datanet, version, datasets, model };
 }

@@ -24,3 +24,19 @@ export async function createDataNet(api, curator, name, metadata = '{}') {
   }), curator);
   return findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
 }
+
+/** The base model workers run: the SHA-256 of the shipped SmolLM2-135M-Instruct GGUF (docs/VALIDATOR.md). */
+export const BASE_MODEL = '0xb179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53';
+
+/**
+ * `owner` registers a model on `datanet`'s `version` using `datasets`, charging `fee`; `adapter` is the LoRA
+ * adapter's content hash (or null) and `metadata` a JSON object (a worker fetches the adapter from its
+ * `adapterUri`). Resolves with the model id.
+ */
+export async function registerModel(api, owner, { datanet, version, datasets, fee, adapter = null, metadata = {},
+  baseModel = BASE_MODEL, hyperparametersHash = '0x' + '00'.repeat(32), influenceHash = '0x' + '00'.repeat(32) }) {
+  const registered = await send(api, api.tx.models.register(baseModel, adapter, {
+    datanet, version, datasets: [...datasets].sort((a, b) => a - b), hyperparametersHash, influenceHash,
+  }, fee, JSON.stringify(metadata)), owner);
+  return findEvent(registered.events, 'models', 'ModelRegistered').data.model.toNumber();
+}
