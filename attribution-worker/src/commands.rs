@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
 		Command::Compare { a, b, tolerance } => compare(c, &a, &b, tolerance),
 		Command::Synth { out, datasets, seed } => synth(&out, datasets, seed),
 		Command::Bench(b) => crate::bench::run(c, b),
+		Command::Train(args) => crate::factory::run(c, &args),
 		Command::Run(args) => crate::run::run(c, &args),
 	}
 }

@@ -12,6 +12,7 @@ pub mod generate;
 pub mod index;
 pub mod models;
 pub mod synthetic;
+pub mod train;
 
 pub use error::{Result, WorkerError};
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod commands;
+mod factory;
 mod run;
 
 use clap::{Args, Parser, Subcommand};
@@ -79,6 +80,9 @@ pub enum Command {
 	/// Measure attribution quality or speed.
 	#[command(subcommand)]
 	Bench(bench::BenchCommand),
+	/// Fine-tune a LoRA adapter on a DataNet version (ModelFactory): writes the adapter, its loss curve and
+	/// training.json with the hashes a model registration records.
+	Train(factory::TrainArgs),
 	/// Follow a node: answer the requests assigned to this worker's validator, and commit and reveal when on a
 	/// committee.
 	Run(run::RunArgs),

@@ -6,7 +6,7 @@
 //!   only the rows asked for (teacher-forced scoring needs all answer positions, decoding only the last);
 //! * every projection can carry a LoRA delta ([`super::lora`]).
 
-use super::lora::{LoraAdapter, LoraDelta};
+use super::lora::{LoraAdapter, LoraDelta, TARGETS};
 use crate::error::{Result, WorkerError};
 use candle::{
 	quantized::{gguf_file, QMatMul, QTensor},
@@ -68,6 +68,19 @@ struct Layer {
 }
 
 impl Layer {
+	fn projection(&self, target: &str) -> Option<&Projection> {
+		Some(match target {
+			"attn_q" => &self.attn_q,
+			"attn_k" => &self.attn_k,
+			"attn_v" => &self.attn_v,
+			"attn_output" => &self.attn_output,
+			"ffn_gate" => &self.ffn_gate,
+			"ffn_up" => &self.ffn_up,
+			"ffn_down" => &self.ffn_down,
+			_ => return None,
+		})
+	}
+
 	fn projection_mut(&mut self, target: &str) -> Option<&mut Projection> {
 		Some(match target {
 			"attn_q" => &mut self.attn_q,
@@ -190,6 +203,20 @@ impl Llama {
 		Ok(Self { config: LlamaConfig { vocab, ..config }, embeddings, layers, norm, output, cos, sin })
 	}
 
+	/// True when the projections are f32 tensors (loaded `dense`), which training needs: candle cannot
+	/// differentiate through quantised matrix products.
+	pub fn is_dense(&self) -> bool {
+		matches!(self.output, QMatMul::Tensor(_))
+			&& self.layers.iter().all(|layer| {
+				TARGETS.iter().all(|t| layer.projection(t).is_some_and(|p| matches!(p.base, QMatMul::Tensor(_))))
+			})
+	}
+
+	/// `(out, in)` of a layer's projection (`target` by GGUF name), if the model has it.
+	pub fn projection_shape(&self, layer: usize, target: &str) -> Option<(usize, usize)> {
+		self.layers.get(layer)?.projection(target).map(|p| p.shape)
+	}
+
 	/// Installs an adapter's deltas (replacing any previous adapter).
 	///
 	/// # Errors
@@ -252,6 +279,25 @@ impl Llama {
 		cache: &mut KvCache,
 		blocked: Option<std::ops::Range<usize>>,
 	) -> candle::Result<Tensor> {
+		self.run(tokens, cache, blocked, Ops::Fast)
+	}
+
+	/// As [`Llama::forward`] from an empty cache, with operations that have gradients, so a loss on the result
+	/// can be back-propagated into the LoRA deltas' variables (fine-tuning, influence gradients). Slower.
+	///
+	/// # Errors
+	/// Tensor failures, or a context overflow.
+	pub fn forward_differentiable(&self, tokens: &[u32]) -> candle::Result<Tensor> {
+		self.run(tokens, &mut KvCache::default(), None, Ops::Differentiable)
+	}
+
+	fn run(
+		&self,
+		tokens: &[u32],
+		cache: &mut KvCache,
+		blocked: Option<std::ops::Range<usize>>,
+		ops: Ops,
+	) -> candle::Result<Tensor> {
 		let seq = tokens.len();
 		let offset = cache.len;
 		if offset.saturating_add(seq) > self.config.context {
@@ -268,17 +314,17 @@ impl Llama {
 		let eps = self.config.rms_eps as f32;
 		for (layer, slot) in self.layers.iter().zip(cache.layers.iter_mut()) {
 			let residual = x.clone();
-			let h = candle_nn::ops::rms_norm(&x, &layer.attn_norm, eps)?;
-			let h = self.attention(layer, &h, mask.as_ref(), &cos, &sin, slot)?;
+			let h = ops.rms_norm(&x, &layer.attn_norm, eps)?;
+			let h = self.attention(layer, &h, mask.as_ref(), &cos, &sin, slot, ops)?;
 			x = (h + residual)?;
 			let residual = x.clone();
-			let h = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, eps)?;
+			let h = ops.rms_norm(&x, &layer.ffn_norm, eps)?;
 			let gate = candle_nn::ops::silu(&layer.ffn_gate.forward(&h)?)?;
 			let h = layer.ffn_down.forward(&(gate * layer.ffn_up.forward(&h)?)?)?;
 			x = (h + residual)?;
 		}
 		cache.len = offset.saturating_add(seq);
-		candle_nn::ops::rms_norm(&x, &self.norm, eps)?.squeeze(0)
+		ops.rms_norm(&x, &self.norm, eps)?.squeeze(0)
 	}
 
 	/// Projects hidden rows `(n, dim)` to vocabulary logits `(n, vocab)`.
@@ -286,6 +332,7 @@ impl Llama {
 		self.output.forward(hidden)
 	}
 
+	#[allow(clippy::too_many_arguments)]
 	fn attention(
 		&self,
 		layer: &Layer,
@@ -294,17 +341,14 @@ impl Llama {
 		cos: &Tensor,
 		sin: &Tensor,
 		slot: &mut Option<(Tensor, Tensor)>,
+		ops: Ops,
 	) -> candle::Result<Tensor> {
 		let c = &self.config;
 		let (b, seq, _) = x.dims3()?;
 		let q = layer.attn_q.forward(x)?.reshape((b, seq, c.n_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
 		let k = layer.attn_k.forward(x)?.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
 		let v = layer.attn_v.forward(x)?.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
-		let (q, k) = if c.rope_neox {
-			(candle_nn::rotary_emb::rope(&q, cos, sin)?, candle_nn::rotary_emb::rope(&k, cos, sin)?)
-		} else {
-			(candle_nn::rotary_emb::rope_i(&q, cos, sin)?, candle_nn::rotary_emb::rope_i(&k, cos, sin)?)
-		};
+		let (q, k) = (ops.rope(&q, cos, sin, c.rope_neox)?, ops.rope(&k, cos, sin, c.rope_neox)?);
 		let (k, v) = match slot.as_ref() {
 			Some((pk, pv)) => (Tensor::cat(&[pk, &k], 2)?, Tensor::cat(&[pv, &v], 2)?),
 			None => (k, v),
@@ -320,9 +364,43 @@ impl Llama {
 			Some(m) => att.broadcast_add(m)?,
 			None => att,
 		};
-		let att = candle_nn::ops::softmax_last_dim(&att)?;
+		let att = ops.softmax_last_dim(&att)?;
 		let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, seq, c.dim))?;
 		layer.attn_output.forward(&y)
+	}
+}
+
+/// Which kernels the forward pass uses: candle's fused ones (no gradients), or compositions of primitive
+/// operations that candle can differentiate.
+#[derive(Clone, Copy, Debug)]
+enum Ops {
+	Fast,
+	Differentiable,
+}
+
+impl Ops {
+	fn rms_norm(self, x: &Tensor, alpha: &Tensor, eps: f32) -> candle::Result<Tensor> {
+		match self {
+			Ops::Fast => candle_nn::ops::rms_norm(x, alpha, eps),
+			Ops::Differentiable => candle_nn::ops::rms_norm_slow(x, alpha, eps),
+		}
+	}
+
+	fn softmax_last_dim(self, x: &Tensor) -> candle::Result<Tensor> {
+		match self {
+			Ops::Fast => candle_nn::ops::softmax_last_dim(x),
+			Ops::Differentiable => candle_nn::ops::softmax(x, D::Minus1),
+		}
+	}
+
+	fn rope(self, x: &Tensor, cos: &Tensor, sin: &Tensor, neox: bool) -> candle::Result<Tensor> {
+		use candle_nn::rotary_emb::{rope, rope_i, rope_i_slow, rope_slow};
+		match (self, neox) {
+			(Ops::Fast, true) => rope(x, cos, sin),
+			(Ops::Fast, false) => rope_i(x, cos, sin),
+			(Ops::Differentiable, true) => rope_slow(x, cos, sin),
+			(Ops::Differentiable, false) => rope_i_slow(x, cos, sin),
+		}
 	}
 }
 

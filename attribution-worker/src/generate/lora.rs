@@ -37,6 +37,32 @@ pub struct LoraAdapter {
 }
 
 impl LoraAdapter {
+	/// Writes the adapter as [`LoraAdapter::load`] reads it: f32 tensors, `alpha` and `rank` in the metadata
+	/// next to `extra` entries (base model, DataNet version, …).
+	///
+	/// # Errors
+	/// [`WorkerError::InvalidInput`] for an empty adapter; [`WorkerError::InvalidModel`] naming the file if it
+	/// cannot be written.
+	pub fn save(&self, path: &Path, alpha: f64, extra: &BTreeMap<String, String>) -> Result<()> {
+		let invalid = |message: String| WorkerError::InvalidModel { path: path.to_path_buf(), message };
+		let rank = self
+			.deltas
+			.values()
+			.next()
+			.map(|d| d.a.dims2().map(|(r, _)| r))
+			.transpose()?
+			.ok_or_else(|| WorkerError::InvalidInput("an adapter without deltas".into()))?;
+		let mut tensors = Vec::with_capacity(self.deltas.len().saturating_mul(2));
+		for ((layer, target), delta) in &self.deltas {
+			tensors.push((format!("blk.{layer}.{target}.lora_a"), delta.a.to_dtype(candle::DType::F32)?));
+			tensors.push((format!("blk.{layer}.{target}.lora_b"), delta.b.to_dtype(candle::DType::F32)?));
+		}
+		let mut metadata: std::collections::HashMap<String, String> = extra.clone().into_iter().collect();
+		metadata.insert("alpha".into(), alpha.to_string());
+		metadata.insert("rank".into(), rank.to_string());
+		safetensors::tensor::serialize_to_file(tensors, Some(metadata), path).map_err(|e| invalid(e.to_string()))
+	}
+
 	/// Reads an adapter file.
 	///
 	/// # Errors

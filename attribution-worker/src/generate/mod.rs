@@ -112,6 +112,11 @@ impl Generator {
 		&self.model
 	}
 
+	/// The token that ends an assistant turn (`<|im_end|>`).
+	pub fn end_of_turn(&self) -> u32 {
+		self.im_end
+	}
+
 	/// The tokenizer.
 	pub fn tokenizer(&self) -> &Tokenizer {
 		&self.tokenizer
