@@ -120,3 +120,41 @@ fn validator_mode_is_bit_identical_across_two_processes() {
 		a["weights"].as_array().unwrap().iter().max_by_key(|w| w[1].as_u64().unwrap()).unwrap()[0].as_u64().unwrap();
 	assert_eq!(top, probes[0]["dataset"].as_u64().unwrap(), "{a}");
 }
+
+#[test]
+fn fine_tuning_smollm2_teaches_a_datanets_facts() {
+	let Some(m) = models() else { return };
+	let dir = tempfile::tempdir().unwrap();
+	let (net, out) = (dir.path().join("net"), dir.path().join("out"));
+	let status = Command::new(env!("CARGO_BIN_EXE_attribution-worker"))
+		.args(["synth", "--out", net.to_str().unwrap(), "--datasets", "3"])
+		.status()
+		.unwrap();
+	assert!(status.success());
+	let manifest = net.join("datanet.json");
+	let trained = worker(&[
+		"--json", "train", "--manifest", manifest.to_str().unwrap(), "--out", out.to_str().unwrap(),
+		"--epochs", "8", "--patience", "8", "--learning-rate", "0.004",
+	]);
+	let losses = trained["losses"].as_array().unwrap();
+	let last = losses.last().unwrap()["train"].as_f64().unwrap();
+	assert!(last < trained["baseValidationLoss"].as_f64().unwrap() / 2.0, "{trained}");
+	assert_eq!(trained["datasets"], serde_json::json!([1, 2, 3]));
+	let adapter = std::fs::read(out.join("adapter.safetensors")).unwrap();
+	let hash = openledger_primitives::content::content_hash(&adapter);
+	assert_eq!(trained["adapter"]["contentHash"], format!("0x{}", hex::encode(hash.0)));
+
+	// Asked without any context, the fine-tuned model finds a taught (fictional) fact far more likely.
+	let probes: serde_json::Value = serde_json::from_slice(&std::fs::read(net.join("probes.json")).unwrap()).unwrap();
+	let question = probes[0]["question"].as_str().unwrap();
+	let drug = question.trim_end_matches('?').rsplit(' ').next().unwrap();
+	let answer = format!("The standard adult dose of {drug} is {}", probes[0]["expected"].as_str().unwrap());
+	let mut g = Generator::load(&m.smollm2(), true).unwrap();
+	let prompt = g.rag_prompt(question, &[]).unwrap().tokens();
+	let answer = g.encode(&answer).unwrap();
+	let base = g.score(&prompt, &answer).unwrap();
+	let lora = attribution_worker::generate::lora::LoraAdapter::load(&out.join("adapter.safetensors")).unwrap();
+	g.model_mut().apply_lora(&lora, &out.join("adapter.safetensors")).unwrap();
+	let tuned = g.score(&prompt, &answer).unwrap();
+	assert!(tuned > base + 3.0, "log-probability of the taught answer: base {base:.2}, fine-tuned {tuned:.2}");
+}
