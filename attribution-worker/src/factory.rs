@@ -1,7 +1,8 @@
 //! `attribution-worker train`: ModelFactory from the command line. Fine-tunes a LoRA adapter for SmolLM2 on a
 //! DataNet version and writes, into `--out`: the adapter (`adapter.safetensors`), the loss curve (`loss.csv`),
-//! and `training.json` — the base model, the DataNet version and its datasets, the hyper-parameters, and the
-//! content hashes a model registration on chain records.
+//! each dataset's training-gradient sketch (`influence.safetensors`, for influence attribution), and
+//! `training.json` — the base model, the DataNet version and its datasets, the hyper-parameters, and the content
+//! hashes a model registration on chain records.
 
 use crate::{commands, Common};
 use anyhow::{ensure, Context, Result};
@@ -9,7 +10,11 @@ use attribution_worker::{
 	datanet::DataNetVersion,
 	generate::Generator,
 	models::SMOLLM2_GGUF_SHA256,
-	train::{examples::examples, train, Progress, TrainConfig, Trained},
+	train::{
+		examples::{examples, Example},
+		influence::{dataset_sketches, save_sketches, Sketcher, SKETCH_DIM},
+		train, Progress, TrainConfig, Trained,
+	},
 };
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -76,6 +81,18 @@ pub fn run(common: &Common, args: &TrainArgs) -> Result<()> {
 	let mut generator = commands::load_generator(common, None)?;
 	let found = examples(&generator, &version, config.max_tokens)?;
 	let trained = train_with_progress(common, &mut generator, &found, &config)?;
+	let sketcher = Sketcher { dim: SKETCH_DIM, seed: config.seed };
+	let bar = if common.json { ProgressBar::hidden() } else { ProgressBar::new(found.len() as u64) };
+	bar.set_style(
+		ProgressStyle::with_template("influence sketches [{bar:30}] {pos}/{len} examples ({eta})")
+			.unwrap_or_else(|_| ProgressStyle::default_bar()),
+	);
+	let sketches = dataset_sketches(&mut generator, &trained.adapter, &found, &sketcher, &mut |done, _| {
+		bar.set_position(done as u64);
+	})?;
+	bar.finish_and_clear();
+	std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+	save_sketches(&args.out.join("influence.safetensors"), &sketches, &sketcher)?;
 	let summary = write_outputs(args, &config, &version, &trained)?;
 	if common.json {
 		println!("{summary}");
@@ -102,7 +119,7 @@ pub fn run(common: &Common, args: &TrainArgs) -> Result<()> {
 fn train_with_progress(
 	common: &Common,
 	generator: &mut Generator,
-	found: &[attribution_worker::train::examples::Example],
+	found: &[Example],
 	config: &TrainConfig,
 ) -> Result<Trained> {
 	let bar = if common.json { ProgressBar::hidden() } else { ProgressBar::new(0) };
@@ -155,6 +172,7 @@ fn write_outputs(
 	std::fs::write(args.out.join("loss.csv"), csv).context("writing loss.csv")?;
 
 	let hyperparameters = serde_json::to_vec(config)?;
+	let influence = std::fs::read(args.out.join("influence.safetensors")).context("reading influence.safetensors")?;
 	let summary = json!({
 		"baseModel": format!("0x{SMOLLM2_GGUF_SHA256}"),
 		"datanet": version.datanet,
@@ -164,6 +182,8 @@ fn write_outputs(
 		"hyperparameters": config,
 		"hyperparametersHash": hash_hex(&hyperparameters),
 		"adapter": { "file": "adapter.safetensors", "bytes": adapter_bytes.len(), "contentHash": hash_hex(&adapter_bytes) },
+		"influence": { "file": "influence.safetensors", "sketchDim": SKETCH_DIM, "contentHash": hash_hex(&influence) },
+		"influenceHash": hash_hex(&influence),
 		"examples": { "train": trained.train_examples, "validation": trained.validation_examples },
 		"baseValidationLoss": trained.base_validation,
 		"losses": trained.losses,

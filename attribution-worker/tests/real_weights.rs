@@ -2,7 +2,13 @@
 //! Set OPENLEDGER_SKIP_REAL_WEIGHTS=1 to skip them on a machine without the weights.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use attribution_worker::{embed::Embedder, generate::Generator, models::ModelsDir, synthetic};
+use attribution_worker::{
+	embed::Embedder,
+	generate::Generator,
+	models::ModelsDir,
+	synthetic,
+	train::{examples::Example, influence},
+};
 use std::{path::Path, process::Command};
 
 fn models() -> Option<ModelsDir> {
@@ -157,4 +163,31 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	g.model_mut().apply_lora(&lora, &out.join("adapter.safetensors")).unwrap();
 	let tuned = g.score(&prompt, &answer).unwrap();
 	assert!(tuned > base + 3.0, "log-probability of the taught answer: base {base:.2}, fine-tuned {tuned:.2}");
+	g.model_mut().clear_lora();
+
+	// Influence: each probe's answer gradient is closest to the sketch of the dataset that taught the fact.
+	let (sketches, sketcher) = influence::load_sketches(&out.join("influence.safetensors")).unwrap();
+	assert_eq!(sketches.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+	let asked: Vec<(u64, Example)> = probes
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|probe| {
+			let mut target = g.encode(probe["expected"].as_str().unwrap()).unwrap();
+			target.push(g.end_of_turn());
+			let prompt = g.rag_prompt(probe["question"].as_str().unwrap(), &[]).unwrap().tokens();
+			(probe["dataset"].as_u64().unwrap(), Example { dataset: 0, prompt, target })
+		})
+		.collect();
+	let tuned = influence::Differentiable::new(&mut g, &lora).unwrap();
+	let mut hits = 0;
+	for (taught_by, example) in &asked {
+		let scores = influence::influence(&tuned.sketch(example, &sketcher).unwrap(), &sketches);
+		let top = scores.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0;
+		hits += usize::from(top == *taught_by);
+	}
+	let probes_count = probes.as_array().unwrap().len();
+	eprintln!("influence precision@1: {hits}/{probes_count}");
+	// Measured 6/12 with the pinned weights (chance: 4/12); docs/ATTRIBUTION.md has the numbers.
+	assert!(hits * 12 >= probes_count * 5, "influence precision@1 {hits}/{probes_count} (chance is 1/3)");
 }
