@@ -140,7 +140,7 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	let manifest = net.join("datanet.json");
 	let trained = worker(&[
 		"--json", "train", "--manifest", manifest.to_str().unwrap(), "--out", out.to_str().unwrap(),
-		"--epochs", "8", "--patience", "8", "--learning-rate", "0.004",
+		"--epochs", "4", "--patience", "4", "--learning-rate", "0.004",
 	]);
 	let losses = trained["losses"].as_array().unwrap();
 	let last = losses.last().unwrap()["train"].as_f64().unwrap();
@@ -161,8 +161,8 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	let base = g.score(&prompt, &answer).unwrap();
 	let lora = attribution_worker::generate::lora::LoraAdapter::load(&out.join("adapter.safetensors")).unwrap();
 	g.model_mut().apply_lora(&lora, &out.join("adapter.safetensors")).unwrap();
-	let tuned = g.score(&prompt, &answer).unwrap();
-	assert!(tuned > base + 3.0, "log-probability of the taught answer: base {base:.2}, fine-tuned {tuned:.2}");
+	let taught = g.score(&prompt, &answer).unwrap();
+	eprintln!("log-probability of the taught answer: base {base:.2}, fine-tuned {taught:.2}");
 	g.model_mut().clear_lora();
 
 	// Influence: each probe's answer gradient is closest to the sketch of the dataset that taught the fact.
@@ -188,6 +188,8 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	}
 	let probes_count = probes.as_array().unwrap().len();
 	eprintln!("influence precision@1: {hits}/{probes_count}");
-	// Measured 6/12 with the pinned weights (chance: 4/12); docs/ATTRIBUTION.md has the numbers.
-	assert!(hits * 12 >= probes_count * 5, "influence precision@1 {hits}/{probes_count} (chance is 1/3)");
+	assert!(taught > base + 2.0, "log-probability of the taught answer: base {base:.2}, fine-tuned {taught:.2}");
+	// Measured 8/12 with the pinned weights after 4 epochs (6/12 after 8: memorised examples leave flat, less
+	// telling gradients); chance is 4/12. docs/ATTRIBUTION.md has the numbers.
+	assert!(hits * 12 >= probes_count * 7, "influence precision@1 {hits}/{probes_count} (chance is 1/3)");
 }
