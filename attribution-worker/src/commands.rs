@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
 		Command::Synth { out, datasets, seed } => synth(&out, datasets, seed),
 		Command::Bench(b) => crate::bench::run(c, b),
 		Command::Train(args) => crate::factory::run(c, &args),
+		Command::RegisterModel(args) => crate::run::register_model(&args),
 		Command::Run(args) => crate::run::run(c, &args),
 	}
 }

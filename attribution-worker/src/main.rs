@@ -83,6 +83,8 @@ pub enum Command {
 	/// Fine-tune a LoRA adapter on a DataNet version (ModelFactory): writes the adapter, its loss curve and
 	/// training.json with the hashes a model registration records.
 	Train(factory::TrainArgs),
+	/// Register a model `train` produced on chain (adapter, DataNet version, hashes), with a fee per answer.
+	RegisterModel(run::RegisterArgs),
 	/// Follow a node: answer the requests assigned to this worker's validator, and commit and reveal when on a
 	/// committee.
 	Run(run::RunArgs),

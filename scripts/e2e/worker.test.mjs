@@ -5,10 +5,13 @@
 // it up after a restart (its progress is on disk); content that does not match its on-chain hash is refused and
 // never indexed; datasets and LoRA adapters at http URIs are fetched through transient failures, checked, and
 // served from (a wrong adapter or a model on another base model is refused); an unreachable URI is retried with
-// backoff, then reported; a worker key nobody registered is refused with a clear error.
+// backoff, then reported; a model trained with `attribution-worker train` on the version the worker indexed and
+// registered with `register-model` is served with its adapter (a tampered adapter is refused before anything is
+// registered); a worker key nobody registered is refused with a clear error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringToU8a } from '@polkadot/util';
@@ -176,6 +179,47 @@ test('datasets and adapters at http URIs: retried through failures, checked, ind
   } finally {
     await server.close();
   }
+});
+
+test('ModelFactory from the command line: train on the indexed version, register, served with the adapter', async () => {
+  const bin = process.env.OPENLEDGER_WORKER_BIN;
+  const manifest = join(worker.dataDir, 'datanets', String(demo.datanet), String(demo.version), 'datanet.json');
+  assert.ok(existsSync(manifest), 'the worker keeps the version it indexed');
+  const out = mkdtempSync(join(tmpdir(), 'ol-train-'));
+  const trained = JSON.parse(execFileSync(bin, ['--json', 'train', '--manifest', manifest, '--out', out, '--epochs', '2'],
+    { encoding: 'utf8', maxBuffer: 1 << 24 }));
+  assert.deepEqual(trained.datasets, demo.datasets.map((d) => d.id).sort((a, b) => a - b));
+  assert.ok(trained.losses.length >= 1 && trained.adapter.contentHash.startsWith('0x'));
+
+  // A tampered adapter is refused before anything reaches the chain.
+  const nextModel = async () => (await api.query.models.nextModelId()).toNumber();
+  const before = await nextModel();
+  const tampered = mkdtempSync(join(tmpdir(), 'ol-tampered-'));
+  for (const file of ['training.json', 'adapter.safetensors', 'influence.safetensors']) copyFileSync(join(out, file), join(tampered, file));
+  const bytes = readFileSync(join(tampered, 'adapter.safetensors'));
+  bytes[bytes.length - 1] ^= 0xff;
+  writeFileSync(join(tampered, 'adapter.safetensors'), bytes);
+  const register = (dir) => spawnSync(bin, ['register-model', '--node', node.wsUrl, '--owner', '//Bob', '--trained', dir,
+    '--fee', String(OPEN), '--adapter-uri', `file://${join(dir, 'adapter.safetensors')}`, '--name', 'medicine-lora'], { encoding: 'utf8' });
+  const refused = register(tampered);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /adapter\.safetensors hashes to .* nothing registered/);
+  assert.equal(await nextModel(), before, 'nothing was registered');
+
+  const registered = register(out);
+  assert.equal(registered.status, 0, registered.stderr);
+  const model = Number(/registered model (\d+)/.exec(registered.stdout)[1]);
+  const record = await rpc(node.httpUrl, 'attribution_model', [model]);
+  assert.equal(record.adapter, trained.adapter.contentHash);
+  assert.equal(record.influenceHash, trained.influenceHash);
+  assert.equal(record.hyperparametersHash, trained.hyperparametersHash);
+  await logged(`model ${model} to load with its adapter`, (line) => line.includes(`model ${model} ready`));
+  const paid = await askAndWait(api, node.httpUrl, {
+    app: keys.ferdie, model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
+  });
+  assert.ok(paid.output.length > 0);
+  assert.equal(paid.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+  assert.ok(paid.weights.every((w) => trained.datasets.includes(w.dataset)));
 });
 
 test('an unreachable dataset URI is retried with backoff, then reported', async () => {

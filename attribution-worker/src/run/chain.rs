@@ -79,16 +79,19 @@ impl Chain {
 		Ok(entry.try_fetch((*worker,)).await?.map(|value| value.decode()).transpose()?)
 	}
 
-	/// Signs `call` with `signer`, submits it, and waits until it is in a block; fails with the runtime's error
-	/// (`pallet.Error`) if the call failed.
-	pub async fn submit<C: Payload>(&self, call: &C, signer: &super::keys::WorkerKey) -> Result<()> {
+	/// Signs `call` with `signer`, submits it, and waits until it is in a block; returns its events, or fails with
+	/// the runtime's error (`pallet.Error`) if the call failed.
+	pub async fn submit<C: Payload>(
+		&self,
+		call: &C,
+		signer: &super::keys::WorkerKey,
+	) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>> {
 		let at = self.api.at_current_block().await?;
 		let mut progress = at.transactions().sign_and_submit_then_watch_default(call, signer).await?;
 		while let Some(status) = progress.next().await {
 			match status? {
 				TransactionStatus::InBestBlock(block) | TransactionStatus::InFinalizedBlock(block) => {
-					block.wait_for_success().await?;
-					return Ok(());
+					return Ok(block.wait_for_success().await?);
 				},
 				TransactionStatus::Error { message }
 				| TransactionStatus::Invalid { message }

@@ -10,6 +10,7 @@ mod fetch;
 mod keys;
 mod metrics;
 mod progress;
+mod register;
 mod store;
 
 use crate::Common;
@@ -19,6 +20,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 pub use chain::Chain;
 pub use keys::WorkerKey;
+pub use register::{register_model, RegisterArgs};
 
 /// How `run` connects and signs.
 #[derive(Args, Debug, Clone)]
