@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The worker's benchmarks: speed (as ratios against sentence-transformers and faiss, measured in the same run)
-# and attribution quality on a synthetic DataNet. Sets up its own Python reference env (~6 GB, once).
-# Results: target/bench-worker/{speed,quality}.json; docs/BENCHMARKS.md and docs/ATTRIBUTION.md quote them.
-#   scripts/bench-worker.sh [speed|quality|all]   (default all)
+# attribution quality on a synthetic DataNet, and OpenLoRA (1 000 adapters on one base, tokens/s against one
+# adapter). Sets up its own Python reference env (~6 GB, once) for speed.
+# Results: target/bench-worker/{speed,quality,openlora}.json; docs/BENCHMARKS.md, docs/ATTRIBUTION.md and
+# docs/MODELFACTORY.md quote them.
+#   scripts/bench-worker.sh [speed|quality|openlora|all]   (default all)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib.sh
@@ -30,5 +32,10 @@ fi
 if [ "$what" = quality ] || [ "$what" = all ]; then
 	step "quality: precision@1 and the deletion test on a synthetic DataNet (validator mode)"
 	"$worker" --validator --json bench quality --datasets 40 --probes "${QUALITY_PROBES:-24}" | tee "$out/quality.json"
+	ok
+fi
+if [ "$what" = openlora ] || [ "$what" = all ]; then
+	step "OpenLoRA: 1 000 adapters (≈ 1.8 GB of files, written once) against one adapter (2 threads)"
+	"$worker" --threads 2 --json bench openlora --adapters 1000 --work-dir "$out/openlora" | tee "$out/openlora.json"
 	ok
 fi

@@ -37,8 +37,8 @@ apt_install() { # apt_install [-t release] pkg...
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${release[@]}" "${missing[@]}" >/dev/null
 }
 
-step "system packages (clang, protobuf, lld, curl, jq)"
-apt_install clang libclang-dev protobuf-compiler curl jq
+step "system packages (clang, protobuf, lld, curl, jq; DejaVu fonts for loss plots; Chromium for the studio's e2e test)"
+apt_install clang libclang-dev protobuf-compiler curl jq fonts-dejavu-core chromium
 ok
 
 rustup_has_wasm() {
@@ -49,6 +49,9 @@ rustup_has_wasm() {
 step "rust toolchain"
 command -v rustup >/dev/null || die "rustup not found: install it from your distribution or rustup.rs, then rerun"
 command -v cargo >/dev/null || die "cargo not found on PATH (add ~/.cargo/bin)"
+# The build lints the workspace's crates with clippy-driver (scripts/lib.sh, build_all).
+command -v clippy-driver >/dev/null || rustup component add clippy >/dev/null 2>&1 ||
+	die "clippy-driver not found and rustup could not add the clippy component"
 if [ "${OPENLEDGER_WASM_TOOLCHAIN:-}" = "debian" ]; then
 	wasm_toolchain=$DEBIAN_TOOLCHAIN
 	ok "OPENLEDGER_WASM_TOOLCHAIN=debian: using Debian's rustc-web"

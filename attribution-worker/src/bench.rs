@@ -36,6 +36,10 @@ pub enum BenchCommand {
 		#[arg(long, value_enum, default_value_t = AblationMode::Exact)]
 		ablation: AblationMode,
 	},
+	/// Many LoRA adapters on one base model: tokens/s with random adapters against one adapter, cold-load
+	/// latency and memory per cached adapter.
+	#[command(name = "openlora")]
+	OpenLora(crate::bench_openlora::OpenLoraArgs),
 	/// Embeddings/s, exact top-10, generation tokens/s and end-to-end attribution time, with reference ratios.
 	Speed {
 		/// Python with sentence-transformers and faiss (scripts/bench-worker.sh sets it up).
@@ -62,6 +66,7 @@ pub enum BenchCommand {
 pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 	match command {
 		BenchCommand::Quality { datasets, probes, seed, ablation } => quality(common, datasets, probes, seed, ablation),
+		BenchCommand::OpenLora(args) => crate::bench_openlora::run(common, &args),
 		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {
 			speed(common, python, rows, queries, texts, &work_dir, &only)
 		},

@@ -10,11 +10,13 @@ use attribution_worker::{
 	generate::{lora::LoraAdapter, Generator},
 	index::store::{build_index, index_path, previous_index_path, StoredIndex},
 	models::{EmbedderFiles, ModelsDir},
-	set_threads, synthetic, validator_mode,
+	set_threads, synthetic,
+	train::influence::Influence,
+	validator_mode,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use std::{path::Path, time::Duration};
+use std::{path::Path, sync::Arc, time::Duration};
 
 pub fn run(cli: Cli) -> Result<()> {
 	let threads = if cli.common.validator {
@@ -177,8 +179,23 @@ fn index(common: &Common, args: &IndexArgs) -> Result<()> {
 
 pub fn engine(common: &Common, args: &AskArgs) -> Result<Engine> {
 	let (embedder, id) = load_embedder(common)?;
-	let (version, stored) = ensure_index(common, &args.index, &embedder, &id)?;
 	let generator = load_generator(common, args.adapter.as_deref())?;
+	let engine = engine_on(common, args, Arc::new(embedder), &id, generator)?;
+	Ok(match &args.influence {
+		Some(path) => engine.with_influence(Arc::new(Influence::load(path)?)),
+		None => engine,
+	})
+}
+
+/// An engine on models already loaded (the worker shares one embedder and one base generator).
+pub fn engine_on(
+	common: &Common,
+	args: &AskArgs,
+	embedder: Arc<Embedder>,
+	embedder_id: &str,
+	generator: Generator,
+) -> Result<Engine> {
+	let (version, stored) = ensure_index(common, &args.index, &embedder, embedder_id)?;
 	let config =
 		AttributionConfig { k: args.k, candidates: args.candidates, ablation: args.ablation, ..Default::default() };
 	Ok(Engine::new(embedder, generator, version, stored, config)?)
@@ -196,7 +213,7 @@ fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 			"{}",
 			json!({ "question": args.question, "answer": answer, "datanet": engine.version.datanet,
 				"version": engine.version.version, "root": engine.version.root_hex(), "weights": attribution.weights,
-				"methods": { "retrieval": attribution.retrieval, "ablation": attribution.ablation, "verbatim": attribution.verbatim },
+				"methods": { "retrieval": attribution.retrieval, "ablation": attribution.ablation, "verbatim": attribution.verbatim, "influence": attribution.influence },
 				"chunks": attribution.chunks, "timings": attribution.timings })
 		);
 		return Ok(());

@@ -32,6 +32,9 @@ pub enum WorkerError {
 	/// A saved index is unreadable or belongs to another DataNet version or embedder.
 	#[error("index {}: {message}", path.display())]
 	InvalidIndex { path: PathBuf, message: String },
+	/// A LoRA adapter needs more memory than the whole adapter budget.
+	#[error("{}: the adapter holds {bytes} bytes, more than the whole adapter memory budget ({budget} bytes)", path.display())]
+	AdapterOverBudget { path: PathBuf, bytes: usize, budget: usize },
 	/// Tokenizer failure.
 	#[error("tokenizer: {0}")]
 	Tokenizer(String),

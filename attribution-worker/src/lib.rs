@@ -11,6 +11,7 @@ pub mod error;
 pub mod generate;
 pub mod index;
 pub mod models;
+pub mod rng;
 pub mod synthetic;
 pub mod train;
 

@@ -1,10 +1,12 @@
-//! `attribution-worker`: embed, index, ask, attribute, compare, the quality/speed benches, and `run` — the
-//! worker on chain.
+//! `attribution-worker`: embed, index, ask, attribute, compare, the quality/speed benches, `train` and
+//! `register-model` (ModelFactory), `run` — the worker on chain — and `studio`, ModelFactory in the browser.
 
 mod bench;
+mod bench_openlora;
 mod commands;
 mod factory;
 mod run;
+mod studio;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -12,10 +14,27 @@ use std::path::PathBuf;
 /// The Proof-of-Attribution worker's engine, from the command line.
 #[derive(Parser, Debug)]
 #[command(name = "attribution-worker", version, about)]
-pub struct Cli {
+struct Invocation {
 	#[command(flatten)]
-	pub common: Common,
+	common: Common,
 	#[command(subcommand)]
+	command: AnyCommand,
+}
+
+/// Every subcommand: the engine's, run by `commands::run`, and the studio, a server with its own runtime.
+#[derive(Subcommand, Debug)]
+enum AnyCommand {
+	#[command(flatten)]
+	Engine(Command),
+	/// ModelFactory in the browser: pick a DataNet version the worker kept, train a LoRA adapter with live
+	/// progress and its loss plot, and register it as a model (serves the page, its API and the adapters).
+	Studio(studio::StudioArgs),
+}
+
+/// An engine command with the global options.
+#[derive(Debug)]
+pub struct Cli {
+	pub common: Common,
 	pub command: Command,
 }
 
@@ -127,15 +146,23 @@ pub struct AskArgs {
 	/// LoRA adapter (safetensors) to apply to the generator.
 	#[arg(long)]
 	pub adapter: Option<PathBuf>,
+	/// The adapter's influence sketches (`influence.safetensors` from `train`): credit answers also by
+	/// training-gradient influence.
+	#[arg(long, requires = "adapter")]
+	pub influence: Option<PathBuf>,
 }
 
 fn main() {
-	let cli = Cli::parse();
+	let Invocation { common, command } = Invocation::parse();
 	tracing_subscriber::fmt()
 		.with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
 		.with_writer(std::io::stderr)
 		.init();
-	if let Err(e) = commands::run(cli) {
+	let outcome = match command {
+		AnyCommand::Engine(command) => commands::run(Cli { common, command }),
+		AnyCommand::Studio(args) => studio::run(&common, &args),
+	};
+	if let Err(e) = outcome {
 		eprintln!("error: {e:#}");
 		std::process::exit(1);
 	}

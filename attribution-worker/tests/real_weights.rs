@@ -3,11 +3,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use attribution_worker::{
+	attribute::{combine, AttributionConfig, Engine},
+	chunk::ChunkParams,
+	datanet::DataNetVersion,
 	embed::Embedder,
 	generate::Generator,
+	index::store::build_index,
 	models::ModelsDir,
 	synthetic,
-	train::{examples::Example, influence},
+	train::{
+		examples::Example,
+		influence::{self, Influence},
+	},
 };
 use std::{path::Path, process::Command};
 
@@ -186,10 +193,65 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 		let top = scores.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0;
 		hits += usize::from(top == *taught_by);
 	}
+	drop(tuned);
 	let probes_count = probes.as_array().unwrap().len();
 	eprintln!("influence precision@1: {hits}/{probes_count}");
+
+	// Served with retrieval (what the worker does for a fine-tuned model): the combined credit, with influence
+	// folded in and without it (the other methods' scores of the same attribution, recombined).
+	attribution_worker::validator_mode();
+	let embedder = Embedder::load(&m.minilm()).unwrap();
+	let version = DataNetVersion::load(&manifest).unwrap();
+	let (index, _) = build_index(&embedder, "minilm", &version, ChunkParams::default(), None, &mut |_, _| {}).unwrap();
+	let tuned = g.with_lora(&lora, &out.join("adapter.safetensors")).unwrap();
+	let engine = Engine::new(embedder, tuned, version, index, AttributionConfig::default())
+		.unwrap()
+		.with_influence(std::sync::Arc::new(Influence::load(&out.join("influence.safetensors")).unwrap()));
+	let (mut combined_hits, mut rag_hits) = (0, 0);
+	for probe in probes.as_array().unwrap() {
+		let (question, taught_by) = (probe["question"].as_str().unwrap(), probe["dataset"].as_u64().unwrap());
+		let attribution = engine.attribute(question, probe["expected"].as_str().unwrap()).unwrap();
+		assert_eq!(attribution.weights.iter().map(|w| w.1).sum::<u32>(), 10_000);
+		assert!(!attribution.influence.is_empty(), "the influence method credits the answer");
+		combined_hits += usize::from(attribution.top() == Some(taught_by));
+		let w = engine.config.weights;
+		let rag = combine::combine(&[
+			(w.retrieval, &attribution.retrieval),
+			(w.ablation, &attribution.ablation),
+			(w.verbatim, &attribution.verbatim),
+		]);
+		let rag_top = rag.iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|r| r.0);
+		rag_hits += usize::from(rag_top == Some(taught_by));
+	}
+	eprintln!("with retrieval: combined precision@1 {combined_hits}/{probes_count}, without influence {rag_hits}/{probes_count}");
+	let question = probes[0]["question"].as_str().unwrap();
+	let again = |_| engine.attribute(question, probes[0]["expected"].as_str().unwrap()).unwrap().weights;
+	assert_eq!(again(0), again(1), "validator mode: the combined credit with influence is bit-identical");
+	// Measured 12/12 (the retrieval methods alone also 12/12 on this easy DataNet: influence must not hurt them).
+	assert!(combined_hits * 12 >= probes_count * 11, "combined precision@1 {combined_hits}/{probes_count}");
 	assert!(taught > base + 2.0, "log-probability of the taught answer: base {base:.2}, fine-tuned {taught:.2}");
 	// Measured 8/12 with the pinned weights after 4 epochs (6/12 after 8: memorised examples leave flat, less
 	// telling gradients); chance is 4/12. docs/ATTRIBUTION.md has the numbers.
 	assert!(hits * 12 >= probes_count * 7, "influence precision@1 {hits}/{probes_count} (chance is 1/3)");
+}
+
+/// The OpenLoRA bench, small: it runs on the shipped weights, serves every request through the cache under a
+/// budget that forces evictions, and reports its ratio (the 1 000-adapter figures are in docs/MODELFACTORY.md;
+/// speed goals are checked by running the bench, not here).
+#[test]
+fn openlora_bench_serves_random_adapters_under_a_budget_and_reports_its_ratio() {
+	let Some(_) = models() else { return };
+	let dir = tempfile::tempdir().unwrap();
+	let report = worker(&[
+		"--threads", "2", "--json", "bench", "openlora", "--adapters", "12", "--requests", "8", "--batch", "4",
+		"--max-new", "4", "--budget-mb", "4", "--work-dir", dir.path().to_str().unwrap(),
+	]);
+	assert_eq!(report["adapters"], 12);
+	let mixed = &report["mixed_adapters"];
+	assert_eq!(mixed["cache_hits"].as_u64().unwrap() + mixed["cache_misses"].as_u64().unwrap(), 8);
+	assert!(mixed["evictions"].as_u64().unwrap() > 0, "a 4 MiB budget holds two adapters: {report}");
+	// Rank 8 on attn_q (576 × 576) and attn_v (192 × 576) in 30 layers, f32.
+	assert_eq!(report["memory_per_adapter"]["tensor_bytes"], 30 * (8 * 576 + 576 * 8 + 8 * 576 + 192 * 8) * 4);
+	assert!(report["ratio_mixed_to_single"].as_f64().unwrap() > 0.0);
+	assert!(report["single_adapter"]["tokens"].as_u64().unwrap() > 0);
 }

@@ -175,7 +175,7 @@ sp_api::decl_runtime_apis! {
 
 #[cfg(test)]
 mod tests {
-	#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+	#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 	use super::*;
 
 	#[test]

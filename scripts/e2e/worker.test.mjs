@@ -22,7 +22,7 @@ import { Keyring } from '@polkadot/keyring';
 import { freePort, rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
 import { createDataNet, findEvent, registerModel, send } from './lib/tx.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
-import { OPEN, askAndWait, setUpDemo } from './lib/demo.mjs';
+import { OPEN, askAndWait, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
 import { startWorker } from './lib/worker.mjs';
 
 let node;
@@ -200,7 +200,8 @@ test('ModelFactory from the command line: train on the indexed version, register
   bytes[bytes.length - 1] ^= 0xff;
   writeFileSync(join(tampered, 'adapter.safetensors'), bytes);
   const register = (dir) => spawnSync(bin, ['register-model', '--node', node.wsUrl, '--owner', '//Bob', '--trained', dir,
-    '--fee', String(OPEN), '--adapter-uri', `file://${join(dir, 'adapter.safetensors')}`, '--name', 'medicine-lora'], { encoding: 'utf8' });
+    '--fee', String(OPEN), '--adapter-uri', `file://${join(dir, 'adapter.safetensors')}`,
+    '--influence-uri', `file://${join(dir, 'influence.safetensors')}`, '--name', 'medicine-lora'], { encoding: 'utf8' });
   const refused = register(tampered);
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /adapter\.safetensors hashes to .* nothing registered/);
@@ -214,12 +215,24 @@ test('ModelFactory from the command line: train on the indexed version, register
   assert.equal(record.influenceHash, trained.influenceHash);
   assert.equal(record.hyperparametersHash, trained.hyperparametersHash);
   await logged(`model ${model} to load with its adapter`, (line) => line.includes(`model ${model} ready`));
-  const paid = await askAndWait(api, node.httpUrl, {
-    app: keys.ferdie, model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
-  });
-  assert.ok(paid.output.length > 0);
-  assert.equal(paid.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
-  assert.ok(paid.weights.every((w) => trained.datasets.includes(w.dataset)));
+  assert.ok(worker.logs.some((line) => line.includes(`loading model ${model}`) && line.includes('influence sketches')),
+    'the influence sketches named by influenceUri are fetched with the adapter');
+  // Two apps ask at once, one the fine-tuned model and one the demo model: one adapter and none, answered in one
+  // batch when both requests land in the same block.
+  const question = 'What aspirin dose is recommended after a myocardial infarction?';
+  const asked = await Promise.all([
+    requestInference(api, { app: keys.ferdie, model, question, fee: OPEN }),
+    requestInference(api, { app: keys.eve, model: demo.model, question, fee: OPEN }),
+  ]);
+  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(node.httpUrl, id)));
+  for (const answered of [paid, other]) {
+    assert.ok(answered.output.length > 0);
+    assert.equal(answered.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+    assert.ok(answered.weights.every((w) => trained.datasets.includes(w.dataset)));
+  }
+  if (asked[0].blockHash === asked[1].blockHash) {
+    assert.ok(worker.logs.some((line) => line.includes('answered 2 requests in one batch')), worker.logs.slice(-20).join('\n'));
+  }
 });
 
 test('an unreachable dataset URI is retried with backoff, then reported', async () => {

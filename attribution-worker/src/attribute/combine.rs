@@ -16,13 +16,17 @@ pub struct MethodWeights {
 	pub ablation: u32,
 	/// Verbatim spans.
 	pub verbatim: u32,
+	/// Training-gradient influence (fine-tuned models with influence sketches only).
+	#[serde(default)]
+	pub influence: u32,
 }
 
 impl Default for MethodWeights {
 	/// Ablation measures what the answer actually used, so it weighs most; retrieval spreads credit to what
-	/// was relevant; verbatim rewards copied wording.
+	/// was relevant; verbatim rewards copied wording; influence credits what a fine-tuned model learnt from
+	/// each dataset (it counts only for models with influence sketches; elsewhere the others share the whole).
 	fn default() -> Self {
-		Self { retrieval: 30, ablation: 50, verbatim: 20 }
+		Self { retrieval: 30, ablation: 50, verbatim: 20, influence: 40 }
 	}
 }
 

@@ -1,10 +1,12 @@
 //! Proof-of-Attribution for one answer: which datasets of the DataNet version shaped it, in basis points.
 //!
-//! Three methods, combined with [`combine::MethodWeights`]:
+//! Four methods, combined with [`combine::MethodWeights`]:
 //! * **retrieval** ([`retrieval`]): KNN-Shapley values of the `candidates` nearest chunks to the question;
 //! * **ablation**: leave-one-out over the `k` chunks in the prompt — the drop in the teacher-forced
 //!   log-probability of the answer when a chunk is removed (chunks that made the answer likelier earn credit);
-//! * **verbatim** ([`verbatim`]): long word sequences of the answer found in a dataset.
+//! * **verbatim** ([`verbatim`]): long word sequences of the answer found in a dataset;
+//! * **influence** (fine-tuned models only, [`crate::train::influence`]): the answer's loss gradient on the LoRA
+//!   parameters against each dataset's training-gradient sketch.
 //!
 //! The server and every committee member run [`Engine::attribute`] on the same question and answer text;
 //! in validator mode (fixed threads, see [`crate::validator_mode`]) the result is bit-identical run to run.
@@ -18,12 +20,16 @@ use crate::{
 	datanet::DataNetVersion,
 	embed::Embedder,
 	error::{Result, WorkerError},
-	generate::{Generation, Generator, Prompt},
+	generate::{
+		openlora::{AdapterCache, AdapterSource},
+		Generation, Generator, Prompt,
+	},
 	index::store::StoredIndex,
+	train::influence::Influence,
 };
 use combine::{MethodWeights, Scores};
 use serde::Serialize;
-use std::{collections::BTreeSet, time::Instant};
+use std::{collections::BTreeSet, ops::Deref, sync::Arc, time::Instant};
 use verbatim::VerbatimIndex;
 
 /// How a chunk is removed for the ablation credit.
@@ -80,6 +86,17 @@ pub struct Answered {
 	pub generation: Option<Generation>,
 }
 
+impl Answered {
+	fn new(question: &str, context: Vec<Retrieved>, generation: Generation) -> Self {
+		Self {
+			question: question.to_owned(),
+			answer: generation.text.trim().to_owned(),
+			context,
+			generation: Some(generation),
+		}
+	}
+}
+
 /// Per-chunk evidence behind an attribution.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChunkCredit {
@@ -97,6 +114,7 @@ pub struct Timings {
 	pub retrieval_ms: f64,
 	pub ablation_ms: f64,
 	pub verbatim_ms: f64,
+	pub influence_ms: f64,
 	pub total_ms: f64,
 }
 
@@ -108,6 +126,8 @@ pub struct Attribution {
 	pub retrieval: Scores,
 	pub ablation: Scores,
 	pub verbatim: Scores,
+	/// Training-gradient influence (empty for models without influence sketches).
+	pub influence: Scores,
 	pub chunks: Vec<ChunkCredit>,
 	pub timings: Timings,
 }
@@ -121,12 +141,35 @@ impl Attribution {
 
 /// Everything needed to answer and attribute over one DataNet version.
 pub struct Engine {
-	pub embedder: Embedder,
+	pub embedder: Arc<Embedder>,
+	/// The generator, or the base model of [`Engine::adapter`].
 	pub generator: Generator,
+	/// A fine-tuned model's adapter, served from a cache shared by many engines (OpenLoRA); fetched from the
+	/// cache on every use, so an adapter evicted meanwhile is loaded again.
+	pub adapter: Option<(Arc<AdapterCache>, AdapterSource)>,
+	/// A fine-tuned model's training-gradient sketches: its answers are also credited by influence.
+	pub influence: Option<Arc<Influence>>,
 	pub version: DataNetVersion,
 	pub index: StoredIndex,
 	pub verbatim: VerbatimIndex,
 	pub config: AttributionConfig,
+}
+
+/// The model an engine answers with: its own generator, or a cached one with the adapter.
+pub enum ModelRef<'a> {
+	Own(&'a Generator),
+	Cached(Arc<Generator>),
+}
+
+impl Deref for ModelRef<'_> {
+	type Target = Generator;
+
+	fn deref(&self) -> &Generator {
+		match self {
+			ModelRef::Own(g) => g,
+			ModelRef::Cached(g) => g,
+		}
+	}
 }
 
 fn ms_since(t: Instant) -> f64 {
@@ -139,7 +182,7 @@ impl Engine {
 	/// # Errors
 	/// [`WorkerError::InvalidInput`] if the index's root differs from the version's or `k` is 0.
 	pub fn new(
-		embedder: Embedder,
+		embedder: impl Into<Arc<Embedder>>,
 		generator: Generator,
 		version: DataNetVersion,
 		index: StoredIndex,
@@ -156,7 +199,32 @@ impl Engine {
 			return Err(WorkerError::InvalidInput("need 0 < k ≤ candidates".into()));
 		}
 		let verbatim = VerbatimIndex::build(version.datasets.iter().map(|d| (d.id, d.text.as_str())));
-		Ok(Self { embedder, generator, version, index, verbatim, config })
+		Ok(Self { embedder: embedder.into(), generator, adapter: None, influence: None, version, index, verbatim, config })
+	}
+
+	/// Answers with `source`'s adapter over this engine's generator, through `cache` (whose base model must be
+	/// this engine's generator, or a clone of it).
+	#[must_use]
+	pub fn with_adapter(self, cache: Arc<AdapterCache>, source: AdapterSource) -> Self {
+		Self { adapter: Some((cache, source)), ..self }
+	}
+
+	/// Credits answers also by training-gradient influence against `influence`'s dataset sketches (for a
+	/// fine-tuned model: the engine's model must carry the adapter the sketches were taken at).
+	#[must_use]
+	pub fn with_influence(self, influence: Arc<Influence>) -> Self {
+		Self { influence: Some(influence), ..self }
+	}
+
+	/// The model that answers: the generator with the adapter, if the engine has one.
+	///
+	/// # Errors
+	/// Loading the adapter failed (file gone or changed, over the memory budget).
+	pub fn model(&self) -> Result<ModelRef<'_>> {
+		match &self.adapter {
+			Some((cache, source)) => Ok(ModelRef::Cached(cache.get(source)?)),
+			None => Ok(ModelRef::Own(&self.generator)),
+		}
 	}
 
 	fn chunk_text(&self, id: &ChunkId) -> String {
@@ -197,13 +265,39 @@ impl Engine {
 	pub fn answer(&self, question: &str, exclude: &BTreeSet<u64>) -> Result<Answered> {
 		let context = self.retrieve(question, self.config.k, exclude)?;
 		let prompt = self.prompt(question, &context)?;
-		let generation = self.generator.generate(&prompt, self.config.max_new_tokens)?;
-		Ok(Answered {
-			question: question.to_owned(),
-			answer: generation.text.trim().to_owned(),
-			context,
-			generation: Some(generation),
-		})
+		let generation = self.model()?.generate(&prompt, self.config.max_new_tokens)?;
+		Ok(Answered::new(question, context, generation))
+	}
+
+	/// Answers `questions[i]` with `engines[i]`, decoding all answers together: engines whose models share a
+	/// base (OpenLoRA: one base, many adapters) are batched into one forward pass per token
+	/// ([`Generator::generate_batch`]). Each answer equals what [`Engine::answer`] gives.
+	///
+	/// # Errors
+	/// Mismatched lengths, models on different bases; retrieval, adapter-loading or generation failures.
+	pub fn answer_batch(engines: &[&Engine], questions: &[&str]) -> Result<Vec<Answered>> {
+		if engines.len() != questions.len() {
+			return Err(WorkerError::InvalidInput(format!("{} engines for {} questions", engines.len(), questions.len())));
+		}
+		let max_new = engines.iter().map(|e| e.config.max_new_tokens).max().unwrap_or(0);
+		if engines.iter().any(|e| e.config.max_new_tokens != max_new) {
+			return Err(WorkerError::InvalidInput("engines with different answer lengths in one batch".into()));
+		}
+		let (mut contexts, mut prompts, mut models) = (Vec::new(), Vec::new(), Vec::new());
+		for (engine, question) in engines.iter().zip(questions) {
+			let context = engine.retrieve(question, engine.config.k, &BTreeSet::new())?;
+			prompts.push(engine.prompt(question, &context)?);
+			contexts.push(context);
+			models.push(engine.model()?);
+		}
+		let refs: Vec<&Generator> = models.iter().map(|m| &**m).collect();
+		let generations = Generator::generate_batch(&refs, &prompts, max_new)?;
+		Ok(questions
+			.iter()
+			.zip(contexts)
+			.zip(generations)
+			.map(|((question, context), generation)| Answered::new(question, context, generation))
+			.collect())
 	}
 
 	/// Teacher-forced `log p(answer | question, context)` with the context retrieved while skipping `exclude`:
@@ -215,7 +309,7 @@ impl Engine {
 		let context = self.retrieve(question, self.config.k, exclude)?;
 		let prompt = self.prompt(question, &context)?;
 		let answer_tokens = self.generator.encode(answer.trim())?;
-		self.generator.score(&prompt.tokens(), &answer_tokens)
+		self.model()?.score(&prompt.tokens(), &answer_tokens)
 	}
 
 	/// Attributes `answer` (text) to the version's datasets.
@@ -242,9 +336,10 @@ impl Engine {
 		let context: Vec<Retrieved> = candidates.iter().take(self.config.k).cloned().collect();
 		let prompt = self.prompt(question, &context)?;
 		let answer_tokens = self.generator.encode(answer.trim())?;
+		let model = self.model()?;
 		let ablation = match self.config.ablation {
-			AblationMode::Exact => self.generator.score_leave_one_out(&prompt, &answer_tokens)?,
-			AblationMode::Masked => self.generator.score_masked_ablation(&prompt, &answer_tokens)?,
+			AblationMode::Exact => model.score_leave_one_out(&prompt, &answer_tokens)?,
+			AblationMode::Masked => model.score_masked_ablation(&prompt, &answer_tokens)?,
 		};
 		let mut ablation_scores = Scores::new();
 		let mut deltas = Vec::with_capacity(context.len());
@@ -272,11 +367,19 @@ impl Engine {
 		}
 		let verbatim_ms = ms_since(t);
 
+		let t = Instant::now();
+		let influence_scores = match &self.influence {
+			Some(influence) => influence.scores(&model, question, answer)?,
+			None => Scores::new(),
+		};
+		let influence_ms = ms_since(t);
+
 		let w = self.config.weights;
 		let weights = combine::combine(&[
 			(w.retrieval, &retrieval_scores),
 			(w.ablation, &ablation_scores),
 			(w.verbatim, &verbatim_scores),
+			(w.influence, &influence_scores),
 		]);
 		let chunks = candidates
 			.iter()
@@ -294,8 +397,9 @@ impl Engine {
 			retrieval: retrieval_scores,
 			ablation: ablation_scores,
 			verbatim: verbatim_scores,
+			influence: influence_scores,
 			chunks,
-			timings: Timings { retrieval_ms, ablation_ms, verbatim_ms, total_ms: ms_since(started) },
+			timings: Timings { retrieval_ms, ablation_ms, verbatim_ms, influence_ms, total_ms: ms_since(started) },
 		})
 	}
 }

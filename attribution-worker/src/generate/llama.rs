@@ -114,10 +114,14 @@ impl KvCache {
 	}
 }
 
-/// The decoder.
+/// The decoder: base weights, shared by every clone (candle tensors are reference-counted), plus the LoRA
+/// deltas installed on this copy. A clone with another adapter costs only that adapter's memory, which is how
+/// OpenLoRA serves many adapters over one base ([`super::openlora`]).
 #[derive(Clone, Debug)]
 pub struct Llama {
 	pub config: LlamaConfig,
+	/// Identity of the base weights: clones share it, a model loaded again does not.
+	base: Arc<()>,
 	embeddings: Tensor,
 	layers: Vec<Layer>,
 	norm: Tensor,
@@ -200,7 +204,7 @@ impl Llama {
 			});
 		}
 		let (cos, sin) = rope_tables(head_dim, config.context, config.rope_base, &device)?;
-		Ok(Self { config: LlamaConfig { vocab, ..config }, embeddings, layers, norm, output, cos, sin })
+		Ok(Self { config: LlamaConfig { vocab, ..config }, base: Arc::new(()), embeddings, layers, norm, output, cos, sin })
 	}
 
 	/// True when the projections are f32 tensors (loaded `dense`), which training needs: candle cannot
@@ -247,6 +251,36 @@ impl Llama {
 			}
 		}
 		Ok(())
+	}
+
+	/// True when `other` is a clone of the same base weights (whatever adapters either carries).
+	pub fn shares_base(&self, other: &Llama) -> bool {
+		Arc::ptr_eq(&self.base, &other.base)
+	}
+
+	/// Bytes held by the installed LoRA deltas (what a cached adapter costs over the shared base).
+	pub fn lora_bytes(&self) -> usize {
+		self.layers
+			.iter()
+			.flat_map(|layer| TARGETS.iter().filter_map(|t| layer.projection(t)?.lora.as_ref()))
+			.map(|d| {
+				let elements = d.a.elem_count().saturating_add(d.b.elem_count());
+				elements.saturating_mul(d.a.dtype().size_in_bytes())
+			})
+			.fold(0usize, usize::saturating_add)
+	}
+
+	/// The LoRA deltas installed on this copy, as an adapter (empty if none).
+	pub fn lora(&self) -> LoraAdapter {
+		let mut adapter = LoraAdapter::default();
+		for (l, layer) in self.layers.iter().enumerate() {
+			for target in TARGETS {
+				if let Some(delta) = layer.projection(target).and_then(|p| p.lora.clone()) {
+					adapter.deltas.insert((l, target.to_owned()), delta);
+				}
+			}
+		}
+		adapter
 	}
 
 	/// Removes every LoRA delta.
@@ -343,11 +377,30 @@ impl Llama {
 		slot: &mut Option<(Tensor, Tensor)>,
 		ops: Ops,
 	) -> candle::Result<Tensor> {
+		let (q, k, v) = (layer.attn_q.forward(x)?, layer.attn_k.forward(x)?, layer.attn_v.forward(x)?);
+		let y = self.attend(&q, &k, &v, mask, cos, sin, slot, ops)?;
+		layer.attn_output.forward(&y)
+	}
+
+	/// Multi-head attention of projected `q`, `k`, `v` `(b, seq, ·)` over the cached and new positions;
+	/// appends the new keys and values to `slot`. Returns `(b, seq, dim)`, before the output projection.
+	#[allow(clippy::too_many_arguments)]
+	fn attend(
+		&self,
+		q: &Tensor,
+		k: &Tensor,
+		v: &Tensor,
+		mask: Option<&Tensor>,
+		cos: &Tensor,
+		sin: &Tensor,
+		slot: &mut Option<(Tensor, Tensor)>,
+		ops: Ops,
+	) -> candle::Result<Tensor> {
 		let c = &self.config;
-		let (b, seq, _) = x.dims3()?;
-		let q = layer.attn_q.forward(x)?.reshape((b, seq, c.n_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
-		let k = layer.attn_k.forward(x)?.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
-		let v = layer.attn_v.forward(x)?.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
+		let (b, seq, _) = q.dims3()?;
+		let q = q.reshape((b, seq, c.n_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
+		let k = k.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
+		let v = v.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
 		let (q, k) = (ops.rope(&q, cos, sin, c.rope_neox)?, ops.rope(&k, cos, sin, c.rope_neox)?);
 		let (k, v) = match slot.as_ref() {
 			Some((pk, pv)) => (Tensor::cat(&[pk, &k], 2)?, Tensor::cat(&[pv, &v], 2)?),
@@ -365,8 +418,96 @@ impl Llama {
 			None => att,
 		};
 		let att = ops.softmax_last_dim(&att)?;
-		let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, seq, c.dim))?;
-		layer.attn_output.forward(&y)
+		att.matmul(&v)?.transpose(1, 2)?.reshape((b, seq, c.dim))
+	}
+
+	/// One decoding step for several sequences at once, each with its own model — clones of this base that
+	/// may carry different adapters — and its own cache: `models[i]` feeds `tokens[i]` after `caches[i]`.
+	/// Every projection multiplies the base weight once for all rows, then adds each adapter's low-rank delta
+	/// to the rows that use it (rows grouped by adapter, as in S-LoRA and Punica); attention runs per row.
+	/// Returns the final-normed hidden states `(rows, dim)`, row `i` equal (up to float summation order) to
+	/// what `models[i].forward(&[tokens[i]], &mut caches[i])` returns.
+	///
+	/// # Errors
+	/// Mismatched lengths, a model on other base weights, a context overflow; tensor failures.
+	pub fn decode_batch(models: &[&Llama], tokens: &[u32], caches: &mut [KvCache]) -> candle::Result<Tensor> {
+		let Some(first) = models.first() else { candle::bail!("an empty batch") };
+		if tokens.len() != models.len() || caches.len() != models.len() {
+			candle::bail!("{} models, {} tokens and {} caches in one batch", models.len(), tokens.len(), caches.len());
+		}
+		if models.iter().any(|m| !m.shares_base(first)) {
+			candle::bail!("a batch mixes models on different base weights");
+		}
+		for cache in caches.iter_mut() {
+			if cache.len >= first.config.context {
+				candle::bail!("context overflow: {} + 1 > {}", cache.len, first.config.context);
+			}
+			if cache.layers.is_empty() {
+				cache.layers = vec![None; first.layers.len()];
+			}
+		}
+		let groups = RowGroups::of(models)?;
+		let ids = Tensor::new(tokens, &Device::Cpu)?;
+		let mut x = first.embeddings.index_select(&ids, 0)?.unsqueeze(1)?;
+		let eps = first.config.rms_eps as f32;
+		let project = |layer: usize, target: &str, x: &Tensor| -> candle::Result<Tensor> {
+			let Some(base) = first.layers.get(layer).and_then(|l| l.projection(target)) else {
+				candle::bail!("no projection blk.{layer}.{target}")
+			};
+			let mut y = base.base.forward(x)?;
+			for (model, rows) in &groups.0 {
+				let delta = models.get(*model).and_then(|m| m.layers.get(layer)?.projection(target)?.lora.as_ref());
+				if let Some(delta) = delta {
+					y = y.index_add(rows, &delta.apply(&x.index_select(rows, 0)?)?, 0)?;
+				}
+			}
+			Ok(y)
+		};
+		for (l, layer) in first.layers.iter().enumerate() {
+			let residual = x.clone();
+			let h = Ops::Fast.rms_norm(&x, &layer.attn_norm, eps)?;
+			let (q, k, v) = (project(l, "attn_q", &h)?, project(l, "attn_k", &h)?, project(l, "attn_v", &h)?);
+			let mut rows = Vec::with_capacity(caches.len());
+			for (i, cache) in caches.iter_mut().enumerate() {
+				let (cos, sin) = (first.cos.narrow(0, cache.len, 1)?, first.sin.narrow(0, cache.len, 1)?);
+				let slot = cache.layers.get_mut(l).ok_or_else(|| candle::Error::msg("cache without layer"))?;
+				let (qi, ki, vi) = (q.narrow(0, i, 1)?, k.narrow(0, i, 1)?, v.narrow(0, i, 1)?);
+				rows.push(first.attend(&qi, &ki, &vi, None, &cos, &sin, slot, Ops::Fast)?);
+			}
+			let h = project(l, "attn_output", &Tensor::cat(&rows, 0)?)?;
+			x = (h + residual)?;
+			let residual = x.clone();
+			let h = Ops::Fast.rms_norm(&x, &layer.ffn_norm, eps)?;
+			let gate = candle_nn::ops::silu(&project(l, "ffn_gate", &h)?)?;
+			let h = project(l, "ffn_down", &(gate * project(l, "ffn_up", &h)?)?)?;
+			x = (h + residual)?;
+		}
+		for cache in caches.iter_mut() {
+			cache.len = cache.len.saturating_add(1);
+		}
+		Ops::Fast.rms_norm(&x, &first.norm, eps)?.squeeze(1)
+	}
+}
+
+/// The rows of a batch grouped by model (the same `&Llama` ⇒ the same adapter): `(index of the group's first
+/// model, row indices)`.
+struct RowGroups(Vec<(usize, Tensor)>);
+
+impl RowGroups {
+	fn of(models: &[&Llama]) -> candle::Result<Self> {
+		let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
+		for (row, model) in models.iter().enumerate() {
+			let row = u32::try_from(row).map_err(candle::Error::wrap)?;
+			match groups.iter_mut().find(|(first, _)| models.get(*first).is_some_and(|m| std::ptr::eq(*m, *model))) {
+				Some((_, rows)) => rows.push(row),
+				None => groups.push((usize::try_from(row).map_err(candle::Error::wrap)?, vec![row])),
+			}
+		}
+		let groups = groups
+			.into_iter()
+			.map(|(first, rows)| Ok((first, Tensor::new(rows.as_slice(), &Device::Cpu)?)))
+			.collect::<candle::Result<_>>()?;
+		Ok(Self(groups))
 	}
 }
 

@@ -68,10 +68,19 @@ impl LoraAdapter {
 	/// # Errors
 	/// [`WorkerError::InvalidModel`] naming the file when tensors are missing, unpaired or mis-shaped.
 	pub fn load(path: &Path) -> Result<Self> {
-		let invalid = |message: String| WorkerError::InvalidModel { path: path.to_path_buf(), message };
-		let tensors = candle::safetensors::load(path, &Device::Cpu).map_err(|e| invalid(e.to_string()))?;
-		let bytes = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
-		let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| invalid(e.to_string()))?;
+		let bytes = std::fs::read(path)
+			.map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })?;
+		Self::from_bytes(&bytes, path)
+	}
+
+	/// Reads an adapter from the bytes of its file; errors name `origin`.
+	///
+	/// # Errors
+	/// As [`LoraAdapter::load`].
+	pub fn from_bytes(bytes: &[u8], origin: &Path) -> Result<Self> {
+		let invalid = |message: String| WorkerError::InvalidModel { path: origin.to_path_buf(), message };
+		let tensors = candle::safetensors::load_buffer(bytes, &Device::Cpu).map_err(|e| invalid(e.to_string()))?;
+		let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| invalid(e.to_string()))?;
 		let meta = header.metadata().clone().unwrap_or_default();
 		let alpha: f64 =
 			meta.get("alpha").and_then(|v| v.parse().ok()).ok_or_else(|| invalid("metadata lacks alpha".into()))?;

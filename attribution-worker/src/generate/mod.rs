@@ -4,6 +4,7 @@
 
 pub mod llama;
 pub mod lora;
+pub mod openlora;
 
 use crate::{
 	error::{tokenizer_error, Result, WorkerError},
@@ -12,6 +13,8 @@ use crate::{
 use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
 use llama::{KvCache, Llama};
 use rayon::prelude::*;
+use lora::LoraAdapter;
+use std::{path::Path, sync::Arc};
 use tokenizers::Tokenizer;
 
 /// System message of every RAG prompt.
@@ -62,10 +65,12 @@ pub struct Ablation {
 	pub without: Vec<f64>,
 }
 
-/// A chat model with its tokenizer.
+/// A chat model with its tokenizer. Cloning is cheap and shares the weights and the tokenizer: a clone with
+/// another LoRA adapter ([`Generator::with_lora`]) costs only the adapter.
+#[derive(Clone)]
 pub struct Generator {
 	model: Llama,
-	tokenizer: Tokenizer,
+	tokenizer: Arc<Tokenizer>,
 	im_start: u32,
 	im_end: u32,
 	stop: Vec<u32>,
@@ -99,7 +104,18 @@ impl Generator {
 		let im_end = id("<|im_end|>")?;
 		let mut stop = vec![im_end];
 		stop.extend(tokenizer.token_to_id("<|endoftext|>"));
-		Ok(Self { model, tokenizer, im_start, im_end, stop })
+		Ok(Self { model, tokenizer: Arc::new(tokenizer), im_start, im_end, stop })
+	}
+
+	/// A copy of this generator's base model with `adapter` installed (replacing any adapter this one has);
+	/// the base weights and the tokenizer are shared, not copied.
+	///
+	/// # Errors
+	/// [`WorkerError::InvalidModel`] naming `origin` if the adapter does not fit the model.
+	pub fn with_lora(&self, adapter: &LoraAdapter, origin: &Path) -> Result<Self> {
+		let mut copy = self.clone();
+		copy.model.apply_lora(adapter, origin)?;
+		Ok(copy)
 	}
 
 	/// The decoder (to install adapters, read its configuration).
@@ -197,6 +213,89 @@ impl Generator {
 		}
 		let text = self.decode(&out)?;
 		Ok(Generation { tokens: out, text, logprob })
+	}
+
+	/// Greedy decoding of several prompts at once, prompt `i` by `generators[i]` — clones of one base model
+	/// that may carry different LoRA adapters. Each prompt is prefilled on its own; then every step decodes one
+	/// token for all unfinished rows together ([`Llama::decode_batch`]). Returns what [`Generator::generate`]
+	/// returns for each prompt, in order.
+	///
+	/// # Errors
+	/// [`WorkerError::InvalidInput`] for mismatched lengths or generators on different base weights;
+	/// [`WorkerError::PromptTooLong`]; tensor failures.
+	pub fn generate_batch(generators: &[&Generator], prompts: &[Prompt], max_new: usize) -> Result<Vec<Generation>> {
+		if generators.len() != prompts.len() {
+			return Err(WorkerError::InvalidInput(format!(
+				"{} generators for {} prompts",
+				generators.len(),
+				prompts.len()
+			)));
+		}
+		let Some(first) = generators.first() else { return Ok(Vec::new()) };
+		if generators.iter().any(|g| !g.model.shares_base(&first.model)) {
+			return Err(WorkerError::InvalidInput("a batch mixes generators on different base models".into()));
+		}
+		struct Row {
+			cache: KvCache,
+			last: Vec<f32>,
+			out: Vec<u32>,
+			logprob: f64,
+			done: bool,
+		}
+		let mut rows = Vec::with_capacity(prompts.len());
+		for (generator, prompt) in generators.iter().zip(prompts) {
+			let tokens = prompt.tokens();
+			generator.check_fits(tokens.len().saturating_add(max_new))?;
+			let mut cache = KvCache::default();
+			let hidden = generator.model.forward(&tokens, &mut cache)?;
+			let last = hidden.i(hidden.dim(0)?.saturating_sub(1)..)?;
+			let last = llama::log_softmax(&generator.model.logits(&last)?)?.squeeze(0)?.to_vec1::<f32>()?;
+			rows.push(Row { cache, last, out: Vec::new(), logprob: 0.0, done: max_new == 0 });
+		}
+		loop {
+			// Pick every unfinished row's next token; rows that stop leave the batch.
+			let mut active = Vec::new();
+			for (i, row) in rows.iter_mut().enumerate() {
+				if row.done {
+					continue;
+				}
+				let (next, lp) = argmax(&row.last);
+				if first.stop.contains(&next) {
+					row.done = true;
+					continue;
+				}
+				row.logprob += f64::from(lp);
+				row.out.push(next);
+				if row.out.len() >= max_new {
+					row.done = true;
+					continue;
+				}
+				active.push((i, next));
+			}
+			if active.is_empty() {
+				break;
+			}
+			let models: Vec<&Llama> =
+				active.iter().filter_map(|(i, _)| generators.get(*i).map(|g| &g.model)).collect();
+			let tokens: Vec<u32> = active.iter().map(|(_, t)| *t).collect();
+			let mut caches: Vec<KvCache> =
+				active.iter().filter_map(|(i, _)| rows.get_mut(*i).map(|r| std::mem::take(&mut r.cache))).collect();
+			let hidden = Llama::decode_batch(&models, &tokens, &mut caches);
+			for ((i, _), cache) in active.iter().zip(caches) {
+				if let Some(row) = rows.get_mut(*i) {
+					row.cache = cache;
+				}
+			}
+			let logp = llama::log_softmax(&first.model.logits(&hidden?)?)?.to_vec2::<f32>()?;
+			for ((i, _), last) in active.iter().zip(logp) {
+				if let Some(row) = rows.get_mut(*i) {
+					row.last = last;
+				}
+			}
+		}
+		rows.into_iter()
+			.map(|row| Ok(Generation { text: first.decode(&row.out)?, tokens: row.out, logprob: row.logprob }))
+			.collect()
 	}
 
 	/// Teacher-forced `log p(answer | prompt)`.

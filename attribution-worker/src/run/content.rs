@@ -35,6 +35,9 @@ pub struct ModelInfo {
 	pub datanet: u32,
 	pub version: u32,
 	pub datasets: Vec<u64>,
+	/// The hash of the influence sketches `train` wrote (zero when the model has none).
+	#[serde(default)]
+	pub influence_hash: H256,
 	/// 0x-hex.
 	pub metadata: String,
 }
@@ -58,6 +61,8 @@ pub struct PreparedModel {
 	pub index_dir: PathBuf,
 	/// The checked adapter file.
 	pub adapter: Option<PathBuf>,
+	/// The checked influence sketches, when the model's metadata names an `influenceUri` (or the store has them).
+	pub influence: Option<PathBuf>,
 }
 
 /// Reads, fetches and checks content for the worker.
@@ -122,7 +127,11 @@ impl Content {
 				base_model()
 			);
 		}
-		let adapter = self.adapter(model).await?;
+		let adapter = match model.adapter {
+			Some(hash) => Some(self.model_file(model, hash, "adapterUri", "adapter").await?),
+			None => None,
+		};
+		let influence = self.influence(model).await?;
 		let members = self.members(model.datanet, model.version).await?;
 		let (manifest, index_dir) = if members == model.datasets {
 			let manifest = self
@@ -135,7 +144,7 @@ impl Content {
 			let manifest = self.write_manifest(&dir, model.datanet, model.version, &model.datasets).await?;
 			(manifest, dir.join("index"))
 		};
-		Ok(PreparedModel { manifest, index_dir, adapter })
+		Ok(PreparedModel { manifest, index_dir, adapter, influence })
 	}
 
 	async fn write_manifest(&self, dir: &Path, datanet: u32, version: u32, datasets: &[u64]) -> Result<PathBuf> {
@@ -159,10 +168,7 @@ impl Content {
 			Some(path) => path,
 			None => {
 				let bytes = self.dataset_bytes(id, &info).await?;
-				self.store.put(&info.content_hash, &bytes).map_err(|e| match e.downcast::<HashMismatch>() {
-					Ok(mismatch) => anyhow::anyhow!("dataset {id}: {mismatch} — refused, not indexed"),
-					Err(other) => other,
-				})?
+				self.store.put(&info.content_hash, &bytes).map_err(|e| refused(e, &format!("dataset {id}:"), "indexed"))?
 			},
 		};
 		Ok(ManifestDataset { id, name: format!("dataset {id}"), owner: info.owner, path })
@@ -177,33 +183,51 @@ impl Content {
 		self.fetcher.fetch(uri, info.bytes).await.with_context(|| format!("dataset {id}"))
 	}
 
-	/// The model's adapter, checked, from the store or its metadata's `adapterUri`.
-	async fn adapter(&self, model: &ModelInfo) -> Result<Option<PathBuf>> {
-		let Some(hash) = model.adapter else { return Ok(None) };
-		if let Some(path) = self.store.get(&hash) {
-			return Ok(Some(path));
+	/// The model's influence sketches, if it has an adapter and either the store holds its `influence_hash` or its
+	/// metadata names an `influenceUri`. A model without them is credited without the influence method; one
+	/// whose sketches cannot be fetched or do not hash right is refused (validators must all use them or none).
+	async fn influence(&self, model: &ModelInfo) -> Result<Option<PathBuf>> {
+		let hash = model.influence_hash;
+		if model.adapter.is_none() || hash == H256::zero() {
+			return Ok(None);
 		}
-		let uri = adapter_uri(&model.metadata).with_context(|| {
+		if self.store.get(&hash).is_none() && metadata_uri(&model.metadata, "influenceUri").is_none() {
+			return Ok(None);
+		}
+		self.model_file(model, hash, "influenceUri", "influence sketches").await.map(Some)
+	}
+
+	/// A file of a model (`what`), checked against `hash`, from the store or the URI its metadata names under
+	/// `key`.
+	async fn model_file(&self, model: &ModelInfo, hash: H256, key: &str, what: &str) -> Result<PathBuf> {
+		if let Some(path) = self.store.get(&hash) {
+			return Ok(path);
+		}
+		let uri = metadata_uri(&model.metadata, key).with_context(|| {
 			format!(
-				"model {}: adapter {hash:?} is not in the content store ({}) and the model's metadata names no adapterUri",
+				"model {}: {what} {hash:?} is not in the content store ({}) and the model's metadata names no {key}",
 				model.id,
 				self.store.root().display()
 			)
 		})?;
 		let bytes = self.fetcher.fetch(&uri, MAX_ADAPTER_BYTES).await.with_context(|| format!("model {}", model.id))?;
-		let path = self.store.put(&hash, &bytes).map_err(|e| match e.downcast::<HashMismatch>() {
-			Ok(mismatch) => anyhow::anyhow!("model {}: adapter {mismatch} — refused, not loaded", model.id),
-			Err(other) => other,
-		})?;
-		Ok(Some(path))
+		self.store.put(&hash, &bytes).map_err(|e| refused(e, &format!("model {}: {what}", model.id), "loaded"))
 	}
 }
 
-/// `adapterUri` from a model's metadata (0x-hex of a JSON object), if it names one.
-pub fn adapter_uri(metadata_hex: &str) -> Option<String> {
+/// A store error, with a hash mismatch reworded as a refusal of `subject` (which is not `then`: indexed, loaded).
+fn refused(error: anyhow::Error, subject: &str, then: &str) -> anyhow::Error {
+	match error.downcast::<HashMismatch>() {
+		Ok(mismatch) => anyhow::anyhow!("{subject} {mismatch} — refused, not {then}"),
+		Err(other) => other,
+	}
+}
+
+/// The URI a model's metadata (0x-hex of a JSON object) names under `key` (`adapterUri`, `influenceUri`), if any.
+pub fn metadata_uri(metadata_hex: &str, key: &str) -> Option<String> {
 	let bytes = decode_hex(metadata_hex).ok()?;
 	let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-	value.get("adapterUri")?.as_str().map(str::to_owned)
+	value.get(key)?.as_str().map(str::to_owned)
 }
 
 fn decode_hex(text: &str) -> Result<Vec<u8>> {
@@ -223,12 +247,12 @@ mod tests {
 	fn the_adapter_uri_comes_from_json_metadata_only() {
 		let metadata = |text: &str| format!("0x{}", hex::encode(text));
 		assert_eq!(
-			adapter_uri(&metadata(r#"{"name":"cardio","adapterUri":"https://host/a.safetensors"}"#)).as_deref(),
+			metadata_uri(&metadata(r#"{"name":"cardio","adapterUri":"https://host/a.safetensors"}"#), "adapterUri").as_deref(),
 			Some("https://host/a.safetensors")
 		);
-		assert_eq!(adapter_uri(&metadata(r#"{"name":"cardio"}"#)), None);
-		assert_eq!(adapter_uri(&metadata("plain words")), None);
-		assert_eq!(adapter_uri("0x"), None);
-		assert_eq!(adapter_uri("0xzz"), None);
+		assert_eq!(metadata_uri(&metadata(r#"{"name":"cardio"}"#), "adapterUri"), None);
+		assert_eq!(metadata_uri(&metadata("plain words"), "adapterUri"), None);
+		assert_eq!(metadata_uri("0x", "adapterUri"), None);
+		assert_eq!(metadata_uri("0xzz", "adapterUri"), None);
 	}
 }

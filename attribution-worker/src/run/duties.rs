@@ -14,11 +14,12 @@ use super::{
 	content::Content,
 	keys::WorkerKey,
 	metrics::Metrics,
+	models::SharedModels,
 	progress::Progress,
 };
 use crate::{commands, AskArgs, Common, IndexArgs};
 use anyhow::{bail, Context, Result};
-use attribution_worker::attribute::Engine;
+use attribution_worker::{attribute::Engine, generate::openlora::AdapterSource, train::influence::Influence};
 use openledger_primitives::attribution::{commitment, Round};
 use serde::Deserialize;
 use sp_core::crypto::{AccountId32 as SpAccountId, Ss58AddressFormat, Ss58Codec};
@@ -70,6 +71,8 @@ pub struct Worker {
 	pub metrics: Metrics,
 	/// Test-only: shift weight between datasets before submitting (to test that liars are outvoted).
 	pub perturb: bool,
+	/// The embedder and the base generator with its adapter cache, shared by every engine.
+	models: Arc<SharedModels>,
 	engines: HashMap<u32, Arc<Engine>>,
 }
 
@@ -95,9 +98,10 @@ impl Worker {
 		common: Common,
 		metrics: Metrics,
 		perturb: bool,
+		models: Arc<SharedModels>,
 	) -> Self {
 		let (chain, data_dir) = (content.chain.clone(), content.data_dir.clone());
-		Self { chain, content, key, validator, common, data_dir, metrics, perturb, engines: HashMap::new() }
+		Self { chain, content, key, validator, common, data_dir, metrics, perturb, models, engines: HashMap::new() }
 	}
 
 	/// The validator's address as the node's RPC prints accounts.
@@ -139,6 +143,15 @@ impl Worker {
 			let event = event?;
 			duties.push(Duty::Reveal { request: event.request, round: from_chain_round(&event.round) });
 		}
+		// Requests to answer in this block are answered together: one decoding pass for all of them, whatever
+		// models (adapters) they use.
+		let serve: Vec<u64> =
+			duties.iter().filter_map(|d| if let Duty::Serve { request } = d { Some(*request) } else { None }).collect();
+		if serve.len() > 1 {
+			duties.retain(|d| !matches!(d, Duty::Serve { .. }));
+			let at = duties.iter().position(|d| matches!(d, Duty::Commit { .. } | Duty::Reveal { .. }));
+			duties.insert(at.unwrap_or(duties.len()), Duty::ServeBatch { requests: serve });
+		}
 		for duty in duties {
 			if let Err(e) = self.perform(&duty, progress).await {
 				self.metrics.failed(duty.kind());
@@ -151,12 +164,13 @@ impl Worker {
 	}
 
 	async fn perform(&mut self, duty: &Duty, progress: &mut Progress) -> Result<()> {
-		match *duty {
-			Duty::Index { datanet, version } => self.index(datanet, version).await,
-			Duty::Prepare { model } => self.engine(model).await.map(|_| ()),
-			Duty::Serve { request } => self.serve(request).await,
-			Duty::Commit { request, round } => self.commit(request, round, progress).await,
-			Duty::Reveal { request, round } => self.reveal(request, round, progress).await,
+		match duty {
+			Duty::Index { datanet, version } => self.index(*datanet, *version).await,
+			Duty::Prepare { model } => self.engine(*model).await.map(|_| ()),
+			Duty::Serve { request } => self.serve(*request).await,
+			Duty::ServeBatch { requests } => self.serve_batch(requests).await,
+			Duty::Commit { request, round } => self.commit(*request, *round, progress).await,
+			Duty::Reveal { request, round } => self.reveal(*request, *round, progress).await,
 		}
 	}
 
@@ -172,8 +186,9 @@ impl Worker {
 			return Ok(());
 		};
 		let (common, args) = (self.common.clone(), index_args(manifest, self.data_dir.join("indexes")));
+		let models = self.models.clone();
 		let chunks = tokio::task::spawn_blocking(move || -> Result<usize> {
-			let (embedder, embedder_id) = commands::load_embedder(&common)?;
+			let (embedder, embedder_id) = models.embedder()?;
 			let (_, stored) = commands::ensure_index(&common, &args, &embedder, &embedder_id)?;
 			Ok(stored.index.len())
 		})
@@ -190,11 +205,12 @@ impl Worker {
 		let info = self.content.model(model).await?;
 		let prepared = self.content.prepare_model(&info).await?;
 		tracing::info!(
-			"loading model {model}: DataNet {} version {} ({} datasets){}",
+			"loading model {model}: DataNet {} version {} ({} datasets){}{}",
 			info.datanet,
 			info.version,
 			info.datasets.len(),
-			info.adapter.map(|hash| format!(", LoRA adapter {hash:?}")).unwrap_or_default()
+			info.adapter.map(|hash| format!(", LoRA adapter {hash:?}")).unwrap_or_default(),
+			if prepared.influence.is_some() { ", influence sketches" } else { "" }
 		);
 		let args = AskArgs {
 			index: index_args(prepared.manifest, prepared.index_dir),
@@ -202,10 +218,29 @@ impl Worker {
 			k: 8,
 			candidates: 16,
 			ablation: attribution_worker::attribute::AblationMode::Exact,
-			adapter: prepared.adapter,
+			adapter: None,
+			influence: None,
 		};
-		let common = self.common.clone();
-		let engine = tokio::task::spawn_blocking(move || commands::engine(&common, &args)).await??;
+		let (common, models) = (self.common.clone(), self.models.clone());
+		let adapter = info.adapter.zip(prepared.adapter).map(|(hash, path)| AdapterSource { hash, path });
+		let influence = prepared.influence;
+		let engine = tokio::task::spawn_blocking(move || -> Result<Engine> {
+			let ((embedder, embedder_id), adapters) = (models.embedder()?, models.adapters()?);
+			let engine = commands::engine_on(&common, &args, embedder, &embedder_id, adapters.base().clone())?;
+			let engine = match adapter {
+				Some(source) => engine.with_adapter(adapters, source),
+				None => engine,
+			};
+			let engine = match influence {
+				Some(path) => engine.with_influence(Arc::new(Influence::load(&path)?)),
+				None => engine,
+			};
+			// Load the adapter now: one that does not fit the base model is refused here, by name.
+			engine.model()?;
+			Ok(engine)
+		})
+		.await??;
+		self.models.observe(&self.metrics);
 		let engine = Arc::new(engine);
 		self.engines.insert(model, engine.clone());
 		tracing::info!("model {model} ready");
@@ -215,20 +250,90 @@ impl Worker {
 	/// Answers `request` if it is still waiting for this validator.
 	async fn serve(&mut self, request: u64) -> Result<()> {
 		let started = Instant::now();
+		let Some((inference, engine)) = self.assigned(request).await? else { return Ok(()) };
+		let prompt = inference.prompt.clone();
+		let (answer, weights) = tokio::task::spawn_blocking(move || -> Result<Attributed> {
+			let answered = engine.answer(&prompt, &Default::default())?;
+			attribute_answer(&engine, &prompt, &answered.answer)
+		})
+		.await??;
+		self.models.observe(&self.metrics);
+		self.submit_answer(request, &inference, answer, weights, started).await
+	}
+
+	/// Answers several requests in one batched decoding pass (their models may differ: OpenLoRA serves every
+	/// adapter over the one base model), then attributes and submits each. If the batch fails, each request is
+	/// answered on its own, so one broken model cannot hold the others back.
+	async fn serve_batch(&mut self, requests: &[u64]) -> Result<()> {
+		let started = Instant::now();
+		let mut jobs = Vec::with_capacity(requests.len());
+		for &request in requests {
+			match self.assigned(request).await {
+				Ok(Some((inference, engine))) => jobs.push((request, inference, engine)),
+				Ok(None) => {},
+				Err(e) => {
+					self.metrics.failed("serve");
+					tracing::warn!("request {request}: {e:#}");
+				},
+			}
+		}
+		let engines: Vec<Arc<Engine>> = jobs.iter().map(|(_, _, engine)| engine.clone()).collect();
+		let prompts: Vec<String> = jobs.iter().map(|(_, inference, _)| inference.prompt.clone()).collect();
+		let count = jobs.len();
+		let answered = tokio::task::spawn_blocking(move || -> Result<Vec<Attributed>> {
+			let refs: Vec<&Engine> = engines.iter().map(AsRef::as_ref).collect();
+			let questions: Vec<&str> = prompts.iter().map(String::as_str).collect();
+			let answers = Engine::answer_batch(&refs, &questions)?;
+			refs.iter()
+				.zip(&questions)
+				.zip(answers)
+				.map(|((engine, prompt), answered)| attribute_answer(engine, prompt, &answered.answer))
+				.collect()
+		})
+		.await?;
+		self.models.observe(&self.metrics);
+		let answered = match answered {
+			Ok(answered) => answered,
+			Err(e) => {
+				tracing::warn!("answering {count} requests together failed ({e:#}); answering each alone");
+				for (request, _, _) in jobs {
+					if let Err(e) = self.serve(request).await {
+						self.metrics.failed("serve");
+						tracing::warn!("request {request}: {e:#}");
+					}
+				}
+				return Ok(());
+			},
+		};
+		tracing::info!("answered {count} requests in one batch");
+		for ((request, inference, _), (answer, weights)) in jobs.into_iter().zip(answered) {
+			if let Err(e) = self.submit_answer(request, &inference, answer, weights, started).await {
+				self.metrics.failed("serve");
+				tracing::warn!("request {request}: {e:#}");
+			}
+		}
+		Ok(())
+	}
+
+	/// `request` with its model's engine, if it still waits for this validator's answer.
+	async fn assigned(&mut self, request: u64) -> Result<Option<(Inference, Arc<Engine>)>> {
 		let inference = self.inference(request).await?;
 		if inference.status != "assigned" || inference.server != self.validator_ss58() {
 			tracing::debug!("request {request} no longer waits for us ({})", inference.status);
-			return Ok(());
+			return Ok(None);
 		}
 		let engine = self.engine(inference.model).await?;
-		let prompt = inference.prompt.clone();
-		let (answer, mut weights) = tokio::task::spawn_blocking(move || -> Result<(String, Vec<(u64, u16)>)> {
-			let answered = engine.answer(&prompt, &Default::default())?;
-			let answer = first_answer(&answered.answer);
-			let attribution = engine.attribute(&prompt, &answer)?;
-			Ok((answer, canonical(&attribution.weights)?))
-		})
-		.await??;
+		Ok(Some((inference, engine)))
+	}
+
+	async fn submit_answer(
+		&mut self,
+		request: u64,
+		inference: &Inference,
+		answer: String,
+		mut weights: Vec<(u64, u16)>,
+		started: Instant,
+	) -> Result<()> {
 		if self.perturb {
 			perturb(&mut weights);
 		}
@@ -311,7 +416,7 @@ fn index_args(manifest: PathBuf, index_dir: PathBuf) -> IndexArgs {
 }
 
 /// One thing to do.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Duty {
 	/// Fetch, check and index a new DataNet version's datasets.
 	Index {
@@ -322,6 +427,10 @@ enum Duty {
 	/// answered in time.
 	Prepare {
 		model: u32,
+	},
+	/// Answer several requests together (every `Serve` of one block).
+	ServeBatch {
+		requests: Vec<u64>,
 	},
 	/// Answer (on a request or a replacement).
 	Serve {
@@ -341,11 +450,21 @@ impl Duty {
 	fn kind(&self) -> &'static str {
 		match self {
 			Duty::Index { .. } | Duty::Prepare { .. } => "content",
-			Duty::Serve { .. } => "serve",
+			Duty::Serve { .. } | Duty::ServeBatch { .. } => "serve",
 			Duty::Commit { .. } => "commit",
 			Duty::Reveal { .. } => "reveal",
 		}
 	}
+}
+
+/// An answer as submitted and its attribution in the chain's form.
+type Attributed = (String, Vec<(u64, u16)>);
+
+/// The answer as submitted (its first sentence-level answer) and its attribution in the chain's form.
+fn attribute_answer(engine: &Engine, prompt: &str, generated: &str) -> Result<Attributed> {
+	let answer = first_answer(generated);
+	let attribution = engine.attribute(prompt, &answer)?;
+	Ok((answer, canonical(&attribution.weights)?))
 }
 
 /// The engine's weights as the chain takes them: ascending datasets, no zero entries, at most

@@ -22,6 +22,11 @@ pub struct Metrics {
 	pub answer_seconds: Histogram,
 	/// The last finalized block handled.
 	pub block: Gauge<U64>,
+	/// OpenLoRA: adapters in the cache, the bytes they hold, loads (misses) and evictions.
+	pub adapters_cached: Gauge<U64>,
+	pub adapter_cache_bytes: Gauge<U64>,
+	pub adapter_loads: Counter<U64>,
+	pub adapter_evictions: Counter<U64>,
 }
 
 impl Metrics {
@@ -51,6 +56,22 @@ impl Metrics {
 			)?,
 			block: register(
 				Gauge::new("openledger_worker_finalized_block", "Last finalized block handled")?,
+				registry,
+			)?,
+			adapters_cached: register(
+				Gauge::new("openledger_worker_adapters_cached", "LoRA adapters in the OpenLoRA cache")?,
+				registry,
+			)?,
+			adapter_cache_bytes: register(
+				Gauge::new("openledger_worker_adapter_cache_bytes", "Bytes of LoRA deltas in the OpenLoRA cache")?,
+				registry,
+			)?,
+			adapter_loads: register(
+				Counter::new("openledger_worker_adapter_loads_total", "LoRA adapters loaded into the cache")?,
+				registry,
+			)?,
+			adapter_evictions: register(
+				Counter::new("openledger_worker_adapter_evictions_total", "LoRA adapters evicted over the budget")?,
 				registry,
 			)?,
 		})

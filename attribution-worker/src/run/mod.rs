@@ -9,6 +9,7 @@ mod duties;
 mod fetch;
 mod keys;
 mod metrics;
+mod models;
 mod progress;
 mod register;
 mod store;
@@ -16,11 +17,11 @@ mod store;
 use crate::Common;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 pub use chain::Chain;
 pub use keys::WorkerKey;
-pub use register::{register_model, RegisterArgs};
+pub use register::{register_model, Listing, RegisterArgs, TrainedModel};
 
 /// How `run` connects and signs.
 #[derive(Args, Debug, Clone)]
@@ -43,6 +44,10 @@ pub struct RunArgs {
 	/// Seconds before the first retry of a URI; each retry waits twice as long (at most 30 s).
 	#[arg(long, default_value_t = 1.0)]
 	pub fetch_backoff: f64,
+	/// Memory for fine-tuned models' LoRA adapters, MiB: every model is served from one base model in memory,
+	/// plus its adapter, kept while it fits (least recently used adapters are evicted, and reloaded on use).
+	#[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+	pub adapter_memory_mb: u64,
 	/// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9616).
 	#[arg(long)]
 	pub prometheus: Option<SocketAddr>,
@@ -69,6 +74,8 @@ pub fn run(common: &Common, args: &RunArgs) -> Result<()> {
 async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 	let registry = substrate_prometheus_endpoint::Registry::new();
 	let metrics = metrics::Metrics::register(&registry)?;
+	let adapter_budget = usize::try_from(args.adapter_memory_mb).unwrap_or(usize::MAX);
+	let models = Arc::new(models::SharedModels::new(common.clone(), adapter_budget));
 	if let Some(addr) = args.prometheus {
 		metrics::serve(addr, registry);
 	}
@@ -127,8 +134,15 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 			store: store.clone(),
 			data_dir: args.data_dir.clone(),
 		};
-		let mut worker =
-			duties::Worker::new(content, key.clone(), validator, common.clone(), metrics.clone(), args.perturb_weights);
+		let mut worker = duties::Worker::new(
+			content,
+			key.clone(),
+			validator,
+			common.clone(),
+			metrics.clone(),
+			args.perturb_weights,
+			models.clone(),
+		);
 		tokio::select! {
 			_ = &mut shutdown => return stop(&progress, &args),
 			result = follow_blocks(&mut worker, &mut progress) => {
@@ -162,7 +176,7 @@ fn stop(progress: &progress::Progress, args: &RunArgs) -> Result<()> {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
 	let terminate = async {
 		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
 			Ok(mut signal) => {

@@ -15,6 +15,7 @@ use crate::{
 		Generator,
 	},
 };
+use crate::rng::mix;
 use candle::{Tensor, Var};
 use std::{collections::BTreeMap, path::Path};
 
@@ -26,13 +27,6 @@ pub const SKETCH_DIM: usize = 1024;
 pub struct Sketcher {
 	pub dim: usize,
 	pub seed: u64,
-}
-
-fn mix(mut z: u64) -> u64 {
-	z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-	z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-	z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-	z ^ (z >> 31)
 }
 
 impl Sketcher {
@@ -171,6 +165,47 @@ pub fn influence(answer: &[f32], datasets: &BTreeMap<u64, Vec<f32>>) -> Vec<(u64
 	#[allow(clippy::cast_possible_truncation)]
 	let centred = |u: &[f64]| u.iter().zip(&mean).map(|(x, m)| (x - m) as f32).collect::<Vec<f32>>();
 	units.iter().map(|(id, u)| (*id, cosine(answer, &centred(u)).max(0.0))).collect()
+}
+
+/// A fine-tuned model's training-gradient sketches, loaded to credit its answers: what
+/// [`crate::attribute::Engine`] folds in as the influence method.
+#[derive(Clone, Debug)]
+pub struct Influence {
+	pub sketches: BTreeMap<u64, Vec<f32>>,
+	pub sketcher: Sketcher,
+}
+
+impl Influence {
+	/// Reads `influence.safetensors`.
+	///
+	/// # Errors
+	/// As [`load_sketches`].
+	pub fn load(path: &Path) -> Result<Self> {
+		let (sketches, sketcher) = load_sketches(path)?;
+		Ok(Self { sketches, sketcher })
+	}
+
+	/// Influence scores of `answer` to `question` by dataset, in millionths: the answer's loss gradient at
+	/// `generator`'s adapter, sketched as the training examples were (the question alone, as ModelFactory
+	/// trains), against each dataset's sketch ([`influence`]).
+	///
+	/// # Errors
+	/// [`WorkerError::InvalidInput`] for a generator without an adapter or loaded quantised; tensor failures.
+	pub fn scores(&self, generator: &Generator, question: &str, answer: &str) -> Result<BTreeMap<u64, u128>> {
+		let adapter = generator.model().lora();
+		if adapter.deltas.is_empty() {
+			return Err(WorkerError::InvalidInput("influence needs the model's LoRA adapter".into()));
+		}
+		let prompt = generator.rag_prompt(question, &[])?.tokens();
+		let mut target = generator.encode(answer.trim())?;
+		target.push(generator.end_of_turn());
+		let example = Example { dataset: 0, prompt, target };
+		let mut copy = generator.clone();
+		let sketch = Differentiable::new(&mut copy, &adapter)?.sketch(&example, &self.sketcher)?;
+		#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+		let micro = |x: f64| (x.max(0.0) * 1e6).round() as u128;
+		Ok(influence(&sketch, &self.sketches).into_iter().map(|(d, x)| (d, micro(x))).collect())
+	}
 }
 
 /// Writes dataset sketches as safetensors: `sketches` is `(datasets, dim)`, the dataset ids and the sketch seed

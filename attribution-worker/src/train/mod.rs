@@ -8,6 +8,7 @@ pub mod examples;
 pub mod influence;
 
 use crate::{
+	rng::SplitMix64,
 	error::{Result, WorkerError},
 	generate::{
 		llama::{KvCache, Llama},
@@ -124,33 +125,6 @@ pub struct Trained {
 	pub stopped_early: bool,
 	pub train_examples: usize,
 	pub validation_examples: usize,
-}
-
-/// SplitMix64: a small seeded generator, so training is reproducible without a global RNG.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-	fn next(&mut self) -> u64 {
-		self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-		let mut z = self.0;
-		z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-		z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-		z ^ (z >> 31)
-	}
-
-	/// Uniform in [0, 1).
-	#[allow(clippy::cast_precision_loss)]
-	fn unit(&mut self) -> f64 {
-		(self.next() >> 11) as f64 / (1u64 << 53) as f64
-	}
-
-	/// Fisher–Yates.
-	fn shuffle<T>(&mut self, items: &mut [T]) {
-		for i in (1..items.len()).rev() {
-			let j = usize::try_from(self.next() % (i as u64 + 1)).unwrap_or(0);
-			items.swap(i, j);
-		}
-	}
 }
 
 /// One trainable delta.

@@ -3,6 +3,7 @@
 //!
 //! Validators are 1..=n with worker keys `validator + WORKER_OFFSET`. Model 0 (owner MODEL_OWNER, fee FEE)
 //! credits datasets 10, 11, 12, 13; model 1 is retired; model 2 costs more than anyone's `max_fee` in tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::cell::RefCell;
 use std::collections::BTreeMap;
@@ -70,9 +71,11 @@ thread_local! {
 	static SLASHES: RefCell<Vec<(AccountId, Perbill, SlashReason)>> = const { RefCell::new(Vec::new()) };
 	static PAYOUTS: RefCell<Vec<AcceptedAnswer<AccountId, Balance>>> = const { RefCell::new(Vec::new()) };
 	static PAYOUT_FAILS: RefCell<bool> = const { RefCell::new(false) };
-	static MODELS: RefCell<BTreeMap<ModelId, (ServingTerms<AccountId, Balance>, Vec<DatasetId>)>> =
-		RefCell::new(BTreeMap::new());
+	static MODELS: RefCell<BTreeMap<ModelId, MockModel>> = const { RefCell::new(BTreeMap::new()) };
 }
+
+/// A mock model's serving terms and credited datasets.
+type MockModel = (ServingTerms<AccountId, Balance>, Vec<DatasetId>);
 
 pub fn set_validators(validators: Vec<AccountId>) {
 	VALIDATORS.with(|v| *v.borrow_mut() = validators);

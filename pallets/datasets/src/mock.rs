@@ -1,4 +1,5 @@
 //! A test runtime with balances and datasets.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use frame_support::{derive_impl, parameter_types, traits::VariantCountOf};
 use sp_runtime::BuildStorage;

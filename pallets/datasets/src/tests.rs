@@ -1,5 +1,5 @@
 //! Unit and property tests of the datasets pallet.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(clippy::default_constructed_unit_structs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use openledger_primitives::{

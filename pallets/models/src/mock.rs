@@ -1,4 +1,5 @@
 //! A test runtime with balances and the model registry; DataNet versions come from [`MockDataNets`].
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::cell::RefCell;
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
 //! Unit tests: every call's success and failure paths.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(clippy::default_constructed_unit_structs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use sp_core::H256;

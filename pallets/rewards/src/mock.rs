@@ -1,5 +1,6 @@
 //! A test runtime with balances and rewards. Datasets 0–4 exist: 0, 1, 2 owned by DANA, EVE, FRED; 3 and 4 both
 //! by GINA.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use frame_support::{derive_impl, parameter_types, traits::VariantCountOf, BoundedVec, PalletId};
 use openledger_primitives::dataset::{DatasetId, DatasetRegistry, DatasetSummary};

@@ -1,5 +1,5 @@
 //! Unit tests: the split, crediting, the session hook, claims, and every failure path.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(clippy::default_constructed_unit_structs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod property;
 
@@ -41,7 +41,7 @@ fn rounding_remainders_go_to_the_treasury() {
 	ExtBuilder::default().build_and_execute(|| {
 		// 101: contributors 50 → thirds of 50 are 16 each (48), 2 left over; model 20, validators 20.
 		assert_ok!(pay(&[(0, 3_334), (1, 3_333), (2, 3_333)], 101));
-		let credited: Balance = [DANA, EVE, FRED].iter().map(|a| Pending::<Test>::get(a)).sum();
+		let credited: Balance = [DANA, EVE, FRED].iter().map(Pending::<Test>::get).sum();
 		assert_eq!(credited, 16 + 16 + 16);
 		assert_eq!(Balances::balance(&TREASURY), 1 + (101 - credited - 20 - 20));
 	});

@@ -1,5 +1,6 @@
 //! A test runtime with balances and validator staking. pallet-session is played by [`rotate_session`],
 //! which calls the `SessionManager` hooks in the order pallet-session does.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::cell::RefCell;
 use std::collections::BTreeSet;

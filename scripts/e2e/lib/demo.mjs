@@ -62,9 +62,20 @@ export async function setUpDemo(api, { curator, contributors, owner, fee, log = 
 
 /** `app` asks `model` a question; resolves with the request once it is paid (or fails after `timeoutMs`). */
 export async function askAndWait(api, httpUrl, { app, model, question, fee, timeoutMs = 300_000, log = () => {} }) {
+  const { id } = await requestInference(api, { app, model, question, fee });
+  log(`request ${id}: "${question}"`);
+  return waitPaid(httpUrl, id, { timeoutMs, log });
+}
+
+/** `app` asks `model` a question for `fee`; resolves with the request id and the block that included it. */
+export async function requestInference(api, { app, model, question, fee }) {
   const requested = await send(api, api.tx.attribution.requestInference(model, question, fee), app);
   const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
-  log(`request ${id}: "${question}"`);
+  return { id, blockHash: requested.blockHash.toHex() };
+}
+
+/** Waits until request `id` is paid (fails if it is refunded); resolves with `attribution_inference`'s record. */
+export function waitPaid(httpUrl, id, { timeoutMs = 300_000, log = () => {} } = {}) {
   let last = '';
   return waitFor(`request ${id} to be answered and paid`, async () => {
     const found = await rpc(httpUrl, 'attribution_inference', [id]);

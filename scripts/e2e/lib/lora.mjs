@@ -4,11 +4,12 @@ import { createServer } from 'node:http';
 /**
  * A small LoRA adapter in the worker's safetensors layout (`blk.<layer>.<target>.lora_a` is rank × in,
  * `…lora_b` out × rank, `alpha` in the metadata), with deterministic small values. The defaults fit SmolLM2-135M's
- * query projection (576 × 576); other `input`/`output` sizes make an adapter for another base model.
+ * query projection (576 × 576); other `input`/`output` sizes make an adapter for another base model. Each `seed`
+ * gives other values (another adapter, another content hash).
  */
-export function loraAdapter({ layer = 0, target = 'attn_q', rank = 2, input = 576, output = 576, alpha = 4, scale = 0.01 } = {}) {
-  const a = new Float32Array(rank * input).map((_, i) => Math.sin(i * 12.9898) * scale);
-  const b = new Float32Array(output * rank).map((_, i) => Math.cos(i * 78.233) * scale);
+export function loraAdapter({ layer = 0, target = 'attn_q', rank = 2, input = 576, output = 576, alpha = 4, scale = 0.01, seed = 0 } = {}) {
+  const a = new Float32Array(rank * input).map((_, i) => Math.sin(i * 12.9898 + seed) * scale);
+  const b = new Float32Array(output * rank).map((_, i) => Math.cos(i * 78.233 + seed) * scale);
   const tensors = [[`blk.${layer}.${target}.lora_a`, [rank, input], a], [`blk.${layer}.${target}.lora_b`, [output, rank], b]];
   const header = { __metadata__: { alpha: String(alpha), rank: String(rank) } };
   let offset = 0;
@@ -53,4 +54,43 @@ export async function serveFiles(files, { failFirst = {} } = {}) {
     hits: (path) => hits[path] ?? 0,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
+}
+
+/**
+ * `owner` registers `count` models on one DataNet version, each with its own adapter (`seed` 1…count, written
+ * under `dir` and named by `file://` URIs), all transactions in flight at once (explicit nonces). Resolves with
+ * the model ids.
+ */
+export async function registerAdapterModels(api, owner, { datanet, version, datasets, fee, count, dir }) {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { contentHash } = await import('./content.mjs');
+  const { BASE_MODEL, findEvent } = await import('./tx.mjs');
+  // In flight at once, a chunk at a time: the node allows 1 024 subscriptions per connection.
+  const ids = [];
+  for (let start = 0; start < count; start += 250) {
+    const first = (await api.rpc.system.accountNextIndex(owner.address)).toNumber();
+    const chunk = [];
+    for (let i = start; i < Math.min(count, start + 250); i += 1) {
+      const bytes = loraAdapter({ seed: i + 1, rank: 1 });
+      const path = join(dir, `adapter-${i + 1}.safetensors`);
+      writeFileSync(path, bytes);
+      const tx = api.tx.models.register(BASE_MODEL, contentHash(bytes), {
+        datanet, version, datasets: [...datasets].sort((a, b) => a - b),
+        hyperparametersHash: '0x' + '00'.repeat(32), influenceHash: '0x' + '00'.repeat(32),
+      }, fee, JSON.stringify({ name: `adapter-${i + 1}`, adapterUri: `file://${path}` }));
+      chunk.push(new Promise((resolve, reject) => {
+        let unsubscribe = () => {};
+        tx.signAndSend(owner, { nonce: first + i - start }, ({ status, events, dispatchError }) => {
+          if (dispatchError) reject(new Error(`registration ${i + 1}: ${dispatchError.toString()}`));
+          else if (status.isInBlock) {
+            unsubscribe();
+            resolve(findEvent(events, 'models', 'ModelRegistered').data.model.toNumber());
+          }
+        }).then((u) => { unsubscribe = u; }, reject);
+      }));
+    }
+    ids.push(...await Promise.all(chunk));
+  }
+  return ids;
 }

@@ -47,7 +47,7 @@ fn step() -> impl Strategy<Value = Step> {
 fn pick_request(pick: u8) -> Option<RequestId> {
 	let all: Vec<RequestId> = (0..NextRequestId::<Test>::get()).collect();
 	let open: Vec<RequestId> = all.iter().copied().filter(|id| info(*id).phase.is_open()).collect();
-	let from = if pick % 8 == 0 || open.is_empty() { &all } else { &open };
+	let from = if pick.is_multiple_of(8) || open.is_empty() { &all } else { &open };
 	(!from.is_empty()).then(|| from[usize::from(pick / 8) % from.len()])
 }
 

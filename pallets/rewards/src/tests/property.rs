@@ -68,7 +68,7 @@ proptest! {
 					},
 					Step::SessionEnd(n) => {
 						let set = &[VALIDATOR_A, VALIDATOR_B, VALIDATOR_C][..usize::from(n).min(3)];
-						let before: Vec<Balance> = set.iter().map(|a| Pending::<Test>::get(a)).collect();
+						let before: Vec<Balance> = set.iter().map(Pending::<Test>::get).collect();
 						<Rewards as OnSessionEnd<AccountId>>::on_session_end(1, set);
 						for (who, was) in set.iter().zip(before) {
 							*credited.entry(*who).or_default() += Pending::<Test>::get(who) - was;

@@ -1,0 +1,133 @@
+// ModelFactory from the web page, in headless Chromium, on a real --dev node: the demo DataNet goes on chain, the
+// worker indexes its version, `attribution-worker studio` offers that version, the page trains a LoRA adapter
+// on it (live progress, the epochs' losses, the loss plot) and registers it as a model; the worker fetches the
+// adapter from the studio, serves the model, and an answer is paid and credited to the DataNet's datasets.
+// Bad input through the page (epochs 0, a fee that is not an amount) shows its error and registers nothing.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { hexToString } from '@polkadot/util';
+import { chromium } from 'playwright-core';
+import { rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
+import { OPEN, askAndWait, setUpDemo } from './lib/demo.mjs';
+import { startStudio } from './lib/studio.mjs';
+import { startWorker } from './lib/worker.mjs';
+
+const CHROMIUM = process.env.OPENLEDGER_CHROMIUM ?? '/usr/bin/chromium';
+
+let node;
+let api;
+let worker;
+let studio;
+let browser;
+let page;
+let keys;
+let demo;
+
+const nextModel = async () => (await api.query.models.nextModelId()).toNumber();
+const logged = (what, lines, predicate, timeoutMs = 120_000) =>
+  waitFor(what, async () => lines.some(predicate), { timeoutMs })
+    .catch((error) => { throw new Error(`${error.message}\nlog:\n${lines.slice(-30).join('\n')}`); });
+
+before(async () => {
+  node = await startDevNode();
+  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
+  const keyring = new Keyring({ type: 'sr25519' });
+  keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
+    .map((name) => [name.toLowerCase(), keyring.addFromUri(`//${name}`, { name })]));
+  worker = startWorker(node.wsUrl, '//Alice//worker');
+  demo = await setUpDemo(api, {
+    curator: keys.alice, contributors: [keys.charlie, keys.dave, keys.eve], owner: keys.bob, fee: OPEN,
+  });
+  await logged(`the worker to index DataNet ${demo.datanet} version ${demo.version}`, worker.logs,
+    (line) => line.includes(`indexed DataNet ${demo.datanet} version ${demo.version}`));
+  studio = await startStudio({ dataDir: worker.dataDir, wsUrl: node.wsUrl, owner: '//Bob' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  page = await browser.newPage();
+  await page.goto(studio.url);
+  await page.waitForSelector(`#version option[value="${demo.datanet}/${demo.version}"]`, { state: 'attached' });
+  await page.selectOption('#version', `${demo.datanet}/${demo.version}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await studio?.stop();
+  await worker?.stop();
+  await api?.disconnect();
+  await node?.stop();
+});
+
+test('the page lists the version the worker kept, with its datasets', async () => {
+  const label = await page.textContent(`#version option[value="${demo.datanet}/${demo.version}"]`);
+  assert.equal(label, `DataNet ${demo.datanet}, version ${demo.version} — 3 datasets`);
+  assert.equal(await page.inputValue('#epochs'), '4', 'the CLI defaults');
+  assert.equal(await page.inputValue('#rank'), '8');
+  assert.deepEqual(await page.$$eval('#targets input:checked', (boxes) => boxes.map((b) => b.value)), ['attn_q', 'attn_v']);
+});
+
+test('epochs 0 is refused on the page by name, and nothing starts or is registered', async () => {
+  const before = await nextModel();
+  await page.fill('#epochs', '0');
+  await page.click('#start');
+  await page.waitForSelector('#error[data-state="shown"]');
+  assert.match(await page.textContent('#error'), /epochs 0 is outside 1–100/);
+  assert.equal(await page.getAttribute('#status', 'data-state'), 'idle', 'no job started');
+  assert.equal(await nextModel(), before, 'nothing registered');
+});
+
+test('train on the page, watch the losses and the plot, register: the worker serves the model and credits the DataNet', async () => {
+  await page.fill('#epochs', '2');
+  await page.click('#start');
+  await page.waitForSelector('#error[data-state="none"]', { state: 'attached' });
+  await page.waitForSelector('#status[data-state="training"]', { timeout: 60_000 });
+  await page.waitForFunction(() => /step \d+\/\d+, loss \d/.test(document.querySelector('#progress').textContent));
+  await page.waitForSelector('#status[data-state="done"]', { timeout: 240_000 })
+    .catch((error) => { throw new Error(`${error.message}\nstudio log:\n${studio.logs.slice(-20).join('\n')}`); });
+  const rows = await page.$$eval('#losses tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  assert.deepEqual(rows.map((cells) => cells[0]), ['0', '1', '2'], 'epoch 0 (the base model), then each epoch');
+  assert.ok(rows.every((cells) => Number(cells[2]) > 0), JSON.stringify(rows));
+  await page.waitForSelector('#plot[data-state="loaded"]');
+  assert.equal(await page.$eval('#plot', (img) => img.naturalWidth), 800);
+
+  // A fee that is not an amount of OPEN: shown, nothing registered.
+  const job = Number(await page.getAttribute('#status', 'data-job'));
+  const trained = await (await fetch(`${studio.url}/api/jobs/${job}`)).json();
+  const before = await nextModel();
+  await page.fill('#fee', 'one OPEN');
+  await page.click('#register');
+  await page.waitForSelector('#error[data-state="shown"]');
+  assert.match(await page.textContent('#error'), /not an amount of OPEN/);
+  assert.equal(await nextModel(), before, 'nothing registered');
+
+  await page.fill('#fee', '1');
+  await page.fill('#name', 'medicine-studio');
+  await page.click('#register');
+  await page.waitForSelector('#model-id[data-state="registered"]', { timeout: 60_000 });
+  const model = Number(await page.getAttribute('#model-id', 'data-model'));
+  assert.equal(await page.textContent('#model-id'), `model ${model}`);
+  assert.equal(await nextModel(), before + 1);
+
+  const record = await rpc(node.httpUrl, 'attribution_model', [model]);
+  assert.equal(record.adapter, trained.adapterHash);
+  assert.equal(record.owner, keys.bob.address);
+  assert.equal(record.fee, String(OPEN));
+  assert.deepEqual([record.datanet, record.version], [demo.datanet, demo.version]);
+  assert.deepEqual(JSON.parse(hexToString(record.metadata)), {
+    name: 'medicine-studio',
+    adapterUri: `${studio.url}/files/${job}/adapter.safetensors`,
+    influenceUri: `${studio.url}/files/${job}/influence.safetensors`,
+  });
+
+  await logged(`model ${model} to load with its adapter from the studio`, worker.logs,
+    (line) => line.includes(`model ${model} ready`));
+  const paid = await askAndWait(api, node.httpUrl, {
+    app: keys.ferdie, model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
+  }).catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
+  assert.ok(paid.output.length > 0, 'an answer is stored');
+  assert.equal(paid.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+  const ids = demo.datasets.map((d) => d.id);
+  assert.ok(paid.weights.every((w) => ids.includes(w.dataset)), `only the DataNet's datasets: ${JSON.stringify(paid.weights)}`);
+  const cardiology = demo.datasets.find((d) => d.name === 'cardiology');
+  assert.ok(paid.weights.some((w) => w.dataset === cardiology.id), `cardiology is credited: ${JSON.stringify(paid.weights)}`);
+});
