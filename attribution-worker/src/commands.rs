@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> Result<()> {
 		Command::Train(args) => crate::factory::run(c, &args),
 		Command::RegisterModel(args) => crate::run::register_model(&args),
 		Command::Run(args) => crate::run::run(c, &args),
+		Command::Studio(args) => crate::studio::run(c, &args),
 	}
 }
 

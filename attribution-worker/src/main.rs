@@ -14,27 +14,10 @@ use std::path::PathBuf;
 /// The Proof-of-Attribution worker's engine, from the command line.
 #[derive(Parser, Debug)]
 #[command(name = "attribution-worker", version, about)]
-struct Invocation {
-	#[command(flatten)]
-	common: Common,
-	#[command(subcommand)]
-	command: AnyCommand,
-}
-
-/// Every subcommand: the engine's, run by `commands::run`, and the studio, a server with its own runtime.
-#[derive(Subcommand, Debug)]
-enum AnyCommand {
-	#[command(flatten)]
-	Engine(Command),
-	/// ModelFactory in the browser: pick a DataNet version the worker kept, train a LoRA adapter with live
-	/// progress and its loss plot, and register it as a model (serves the page, its API and the adapters).
-	Studio(studio::StudioArgs),
-}
-
-/// An engine command with the global options.
-#[derive(Debug)]
 pub struct Cli {
+	#[command(flatten)]
 	pub common: Common,
+	#[command(subcommand)]
 	pub command: Command,
 }
 
@@ -107,6 +90,9 @@ pub enum Command {
 	/// Follow a node: answer the requests assigned to this worker's validator, and commit and reveal when on a
 	/// committee.
 	Run(run::RunArgs),
+	/// ModelFactory in the browser: pick a DataNet version the worker kept, train a LoRA adapter with live
+	/// progress and its loss plot, and register it as a model (serves the page, its API and the adapters).
+	Studio(studio::StudioArgs),
 }
 
 /// Where a DataNet version and its index are.
@@ -153,16 +139,12 @@ pub struct AskArgs {
 }
 
 fn main() {
-	let Invocation { common, command } = Invocation::parse();
+	let cli = Cli::parse();
 	tracing_subscriber::fmt()
 		.with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
 		.with_writer(std::io::stderr)
 		.init();
-	let outcome = match command {
-		AnyCommand::Engine(command) => commands::run(Cli { common, command }),
-		AnyCommand::Studio(args) => studio::run(&common, &args),
-	};
-	if let Err(e) = outcome {
+	if let Err(e) = commands::run(cli) {
 		eprintln!("error: {e:#}");
 		std::process::exit(1);
 	}

@@ -1,7 +1,8 @@
 // ModelFactory from the web page, in headless Chromium, on a real --dev node: the demo DataNet goes on chain, the
 // worker indexes its version, `attribution-worker studio` offers that version, the page trains a LoRA adapter
 // on it (live progress, the epochs' losses, the loss plot) and registers it as a model; the worker fetches the
-// adapter from the studio, serves the model, and an answer is paid and credited to the DataNet's datasets.
+// adapter from the studio and serves it next to 999 other fine-tuned models (each its own adapter, a 2 MiB adapter
+// budget: adapters are evicted and reloaded), and its answer is paid and credits the dataset that taught it.
 // Bad input through the page (epochs 0, a fee that is not an amount) shows its error and registers nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,8 +10,12 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { hexToString } from '@polkadot/util';
 import { chromium } from 'playwright-core';
-import { rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
-import { OPEN, askAndWait, setUpDemo } from './lib/demo.mjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
+import { OPEN, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
+import { registerAdapterModels } from './lib/lora.mjs';
 import { startStudio } from './lib/studio.mjs';
 import { startWorker } from './lib/worker.mjs';
 
@@ -24,6 +29,7 @@ let browser;
 let page;
 let keys;
 let demo;
+let prometheus;
 
 const nextModel = async () => (await api.query.models.nextModelId()).toNumber();
 const logged = (what, lines, predicate, timeoutMs = 120_000) =>
@@ -36,7 +42,8 @@ before(async () => {
   const keyring = new Keyring({ type: 'sr25519' });
   keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
     .map((name) => [name.toLowerCase(), keyring.addFromUri(`//${name}`, { name })]));
-  worker = startWorker(node.wsUrl, '//Alice//worker');
+  prometheus = `127.0.0.1:${await freePort()}`;
+  worker = startWorker(node.wsUrl, '//Alice//worker', { extraArgs: ['--adapter-memory-mb', '2', '--prometheus', prometheus] });
   demo = await setUpDemo(api, {
     curator: keys.alice, contributors: [keys.charlie, keys.dave, keys.eve], owner: keys.bob, fee: OPEN,
   });
@@ -121,13 +128,42 @@ test('train on the page, watch the losses and the plot, register: the worker ser
 
   await logged(`model ${model} to load with its adapter from the studio`, worker.logs,
     (line) => line.includes(`model ${model} ready`));
-  const paid = await askAndWait(api, node.httpUrl, {
-    app: keys.ferdie, model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
-  }).catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
-  assert.ok(paid.output.length > 0, 'an answer is stored');
-  assert.equal(paid.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+
+  // Served next to 999 other fine-tuned models, each with its own adapter, under a 2 MiB adapter budget: the
+  // worker keeps one base model and evicts adapters it no longer has room for (the studio's is 1.84 MB).
+  const others = await registerAdapterModels(api, keys.dave, {
+    datanet: demo.datanet, version: demo.version, datasets: demo.datasets.map((d) => d.id), fee: OPEN,
+    count: 999, dir: mkdtempSync(join(tmpdir(), 'ol-adapters-')),
+  });
+  assert.equal(new Set(others).size, 999);
+  const last = Math.max(...others);
+  await logged(`the worker to load all 999 other models (up to model ${last})`, worker.logs,
+    (line) => line.includes(`model ${last} ready`), 600_000);
+
+  // Two apps ask at once: the web-trained model and one of the others.
+  const question = 'What aspirin dose is recommended after a myocardial infarction?';
+  const asked = await Promise.all([
+    requestInference(api, { app: keys.ferdie, model, question, fee: OPEN }),
+    requestInference(api, { app: keys.eve, model: others[500], question, fee: OPEN }),
+  ]);
+  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(node.httpUrl, id)))
+    .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
   const ids = demo.datasets.map((d) => d.id);
-  assert.ok(paid.weights.every((w) => ids.includes(w.dataset)), `only the DataNet's datasets: ${JSON.stringify(paid.weights)}`);
+  for (const answered of [paid, other]) {
+    assert.ok(answered.output.length > 0, 'an answer is stored');
+    assert.equal(answered.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+    assert.ok(answered.weights.every((w) => ids.includes(w.dataset)), `only the DataNet's datasets: ${JSON.stringify(answered.weights)}`);
+  }
+  // The answer credits the dataset that taught it most.
   const cardiology = demo.datasets.find((d) => d.name === 'cardiology');
-  assert.ok(paid.weights.some((w) => w.dataset === cardiology.id), `cardiology is credited: ${JSON.stringify(paid.weights)}`);
+  const top = [...paid.weights].sort((a, b) => b.bps - a.bps || a.dataset - b.dataset)[0];
+  assert.equal(top.dataset, cardiology.id, `cardiology is credited most: ${JSON.stringify(paid.weights)}`);
+  if (asked[0].blockHash === asked[1].blockHash) {
+    assert.ok(worker.logs.some((line) => line.includes('answered 2 requests in one batch')), worker.logs.slice(-20).join('\n'));
+  }
+  const metrics = await (await fetch(`http://${prometheus}/metrics`)).text();
+  const value = (name) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1]);
+  assert.ok(value('openledger_worker_adapter_loads_total') >= 1000, metrics);
+  assert.ok(value('openledger_worker_adapter_evictions_total') > 0, 'the budget forced evictions');
+  assert.ok(value('openledger_worker_adapter_cache_bytes') <= 2 * 1024 * 1024);
 });

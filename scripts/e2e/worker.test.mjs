@@ -224,7 +224,8 @@ test('ModelFactory from the command line: train on the indexed version, register
     requestInference(api, { app: keys.ferdie, model, question, fee: OPEN }),
     requestInference(api, { app: keys.eve, model: demo.model, question, fee: OPEN }),
   ]);
-  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(node.httpUrl, id)));
+  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(node.httpUrl, id)))
+    .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
   for (const answered of [paid, other]) {
     assert.ok(answered.output.length > 0);
     assert.equal(answered.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);

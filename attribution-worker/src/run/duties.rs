@@ -280,20 +280,15 @@ impl Worker {
 		let engines: Vec<Arc<Engine>> = jobs.iter().map(|(_, _, engine)| engine.clone()).collect();
 		let prompts: Vec<String> = jobs.iter().map(|(_, inference, _)| inference.prompt.clone()).collect();
 		let count = jobs.len();
-		let answered = tokio::task::spawn_blocking(move || -> Result<Vec<Attributed>> {
+		let generated = tokio::task::spawn_blocking(move || -> Result<Vec<String>> {
 			let refs: Vec<&Engine> = engines.iter().map(AsRef::as_ref).collect();
 			let questions: Vec<&str> = prompts.iter().map(String::as_str).collect();
-			let answers = Engine::answer_batch(&refs, &questions)?;
-			refs.iter()
-				.zip(&questions)
-				.zip(answers)
-				.map(|((engine, prompt), answered)| attribute_answer(engine, prompt, &answered.answer))
-				.collect()
+			Ok(Engine::answer_batch(&refs, &questions)?.into_iter().map(|answered| answered.answer).collect())
 		})
 		.await?;
 		self.models.observe(&self.metrics);
-		let answered = match answered {
-			Ok(answered) => answered,
+		let generated = match generated {
+			Ok(generated) => generated,
 			Err(e) => {
 				tracing::warn!("answering {count} requests together failed ({e:#}); answering each alone");
 				for (request, _, _) in jobs {
@@ -306,8 +301,16 @@ impl Worker {
 			},
 		};
 		tracing::info!("answered {count} requests in one batch");
-		for ((request, inference, _), (answer, weights)) in jobs.into_iter().zip(answered) {
-			if let Err(e) = self.submit_answer(request, &inference, answer, weights, started).await {
+		// Each answer is attributed and submitted before the next is attributed: the first is on chain early.
+		for ((request, inference, engine), answer) in jobs.into_iter().zip(generated) {
+			let prompt = inference.prompt.clone();
+			let attributed =
+				tokio::task::spawn_blocking(move || attribute_answer(&engine, &prompt, &answer)).await.map_err(Into::into);
+			let submitted = match attributed.and_then(|result| result) {
+				Ok((answer, weights)) => self.submit_answer(request, &inference, answer, weights, started).await,
+				Err(e) => Err(e),
+			};
+			if let Err(e) = submitted {
 				self.metrics.failed("serve");
 				tracing::warn!("request {request}: {e:#}");
 			}

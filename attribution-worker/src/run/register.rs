@@ -6,6 +6,7 @@
 //! The studio (`attribution-worker studio`) registers through the same [`TrainedModel`].
 
 use super::{
+	content::MAX_ADAPTER_BYTES,
 	chain::{
 		runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
 		Chain,
@@ -158,6 +159,12 @@ impl TrainedModel {
 fn check_hash(dir: &Path, file: &HashedFile) -> Result<()> {
 	let path = dir.join(&file.file);
 	let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+	ensure!(
+		bytes.len() as u64 <= MAX_ADAPTER_BYTES,
+		"{} is {} bytes, more than workers fetch ({MAX_ADAPTER_BYTES}): lower the rank or the targets; nothing registered",
+		path.display(),
+		bytes.len()
+	);
 	let actual = H256(content_hash(&bytes).0);
 	ensure!(
 		actual == file.content_hash,
@@ -232,5 +239,18 @@ mod tests {
 		std::fs::write(dir.path().join("adapter.safetensors"), b"adapteR").unwrap();
 		let error = TrainedModel::read(dir.path()).err().unwrap().to_string();
 		assert!(error.contains("adapter.safetensors hashes to") && error.ends_with("nothing registered"), "{error}");
+
+		// An adapter larger than any worker fetches (it could never be served) is refused as well.
+		let huge = vec![0u8; usize::try_from(MAX_ADAPTER_BYTES).unwrap() + 1];
+		std::fs::write(dir.path().join("adapter.safetensors"), &huge).unwrap();
+		let training = serde_json::json!({
+			"baseModel": zero, "datanet": 1, "version": 2, "datasets": [1, 2], "hyperparametersHash": zero,
+			"influenceHash": hash(b"sketches"),
+			"adapter": { "file": "adapter.safetensors", "contentHash": hash(&huge) },
+			"influence": { "file": "influence.safetensors", "contentHash": hash(b"sketches") },
+		});
+		std::fs::write(dir.path().join("training.json"), training.to_string()).unwrap();
+		let error = TrainedModel::read(dir.path()).err().unwrap().to_string();
+		assert!(error.contains("more than workers fetch") && error.ends_with("nothing registered"), "{error}");
 	}
 }
