@@ -162,8 +162,8 @@ fn print_report(common: &Common, name: &str, report: &Value) {
 
 /// Seeded unit vectors (normal entries, normalised), row-major.
 fn random_unit_vectors(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
-	let mut rng = synthetic::SplitMix(seed);
-	let mut next = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+	let mut rng = attribution_worker::rng::SplitMix64(seed);
+	let mut next = || rng.unit();
 	let mut out = Vec::with_capacity(rows * dim);
 	for _ in 0..rows {
 		let row: Vec<f32> = (0..dim)

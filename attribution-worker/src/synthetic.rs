@@ -5,6 +5,7 @@
 use crate::{
 	datanet::{DataNetVersion, Dataset},
 	error::Result,
+	rng::SplitMix64,
 };
 use std::path::PathBuf;
 
@@ -73,23 +74,9 @@ pub struct SyntheticDataNet {
 	pub probes: Vec<Probe>,
 }
 
-/// SplitMix64: a tiny seeded generator, so the synthetic DataNet needs no RNG crate and never changes.
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-	/// The next 64 random bits.
-	pub fn next_u64(&mut self) -> u64 {
-		self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-		let mut z = self.0;
-		z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-		z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-		z ^ (z >> 31)
-	}
-
-	fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-		let i = usize::try_from(self.next_u64() % items.len().max(1) as u64).unwrap_or(0);
-		items.get(i).copied().unwrap_or_default()
-	}
+/// One of `items`, drawn with `rng`.
+fn pick<'a>(rng: &mut SplitMix64, items: &[&'a str]) -> &'a str {
+	items.get(rng.below(items.len())).copied().unwrap_or_default()
 }
 
 /// Generates `datasets` formulary notes (ids 1..=datasets) with one probe per fact.
@@ -97,22 +84,22 @@ impl SplitMix {
 /// # Errors
 /// Only if `datasets` is 0.
 pub fn formulary(datasets: usize, seed: u64) -> Result<SyntheticDataNet> {
-	let mut rng = SplitMix(seed);
+	let mut rng = SplitMix64(seed);
 	let mut names = std::collections::BTreeSet::new();
 	let mut out = Vec::with_capacity(datasets);
 	let mut probes = Vec::new();
 	for i in 0..datasets {
 		let id = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(1);
 		let name = loop {
-			let n = format!("{}{}{}", rng.pick(&PREFIXES), rng.pick(&MIDDLES), rng.pick(&SUFFIXES));
+			let n = format!("{}{}{}", pick(&mut rng, &PREFIXES), pick(&mut rng, &MIDDLES), pick(&mut rng, &SUFFIXES));
 			if names.insert(n.clone()) {
 				break n;
 			}
 		};
-		let condition = rng.pick(&CONDITIONS);
-		let effect = rng.pick(&EFFECTS);
-		let maker = rng.pick(&MAKERS);
-		let dose = 5u64.saturating_add(rng.next_u64() % 96).saturating_mul(5);
+		let condition = pick(&mut rng, &CONDITIONS);
+		let effect = pick(&mut rng, &EFFECTS);
+		let maker = pick(&mut rng, &MAKERS);
+		let dose = 5u64.saturating_add(rng.next() % 96).saturating_mul(5);
 		let text = format!(
 			"Formulary note: {name}.\n\
 			 {name} is a prescription medicine used to treat {condition}. \

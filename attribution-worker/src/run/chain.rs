@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde::de::DeserializeOwned;
+use sp_core::crypto::Ss58Codec;
 use std::time::Duration;
 use subxt::{
 	events::Events,
@@ -81,13 +82,21 @@ impl Chain {
 
 	/// Signs `call` with `signer`, submits it, and waits until it is in a block; returns its events, or fails with
 	/// the runtime's error (`pallet.Error`) if the call failed.
+	///
+	/// The nonce comes from the node's transaction pool (`system_accountNextIndex`), not from the finalized
+	/// state: a worker that submits two answers within the finality lag must not sign both with one nonce.
 	pub async fn submit<C: Payload>(
 		&self,
 		call: &C,
 		signer: &super::keys::WorkerKey,
 	) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>> {
+		let account = sp_core::crypto::AccountId32::new(signer.account().0).to_ss58check_with_version(
+			sp_core::crypto::Ss58AddressFormat::custom(openledger_primitives::token::SS58_PREFIX),
+		);
+		let nonce: u64 = self.call("system_accountNextIndex", rpc_params![account]).await?;
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
 		let at = self.api.at_current_block().await?;
-		let mut progress = at.transactions().sign_and_submit_then_watch_default(call, signer).await?;
+		let mut progress = at.transactions().sign_and_submit_then_watch(call, signer, params).await?;
 		while let Some(status) = progress.next().await {
 			match status? {
 				TransactionStatus::InBestBlock(block) | TransactionStatus::InFinalizedBlock(block) => {

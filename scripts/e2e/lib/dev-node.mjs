@@ -59,13 +59,7 @@ export async function startDevNode(extraArgs = []) {
     ...extraArgs,
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs = [];
-  const keep = (chunk) => {
-    logs.push(...chunk.toString().split('\n').filter(Boolean));
-    if (logs.length > 2000) logs.splice(0, logs.length - 2000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const logs = keepLogs(child);
   const exited = new Promise((resolve) => child.on('exit', resolve));
 
   const httpUrl = `http://127.0.0.1:${rpcPort}`;
@@ -96,4 +90,16 @@ export async function finalizedNumber(httpUrl) {
   const hash = await rpc(httpUrl, 'chain_getFinalizedHead');
   const header = await rpc(httpUrl, 'chain_getHeader', [hash]);
   return parseInt(header.number, 16);
+}
+
+/** Keeps the last `limit` lines a child process prints (stdout and stderr); returns the live array. */
+export function keepLogs(child, limit = 2000) {
+  const logs = [];
+  const keep = (chunk) => {
+    logs.push(...chunk.toString().split('\n').filter(Boolean));
+    if (logs.length > limit) logs.splice(0, logs.length - limit);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return logs;
 }

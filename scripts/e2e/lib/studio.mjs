@@ -2,7 +2,7 @@
 // against a worker's data directory, waits until its API answers, and keeps its log.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, waitFor } from './dev-node.mjs';
+import { freePort, keepLogs, waitFor } from './dev-node.mjs';
 
 /**
  * Starts the studio over `dataDir` registering on the node at `wsUrl` as `owner` (a seed URI). Resolves with
@@ -16,13 +16,7 @@ export async function startStudio({ dataDir, wsUrl, owner }) {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
   });
-  const logs = [];
-  const keep = (chunk) => {
-    logs.push(...chunk.toString().split('\n').filter(Boolean));
-    if (logs.length > 2000) logs.splice(0, logs.length - 2000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const logs = keepLogs(child);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keepLogs } from './dev-node.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,13 +19,7 @@ export function startWorker(wsUrl, key, { dataDir = mkdtempSync(join(tmpdir(), '
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
   });
-  const logs = [];
-  const keep = (chunk) => {
-    logs.push(...chunk.toString().split('\n').filter(Boolean));
-    if (logs.length > 5000) logs.splice(0, logs.length - 5000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const logs = keepLogs(child, 5000);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const stop = async (signal = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) {
