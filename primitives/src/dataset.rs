@@ -148,7 +148,7 @@ pub struct VersionInfo<BlockNumber> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Read access to DataNets and datasets for the node's `attribution_*` RPC, polkadot.js
+	/// Read access to DataNets and datasets for the node's `datanets_*` RPC, polkadot.js
 	/// (`api.call.dataNetsApi.*`) and the worker. `DataNet` and `Dataset` are the runtime's record types.
 	pub trait DataNetsApi<DataNet, Dataset, BlockNumber> where
 		DataNet: codec::Codec,

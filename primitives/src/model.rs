@@ -4,7 +4,7 @@
 pub type ModelId = u32;
 
 sp_api::decl_runtime_apis! {
-	/// Read access to the model registry for the node's `attribution_model` RPC, polkadot.js
+	/// Read access to the model registry for the node's `models_model` RPC, polkadot.js
 	/// (`api.call.modelsApi.model`) and the worker. `Model` is the runtime's record type.
 	pub trait ModelsApi<Model> where Model: codec::Codec {
 		/// A model's record.

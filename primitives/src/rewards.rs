@@ -1,11 +1,13 @@
 //! How an accepted answer's fee becomes OPEN its contributors can claim: the hand-off from the attribution
 //! pallet to the rewards pallet.
 
-use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use crate::dataset::{DataNetId, DatasetId};
+use crate::{
+	attribution::Attribution,
+	dataset::{DataNetId, DatasetId},
+};
 
 /// Basis points: parts of 10 000.
 pub type BasisPoints = u16;
@@ -13,24 +15,61 @@ pub type BasisPoints = u16;
 /// All the basis points there are.
 pub const ALL_BASIS_POINTS: u32 = 10_000;
 
-/// An answer whose attribution was finally accepted, with what it pays.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct AcceptedAnswer<AccountId, Balance> {
+/// An answer whose attribution was finally accepted, with what it pays. `MaxWeights` bounds the attribution.
+pub struct AcceptedAnswer<AccountId, Balance, MaxWeights: sp_core::Get<u32>> {
 	/// The answered model's owner.
 	pub model_owner: AccountId,
 	/// The DataNet the model draws on.
 	pub datanet: DataNetId,
-	/// Each credited dataset's share of the contributors' part, in basis points summing to 10 000.
-	pub weights: Vec<(DatasetId, BasisPoints)>,
+	/// Each credited dataset's share of the contributors' part.
+	pub weights: Attribution<MaxWeights>,
 	/// The fee paid for the answer.
 	pub fee: Balance,
 }
 
+// Hand-written so that the bound `MaxWeights` needs none of these traits itself.
+impl<AccountId: Clone, Balance: Clone, MaxWeights: sp_core::Get<u32>> Clone
+	for AcceptedAnswer<AccountId, Balance, MaxWeights>
+{
+	fn clone(&self) -> Self {
+		Self {
+			model_owner: self.model_owner.clone(),
+			datanet: self.datanet,
+			weights: self.weights.clone(),
+			fee: self.fee.clone(),
+		}
+	}
+}
+
+impl<AccountId: PartialEq, Balance: PartialEq, MaxWeights: sp_core::Get<u32>> PartialEq
+	for AcceptedAnswer<AccountId, Balance, MaxWeights>
+{
+	fn eq(&self, other: &Self) -> bool {
+		self.model_owner == other.model_owner
+			&& self.datanet == other.datanet
+			&& self.weights == other.weights
+			&& self.fee == other.fee
+	}
+}
+
+impl<AccountId: core::fmt::Debug, Balance: core::fmt::Debug, MaxWeights: sp_core::Get<u32>> core::fmt::Debug
+	for AcceptedAnswer<AccountId, Balance, MaxWeights>
+{
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.debug_struct("AcceptedAnswer")
+			.field("model_owner", &self.model_owner)
+			.field("datanet", &self.datanet)
+			.field("weights", &self.weights)
+			.field("fee", &self.fee)
+			.finish()
+	}
+}
+
 /// Pays out accepted answers.
-pub trait AnswerPayout<AccountId, Balance> {
+pub trait AnswerPayout<AccountId, Balance, MaxWeights: sp_core::Get<u32>> {
 	/// Moves `answer.fee` from `payer` (the attribution pallet's escrow account) and credits it by the fee
 	/// split. Atomic: on error nothing moved.
-	fn pay(payer: &AccountId, answer: &AcceptedAnswer<AccountId, Balance>) -> sp_runtime::DispatchResult;
+	fn pay(payer: &AccountId, answer: &AcceptedAnswer<AccountId, Balance, MaxWeights>) -> sp_runtime::DispatchResult;
 }
 
 /// What a dataset or a DataNet has earned.
@@ -43,8 +82,8 @@ pub struct Earnings<Balance> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Read access to rewards for the node's `attribution_pendingRewards`, `attribution_datasetEarnings` and
-	/// `attribution_datanetEarnings` RPC, and polkadot.js (`api.call.rewardsApi.*`).
+	/// Read access to rewards for the node's `rewards_pending`, `rewards_datasetEarnings` and
+	/// `rewards_datanetEarnings` RPC, and polkadot.js (`api.call.rewardsApi.*`).
 	pub trait RewardsApi<AccountId, Balance> where AccountId: codec::Codec, Balance: codec::Codec {
 		/// OPEN `who` can claim now, and has claimed over its lifetime.
 		fn rewards_of(who: AccountId) -> (Balance, Balance);

@@ -188,8 +188,8 @@ where
 			prompt: String::from_utf8_lossy(&view.prompt).into_owned(),
 			output: view.answer.as_ref().map(|a| String::from_utf8_lossy(&a.output).into_owned()),
 			worker: view.answer.as_ref().map(|a| self.account(&a.worker)),
-			submitted_weights: view.answer.as_ref().map(|a| weights_json(&a.weights)),
-			weights: view.weights.as_ref().map(|w| weights_json(w)),
+			submitted_weights: view.answer.as_ref().map(|a| weights_json(a.weights.shares())),
+			weights: view.weights.as_ref().map(|w| weights_json(w.shares())),
 			verdict: request.verdict.map(verdict_name),
 			challenger: request.challenge.as_ref().map(|(who, _)| self.account(who)),
 			challenge_bond: request.challenge.as_ref().map(|(_, bond)| bond.to_string()),
@@ -200,7 +200,7 @@ where
 					round: round_name(*round),
 					member: self.account(member),
 					commitment: vote.as_ref().map(|v| v.commitment),
-					revealed: vote.as_ref().and_then(|v| v.revealed.as_ref()).map(|w| weights_json(w)),
+					revealed: vote.as_ref().and_then(|v| v.revealed.as_ref()).map(|w| weights_json(w.shares())),
 				})
 				.collect(),
 		}))

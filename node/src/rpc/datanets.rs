@@ -1,4 +1,4 @@
-//! `attribution_*` JSON-RPC methods about DataNets and datasets, answered from the runtime API at the best
+//! `datanets_*` JSON-RPC methods about DataNets and datasets, answered from the runtime API at the best
 //! block (or `at`), and inline dataset content served from the node's indexed transaction data.
 //!
 //! Balances are decimal strings (u128 does not fit a JSON number), hashes and bytes are 0x-hex, accounts are
@@ -80,18 +80,18 @@ pub struct DatasetJson {
 	pub registered_at: BlockNumber,
 }
 
-#[rpc(server, namespace = "attribution")]
+#[rpc(server, namespace = "datanets")]
 pub trait DataNetsRpc {
 	/// A DataNet, with its latest version's root.
 	#[method(name = "datanet")]
 	fn datanet(&self, id: DataNetId, at: Option<H256>) -> RpcResult<Option<DataNetJson>>;
 
 	/// One version of a DataNet.
-	#[method(name = "datanetVersion")]
+	#[method(name = "version")]
 	fn datanet_version(&self, id: DataNetId, version: VersionNumber, at: Option<H256>) -> RpcResult<Option<VersionJson>>;
 
 	/// Dataset ids in a version, ascending, after `start_after`, at most `limit` (default and cap 1000).
-	#[method(name = "datanetMembers")]
+	#[method(name = "members")]
 	fn datanet_members(
 		&self,
 		id: DataNetId,

@@ -23,7 +23,9 @@ pub struct FullDeps<C, P> {
 }
 
 /// Builds the RPC methods this node adds: `system_accountNextIndex`, `system_dryRun`,
-/// `payment_queryInfo`, `payment_queryFeeDetails`, and the `attribution_*` methods (DataNets, datasets, models, rewards, inference requests).
+/// `payment_queryInfo`, `payment_queryFeeDetails`, and this chain's reads, one namespace per pallet they serve:
+/// `datanets_*` (DataNets, datasets and their indexed content), `models_*`, `rewards_*` and `attribution_*`
+/// (inference requests and the answers that credited a dataset).
 pub fn create_full<C, P>(deps: FullDeps<C, P>) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>

@@ -1,4 +1,4 @@
-//! `attribution_model`: a registered model as JSON, from the runtime API at the best block (or `at`).
+//! `models_model`: a registered model as JSON, from the runtime API at the best block (or `at`).
 
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ pub struct ModelJson {
 	pub registered_at: BlockNumber,
 }
 
-#[rpc(server, namespace = "attribution")]
+#[rpc(server, namespace = "models")]
 pub trait ModelsRpc {
 	/// A registered model: base model, adapter, the DataNet version and datasets it was trained on, fee.
 	#[method(name = "model")]

@@ -1,4 +1,4 @@
-//! `attribution_pendingRewards`, `attribution_datasetEarnings`, `attribution_datanetEarnings`: what wallets and
+//! `rewards_pending`, `rewards_datasetEarnings`, `rewards_datanetEarnings`: what wallets and
 //! apps show of OPEN rewards, from the runtime API at the best block (or `at`).
 
 use std::sync::Arc;
@@ -41,10 +41,10 @@ impl From<Earnings<Balance>> for EarningsJson {
 	}
 }
 
-#[rpc(server, namespace = "attribution")]
+#[rpc(server, namespace = "rewards")]
 pub trait RewardsRpc {
 	/// OPEN an account (SS58) can claim now, and has claimed.
-	#[method(name = "pendingRewards")]
+	#[method(name = "pending")]
 	fn pending_rewards(&self, account: String, at: Option<H256>) -> RpcResult<RewardsJson>;
 
 	/// OPEN a dataset has earned over its lifetime, and in how many accepted answers.

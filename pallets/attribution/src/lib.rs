@@ -31,7 +31,6 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use features::tally::{l1_distance, median, Decision};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -90,7 +89,7 @@ pub mod pallet {
 		type Slasher: SlashValidator<Self::AccountId, BalanceOf<Self>>;
 
 		/// Pays accepted answers out (the rewards pallet).
-		type Payout: AnswerPayout<Self::AccountId, BalanceOf<Self>>;
+		type Payout: AnswerPayout<Self::AccountId, BalanceOf<Self>, Self::MaxWeights>;
 
 		/// Receives lost challenge bonds.
 		type Treasury: Get<Self::AccountId>;
@@ -160,7 +159,7 @@ pub mod pallet {
 
 	/// The attribution that stands for each answered request: the server's, or a committee's median.
 	#[pallet::storage]
-	pub type Standing<T: Config> = StorageMap<_, Twox64Concat, RequestId, Weights<T>>;
+	pub type Standing<T: Config> = StorageMap<_, Twox64Concat, RequestId, AttributionOf<T>>;
 
 	/// The committee drawn for each round of a request.
 	#[pallet::storage]
@@ -285,6 +284,8 @@ pub mod pallet {
 		WeightsNotWhole,
 		/// The weights are not in strictly ascending dataset order: a dataset repeats or is out of order.
 		DuplicateOrUnsortedDataset,
+		/// More weights than `MaxWeights` (only reachable through a bound larger than the pallet's).
+		TooManyWeights,
 		/// A weight is zero (leave the dataset out instead).
 		ZeroWeight,
 		/// A dataset is not in the model's manifest (and so not in its DataNet version).

@@ -69,7 +69,7 @@ impl pallet_balances::Config for Test {
 thread_local! {
 	static VALIDATORS: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
 	static SLASHES: RefCell<Vec<(AccountId, Perbill, SlashReason)>> = const { RefCell::new(Vec::new()) };
-	static PAYOUTS: RefCell<Vec<AcceptedAnswer<AccountId, Balance>>> = const { RefCell::new(Vec::new()) };
+	static PAYOUTS: RefCell<Vec<AcceptedAnswer<AccountId, Balance, MaxWeights>>> = const { RefCell::new(Vec::new()) };
 	static PAYOUT_FAILS: RefCell<bool> = const { RefCell::new(false) };
 	static MODELS: RefCell<BTreeMap<ModelId, MockModel>> = const { RefCell::new(BTreeMap::new()) };
 }
@@ -86,7 +86,7 @@ pub fn worker(validator: AccountId) -> AccountId {
 pub fn slashes() -> Vec<(AccountId, Perbill, SlashReason)> {
 	SLASHES.with(|s| s.borrow().clone())
 }
-pub fn payouts() -> Vec<AcceptedAnswer<AccountId, Balance>> {
+pub fn payouts() -> Vec<AcceptedAnswer<AccountId, Balance, MaxWeights>> {
 	PAYOUTS.with(|p| p.borrow().clone())
 }
 pub fn make_payouts_fail(fail: bool) {
@@ -139,10 +139,13 @@ impl SlashValidator<AccountId, Balance> for MockSlasher {
 	}
 }
 
+/// The most datasets one attribution may credit in the tests.
+pub type MaxWeights = frame_support::traits::ConstU32<MAX_WEIGHTS>;
+
 /// Moves the fee from escrow to PAYOUT_SINK and records the answer, or fails when told to.
 pub struct MockPayout;
-impl AnswerPayout<AccountId, Balance> for MockPayout {
-	fn pay(payer: &AccountId, answer: &AcceptedAnswer<AccountId, Balance>) -> sp_runtime::DispatchResult {
+impl AnswerPayout<AccountId, Balance, MaxWeights> for MockPayout {
+	fn pay(payer: &AccountId, answer: &AcceptedAnswer<AccountId, Balance, MaxWeights>) -> sp_runtime::DispatchResult {
 		if PAYOUT_FAILS.with(|f| *f.borrow()) {
 			return Err(DispatchError::Other("payout refused"));
 		}
@@ -168,7 +171,7 @@ impl pallet_attribution::Config for Test {
 	type PalletId = AttributionPalletId;
 	type MaxPromptLen = frame_support::traits::ConstU32<MAX_PROMPT>;
 	type MaxOutputLen = frame_support::traits::ConstU32<MAX_OUTPUT>;
-	type MaxWeights = frame_support::traits::ConstU32<MAX_WEIGHTS>;
+	type MaxWeights = MaxWeights;
 	type MaxCommittee = frame_support::traits::ConstU32<MAX_COMMITTEE>;
 	type MaxDeadlinesPerBlock = frame_support::traits::ConstU32<3>;
 	type AnswersPerPage = frame_support::traits::ConstU32<2>;

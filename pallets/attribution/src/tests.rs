@@ -5,4 +5,3 @@ mod calls;
 mod helpers;
 mod property;
 mod protocol;
-mod tally;

@@ -19,9 +19,13 @@ use crate::Config;
 /// OPEN, in the currency's smallest unit.
 pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-/// An attribution: (dataset, basis points) in strictly ascending dataset order, no zero entries, summing to
-/// 10 000.
+/// An attribution as a caller proposes it (`submit_result`, `reveal`): any bounded vector, checked into an
+/// [`AttributionOf`] by the call so that a broken one is refused with a named error.
 pub type Weights<T> = BoundedVec<(DatasetId, BasisPoints), <T as Config>::MaxWeights>;
+
+/// An attribution as the pallet holds it: valid by construction (see
+/// [`openledger_primitives::attribution::Attribution`]).
+pub type AttributionOf<T> = openledger_primitives::attribution::Attribution<<T as Config>::MaxWeights>;
 
 /// A committee.
 pub type Committee<T> = BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxCommittee>;
@@ -150,7 +154,7 @@ pub struct Answer<T: Config> {
 	/// The generated text.
 	pub output: BoundedVec<u8, T::MaxOutputLen>,
 	/// The server's attribution.
-	pub weights: Weights<T>,
+	pub weights: AttributionOf<T>,
 	/// When it arrived.
 	pub submitted_at: BlockNumberFor<T>,
 }
@@ -172,7 +176,7 @@ pub struct Vote<T: Config> {
 	/// [`openledger_primitives::attribution::commitment`] of its vector.
 	pub commitment: H256,
 	/// The vector, once revealed.
-	pub revealed: Option<Weights<T>>,
+	pub revealed: Option<AttributionOf<T>>,
 }
 
 /// The protocol's parameters (genesis sets them; root may change them).
@@ -248,7 +252,7 @@ pub struct InferenceView<T: Config> {
 	/// The server's answer, once given.
 	pub answer: Option<Answer<T>>,
 	/// The attribution that stands (final once the request is paid).
-	pub weights: Option<Weights<T>>,
+	pub weights: Option<AttributionOf<T>>,
 	/// Each round's committee with their votes.
 	pub votes: alloc::vec::Vec<(Round, T::AccountId, Option<Vote<T>>)>,
 }

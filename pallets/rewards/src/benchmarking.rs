@@ -6,6 +6,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::RawOrigin;
 use openledger_primitives::{
+	attribution::Attribution,
 	dataset::DatasetRegistry,
 	rewards::{AcceptedAnswer, ALL_BASIS_POINTS},
 	staking::OnSessionEnd,
@@ -21,7 +22,7 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 }
 
 /// An answer crediting `w` datasets of distinct owners, equally (the last takes the remainder).
-fn answer<T: Config>(w: u32) -> AcceptedAnswer<T::AccountId, BalanceOf<T>> {
+fn answer<T: Config>(w: u32) -> Result<AcceptedAnswer<T::AccountId, BalanceOf<T>, T::MaxWeights>, BenchmarkError> {
 	let each = ALL_BASIS_POINTS.checked_div(w).unwrap_or(ALL_BASIS_POINTS);
 	let weights = (0..w)
 		.map(|i| {
@@ -29,8 +30,9 @@ fn answer<T: Config>(w: u32) -> AcceptedAnswer<T::AccountId, BalanceOf<T>> {
 			let bps = if i.saturating_add(1) == w { ALL_BASIS_POINTS.saturating_sub(each.saturating_mul(i)) } else { each };
 			(T::BenchmarkHelper::register_dataset(&owner, i), u16::try_from(bps).unwrap_or(u16::MAX))
 		})
-		.collect();
-	AcceptedAnswer { model_owner: account("model-owner", 0, 0), datanet: 0, weights, fee: 1_000_000_000u32.into() }
+		.collect::<alloc::vec::Vec<_>>();
+	let weights = Attribution::try_new(weights).map_err(|e| BenchmarkError::Stop(e.as_str()))?;
+	Ok(AcceptedAnswer { model_owner: account("model-owner", 0, 0), datanet: 0, weights, fee: 1_000_000_000u32.into() })
 }
 
 #[benchmarks]
@@ -38,12 +40,13 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn claim() {
+	fn claim() -> Result<(), BenchmarkError> {
 		let payer = funded::<T>("payer", 0);
-		let answer = answer::<T>(1);
+		let answer = answer::<T>(1)?;
 		Pallet::<T>::do_pay(&payer, &answer).unwrap_or_default();
 		let owner = answer
 			.weights
+			.shares()
 			.first()
 			.and_then(|(dataset, _)| T::Datasets::summary(*dataset))
 			.map(|summary| summary.owner)
@@ -51,6 +54,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()));
 		assert!(Pending::<T>::get(&owner) == Default::default());
+		Ok(())
 	}
 
 	#[benchmark]
@@ -62,26 +66,28 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn pay(w: Linear<1, { T::MaxWeights::get() }>) {
+	fn pay(w: Linear<1, { T::MaxWeights::get() }>) -> Result<(), BenchmarkError> {
 		let payer = funded::<T>("payer", 0);
-		let answer = answer::<T>(w);
+		let answer = answer::<T>(w)?;
 		#[block]
 		{
 			Pallet::<T>::do_pay(&payer, &answer).unwrap_or_default();
 		}
 		assert!(ValidatorPool::<T>::get() != Default::default());
+		Ok(())
 	}
 
 	#[benchmark]
-	fn on_session_end(v: Linear<1, 100>) {
+	fn on_session_end(v: Linear<1, 100>) -> Result<(), BenchmarkError> {
 		let payer = funded::<T>("payer", 0);
-		Pallet::<T>::do_pay(&payer, &answer::<T>(1)).unwrap_or_default();
+		Pallet::<T>::do_pay(&payer, &answer::<T>(1)?).unwrap_or_default();
 		let validators: alloc::vec::Vec<T::AccountId> = (0..v).map(|i| account("validator", i, 0)).collect();
 		#[block]
 		{
 			<Pallet<T> as OnSessionEnd<T::AccountId>>::on_session_end(1, &validators);
 		}
 		assert!(validators.iter().all(|v| Pending::<T>::get(v) != Default::default()));
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);

@@ -67,7 +67,7 @@ pub mod pallet {
 		/// The protocol treasury: its share and every rounding remainder.
 		type Treasury: Get<Self::AccountId>;
 
-		/// Most weights one answer may carry.
+		/// Most datasets one answer's attribution may credit (the attribution pallet's bound).
 		#[pallet::constant]
 		type MaxWeights: Get<u32>;
 
@@ -152,8 +152,6 @@ pub mod pallet {
 		NothingToClaim,
 		/// The split does not sum to 10 000 basis points.
 		InvalidSplit,
-		/// The weights are empty, too many, repeat a dataset, or do not sum to 10 000 basis points.
-		InvalidWeights,
 		/// A credited dataset is not registered.
 		UnknownDataset,
 		/// The payer cannot pay the fee.

@@ -5,6 +5,7 @@ mod property;
 
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use openledger_primitives::{
+	attribution::Attribution,
 	rewards::{AcceptedAnswer, AnswerPayout},
 	staking::OnSessionEnd,
 };
@@ -12,12 +13,13 @@ use sp_runtime::DispatchError;
 
 use crate::{mock::*, *};
 
-fn answer(weights: &[(u64, u16)], fee: Balance) -> AcceptedAnswer<AccountId, Balance> {
-	AcceptedAnswer { model_owner: MODEL_OWNER, datanet: 7, weights: weights.to_vec(), fee }
+fn answer(weights: &[(u64, u16)], fee: Balance) -> AcceptedAnswer<AccountId, Balance, MaxWeights> {
+	let weights = Attribution::try_new(weights.to_vec()).expect("tests pay valid attributions");
+	AcceptedAnswer { model_owner: MODEL_OWNER, datanet: 7, weights, fee }
 }
 
 fn pay(weights: &[(u64, u16)], fee: Balance) -> sp_runtime::DispatchResult {
-	<Rewards as AnswerPayout<AccountId, Balance>>::pay(&ESCROW, &answer(weights, fee))
+	<Rewards as AnswerPayout<AccountId, Balance, MaxWeights>>::pay(&ESCROW, &answer(weights, fee))
 }
 
 #[test]
@@ -59,11 +61,9 @@ fn one_owner_of_two_datasets_gets_both_shares() {
 #[test]
 fn bad_payouts_are_refused_and_move_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_noop!(pay(&[], 1_000), Error::<Test>::InvalidWeights);
-		assert_noop!(pay(&[(0, 5_000), (1, 4_999)], 1_000), Error::<Test>::InvalidWeights);
-		assert_noop!(pay(&[(0, 5_000), (0, 5_000)], 1_000), Error::<Test>::InvalidWeights);
-		let too_many: Vec<(u64, u16)> = (0..=MAX_WEIGHTS as u64).map(|d| (d, 0)).collect();
-		assert_noop!(pay(&too_many, 1_000), Error::<Test>::InvalidWeights);
+		// Broken vectors cannot reach the payout at all: they are not attributions (primitives' tests).
+		let too_many: Vec<(u64, u16)> = (0..=u64::from(MAX_WEIGHTS)).map(|d| (d, 1)).collect();
+		assert!(Attribution::<MaxWeights>::try_new(too_many).is_err());
 		assert_noop!(pay(&[(0, 5_000), (42, 5_000)], 1_000), Error::<Test>::UnknownDataset);
 		assert_noop!(pay(&[(0, 10_000)], ESCROW_BALANCE + 1), Error::<Test>::InsufficientBalance);
 	});

@@ -84,8 +84,7 @@ impl<T: Config> Pallet<T> {
 		let mut vote = Votes::<T>::get((id, round, &member)).ok_or(Error::<T>::NoCommitment)?;
 		ensure!(vote.revealed.is_none(), Error::<T>::AlreadyRevealed);
 		ensure!(vote.commitment == commitment(id, round, &member, &weights, &salt), Error::<T>::RevealMismatch);
-		Self::check_attribution(request.model, &weights)?;
-		vote.revealed = Some(weights);
+		vote.revealed = Some(Self::check_attribution(request.model, weights)?);
 		Votes::<T>::insert((id, round, &member), vote);
 		Self::deposit_event(Event::Revealed { request: id, round, member });
 

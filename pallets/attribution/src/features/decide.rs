@@ -10,10 +10,9 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use openledger_primitives::staking::{SlashReason, SlashValidator};
 use sp_runtime::{Perbill, Saturating};
 
-use crate::{
-	features::tally::{decide, l1_distance, Decision},
-	*,
-};
+use openledger_primitives::attribution::Decision;
+
+use crate::*;
 
 impl<T: Config> Pallet<T> {
 	/// Decides `round` from its reveals (see [`decide`]): members who committed and did not reveal, and
@@ -23,7 +22,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn close_round(id: RequestId, request: &mut Request<T>, round: Round, now: BlockNumberFor<T>) {
 		let params = Self::params();
 		let committee = Committees::<T>::get(id, round).unwrap_or_default();
-		let mut reveals: Vec<(T::AccountId, Weights<T>)> = Vec::new();
+		let mut reveals: Vec<(T::AccountId, AttributionOf<T>)> = Vec::new();
 		for member in committee.iter() {
 			match Votes::<T>::get((id, round, member)) {
 				Some(Vote { revealed: Some(weights), .. }) => reveals.push((member.clone(), weights)),
@@ -38,15 +37,19 @@ impl<T: Config> Pallet<T> {
 			Round::Challenge => params.challenge_quorum,
 		}
 		.min(committee.len() as u32) as usize;
-		let standing = Standing::<T>::get(id).unwrap_or_default();
-		let vectors: Vec<&[_]> = reveals.iter().map(|(_, w)| w.as_slice()).collect();
-		let decision = decide(&standing, &vectors, quorum, params.tolerance, T::MaxWeights::get() as usize);
+		// A round only opens on an answered request, which always has a standing attribution (`try_state`
+		// checks it); without one there is nothing to decide about, so the fee goes back.
+		let Some(standing) = Standing::<T>::get(id) else {
+			return Self::refund(id, request, Closure::RefundedNoQuorum);
+		};
+		let vectors: Vec<&AttributionOf<T>> = reveals.iter().map(|(_, w)| w).collect();
+		let decision = AttributionOf::<T>::decide(&standing, &vectors, quorum, params.tolerance);
 
 		let stands = match decision {
 			Decision::Confirm => standing.clone(),
 			// A median within tolerance of the standing vector changes nothing.
-			Decision::Replace(median) if l1_distance(&median, &standing) <= params.tolerance => standing.clone(),
-			Decision::Replace(median) => Weights::<T>::truncate_from(median),
+			Decision::Replace(median) if median.l1_distance(&standing) <= params.tolerance => standing.clone(),
+			Decision::Replace(median) => median,
 			Decision::NoQuorum => {
 				return match round {
 					Round::Review => Self::refund(id, request, Closure::RefundedNoQuorum),
@@ -59,7 +62,7 @@ impl<T: Config> Pallet<T> {
 		};
 		// Revealed outliers: a quorum agreed, they did not.
 		for (member, weights) in &reveals {
-			if l1_distance(weights, &stands) > params.tolerance {
+			if weights.l1_distance(&stands) > params.tolerance {
 				Self::penalise(id, member, params.member_slash, SlashReason::WrongAttribution);
 			}
 		}
@@ -112,7 +115,7 @@ impl<T: Config> Pallet<T> {
 	fn penalise_backers(
 		id: RequestId,
 		request: &Request<T>,
-		overturned: &[(openledger_primitives::dataset::DatasetId, openledger_primitives::rewards::BasisPoints)],
+		overturned: &AttributionOf<T>,
 		params: &Params<BalanceOf<T>, BlockNumberFor<T>>,
 	) {
 		if request.verdict == Some(Verdict::Confirmed) {
@@ -120,7 +123,7 @@ impl<T: Config> Pallet<T> {
 		}
 		for member in Committees::<T>::get(id, Round::Review).unwrap_or_default().iter() {
 			if let Some(Vote { revealed: Some(weights), .. }) = Votes::<T>::get((id, Round::Review, member)) {
-				if l1_distance(&weights, overturned) <= params.tolerance {
+				if weights.l1_distance(overturned) <= params.tolerance {
 					Self::penalise(id, member, params.member_slash, SlashReason::LostChallenge);
 				}
 			}

@@ -12,5 +12,4 @@ mod queries;
 mod request;
 mod settle;
 mod submit;
-pub mod tally;
 mod validation;

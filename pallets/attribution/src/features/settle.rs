@@ -8,17 +8,21 @@ impl<T: Config> Pallet<T> {
 	/// Hands the fee and the standing weights to the rewards pallet and indexes the answer under each
 	/// credited dataset; if the payout fails (a credited dataset vanished) the fee is refunded instead.
 	pub(crate) fn settle(id: RequestId, request: &mut Request<T>) {
-		let weights = Standing::<T>::get(id).unwrap_or_default();
+		// A decided request always has a standing attribution (`try_state` checks it); without one there is
+		// nothing to pay by, so the fee goes back.
+		let Some(weights) = Standing::<T>::get(id) else {
+			return Self::refund(id, request, Closure::RefundedPayoutFailed);
+		};
 		let answer = AcceptedAnswer {
 			model_owner: request.model_owner.clone(),
 			datanet: request.datanet,
-			weights: weights.to_vec(),
+			weights,
 			fee: request.fee,
 		};
 		if T::Payout::pay(&Self::escrow_account(), &answer).is_err() {
 			return Self::refund(id, request, Closure::RefundedPayoutFailed);
 		}
-		for (dataset, bps) in weights {
+		for (dataset, bps) in answer.weights.into_inner() {
 			let index = DatasetAnswerCount::<T>::get(dataset);
 			if let Some(next) = index.checked_add(1) {
 				DatasetAnswers::<T>::insert(dataset, index, (id, bps));

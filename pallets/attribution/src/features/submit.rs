@@ -27,7 +27,7 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(T::Validators::worker_of(&request.server).as_ref() == Some(&worker), Error::<T>::NotAssignedWorker);
 		ensure!(model == request.model && version == request.version, Error::<T>::ProofMismatch);
-		Self::check_attribution(request.model, &weights)?;
+		let weights = Self::check_attribution(request.model, weights)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
 		let server = request.server.clone();

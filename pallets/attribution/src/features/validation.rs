@@ -1,30 +1,35 @@
 //! Checking an attribution against the request's model.
 
 use frame_support::pallet_prelude::*;
-use openledger_primitives::{model::ModelRegistry, rewards::ALL_BASIS_POINTS};
+use openledger_primitives::{attribution::AttributionError, model::ModelRegistry};
 
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Checks that `weights` is canonical — strictly ascending datasets, no zero entry, summing to 10 000 —
-	/// and credits only datasets of `model`'s manifest.
+	/// Makes `weights` an [`Attribution`] (the rules live in `openledger_primitives::attribution`) that credits
+	/// only datasets of `model`'s manifest.
 	///
 	/// # Errors
 	/// - [`Error::WeightsNotWhole`], [`Error::DuplicateOrUnsortedDataset`], [`Error::ZeroWeight`],
-	///   [`Error::DatasetNotInModel`].
+	///   [`Error::TooManyWeights`], [`Error::DatasetNotInModel`].
 	pub(crate) fn check_attribution(
 		model: openledger_primitives::model::ModelId,
-		weights: &Weights<T>,
-	) -> DispatchResult {
-		ensure!(weights.iter().all(|(_, bps)| *bps > 0), Error::<T>::ZeroWeight);
-		ensure!(
-			weights.windows(2).all(|pair| matches!(pair, [(a, _), (b, _)] if a < b)),
-			Error::<T>::DuplicateOrUnsortedDataset
-		);
-		let total: u32 = weights.iter().map(|(_, bps)| u32::from(*bps)).sum();
-		ensure!(total == ALL_BASIS_POINTS, Error::<T>::WeightsNotWhole);
-		let datasets: alloc::vec::Vec<_> = weights.iter().map(|(dataset, _)| *dataset).collect();
+		weights: Weights<T>,
+	) -> Result<AttributionOf<T>, DispatchError> {
+		let attribution = AttributionOf::<T>::try_from(weights).map_err(Error::<T>::from)?;
+		let datasets: alloc::vec::Vec<_> = attribution.datasets().collect();
 		ensure!(T::Models::credits_all(model, &datasets), Error::<T>::DatasetNotInModel);
-		Ok(())
+		Ok(attribution)
+	}
+}
+
+impl<T: Config> From<AttributionError> for Error<T> {
+	fn from(error: AttributionError) -> Self {
+		match error {
+			AttributionError::NotWhole => Error::<T>::WeightsNotWhole,
+			AttributionError::DuplicateOrUnsorted => Error::<T>::DuplicateOrUnsortedDataset,
+			AttributionError::ZeroWeight => Error::<T>::ZeroWeight,
+			AttributionError::TooManyDatasets => Error::<T>::TooManyWeights,
+		}
 	}
 }

@@ -11,6 +11,11 @@ pub fn w(pairs: &[(u64, u16)]) -> Weights<Test> {
 }
 
 /// What honest workers compute in these tests.
+/// `weights` as the pallet holds them once checked.
+pub fn held(weights: Weights<Test>) -> AttributionOf<Test> {
+	AttributionOf::<Test>::try_from(weights).expect("a valid attribution")
+}
+
 pub fn honest() -> Weights<Test> {
 	w(&[(10, 6_000), (12, 4_000)])
 }

@@ -31,14 +31,14 @@ fn with_one_validator_an_answer_is_paid_after_the_challenge_window() {
 		let paid = payouts();
 		assert_eq!(paid.len(), 1);
 		assert_eq!((paid[0].fee, paid[0].model_owner, paid[0].datanet), (FEE, MODEL_OWNER, 3));
-		assert_eq!(paid[0].weights, honest().into_inner());
+		assert_eq!(paid[0].weights, held(honest()));
 		assert_eq!(escrow(), 1);
 		assert_eq!(Attribution::by_dataset(10, 0), DatasetPage { total: 1, answers: vec![(id, 6_000)] });
 		assert_eq!(Attribution::by_dataset(11, 0).total, 0);
 		assert!(events().contains(&Event::AnswerPaid { request: id, fee: FEE }));
 		let view = Attribution::inference(id).unwrap();
 		assert_eq!(view.answer.unwrap().output, output());
-		assert_eq!(view.weights, Some(honest()));
+		assert_eq!(view.weights, Some(held(honest())));
 		assert_eq!(view.prompt, prompt());
 	});
 }
@@ -57,11 +57,11 @@ fn a_committee_that_agrees_confirms_the_answer_and_an_outlier_is_slashed() {
 		// Everyone revealed: decided in the next block.
 		run_to_block(2);
 		assert_eq!(info(id).verdict, Some(Verdict::Confirmed));
-		assert_eq!(Standing::<Test>::get(id), Some(honest()));
+		assert_eq!(Standing::<Test>::get(id), Some(held(honest())));
 		assert_eq!(slashed(SlashReason::WrongAttribution), vec![members[2]]);
 		run_past_phase(id);
 		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
-		assert_eq!(payouts()[0].weights, honest().into_inner());
+		assert_eq!(payouts()[0].weights, held(honest()));
 		let view = Attribution::inference(id).unwrap();
 		assert_eq!(view.votes.len(), 3);
 		assert!(view.votes.iter().all(|(_, _, vote)| vote.as_ref().unwrap().revealed.is_some()));
@@ -77,8 +77,8 @@ fn a_committee_that_agrees_on_another_vector_corrects_the_answer_and_the_server_
 		committee_votes(id, Round::Review, |i| if i == 0 { other() } else { honest() });
 		run_to_block(2);
 		assert_eq!(info(id).verdict, Some(Verdict::Corrected));
-		assert_eq!(Standing::<Test>::get(id), Some(honest()));
-		assert_eq!(Answers::<Test>::get(id).unwrap().weights, other(), "the server's answer stays on record");
+		assert_eq!(Standing::<Test>::get(id), Some(held(honest())));
+		assert_eq!(Answers::<Test>::get(id).unwrap().weights, held(other()), "the server's answer stays on record");
 		let members = committee(id, Round::Review);
 		assert_eq!(
 			slashes(),
@@ -88,7 +88,7 @@ fn a_committee_that_agrees_on_another_vector_corrects_the_answer_and_the_server_
 			]
 		);
 		run_past_phase(id);
-		assert_eq!(payouts()[0].weights, honest().into_inner());
+		assert_eq!(payouts()[0].weights, held(honest()));
 	});
 }
 
@@ -219,7 +219,7 @@ fn an_upheld_challenge_slashes_the_server_and_its_backers_and_pays_by_the_new_ve
 		committee_votes(id, Round::Challenge, |_| other());
 		run_to_block(System::block_number() + 1);
 		assert_eq!(info(id).verdict, Some(Verdict::ChallengeUpheld));
-		assert_eq!(Standing::<Test>::get(id), Some(other()));
+		assert_eq!(Standing::<Test>::get(id), Some(held(other())));
 		let mut lost = slashed(SlashReason::LostChallenge);
 		lost.sort();
 		let mut expected = reviewers.clone();
@@ -227,7 +227,7 @@ fn an_upheld_challenge_slashes_the_server_and_its_backers_and_pays_by_the_new_ve
 		expected.sort();
 		assert_eq!(lost, expected);
 		assert_eq!(free(CHALLENGER), INITIAL_BALANCE, "the bond is returned");
-		assert_eq!(payouts()[0].weights, other().into_inner());
+		assert_eq!(payouts()[0].weights, held(other()));
 	});
 }
 
@@ -240,7 +240,7 @@ fn an_inconclusive_challenge_returns_the_bond_and_the_answer_stands() {
 		assert_eq!(info(id).verdict, Some(Verdict::ChallengeInconclusive));
 		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
 		assert_eq!(free(CHALLENGER), INITIAL_BALANCE);
-		assert_eq!(payouts()[0].weights, honest().into_inner());
+		assert_eq!(payouts()[0].weights, held(honest()));
 	});
 }
 

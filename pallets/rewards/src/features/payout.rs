@@ -1,6 +1,6 @@
 //! Sharing out an accepted answer's fee.
 
-use alloc::{collections::BTreeSet, vec::Vec};
+use alloc::vec::Vec;
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -10,30 +10,25 @@ use frame_support::{
 	},
 };
 use openledger_primitives::{
+	attribution::Attribution,
 	dataset::{DatasetId, DatasetRegistry},
-	rewards::{AcceptedAnswer, AnswerPayout, ALL_BASIS_POINTS},
+	rewards::{AcceptedAnswer, AnswerPayout},
 };
 use sp_runtime::{Perbill, Saturating};
 
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Checks `weights` and finds each dataset's owner.
+	/// Finds each credited dataset's owner. The attribution is valid by construction (whole, no repeats,
+	/// bounded): only the datasets' existence is left to check.
 	///
 	/// # Errors
-	/// - [`Error::InvalidWeights`] (empty, more than `MaxWeights`, a repeat, or not summing to 10 000),
-	///   [`Error::UnknownDataset`].
-	fn credited_owners(
-		weights: &[(DatasetId, openledger_primitives::rewards::BasisPoints)],
-	) -> Result<Vec<(DatasetId, T::AccountId, Perbill)>, DispatchError> {
-		ensure!(!weights.is_empty() && weights.len() <= T::MaxWeights::get() as usize, Error::<T>::InvalidWeights);
-		let total: u32 = weights.iter().map(|(_, bps)| u32::from(*bps)).sum();
-		ensure!(total == ALL_BASIS_POINTS, Error::<T>::InvalidWeights);
-		let mut seen = BTreeSet::new();
+	/// - [`Error::UnknownDataset`].
+	fn credited_owners(weights: &Attribution<T::MaxWeights>) -> Result<Vec<(DatasetId, T::AccountId, Perbill)>, DispatchError> {
 		weights
+			.shares()
 			.iter()
 			.map(|(dataset, bps)| {
-				ensure!(seen.insert(*dataset), Error::<T>::InvalidWeights);
 				let owner = T::Datasets::summary(*dataset).ok_or(Error::<T>::UnknownDataset)?.owner;
 				Ok((*dataset, owner, fraction(*bps)))
 			})
@@ -44,8 +39,11 @@ impl<T: Config> Pallet<T> {
 	/// the validator pool, and the treasury (with every rounding remainder).
 	///
 	/// # Errors
-	/// - [`Error::InvalidWeights`], [`Error::UnknownDataset`], [`Error::InsufficientBalance`].
-	pub fn do_pay(payer: &T::AccountId, answer: &AcceptedAnswer<T::AccountId, BalanceOf<T>>) -> DispatchResult {
+	/// - [`Error::UnknownDataset`], [`Error::InsufficientBalance`].
+	pub fn do_pay(
+		payer: &T::AccountId,
+		answer: &AcceptedAnswer<T::AccountId, BalanceOf<T>, T::MaxWeights>,
+	) -> DispatchResult {
 		let owners = Self::credited_owners(&answer.weights)?;
 		let account = Self::account_id();
 		let fee = answer.fee;
@@ -90,8 +88,8 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-impl<T: Config> AnswerPayout<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn pay(payer: &T::AccountId, answer: &AcceptedAnswer<T::AccountId, BalanceOf<T>>) -> DispatchResult {
+impl<T: Config> AnswerPayout<T::AccountId, BalanceOf<T>, T::MaxWeights> for Pallet<T> {
+	fn pay(payer: &T::AccountId, answer: &AcceptedAnswer<T::AccountId, BalanceOf<T>, T::MaxWeights>) -> DispatchResult {
 		frame_support::storage::with_storage_layer(|| Self::do_pay(payer, answer))
 	}
 }

@@ -41,6 +41,12 @@ fn normalised(raw: &[(u64, u16)], skew: bool) -> Vec<(u64, u16)> {
 	out
 }
 
+fn has_repeats(raw: &[(u64, u16)]) -> bool {
+	let mut datasets: Vec<u64> = raw.iter().map(|(d, _)| *d).collect();
+	datasets.sort_unstable();
+	datasets.windows(2).any(|pair| pair[0] == pair[1])
+}
+
 proptest! {
 	#![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
@@ -53,13 +59,19 @@ proptest! {
 			for step in steps {
 				match step {
 					Step::Pay(raw, fee, skew) => {
-						let weights = normalised(&raw, skew);
+						let scores = normalised(&raw, skew).into_iter().map(|(d, w)| (d, u32::from(w)));
+						// A skewed vector does not sum to 10 000: it is not an attribution and cannot be paid.
+						let Ok(weights) = openledger_primitives::attribution::Attribution::<MaxWeights>::from_scores(scores)
+						else {
+							prop_assert!(skew || raw.is_empty() || has_repeats(&raw));
+							continue;
+						};
 						let before: BTreeMap<AccountId, Balance> =
 							CLAIMANTS.iter().map(|a| (*a, Pending::<Test>::get(a))).collect();
 						let answer = openledger_primitives::rewards::AcceptedAnswer {
 							model_owner: MODEL_OWNER, datanet: 1, weights, fee,
 						};
-						if <Rewards as AnswerPayout<AccountId, Balance>>::pay(&ESCROW, &answer).is_ok() {
+						if <Rewards as AnswerPayout<AccountId, Balance, MaxWeights>>::pay(&ESCROW, &answer).is_ok() {
 							payouts += 1;
 						}
 						for who in CLAIMANTS {

@@ -1,10 +1,19 @@
-//! Inference requests and their attribution as the node, apps and the worker read them, and the commitment
-//! a committee member publishes before revealing its vector.
+//! Inference requests and their attribution: the [`Attribution`] type (valid by construction) and the rules that
+//! compare and combine them ([`l1_distance`], [`Attribution::median`], [`Attribution::decide`]), the commitment a committee member publishes before revealing
+//! its attribution, and the runtime API the node, apps and the worker read requests through.
+
+mod tally;
+#[cfg(test)]
+mod tests;
+mod vector;
+
+pub use tally::{l1_distance, Decision};
+pub use vector::{Attribution, AttributionError, Share, Unbounded};
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use crate::{dataset::DatasetId, rewards::BasisPoints};
+use crate::dataset::DatasetId;
 
 /// An inference request's number.
 pub type RequestId = u64;
@@ -28,7 +37,7 @@ pub fn commitment<AccountId: Encode>(
 	request: RequestId,
 	round: Round,
 	validator: &AccountId,
-	weights: &[(DatasetId, BasisPoints)],
+	weights: &[Share],
 	salt: &[u8; 32],
 ) -> sp_core::H256 {
 	sp_core::H256(sp_crypto_hashing::blake2_256(&(request, round, validator, weights, salt).encode()))
