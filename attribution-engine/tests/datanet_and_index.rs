@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod support;
 
-use attribution_worker::{
+use attribution_engine::{
 	chunk::{ChunkId, ChunkParams},
 	datanet::{DataNetVersion, Dataset},
 	index::{
@@ -67,7 +67,7 @@ fn int8_search_rescored_returns_exact_scores_and_high_recall() {
 	for (qi, a) in approx.iter().enumerate() {
 		let q = &queries[qi * dim..(qi + 1) * dim];
 		for h in a {
-			let exact: f32 = attribution_worker::index::dot_f32(q, index.vector(h.row).unwrap());
+			let exact: f32 = attribution_engine::index::dot_f32(q, index.vector(h.row).unwrap());
 			assert_eq!(h.score, exact);
 		}
 	}

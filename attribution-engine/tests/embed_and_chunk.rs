@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod support;
 
-use attribution_worker::{
+use attribution_engine::{
 	chunk::{chunk_text, ChunkParams},
 	models::WeightFile,
 	WorkerError,
@@ -52,7 +52,7 @@ fn missing_and_corrupt_weights_name_the_file() {
 	let dir = tempfile::tempdir().unwrap();
 	let mut files = support::tiny_bert(dir.path());
 	files.weights.path = dir.path().join("absent.safetensors");
-	let err = attribution_worker::embed::Embedder::load(&files).err().expect("missing weights must fail");
+	let err = attribution_engine::embed::Embedder::load(&files).err().expect("missing weights must fail");
 	assert!(matches!(err, WorkerError::MissingFile { .. }));
 	assert!(err.to_string().contains("absent.safetensors"), "{err}");
 
@@ -65,7 +65,7 @@ fn missing_and_corrupt_weights_name_the_file() {
 	let files = support::tiny_bert(dir.path());
 	let bytes = std::fs::read(&files.weights.path).unwrap();
 	std::fs::write(&files.weights.path, &bytes[..bytes.len() / 2]).unwrap();
-	let err = attribution_worker::embed::Embedder::load(&files).err().expect("truncated weights must fail");
+	let err = attribution_engine::embed::Embedder::load(&files).err().expect("truncated weights must fail");
 	assert!(err.to_string().contains("model.safetensors"), "{err}");
 }
 

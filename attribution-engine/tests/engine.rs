@@ -3,13 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod support;
 
-use attribution_worker::{
+use attribution_engine::{
 	attribute::{AttributionConfig, Engine},
 	WorkerError,
 };
 
 fn engine(dir: &std::path::Path) -> Engine {
-	attribution_worker::validator_mode();
+	attribution_engine::validator_mode();
 	let embedder = support::load_tiny_embedder(&dir.join("bert"));
 	let version = support::tiny_version(&[
 		(1, "Zorvatin treats fever. The standard adult dose of zorvatin is 40 mg daily."),

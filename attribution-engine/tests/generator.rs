@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod support;
 
-use attribution_worker::{
+use attribution_engine::{
 	generate::{llama::KvCache, lora::LoraAdapter, Prompt},
 	WorkerError,
 };

@@ -4,7 +4,7 @@
 
 mod support;
 
-use attribution_worker::{
+use attribution_engine::{
 	attribute::{AttributionConfig, Engine},
 	error::WorkerError,
 	generate::{

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates the Python reference env ($STATE_DIR/py-reference, ~6 GB with torch's CUDA wheels) idempotently
-# and prints its python. Used by scripts/bench-worker.sh and to regenerate the embedding fixture.
+# and prints its python. Used by scripts/bench-worker.sh and to regenerate the engine's embedding fixture
+# (attribution-engine/reference/make_embedding_fixture.py).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib.sh

@@ -2,11 +2,11 @@
 //! against Python references (sentence-transformers, faiss) measured in the same run.
 
 use crate::{
-	commands::{load_embedder, load_generator},
-	Common,
+	loading::{load_embedder, load_generator},
+	Ablation, Common,
 };
 use anyhow::{Context, Result};
-use attribution_worker::{
+use attribution_engine::{
 	attribute::{AblationMode, AttributionConfig, Engine},
 	chunk::{chunk_text, ChunkParams},
 	index::{store::build_index, VectorIndex},
@@ -33,8 +33,8 @@ pub enum BenchCommand {
 		probes: usize,
 		#[arg(long, default_value_t = 7)]
 		seed: u64,
-		#[arg(long, value_enum, default_value_t = AblationMode::Exact)]
-		ablation: AblationMode,
+		#[arg(long, value_enum, default_value_t = Ablation::Exact)]
+		ablation: Ablation,
 	},
 	/// Many LoRA adapters on one base model: tokens/s with random adapters against one adapter, cold-load
 	/// latency and memory per cached adapter.
@@ -65,7 +65,9 @@ pub enum BenchCommand {
 
 pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 	match command {
-		BenchCommand::Quality { datasets, probes, seed, ablation } => quality(common, datasets, probes, seed, ablation),
+		BenchCommand::Quality { datasets, probes, seed, ablation } => {
+			quality(common, datasets, probes, seed, ablation.into())
+		},
 		BenchCommand::OpenLora(args) => crate::bench_openlora::run(common, &args),
 		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {
 			speed(common, python, rows, queries, texts, &work_dir, &only)
@@ -162,7 +164,7 @@ fn print_report(common: &Common, name: &str, report: &Value) {
 
 /// Seeded unit vectors (normal entries, normalised), row-major.
 fn random_unit_vectors(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
-	let mut rng = attribution_worker::rng::SplitMix64(seed);
+	let mut rng = attribution_engine::rng::SplitMix64(seed);
 	let mut next = || rng.unit();
 	let mut out = Vec::with_capacity(rows * dim);
 	for _ in 0..rows {
@@ -275,7 +277,7 @@ fn speed(
 		let data = random_unit_vectors(rows, dim, 1);
 		let qs = random_unit_vectors(queries, dim, 2);
 		let ids: Vec<_> = (0..rows)
-			.map(|i| attribution_worker::chunk::ChunkId { dataset: i as u64, index: 0, start: 0, end: 0 })
+			.map(|i| attribution_engine::chunk::ChunkId { dataset: i as u64, index: 0, start: 0, end: 0 })
 			.collect();
 		let mut index = VectorIndex::from_parts(dim, ids, data.clone())?;
 		let mut ours_hits = Vec::new();
@@ -291,7 +293,7 @@ fn speed(
 			int8_hits = index.search_int8(&qs, 10, 4)?;
 			Ok(())
 		})?;
-		let recall = |a: &[Vec<attribution_worker::index::Hit>], b: &[Vec<usize>]| -> f64 {
+		let recall = |a: &[Vec<attribution_engine::index::Hit>], b: &[Vec<usize>]| -> f64 {
 			let mut same = 0usize;
 			let mut total = 0usize;
 			for (x, y) in a.iter().zip(b) {

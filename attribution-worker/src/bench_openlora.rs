@@ -8,9 +8,9 @@
 //! one at a time (what batching buys), the cold-load latency of an adapter, and the memory a cached adapter
 //! costs (tensor bytes, and the resident-set growth per adapter measured while filling the cache).
 
-use crate::{commands::load_generator, Common};
+use crate::{loading::load_generator, Common};
 use anyhow::{ensure, Context, Result};
-use attribution_worker::{
+use attribution_engine::{
 	generate::{
 		lora::{LoraAdapter, LoraDelta},
 		openlora::{AdapterCache, AdapterSource},
@@ -150,7 +150,7 @@ pub fn run(common: &Common, args: &OpenLoraArgs) -> Result<()> {
 	ensure!(args.adapters > 0 && args.requests > 0 && args.batch > 0 && args.max_new > 0, "counts must be positive");
 	let base = load_generator(common, None)?;
 	let sources = write_adapters(common, args, &base)?;
-	let budget = attribution_worker::generate::openlora::mebibytes(args.budget_mb);
+	let budget = attribution_engine::generate::openlora::mebibytes(args.budget_mb);
 	let prompts = (0..args.requests)
 		.map(|i| {
 			let (question, context) = QUESTIONS.get(i % QUESTIONS.len()).copied().unwrap_or_default();

@@ -1,22 +1,18 @@
-//! The CLI's commands.
+//! The CLI's dispatcher, and the commands that are a few lines over the engine (embed, index, ask, attribute,
+//! compare, synth). The others live in their own modules; models are loaded through [`crate::loading`].
 
-use crate::{AskArgs, Cli, Command, Common, IndexArgs};
-use anyhow::{Context, Result};
-use attribution_worker::{
-	attribute::{combine, AttributionConfig, Engine},
-	chunk::ChunkParams,
-	datanet::{DataNetVersion, Manifest, ManifestDataset},
-	embed::Embedder,
-	generate::{lora::LoraAdapter, Generator},
-	index::store::{build_index, index_path, previous_index_path, StoredIndex},
-	models::{EmbedderFiles, ModelsDir},
-	set_threads, synthetic,
-	train::influence::Influence,
-	validator_mode,
+use crate::{
+	loading::{engine, index_version, load_embedder},
+	AskArgs, Cli, Command, Common, IndexArgs,
 };
-use indicatif::{ProgressBar, ProgressStyle};
+use anyhow::{Context, Result};
+use attribution_engine::{
+	datanet::{Manifest, ManifestDataset},
+	set_threads, synthetic, validator_mode, IndexConfig,
+};
+use openledger_primitives::attribution::{Attribution, Unbounded};
 use serde_json::json;
-use std::{path::Path, sync::Arc, time::Duration};
+use std::path::Path;
 
 pub fn run(cli: Cli) -> Result<()> {
 	let threads = if cli.common.validator {
@@ -41,46 +37,6 @@ pub fn run(cli: Cli) -> Result<()> {
 	}
 }
 
-pub fn models(common: &Common) -> ModelsDir {
-	common.models_dir.clone().map_or_else(ModelsDir::from_env, |root| ModelsDir { root })
-}
-
-fn spinner(message: &str, quiet: bool) -> ProgressBar {
-	if quiet {
-		return ProgressBar::hidden();
-	}
-	let bar = ProgressBar::new_spinner().with_message(message.to_owned());
-	bar.enable_steady_tick(Duration::from_millis(120));
-	bar
-}
-
-/// The embedder files and the identity recorded in indexes (the pinned weights hash).
-pub fn embedder_files(common: &Common) -> (EmbedderFiles, String) {
-	let files = models(common).minilm();
-	let id =
-		files.weights.sha256.map_or_else(|| files.weights.path.display().to_string(), |h| format!("minilm-l6-v2:{h}"));
-	(files, id)
-}
-
-pub fn load_embedder(common: &Common) -> Result<(Embedder, String)> {
-	let bar = spinner("loading all-MiniLM-L6-v2 (verifying weights)", common.json);
-	let (files, id) = embedder_files(common);
-	let embedder = Embedder::load(&files)?;
-	bar.finish_and_clear();
-	Ok((embedder, id))
-}
-
-pub fn load_generator(common: &Common, adapter: Option<&Path>) -> Result<Generator> {
-	let bar = spinner("loading SmolLM2-135M-Instruct (verifying weights)", common.json);
-	let mut generator = Generator::load(&models(common).smollm2(), !common.quantized)?;
-	if let Some(path) = adapter {
-		let lora = LoraAdapter::load(path)?;
-		generator.model_mut().apply_lora(&lora, path)?;
-	}
-	bar.finish_and_clear();
-	Ok(generator)
-}
-
 fn embed(common: &Common, mut texts: Vec<String>, file: Option<&Path>) -> Result<()> {
 	if let Some(path) = file {
 		let body = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
@@ -101,59 +57,12 @@ fn embed(common: &Common, mut texts: Vec<String>, file: Option<&Path>) -> Result
 	Ok(())
 }
 
-/// Builds (or reuses) the index of a manifest's version; returns it with the version.
-pub fn ensure_index(
-	common: &Common,
-	args: &IndexArgs,
-	embedder: &Embedder,
-	embedder_id: &str,
-) -> Result<(DataNetVersion, StoredIndex)> {
-	let version = DataNetVersion::load(&args.manifest)?;
-	let path = index_path(&args.index_dir, version.datanet, version.version);
-	if path.is_file() {
-		if let Ok(stored) = StoredIndex::load_for(&path, &version, embedder_id) {
-			let chunking = ChunkParams { tokens: args.chunk_tokens, overlap: args.chunk_overlap };
-			if stored.header.chunking == chunking {
-				return Ok((version, stored));
-			}
-		}
-	}
-	let (stored, _) = build_and_save(common, args, &version, embedder, embedder_id)?;
-	Ok((version, stored))
-}
-
-fn build_and_save(
-	common: &Common,
-	args: &IndexArgs,
-	version: &DataNetVersion,
-	embedder: &Embedder,
-	embedder_id: &str,
-) -> Result<(StoredIndex, attribution_worker::index::store::BuildStats)> {
-	let chunking = ChunkParams { tokens: args.chunk_tokens, overlap: args.chunk_overlap };
-	let previous =
-		previous_index_path(&args.index_dir, version.datanet, version.version).and_then(|p| StoredIndex::load(&p).ok());
-	let bar = if common.json { ProgressBar::hidden() } else { ProgressBar::new(0) };
-	bar.set_style(
-		ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} chunks ({per_sec}, eta {eta})")
-			.unwrap_or_else(|_| ProgressStyle::default_bar()),
-	);
-	bar.set_message(format!("indexing DataNet {} v{}", version.datanet, version.version));
-	let (stored, stats) =
-		build_index(embedder, embedder_id, version, chunking, previous.as_ref(), &mut |done, total| {
-			bar.set_length(total as u64);
-			bar.set_position(done as u64);
-		})?;
-	bar.finish_and_clear();
-	let path = index_path(&args.index_dir, version.datanet, version.version);
-	stored.save(&path)?;
-	Ok((stored, stats))
-}
-
 fn index(common: &Common, args: &IndexArgs) -> Result<()> {
-	let version = DataNetVersion::load(&args.manifest)?;
+	let config = IndexConfig::from(args);
+	let version = config.version()?;
 	let (embedder, id) = load_embedder(common)?;
-	let (stored, stats) = build_and_save(common, args, &version, &embedder, &id)?;
-	let path = index_path(&args.index_dir, version.datanet, version.version);
+	let (stored, stats) = index_version(common, &config, &version, &embedder, &id)?;
+	let path = config.path(&version);
 	if common.json {
 		println!(
 			"{}",
@@ -178,32 +87,8 @@ fn index(common: &Common, args: &IndexArgs) -> Result<()> {
 	Ok(())
 }
 
-pub fn engine(common: &Common, args: &AskArgs) -> Result<Engine> {
-	let (embedder, id) = load_embedder(common)?;
-	let generator = load_generator(common, args.adapter.as_deref())?;
-	let engine = engine_on(common, args, Arc::new(embedder), &id, generator)?;
-	Ok(match &args.influence {
-		Some(path) => engine.with_influence(Arc::new(Influence::load(path)?)),
-		None => engine,
-	})
-}
-
-/// An engine on models already loaded (the worker shares one embedder and one base generator).
-pub fn engine_on(
-	common: &Common,
-	args: &AskArgs,
-	embedder: Arc<Embedder>,
-	embedder_id: &str,
-	generator: Generator,
-) -> Result<Engine> {
-	let (version, stored) = ensure_index(common, &args.index, &embedder, embedder_id)?;
-	let config =
-		AttributionConfig { k: args.k, candidates: args.candidates, ablation: args.ablation, ..Default::default() };
-	Ok(Engine::new(embedder, generator, version, stored, config)?)
-}
-
 fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
-	let engine = engine(common, args)?;
+	let engine = engine(common, &args.into(), args.adapter.as_deref(), args.influence.as_deref())?;
 	let answer = match given {
 		Some(a) => a.to_owned(),
 		None => engine.answer(&args.question, &Default::default())?.answer,
@@ -232,18 +117,21 @@ fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 	Ok(())
 }
 
-fn read_vector(path: &Path) -> Result<Vec<(u64, u32)>> {
+/// An attribution from a file: a bare `[[dataset, bps], …]` or the output of `attribute --json`. It must be a
+/// valid attribution (the chain's rules, `openledger_primitives::attribution`): a broken vector is refused by name.
+fn read_vector(path: &Path) -> Result<Attribution<Unbounded>> {
 	let body = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
 	let value: serde_json::Value =
 		serde_json::from_slice(&body).with_context(|| format!("{}: not JSON", path.display()))?;
-	// Accept either a bare [[dataset, bps], …] or the output of `attribute --json`.
 	let weights = value.get("weights").cloned().unwrap_or(value);
-	serde_json::from_value(weights).with_context(|| format!("{}: expected [[dataset, bps], …]", path.display()))
+	let scores: Vec<(u64, u32)> =
+		serde_json::from_value(weights).with_context(|| format!("{}: expected [[dataset, bps], …]", path.display()))?;
+	Attribution::from_scores(scores).map_err(|e| anyhow::anyhow!("{}: not an attribution: {e}", path.display()))
 }
 
 fn compare(common: &Common, a: &Path, b: &Path, tolerance: u32) -> Result<()> {
 	let (va, vb) = (read_vector(a)?, read_vector(b)?);
-	let distance = combine::l1_distance(&va, &vb);
+	let distance = va.l1_distance(&vb);
 	let agree = distance <= tolerance;
 	if common.json {
 		println!(

@@ -4,11 +4,14 @@
 mod bench;
 mod bench_openlora;
 mod commands;
+mod engine_args;
 mod factory;
+mod loading;
 mod run;
 mod studio;
 
 use clap::{Args, Parser, Subcommand};
+pub use engine_args::{Ablation, AskArgs, IndexArgs};
 use std::path::PathBuf;
 
 /// The Proof-of-Attribution worker's engine, from the command line.
@@ -93,49 +96,6 @@ pub enum Command {
 	/// ModelFactory in the browser: pick a DataNet version the worker kept, train a LoRA adapter with live
 	/// progress and its loss plot, and register it as a model (serves the page, its API and the adapters).
 	Studio(studio::StudioArgs),
-}
-
-/// Where a DataNet version and its index are.
-#[derive(Args, Debug, Clone)]
-pub struct IndexArgs {
-	/// The version's manifest (datanet.json).
-	#[arg(long)]
-	pub manifest: PathBuf,
-	/// Directory holding indexes, one file per DataNet version.
-	#[arg(long, default_value = "indexes")]
-	pub index_dir: PathBuf,
-	/// Word pieces per chunk.
-	#[arg(long, default_value_t = 64)]
-	pub chunk_tokens: usize,
-	/// Word pieces shared by neighbouring chunks.
-	#[arg(long, default_value_t = 16)]
-	pub chunk_overlap: usize,
-}
-
-/// A question over an indexed DataNet version.
-#[derive(Args, Debug, Clone)]
-pub struct AskArgs {
-	#[command(flatten)]
-	pub index: IndexArgs,
-	/// The question.
-	#[arg(long)]
-	pub question: String,
-	/// Chunks in the prompt.
-	#[arg(long, default_value_t = 8)]
-	pub k: usize,
-	/// Chunks valued by KNN-Shapley.
-	#[arg(long, default_value_t = 16)]
-	pub candidates: usize,
-	/// How chunks are removed for the ablation credit.
-	#[arg(long, value_enum, default_value_t = attribution_worker::attribute::AblationMode::Exact)]
-	pub ablation: attribution_worker::attribute::AblationMode,
-	/// LoRA adapter (safetensors) to apply to the generator.
-	#[arg(long)]
-	pub adapter: Option<PathBuf>,
-	/// The adapter's influence sketches (`influence.safetensors` from `train`): credit answers also by
-	/// training-gradient influence.
-	#[arg(long, requires = "adapter")]
-	pub influence: Option<PathBuf>,
 }
 
 fn main() {

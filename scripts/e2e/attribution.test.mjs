@@ -1,7 +1,7 @@
 // Proof of Attribution end to end on a real --dev node, through polkadot.js and the node's RPC:
 //   1. request → answer (signed by Alice's worker key, free) → challenge window → paid; the answer, its
 //      attribution and verdict read over `attribution_inference`, the credited datasets over
-//      `attribution_byDataset`, the owners' pending rewards over `attribution_pendingRewards` — and a
+//      `attribution_byDataset`, the owners' pending rewards over `rewards_pending` — and a
 //      contributor claims them, its free balance growing by exactly that less the transaction fee;
 //   2. request → nobody answers → refund, the requester getting the fee back;
 //   3. bad input refused by name, with the escrow untouched.
@@ -9,15 +9,14 @@
 // window (the committee rounds are covered by the pallet's tests).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aConcat } from '@polkadot/util';
-import { rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
+import { rpc, waitFor } from './lib/dev-node.mjs';
+import { startDevChain, workerKey } from './lib/fixture.mjs';
 import { findEvent, send } from './lib/tx.mjs';
 import { OPEN, canonical, medicineModel } from './lib/attribution.mjs';
 
 const FEE = OPEN;
-let node;
+let chain;
 let api;
 let keys;
 let model;
@@ -30,11 +29,9 @@ const escrow = async () => (await api.query.system.account(
   u8aConcat(stringToU8a('modl'), stringToU8a('ol/escrw'), new Uint8Array(20)))).data.free.toBigInt();
 
 before(async () => {
-  node = await startDevNode();
-  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-  const keyring = new Keyring({ type: 'sr25519' });
-  keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Ferdie', 'Alice//worker']
-    .map((name) => [name.replace('//', '').replace(/^./, (c) => c.toLowerCase()), keyring.addFromUri(`//${name}`)]));
+  chain = await startDevChain();
+  api = chain.api;
+  keys = { ...chain.accounts, aliceWorker: workerKey('alice') };
 
   // A DataNet with Charlie's cardiology and Dave's neurology datasets, and Bob's model on its version 2.
   ({ datasets, model } = await medicineModel(api, {
@@ -42,10 +39,7 @@ before(async () => {
   }));
 });
 
-after(async () => {
-  await api?.disconnect();
-  await node?.stop();
-});
+after(() => chain?.stop());
 
 const weights = () => canonical([[datasets.cardiology, 7_500], [datasets.neurology, 2_500]]);
 
@@ -57,36 +51,36 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
   assert.equal(event.server.toString(), keys.alice.address, 'the only validator serves');
   const requestFee = findEvent(requested.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
   assert.equal(await free(keys.ferdie, requested.blockHash), ferdieBefore - FEE - requestFee, 'the fee went into escrow');
-  let inference = await rpc(node.httpUrl, 'attribution_inference', [id]);
+  let inference = await rpc(chain.httpUrl, 'attribution_inference', [id]);
   assert.equal(inference.status, 'assigned');
   assert.equal(inference.prompt, 'Aspirin after a heart attack?');
 
   // Alice's worker answers; a successful proof costs the worker nothing.
   const answered = await send(api, api.tx.attribution.submitResult(
-    id, model, 2, '75-100 mg of aspirin daily, for life.', weights()), keys.aliceworker);
+    id, model, 2, '75-100 mg of aspirin daily, for life.', weights()), keys.aliceWorker);
   assert.equal(findEvent(answered.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt(), 0n);
   const decided = findEvent(answered.events, 'attribution', 'Decided').data;
   assert.equal(decided.verdict.toString(), 'Confirmed');
 
   inference = await waitFor('the answer to be paid', async () => {
-    const found = await rpc(node.httpUrl, 'attribution_inference', [id]);
+    const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
     return found.status === 'paid' ? found : null;
   }, { timeoutMs: 90_000 });
   assert.equal(inference.output, '75-100 mg of aspirin daily, for life.');
   assert.equal(inference.verdict, 'confirmed');
-  assert.equal(inference.worker, keys.aliceworker.address);
+  assert.equal(inference.worker, keys.aliceWorker.address);
   assert.deepEqual(inference.weights, weights().map(([dataset, bps]) => ({ dataset, bps })));
   assert.deepEqual(inference.votes, []);
   assert.equal(inference.fee, FEE.toString());
 
-  const page = await rpc(node.httpUrl, 'attribution_byDataset', [datasets.cardiology, 0]);
+  const page = await rpc(chain.httpUrl, 'attribution_byDataset', [datasets.cardiology, 0]);
   assert.deepEqual(page, { dataset: datasets.cardiology, page: 0, total: 1, answers: [{ request: id, bps: 7_500 }] });
 
   // Contributors share 50 % of the fee by weight: 0.375 OPEN to Charlie, 0.125 OPEN to Dave.
-  const charlie = await rpc(node.httpUrl, 'attribution_pendingRewards', [keys.charlie.address]);
+  const charlie = await rpc(chain.httpUrl, 'rewards_pending', [keys.charlie.address]);
   assert.equal(charlie.pending, (FEE / 2n * 3n / 4n).toString());
-  assert.equal((await rpc(node.httpUrl, 'attribution_pendingRewards', [keys.dave.address])).pending, (FEE / 8n).toString());
-  assert.deepEqual(await rpc(node.httpUrl, 'attribution_datasetEarnings', [datasets.cardiology]),
+  assert.equal((await rpc(chain.httpUrl, 'rewards_pending', [keys.dave.address])).pending, (FEE / 8n).toString());
+  assert.deepEqual(await rpc(chain.httpUrl, 'rewards_datasetEarnings', [datasets.cardiology]),
     { total: charlie.pending, answers: 1 });
 
   // Charlie claims from his wallet: his free balance grows by exactly the pending amount less the fee.
@@ -94,7 +88,7 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
   const claimed = await send(api, api.tx.rewards.claim(), keys.charlie);
   const claimFee = findEvent(claimed.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
   assert.equal(await free(keys.charlie, claimed.blockHash), before + BigInt(charlie.pending) - claimFee);
-  assert.deepEqual(await rpc(node.httpUrl, 'attribution_pendingRewards', [keys.charlie.address, claimed.blockHash.toHex()]),
+  assert.deepEqual(await rpc(chain.httpUrl, 'rewards_pending', [keys.charlie.address, claimed.blockHash.toHex()]),
     { account: keys.charlie.address, pending: '0', claimed: charlie.pending });
 });
 
@@ -107,7 +101,7 @@ test('a request nobody answers is refunded', async () => {
   const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
   const requestFee = findEvent(requested.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
   const refunded = await waitFor('the refund', async () => {
-    const found = await rpc(node.httpUrl, 'attribution_inference', [id]);
+    const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
     return found.status.startsWith('refunded') ? found : null;
   });
   assert.equal(refunded.status, 'refundedNoAnswer');
@@ -132,14 +126,14 @@ test('bad input is refused by name and leaves the escrow as it was', async () =>
     send(api, api.tx.attribution.submitResult(request, modelId, version, 'answer', w), signer);
   await assert.rejects(submit(keys.bob, weights()), /attribution\.NotAssignedWorker/);
   await assert.rejects(submit(keys.alice, weights()), /attribution\.NotAssignedWorker/, 'the stash key is not the worker key');
-  await assert.rejects(submit(keys.aliceworker, weights(), model, 1), /attribution\.ProofMismatch/);
-  await assert.rejects(submit(keys.aliceworker, [[datasets.cardiology, 5_000]]), /attribution\.WeightsNotWhole/);
-  await assert.rejects(submit(keys.aliceworker, [[999, 10_000]]), /attribution\.DatasetNotInModel/);
-  await assert.rejects(submit(keys.aliceworker, weights(), model, 2, id + 100), /attribution\.UnknownRequest/);
-  assert.equal((await rpc(node.httpUrl, 'attribution_inference', [id])).status, 'assigned');
+  await assert.rejects(submit(keys.aliceWorker, weights(), model, 1), /attribution\.ProofMismatch/);
+  await assert.rejects(submit(keys.aliceWorker, [[datasets.cardiology, 5_000]]), /attribution\.WeightsNotWhole/);
+  await assert.rejects(submit(keys.aliceWorker, [[999, 10_000]]), /attribution\.DatasetNotInModel/);
+  await assert.rejects(submit(keys.aliceWorker, weights(), model, 2, id + 100), /attribution\.UnknownRequest/);
+  assert.equal((await rpc(chain.httpUrl, 'attribution_inference', [id])).status, 'assigned');
   await assert.rejects(send(api, api.tx.attribution.challenge(id, 10n * OPEN), keys.ferdie), /attribution\.WrongPhase/);
   await assert.rejects(send(api, api.tx.attribution.setParams(
     (await api.query.attribution.parameters()).unwrap().toJSON()), keys.ferdie), /BadOrigin/);
-  assert.equal(await rpc(node.httpUrl, 'attribution_inference', [id + 100]), null);
+  assert.equal(await rpc(chain.httpUrl, 'attribution_inference', [id + 100]), null);
   assert.equal(await escrow(), held, 'the refused calls left the escrow as it was');
 });

@@ -3,31 +3,24 @@
 // one computed from the content. The content itself comes back from the node by hash.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
 import { u8aToHex, stringToU8a } from '@polkadot/util';
-import { rpc, startDevNode } from './lib/dev-node.mjs';
+import { rpc } from './lib/dev-node.mjs';
+import { startDevChain } from './lib/fixture.mjs';
 import { contentHash, pieceHash, pieces, versionRoot, PIECE_SIZE } from './lib/content.mjs';
 import { findEvent, send } from './lib/tx.mjs';
 import { minhashSketch } from './lib/sketch.mjs';
 
-let node;
+let chain;
 let api;
 let alice;
 let bob;
 
 before(async () => {
-  node = await startDevNode();
-  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-  const keyring = new Keyring({ type: 'sr25519' });
-  alice = keyring.addFromUri('//Alice');
-  bob = keyring.addFromUri('//Bob');
+  chain = await startDevChain();
+  ({ api, accounts: { alice, bob } } = chain);
 });
 
-after(async () => {
-  await api?.disconnect();
-  await node?.stop();
-});
+after(() => chain?.stop());
 
 /** Q&A text of a little more than one piece, so the upload takes two transactions. */
 function datasetContent() {
@@ -71,25 +64,25 @@ test('curator creates, contributor registers inline content, proposes, curator a
   assert.equal(versionEvent.data.version.toNumber(), 1);
 
   // 4. The version root over RPC commits to exactly this content.
-  const datanet = await rpc(node.httpUrl, 'attribution_datanet', [datanetId, approved.blockHash.toHex()]);
+  const datanet = await rpc(chain.httpUrl, 'datanets_datanet', [datanetId, approved.blockHash.toHex()]);
   assert.equal(datanet.version, 1);
   assert.equal(datanet.datasetCount, 1);
   assert.equal(datanet.root, versionRoot([hash]));
-  const version = await rpc(node.httpUrl, 'attribution_datanetVersion', [datanetId, 1, approved.blockHash.toHex()]);
+  const version = await rpc(chain.httpUrl, 'datanets_version', [datanetId, 1, approved.blockHash.toHex()]);
   assert.equal(version.root, versionRoot([hash]));
-  assert.deepEqual(await rpc(node.httpUrl, 'attribution_datanetMembers', [datanetId, 1, null, null, approved.blockHash.toHex()]), [datasetId]);
+  assert.deepEqual(await rpc(chain.httpUrl, 'datanets_members', [datanetId, 1, null, null, approved.blockHash.toHex()]), [datasetId]);
 
-  const dataset = await rpc(node.httpUrl, 'attribution_dataset', [datasetId, approved.blockHash.toHex()]);
+  const dataset = await rpc(chain.httpUrl, 'datanets_dataset', [datasetId, approved.blockHash.toHex()]);
   assert.equal(dataset.contentHash, hash);
   assert.equal(dataset.available, true);
   assert.equal(dataset.owner, bob.address);
 
   // 5. A worker gets the bytes back from the node by hash, checked against the chain.
-  const content = await rpc(node.httpUrl, 'attribution_datasetContent', [datasetId, approved.blockHash.toHex()]);
+  const content = await rpc(chain.httpUrl, 'datanets_datasetContent', [datasetId, approved.blockHash.toHex()]);
   assert.equal(content, u8aToHex(bytes));
-  const second = await rpc(node.httpUrl, 'attribution_datasetPiece', [datasetId, 1, approved.blockHash.toHex()]);
+  const second = await rpc(chain.httpUrl, 'datanets_datasetPiece', [datasetId, 1, approved.blockHash.toHex()]);
   assert.equal(second, u8aToHex(parts[1]));
-  await assert.rejects(rpc(node.httpUrl, 'attribution_datasetPiece', [datasetId, 2]), /no inline piece 2/);
+  await assert.rejects(rpc(chain.httpUrl, 'datanets_datasetPiece', [datasetId, 2]), /no inline piece 2/);
 
   // 6. The same reads through polkadot.js' runtime-API calls.
   const viaApi = await (await api.at(approved.blockHash)).call.dataNetsApi.version(datanetId, 1);
@@ -117,12 +110,12 @@ test('curator creates, contributor registers inline content, proposes, curator a
   const registeredModel = await send(api, api.tx.models.register(
     hex('01'), hex('02'), manifest([datasetId]), 5n * 10n ** 15n, '{"name":"demo"}'), bob);
   const modelId = findEvent(registeredModel.events, 'models', 'ModelRegistered').data.model.toNumber();
-  const model = await rpc(node.httpUrl, 'attribution_model', [modelId, registeredModel.blockHash.toHex()]);
+  const model = await rpc(chain.httpUrl, 'models_model', [modelId, registeredModel.blockHash.toHex()]);
   assert.equal(model.owner, bob.address);
   assert.deepEqual([model.datanet, model.version, model.datasets], [datanetId, 1, [datasetId]]);
   assert.deepEqual([model.baseModel, model.adapter, model.influenceHash], [hex('01'), hex('02'), hex('bb')]);
   assert.deepEqual([model.fee, model.status], [(5n * 10n ** 15n).toString(), 'active']);
-  assert.equal(await rpc(node.httpUrl, 'attribution_model', [modelId + 100]), null);
+  assert.equal(await rpc(chain.httpUrl, 'models_model', [modelId + 100]), null);
 });
 
 test('the JS MinHash matches the Rust reference (primitives/src/sketch.rs known answer)', () => {

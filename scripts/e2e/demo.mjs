@@ -1,18 +1,15 @@
 // The demo scripts/dev.sh runs once the node and the worker are up: the shipped medical DataNet goes on chain,
 // a question is asked, Alice's worker answers it, and the script prints the answer, the datasets it credited,
 // and the OPEN now pending to their owners.   Usage: node demo.mjs [ws-url] [http-url]
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
 import { rpc } from './lib/dev-node.mjs';
 import { OPEN, askAndWait, setUpDemo } from './lib/demo.mjs';
+import { connectChain } from './lib/fixture.mjs';
 
 const [wsUrl = 'ws://127.0.0.1:9944', httpUrl = 'http://127.0.0.1:9944'] = process.argv.slice(2);
 const log = (line) => console.log(`  ${line}`);
-const api = await ApiPromise.create({ provider: new WsProvider(wsUrl), noInitWarn: true });
+const chain = await connectChain(wsUrl, { httpUrl });
+const { api, accounts: keys } = chain;
 try {
-  const keyring = new Keyring({ type: 'sr25519' });
-  const keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
-    .map((name) => [name.toLowerCase(), keyring.addFromUri(`//${name}`, { name })]));
   console.log('demo: a medical DataNet, a model on it, and a question');
   const demo = await setUpDemo(api, {
     curator: keys.alice, contributors: [keys.charlie, keys.dave, keys.eve], owner: keys.bob, fee: OPEN, log,
@@ -27,10 +24,10 @@ try {
   }
   console.log('\n  pending rewards (OPEN), claimable with rewards.claim():');
   for (const who of [keys.charlie, keys.dave, keys.eve, keys.bob]) {
-    const { pending } = await rpc(httpUrl, 'attribution_pendingRewards', [who.address]);
+    const { pending } = await rpc(httpUrl, 'rewards_pending', [who.address]);
     console.log(`    ${who.meta.name.padEnd(8)} ${(Number(BigInt(pending)) / Number(OPEN)).toFixed(6)}`);
   }
-  console.log(`\n  Explore it: attribution_inference(${paid.id}), attribution_byDataset(…), attribution_pendingRewards(…)`);
+  console.log(`\n  Explore it: attribution_inference(${paid.id}), attribution_byDataset(…), rewards_pending(…)`);
 } finally {
-  await api.disconnect();
+  await chain.stop();
 }

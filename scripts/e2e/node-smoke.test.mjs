@@ -2,35 +2,33 @@
 // and includes a polkadot.js-signed balance transfer.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
 import { formatBalance } from '@polkadot/util';
-import { finalizedNumber, rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
+import { finalizedNumber, rpc, waitFor } from './lib/dev-node.mjs';
+import { startDevChain } from './lib/fixture.mjs';
 
 const OPEN = 10n ** 18n;
-let node;
+let chain;
 let api;
+let alice;
+let bob;
 
 before(async () => {
-  node = await startDevNode();
-  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
+  chain = await startDevChain();
+  ({ api, accounts: { alice, bob } } = chain);
 });
 
-after(async () => {
-  await api?.disconnect();
-  await node?.stop();
-});
+after(() => chain?.stop());
 
 test('the dev node authors blocks and GRANDPA finalizes block 3', async () => {
   const number = await waitFor('block 3 to be finalized', async () => {
-    const n = await finalizedNumber(node.httpUrl);
+    const n = await finalizedNumber(chain.httpUrl);
     return n >= 3 ? n : undefined;
   }, { timeoutMs: 90_000 });
   assert.ok(number >= 3);
 });
 
 test('system_properties advertise OPEN with 18 decimals', async () => {
-  const properties = await rpc(node.httpUrl, 'system_properties');
+  const properties = await rpc(chain.httpUrl, 'system_properties');
   assert.equal(properties.tokenSymbol, 'OPEN');
   assert.equal(properties.tokenDecimals, 18);
   assert.equal(typeof properties.ss58Format, 'number');
@@ -39,7 +37,6 @@ test('system_properties advertise OPEN with 18 decimals', async () => {
 });
 
 test("polkadot.js reads Alice's OPEN balance with the right decimals", async () => {
-  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   const { data } = await api.query.system.account(alice.address);
   assert.ok(data.free.toBigInt() > 1000n * OPEN, `Alice has ${data.free}`);
   const shown = formatBalance(data.free, { decimals: api.registry.chainDecimals[0], withUnit: 'OPEN', forceUnit: '-' });
@@ -49,9 +46,6 @@ test("polkadot.js reads Alice's OPEN balance with the right decimals", async () 
 });
 
 test('a signed transfer Alice → Bob is included in a block and moves exactly the amount', async () => {
-  const keyring = new Keyring({ type: 'sr25519' });
-  const alice = keyring.addFromUri('//Alice');
-  const bob = keyring.addFromUri('//Bob');
   const amount = 12n * OPEN + 345n;
   const bobBefore = (await api.query.system.account(bob.address)).data.free.toBigInt();
 

@@ -4,32 +4,28 @@
 // claims is checked by the pallet's property test.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { rpc, startDevNode } from './lib/dev-node.mjs';
+import { rpc } from './lib/dev-node.mjs';
+import { startDevChain } from './lib/fixture.mjs';
 import { findEvent, send } from './lib/tx.mjs';
 
-let node;
+let chain;
 let api;
+let alice;
 let charlie;
 
 before(async () => {
-  node = await startDevNode();
-  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-  charlie = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Charlie');
+  chain = await startDevChain();
+  ({ api, accounts: { alice, charlie } } = chain);
 });
 
-after(async () => {
-  await api?.disconnect();
-  await node?.stop();
-});
+after(() => chain?.stop());
 
 test('pending rewards, dataset and DataNet earnings read over RPC', async () => {
-  assert.deepEqual(await rpc(node.httpUrl, 'attribution_pendingRewards', [charlie.address]),
+  assert.deepEqual(await rpc(chain.httpUrl, 'rewards_pending', [charlie.address]),
     { account: charlie.address, pending: '0', claimed: '0' });
-  assert.deepEqual(await rpc(node.httpUrl, 'attribution_datasetEarnings', [0]), { total: '0', answers: 0 });
-  assert.deepEqual(await rpc(node.httpUrl, 'attribution_datanetEarnings', [0]), { total: '0', answers: 0 });
-  await assert.rejects(rpc(node.httpUrl, 'attribution_pendingRewards', ['not-an-address']), /not an SS58 account/);
+  assert.deepEqual(await rpc(chain.httpUrl, 'rewards_datasetEarnings', [0]), { total: '0', answers: 0 });
+  assert.deepEqual(await rpc(chain.httpUrl, 'rewards_datanetEarnings', [0]), { total: '0', answers: 0 });
+  await assert.rejects(rpc(chain.httpUrl, 'rewards_pending', ['not-an-address']), /not an SS58 account/);
   const split = await api.query.rewards.split();
   const parts = ['treasury', 'modelOwner', 'validators', 'contributors'].map((k) => split[k].toNumber());
   assert.equal(parts.reduce((a, b) => a + b, 0), 10_000);
@@ -54,7 +50,6 @@ test('a claim with nothing pending fails with NothingToClaim and pays only the b
 });
 
 test('only root may change the fee split, and only to one summing to 10 000', async () => {
-  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   const split = { treasury: 500, modelOwner: 1_500, validators: 2_000, contributors: 6_000 };
   await assert.rejects(send(api, api.tx.rewards.setSplit(split), charlie), /BadOrigin/);
   const bad = await send(api, api.tx.sudo.sudo(api.tx.rewards.setSplit({ ...split, contributors: 5_999 })), alice);

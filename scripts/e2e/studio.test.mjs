@@ -6,22 +6,20 @@
 // Bad input through the page (epochs 0, a fee that is not an amount) shows its error and registers nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
 import { hexToString } from '@polkadot/util';
 import { chromium } from 'playwright-core';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
+import { freePort, rpc, waitFor } from './lib/dev-node.mjs';
+import { startDevChain, workerUri } from './lib/fixture.mjs';
 import { OPEN, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
 import { registerAdapterModels } from './lib/lora.mjs';
 import { startStudio } from './lib/studio.mjs';
-import { startWorker } from './lib/worker.mjs';
 
 const CHROMIUM = process.env.OPENLEDGER_CHROMIUM ?? '/usr/bin/chromium';
 
-let node;
+let chain;
 let api;
 let worker;
 let studio;
@@ -37,19 +35,16 @@ const logged = (what, lines, predicate, timeoutMs = 120_000) =>
     .catch((error) => { throw new Error(`${error.message}\nlog:\n${lines.slice(-30).join('\n')}`); });
 
 before(async () => {
-  node = await startDevNode();
-  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-  const keyring = new Keyring({ type: 'sr25519' });
-  keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
-    .map((name) => [name.toLowerCase(), keyring.addFromUri(`//${name}`, { name })]));
+  chain = await startDevChain();
+  ({ api, accounts: keys } = chain);
   prometheus = `127.0.0.1:${await freePort()}`;
-  worker = startWorker(node.wsUrl, '//Alice//worker', { extraArgs: ['--adapter-memory-mb', '2', '--prometheus', prometheus] });
+  worker = chain.startWorker(workerUri('alice'), { extraArgs: ['--adapter-memory-mb', '2', '--prometheus', prometheus] });
   demo = await setUpDemo(api, {
     curator: keys.alice, contributors: [keys.charlie, keys.dave, keys.eve], owner: keys.bob, fee: OPEN,
   });
   await logged(`the worker to index DataNet ${demo.datanet} version ${demo.version}`, worker.logs,
     (line) => line.includes(`indexed DataNet ${demo.datanet} version ${demo.version}`));
-  studio = await startStudio({ dataDir: worker.dataDir, wsUrl: node.wsUrl, owner: '//Bob' });
+  studio = await startStudio({ dataDir: worker.dataDir, wsUrl: chain.wsUrl, owner: '//Bob' });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage();
   await page.goto(studio.url);
@@ -60,9 +55,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await studio?.stop();
-  await worker?.stop();
-  await api?.disconnect();
-  await node?.stop();
+  await chain?.stop();
 });
 
 test('the page lists the version the worker kept, with its datasets', async () => {
@@ -115,7 +108,7 @@ test('train on the page, watch the losses and the plot, register: the worker ser
   assert.equal(await page.textContent('#model-id'), `model ${model}`);
   assert.equal(await nextModel(), before + 1);
 
-  const record = await rpc(node.httpUrl, 'attribution_model', [model]);
+  const record = await rpc(chain.httpUrl, 'models_model', [model]);
   assert.equal(record.adapter, trained.adapterHash);
   assert.equal(record.owner, keys.bob.address);
   assert.equal(record.fee, String(OPEN));
@@ -146,7 +139,7 @@ test('train on the page, watch the losses and the plot, register: the worker ser
     requestInference(api, { app: keys.ferdie, model, question, fee: OPEN }),
     requestInference(api, { app: keys.eve, model: others[500], question, fee: OPEN }),
   ]);
-  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(node.httpUrl, id)))
+  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(chain.httpUrl, id)))
     .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
   const ids = demo.datasets.map((d) => d.id);
   for (const answered of [paid, other]) {

@@ -5,10 +5,9 @@
 // election; withdrawal fails before the bonding period and works after it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { rpc, waitFor } from './lib/dev-node.mjs';
+import { connectChain, workerKey } from './lib/fixture.mjs';
 import { findEvent, send } from './lib/tx.mjs';
 import { canonical, commitment, medicineModel } from './lib/attribution.mjs';
 import { best, finalized, startTestnet } from './lib/testnet.mjs';
@@ -21,20 +20,20 @@ const SESSIONS_TO_TAKE_EFFECT = 3;
 const effectTimeout = (sessions = SESSIONS_TO_TAKE_EFFECT) => sessions * SESSION_BLOCKS * BLOCK_MS + 30_000;
 
 let net;
+let chain;
 let api;
 let eve;
 let eveWorker;
 
 before(async () => {
   net = await startTestnet();
-  api = await ApiPromise.create({ provider: new WsProvider(net.nodes.alice.wsUrl), noInitWarn: true });
-  const keyring = new Keyring({ type: 'sr25519' });
-  eve = keyring.addFromUri('//Eve');
-  eveWorker = keyring.addFromUri('//Eve//worker');
+  chain = await connectChain(net.nodes.alice.wsUrl);
+  ({ api, accounts: { eve } } = chain);
+  eveWorker = workerKey('eve');
 });
 
 after(async () => {
-  await api?.disconnect();
+  await chain?.stop();
   await net?.stop();
 });
 
@@ -64,11 +63,9 @@ test('the four genesis validators author blocks and finalize', async () => {
 });
 
 test('an answer is reviewed by the other three validators, commit then reveal, and paid', async () => {
-  const keyring = new Keyring({ type: 'sr25519' });
-  const names = ['Alice', 'Bob', 'Charlie', 'Dave'];
-  const stash = Object.fromEntries(names.map((n) => [keyring.addFromUri(`//${n}`).address, n]));
-  const workerOf = (address) => keyring.addFromUri(`//${stash[address]}//worker`);
-  const [alice, bob, charlie, dave, ferdie] = [...names, 'Ferdie'].map((n) => keyring.addFromUri(`//${n}`));
+  const { alice, bob, charlie, dave, ferdie } = chain.accounts;
+  const stash = Object.fromEntries(Object.entries({ alice, bob, charlie, dave }).map(([name, pair]) => [pair.address, name]));
+  const workerOf = (address) => workerKey(stash[address]);
   const { datasets, model } = await medicineModel(api, {
     curator: alice, cardiologist: charlie, neurologist: dave, owner: bob, fee: OPEN,
   });
@@ -118,7 +115,7 @@ test('a new account sets keys, bonds and validates, and authors blocks once elec
   await assert.rejects(send(api, api.tx.validatorStaking.validate(0, eveWorker.address), eve),
     /validatorStaking\.BondBelowValidatorMinimum/);
   await send(api, api.tx.validatorStaking.bondExtra(20_000n * OPEN), eve);
-  const aliceWorker = new Keyring({ type: 'sr25519' }).addFromUri('//Alice//worker');
+  const aliceWorker = workerKey('alice');
   await assert.rejects(send(api, api.tx.validatorStaking.validate(0, aliceWorker.address), eve),
     /validatorStaking\.WorkerKeyInUse/);
 

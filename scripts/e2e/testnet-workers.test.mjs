@@ -4,9 +4,8 @@
 // Windows are lengthened by root first: four nodes and four workers share this machine's two cores.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
 import { rpc, waitFor } from './lib/dev-node.mjs';
+import { connectChain, workerUri } from './lib/fixture.mjs';
 import { findEvent, send } from './lib/tx.mjs';
 import { OPEN, setUpDemo } from './lib/demo.mjs';
 import { startTestnet } from './lib/testnet.mjs';
@@ -15,13 +14,13 @@ import { startWorker } from './lib/worker.mjs';
 const NAMES = ['alice', 'bob', 'charlie', 'dave'];
 const LIAR = 'dave';
 let net;
+let chain;
 let api;
 let keys;
 let demo;
 const workers = {};
 
-const capital = (name) => name[0].toUpperCase() + name.slice(1);
-const startFor = (name, dataDir) => startWorker(net.nodes[name].wsUrl, `//${capital(name)}//worker`, {
+const startFor = (name, dataDir) => startWorker(net.nodes[name].wsUrl, workerUri(name), {
   dataDir, extraArgs: name === LIAR ? ['--perturb-weights'] : [],
 });
 const nameOf = (address) => NAMES.find((n) => keys[n].address === address);
@@ -29,9 +28,8 @@ const logsOf = (name) => workers[name].logs.slice(-30).join('\n');
 
 before(async () => {
   net = await startTestnet();
-  api = await ApiPromise.create({ provider: new WsProvider(net.nodes.alice.wsUrl), noInitWarn: true });
-  const keyring = new Keyring({ type: 'sr25519' });
-  keys = Object.fromEntries([...NAMES, 'eve', 'ferdie'].map((n) => [n, keyring.addFromUri(`//${capital(n)}`, { name: n })]));
+  chain = await connectChain(net.nodes.alice.wsUrl);
+  ({ api, accounts: keys } = chain);
   const params = (await api.query.attribution.parameters()).unwrap().toJSON();
   await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({
     ...params, responseWindow: 60, commitWindow: 45, revealWindow: 30, challengeWindow: 5,
@@ -46,7 +44,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(Object.values(workers).map((w) => w.stop()));
-  await api?.disconnect();
+  await chain?.stop();
   await net?.stop();
 });
 

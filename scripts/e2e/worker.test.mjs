@@ -17,15 +17,13 @@ import { join } from 'node:path';
 import { stringToU8a } from '@polkadot/util';
 import { contentHash } from './lib/content.mjs';
 import { minhashSketch } from './lib/sketch.mjs';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { freePort, rpc, startDevNode, waitFor } from './lib/dev-node.mjs';
+import { freePort, rpc, waitFor } from './lib/dev-node.mjs';
+import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
 import { createDataNet, findEvent, registerModel, send } from './lib/tx.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
 import { OPEN, askAndWait, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
-import { startWorker } from './lib/worker.mjs';
 
-let node;
+let chain;
 let api;
 let worker;
 let keys;
@@ -34,32 +32,25 @@ const free = async (who, at) => ((at ? await api.at(at) : api).query.system.acco
   .then((account) => account.data.free.toBigInt());
 
 before(async () => {
-  node = await startDevNode();
-  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-  const keyring = new Keyring({ type: 'sr25519' });
-  keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
-    .map((name) => [name.toLowerCase(), keyring.addFromUri(`//${name}`, { name })]));
-  worker = startWorker(node.wsUrl, '//Alice//worker');
+  // Alice's worker (`//Alice//worker`) runs from the start; the chain stops it, and any restarted one, at the end.
+  chain = await startDevChain({ worker: true });
+  ({ api, accounts: keys, worker } = chain);
 });
 
-after(async () => {
-  await worker?.stop();
-  await api?.disconnect();
-  await node?.stop();
-});
+after(() => chain?.stop());
 
 test('an approved DataNet, a model, a question: the worker answers, the owners are credited and claim', async () => {
   demo = await setUpDemo(api, {
     curator: keys.alice, contributors: [keys.charlie, keys.dave, keys.eve], owner: keys.bob, fee: OPEN,
   });
   const byId = Object.fromEntries(demo.datasets.map((d) => [d.id, d]));
-  const paid = await askAndWait(api, node.httpUrl, {
+  const paid = await askAndWait(api, chain.httpUrl, {
     app: keys.ferdie, model: demo.model, fee: OPEN,
     question: 'What aspirin dose is recommended after a myocardial infarction?',
   }).catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
   assert.ok(paid.output.length > 0, 'an answer is stored');
   assert.equal(paid.verdict, 'confirmed');
-  assert.equal(paid.worker, new Keyring({ type: 'sr25519' }).addFromUri('//Alice//worker').address);
+  assert.equal(paid.worker, workerKey('alice').address);
   assert.equal(paid.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
   assert.ok(paid.weights.every((w) => byId[w.dataset]), 'only the model\'s datasets are credited');
   const cardiology = demo.datasets.find((d) => d.name === 'cardiology');
@@ -67,10 +58,10 @@ test('an approved DataNet, a model, a question: the worker answers, the owners a
 
   // Every credited owner has pending rewards; the cardiologist claims exactly them.
   for (const { dataset } of paid.weights) {
-    const { pending } = await rpc(node.httpUrl, 'attribution_pendingRewards', [byId[dataset].owner]);
+    const { pending } = await rpc(chain.httpUrl, 'rewards_pending', [byId[dataset].owner]);
     assert.ok(BigInt(pending) > 0n, `the owner of dataset ${dataset} has pending rewards`);
   }
-  const { pending } = await rpc(node.httpUrl, 'attribution_pendingRewards', [keys.charlie.address]);
+  const { pending } = await rpc(chain.httpUrl, 'rewards_pending', [keys.charlie.address]);
   const before = await free(keys.charlie);
   const claimed = await send(api, api.tx.rewards.claim(), keys.charlie);
   const fee = findEvent(claimed.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
@@ -86,7 +77,7 @@ test('a request made while the worker is stopped is answered after it restarts',
   const requested = await send(api, api.tx.attribution.requestInference(
     demo.model, 'Which drugs reduce mortality after a heart attack?', OPEN), keys.ferdie);
   const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
-  worker = startWorker(node.wsUrl, '//Alice//worker', { dataDir: worker.dataDir });
+  worker = chain.startWorker(workerUri('alice'), { dataDir: worker.dataDir });
   const paid = await askAndWaitFor(id);
   assert.equal(paid.status, 'paid');
   const answered = worker.logs.filter((line) => line.includes(`answered request ${id}`));
@@ -96,7 +87,7 @@ test('a request made while the worker is stopped is answered after it restarts',
 /** Waits until request `id` is paid. */
 async function askAndWaitFor(id) {
   return waitFor(`request ${id} to be paid`, async () => {
-    const found = await rpc(node.httpUrl, 'attribution_inference', [id]);
+    const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
     if (found.status.startsWith('refunded')) throw new Error(`refunded:\n${worker.logs.slice(-30).join('\n')}`);
     return found.status === 'paid' ? found : null;
   }, { timeoutMs: 240_000, intervalMs: 1_000 });
@@ -151,7 +142,7 @@ test('datasets and adapters at http URIs: retried through failures, checked, ind
     await logged(`model ${model} to load with its adapter`, (line) => line.includes(`model ${model} ready`));
     assert.ok(worker.logs.some((line) => line.includes(`loading model ${model}`) && line.includes(`LoRA adapter ${contentHash(adapter)}`)));
     assert.ok(existsSync(join(worker.dataDir, 'content', contentHash(adapter).slice(2))), 'the adapter is in the store');
-    const paid = await askAndWait(api, node.httpUrl, {
+    const paid = await askAndWait(api, chain.httpUrl, {
       app: keys.ferdie, model, fee: OPEN, question: 'How is anaphylaxis treated first?',
     });
     assert.deepEqual(paid.weights.map((w) => [w.dataset, w.bps]), [[dataset, 10_000]]);
@@ -199,7 +190,7 @@ test('ModelFactory from the command line: train on the indexed version, register
   const bytes = readFileSync(join(tampered, 'adapter.safetensors'));
   bytes[bytes.length - 1] ^= 0xff;
   writeFileSync(join(tampered, 'adapter.safetensors'), bytes);
-  const register = (dir) => spawnSync(bin, ['register-model', '--node', node.wsUrl, '--owner', '//Bob', '--trained', dir,
+  const register = (dir) => spawnSync(bin, ['register-model', '--node', chain.wsUrl, '--owner', '//Bob', '--trained', dir,
     '--fee', String(OPEN), '--adapter-uri', `file://${join(dir, 'adapter.safetensors')}`,
     '--influence-uri', `file://${join(dir, 'influence.safetensors')}`, '--name', 'medicine-lora'], { encoding: 'utf8' });
   const refused = register(tampered);
@@ -210,7 +201,7 @@ test('ModelFactory from the command line: train on the indexed version, register
   const registered = register(out);
   assert.equal(registered.status, 0, registered.stderr);
   const model = Number(/registered model (\d+)/.exec(registered.stdout)[1]);
-  const record = await rpc(node.httpUrl, 'attribution_model', [model]);
+  const record = await rpc(chain.httpUrl, 'models_model', [model]);
   assert.equal(record.adapter, trained.adapter.contentHash);
   assert.equal(record.influenceHash, trained.influenceHash);
   assert.equal(record.hyperparametersHash, trained.hyperparametersHash);
@@ -224,7 +215,7 @@ test('ModelFactory from the command line: train on the indexed version, register
     requestInference(api, { app: keys.ferdie, model, question, fee: OPEN }),
     requestInference(api, { app: keys.eve, model: demo.model, question, fee: OPEN }),
   ]);
-  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(node.httpUrl, id)))
+  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(chain.httpUrl, id)))
     .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
   for (const answered of [paid, other]) {
     assert.ok(answered.output.length > 0);
@@ -250,7 +241,7 @@ test('an unreachable dataset URI is retried with backoff, then reported', async 
 });
 
 test('a worker key nobody registered is refused with a clear error', async () => {
-  const stranger = startWorker(node.wsUrl, '//Stranger//worker');
+  const stranger = chain.startWorker('//Stranger//worker');
   const { code } = await stranger.exited;
   assert.notEqual(code, 0);
   assert.ok(stranger.logs.some((line) => line.includes('is not registered')), stranger.logs.join('\n'));

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Basis points in a whole.
-pub const TOTAL_BPS: u32 = 10_000;
+/// All the basis points there are: the chain's rule (`openledger_primitives::rewards`).
+pub use openledger_primitives::rewards::ALL_BASIS_POINTS as TOTAL_BPS;
 
 /// How much each method counts. Documented in docs/ATTRIBUTION.md; must be the same on every validator.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -109,24 +109,6 @@ fn mul_div(a: u128, b: u128, c: u128) -> u128 {
 	}
 }
 
-/// L1 distance in basis points between two attribution vectors (datasets missing from one count as 0):
-/// the distance the chain's committee uses with its tolerance T.
-pub fn l1_distance(a: &[(u64, u32)], b: &[(u64, u32)]) -> u32 {
-	let mut all: BTreeMap<u64, (u32, u32)> = BTreeMap::new();
-	for (d, v) in a {
-		all.entry(*d).or_default().0 = *v;
-	}
-	for (d, v) in b {
-		all.entry(*d).or_default().1 = *v;
-	}
-	all.values().map(|(x, y)| x.abs_diff(*y)).fold(0u32, u32::saturating_add)
-}
-
-/// True if two vectors agree within `tolerance` basis points of L1 distance.
-pub fn within_tolerance(a: &[(u64, u32)], b: &[(u64, u32)], tolerance: u32) -> bool {
-	l1_distance(a, b) <= tolerance
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -164,12 +146,5 @@ mod tests {
 	fn remainders_go_to_the_largest_then_lowest_id() {
 		let s: BTreeMap<u64, u128> = [(1, 1), (2, 1), (3, 1)].into();
 		assert_eq!(to_bps(&s), vec![(1, 3334), (2, 3333), (3, 3333)]);
-	}
-
-	#[test]
-	fn l1_distance_counts_missing_datasets() {
-		assert_eq!(l1_distance(&[(1, 6000), (2, 4000)], &[(1, 5000), (3, 5000)]), 1000 + 4000 + 5000);
-		assert!(within_tolerance(&[(1, 10_000)], &[(1, 9_900), (2, 100)], 200));
-		assert!(!within_tolerance(&[(1, 10_000)], &[(2, 10_000)], 200));
 	}
 }

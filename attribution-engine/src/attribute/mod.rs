@@ -33,7 +33,7 @@ use std::{collections::BTreeSet, ops::Deref, sync::Arc, time::Instant};
 use verbatim::VerbatimIndex;
 
 /// How a chunk is removed for the ablation credit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AblationMode {
 	/// Drop the chunk from the prompt and recompute everything after it (true leave-one-out).

@@ -3,7 +3,7 @@
 //! (shapes, caching, batching, determinism, error paths), never quality.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use attribution_worker::{
+use attribution_engine::{
 	chunk::ChunkParams,
 	datanet::{DataNetVersion, Dataset},
 	embed::Embedder,

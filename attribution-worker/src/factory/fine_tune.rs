@@ -3,7 +3,7 @@
 
 use super::outputs::{write_outputs, INFLUENCE_FILE};
 use anyhow::{Context, Result};
-use attribution_worker::{
+use attribution_engine::{
 	datanet::DataNetVersion,
 	generate::Generator,
 	train::{

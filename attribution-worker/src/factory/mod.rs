@@ -11,9 +11,9 @@ mod plot;
 pub use fine_tune::{fine_tune, FineTuned, Stage};
 pub use outputs::{ADAPTER_FILE, INFLUENCE_FILE, LOSS_PLOT_FILE};
 
-use crate::{commands, Common};
+use crate::{loading::load_generator, Common};
 use anyhow::{ensure, Result};
-use attribution_worker::{
+use attribution_engine::{
 	datanet::DataNetVersion,
 	train::{examples::examples, Progress, TrainConfig},
 };
@@ -77,7 +77,7 @@ pub fn run(common: &Common, args: &TrainArgs) -> Result<()> {
 	let config = args.config();
 	config.check()?;
 	let version = DataNetVersion::load(&args.manifest)?;
-	let mut generator = commands::load_generator(common, None)?;
+	let mut generator = load_generator(common, None)?;
 	let found = examples(&generator, &version, config.max_tokens)?;
 	let mut bars = Bars::new(common.json, config.epochs);
 	let tuned = fine_tune(&mut generator, &version, &found, &config, &args.out, &mut |stage| bars.show(&stage))?;

@@ -3,9 +3,9 @@
 
 use super::plot::plot_losses;
 use anyhow::{Context, Result};
-use attribution_worker::{
+use attribution_engine::{
 	datanet::DataNetVersion,
-	models::SMOLLM2_GGUF_SHA256,
+	pinned,
 	train::{influence::SKETCH_DIM, TrainConfig, Trained},
 };
 use openledger_primitives::content::content_hash;
@@ -37,7 +37,7 @@ pub fn write_outputs(
 	std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
 	let adapter_path = out.join(ADAPTER_FILE);
 	let metadata = BTreeMap::from([
-		("base_model".to_owned(), format!("0x{SMOLLM2_GGUF_SHA256}")),
+		("base_model".to_owned(), format!("0x{}", pinned::base_model_sha256())),
 		("datanet".to_owned(), version.datanet.to_string()),
 		("version".to_owned(), version.version.to_string()),
 		("root".to_owned(), version.root_hex()),
@@ -57,7 +57,7 @@ pub fn write_outputs(
 	let hyperparameters = serde_json::to_vec(config)?;
 	let influence = std::fs::read(out.join(INFLUENCE_FILE)).context("reading influence.safetensors")?;
 	let summary = json!({
-		"baseModel": format!("0x{SMOLLM2_GGUF_SHA256}"),
+		"baseModel": format!("0x{}", pinned::base_model_sha256()),
 		"datanet": version.datanet,
 		"version": version.version,
 		"root": version.root_hex(),

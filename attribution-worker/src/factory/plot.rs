@@ -3,7 +3,7 @@
 //! are drawn without any text rather than not at all.
 
 use anyhow::{anyhow, Result};
-use attribution_worker::train::EpochLoss;
+use attribution_engine::train::EpochLoss;
 use plotters::{prelude::*, style::register_font};
 use std::{path::Path, sync::OnceLock};
 

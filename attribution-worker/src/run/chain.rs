@@ -1,6 +1,9 @@
 //! The typed chain client: subxt, generated from the runtime's metadata (`metadata/openledger.scale`, checked
-//! against the runtime by `tests/metadata.rs`), plus the node's `attribution_*` JSON-RPC for reads.
+//! against the runtime by `tests/metadata.rs`). Calls are signed and events and state read through the generated
+//! types (reads in `reads.rs`); raw JSON-RPC is used only for what is not runtime state (the node's transaction
+//! pool nonce, block hashes, inline dataset content).
 
+use super::reads::Limits;
 use anyhow::{bail, Context, Result};
 use serde::de::DeserializeOwned;
 use sp_core::crypto::Ss58Codec;
@@ -28,6 +31,8 @@ pub const SPEC_NAME: &str = "openledger";
 pub struct Chain {
 	pub api: OnlineClient<PolkadotConfig>,
 	pub rpc: RpcClient,
+	/// The runtime's limits, read from its metadata when connecting.
+	pub limits: Limits,
 }
 
 impl Chain {
@@ -49,7 +54,12 @@ impl Chain {
 				at.spec_version()
 			);
 		}
-		Ok(Self { api, rpc })
+		let constants = at.constants();
+		let limits = Limits {
+			max_weights: constants.entry(runtime::constants().attribution().max_weights())?,
+			max_output: constants.entry(runtime::constants().attribution().max_output_len())?,
+		};
+		Ok(Self { api, rpc, limits })
 	}
 
 	/// Calls one of the node's JSON-RPC methods.

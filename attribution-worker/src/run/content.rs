@@ -6,28 +6,27 @@
 //! DataNet manifest (`<data-dir>/datanets/<datanet>/<version>/datanet.json`) that the engine indexes like any other.
 
 use super::{
-	chain::Chain,
+	chain::{runtime::runtime_types::pallet_models::types::Model, Chain},
 	fetch::Fetcher,
+	reads::{DatasetSource, Location},
 	store::{ContentStore, HashMismatch},
 };
 use anyhow::{bail, Context, Result};
-use attribution_worker::{
+use attribution_engine::{
 	datanet::{Manifest, ManifestDataset},
-	models::SMOLLM2_GGUF_SHA256,
+	pinned,
 };
-use serde::Deserialize;
-use sp_core::H256;
+use sp_core::{
+	crypto::{AccountId32, Ss58AddressFormat, Ss58Codec},
+	H256,
+};
 use std::path::{Path, PathBuf};
-use subxt::rpcs::rpc_params;
 
 /// The largest adapter the worker fetches (SmolLM2-135M at rank 64 on every projection is ≈ 40 MiB in f32).
 pub const MAX_ADAPTER_BYTES: u64 = 64 << 20;
-/// Members per `attribution_datanetMembers` page.
-const MEMBERS_PAGE: u32 = 100;
 
-/// The parts of `attribution_model` the worker needs.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// What the worker needs of a model, from its typed record (`ModelsApi::model`).
+#[derive(Debug, Clone)]
 pub struct ModelInfo {
 	pub id: u32,
 	pub base_model: H256,
@@ -36,21 +35,25 @@ pub struct ModelInfo {
 	pub version: u32,
 	pub datasets: Vec<u64>,
 	/// The hash of the influence sketches `train` wrote (zero when the model has none).
-	#[serde(default)]
 	pub influence_hash: H256,
-	/// 0x-hex.
-	pub metadata: String,
+	/// The model's metadata (JSON by convention).
+	pub metadata: Vec<u8>,
 }
 
-/// The parts of `attribution_dataset` the worker needs.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DatasetInfo {
-	owner: String,
-	content_hash: H256,
-	bytes: u64,
-	source: String,
-	uri: Option<String>,
+impl ModelInfo {
+	fn from_record(id: u32, model: Model) -> Self {
+		let manifest = model.manifest;
+		Self {
+			id,
+			base_model: H256(model.base_model.0),
+			adapter: model.adapter.map(|hash| H256(hash.0)),
+			datanet: manifest.datanet,
+			version: manifest.version,
+			datasets: manifest.datasets.0,
+			influence_hash: H256(manifest.influence_hash.0),
+			metadata: model.metadata.0,
+		}
+	}
 }
 
 /// What a model is served from.
@@ -77,32 +80,22 @@ pub struct Content {
 /// The base model this worker runs: the SHA-256 of SmolLM2-135M-Instruct's GGUF file.
 pub fn base_model() -> H256 {
 	let mut id = [0u8; 32];
-	// The pinned hash is 64 hex digits; a malformed constant would fail the unit test below.
-	let _ = hex::decode_to_slice(SMOLLM2_GGUF_SHA256, &mut id);
+	// The pinned hash is 64 hex digits (the engine's unit tests check the pin file); a malformed one would fail
+	// the unit test below.
+	let _ = hex::decode_to_slice(pinned::base_model_sha256(), &mut id);
 	H256(id)
 }
 
 impl Content {
 	/// Reads a model's record.
 	pub async fn model(&self, id: u32) -> Result<ModelInfo> {
-		let model: Option<ModelInfo> = self.chain.call("attribution_model", rpc_params![id]).await?;
-		model.with_context(|| format!("model {id} is not registered"))
+		let model = self.chain.model(id).await?.with_context(|| format!("model {id} is not registered"))?;
+		Ok(ModelInfo::from_record(id, model))
 	}
 
 	/// The datasets of a DataNet version, ascending.
 	pub async fn members(&self, datanet: u32, version: u32) -> Result<Vec<u64>> {
-		let mut members: Vec<u64> = Vec::new();
-		loop {
-			let page: Vec<u64> = self
-				.chain
-				.call("attribution_datanetMembers", rpc_params![datanet, version, members.last(), MEMBERS_PAGE])
-				.await?;
-			let done = page.len() < MEMBERS_PAGE as usize;
-			members.extend(page);
-			if done {
-				return Ok(members);
-			}
-		}
+		self.chain.members(datanet, version).await
 	}
 
 	/// Fetches and checks every dataset of a DataNet version and writes the version's manifest; `None` for a
@@ -162,8 +155,7 @@ impl Content {
 
 	/// A dataset's checked bytes in the store, fetched unless already there.
 	async fn dataset(&self, id: u64) -> Result<ManifestDataset> {
-		let info: Option<DatasetInfo> = self.chain.call("attribution_dataset", rpc_params![id]).await?;
-		let info = info.with_context(|| format!("dataset {id} is not registered"))?;
+		let info = self.chain.dataset(id).await?.with_context(|| format!("dataset {id} is not registered"))?;
 		let path = match self.store.get(&info.content_hash) {
 			Some(path) => path,
 			None => {
@@ -171,16 +163,16 @@ impl Content {
 				self.store.put(&info.content_hash, &bytes).map_err(|e| refused(e, &format!("dataset {id}:"), "indexed"))?
 			},
 		};
-		Ok(ManifestDataset { id, name: format!("dataset {id}"), owner: info.owner, path })
+		let owner = AccountId32::new(info.owner.0)
+			.to_ss58check_with_version(Ss58AddressFormat::custom(openledger_primitives::token::SS58_PREFIX));
+		Ok(ManifestDataset { id, name: format!("dataset {id}"), owner, path })
 	}
 
-	async fn dataset_bytes(&self, id: u64, info: &DatasetInfo) -> Result<Vec<u8>> {
-		if info.source == "inline" {
-			let hex: String = self.chain.call("attribution_datasetContent", rpc_params![id]).await?;
-			return decode_hex(&hex).with_context(|| format!("dataset {id}: the node returned malformed content"));
+	async fn dataset_bytes(&self, id: u64, info: &DatasetSource) -> Result<Vec<u8>> {
+		match &info.location {
+			Location::Inline => self.chain.inline_content(id).await,
+			Location::Uri(uri) => self.fetcher.fetch(uri, info.bytes).await.with_context(|| format!("dataset {id}")),
 		}
-		let uri = info.uri.as_deref().with_context(|| format!("dataset {id} has neither inline content nor a URI"))?;
-		self.fetcher.fetch(uri, info.bytes).await.with_context(|| format!("dataset {id}"))
 	}
 
 	/// The model's influence sketches, if it has an adapter and either the store holds its `influence_hash` or its
@@ -223,15 +215,10 @@ fn refused(error: anyhow::Error, subject: &str, then: &str) -> anyhow::Error {
 	}
 }
 
-/// The URI a model's metadata (0x-hex of a JSON object) names under `key` (`adapterUri`, `influenceUri`), if any.
-pub fn metadata_uri(metadata_hex: &str, key: &str) -> Option<String> {
-	let bytes = decode_hex(metadata_hex).ok()?;
-	let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+/// The URI a model's metadata (a JSON object) names under `key` (`adapterUri`, `influenceUri`), if any.
+pub fn metadata_uri(metadata: &[u8], key: &str) -> Option<String> {
+	let value: serde_json::Value = serde_json::from_slice(metadata).ok()?;
 	value.get(key)?.as_str().map(str::to_owned)
-}
-
-fn decode_hex(text: &str) -> Result<Vec<u8>> {
-	Ok(hex::decode(text.trim_start_matches("0x"))?)
 }
 
 #[cfg(test)]
@@ -240,19 +227,18 @@ mod tests {
 
 	#[test]
 	fn the_base_model_is_the_pinned_weights_hash() {
-		assert_eq!(format!("{:?}", base_model()), format!("0x{SMOLLM2_GGUF_SHA256}"));
+		assert_eq!(format!("{:?}", base_model()), format!("0x{}", pinned::base_model_sha256()));
 	}
 
 	#[test]
 	fn the_adapter_uri_comes_from_json_metadata_only() {
-		let metadata = |text: &str| format!("0x{}", hex::encode(text));
 		assert_eq!(
-			metadata_uri(&metadata(r#"{"name":"cardio","adapterUri":"https://host/a.safetensors"}"#), "adapterUri").as_deref(),
+			metadata_uri(br#"{"name":"cardio","adapterUri":"https://host/a.safetensors"}"#, "adapterUri").as_deref(),
 			Some("https://host/a.safetensors")
 		);
-		assert_eq!(metadata_uri(&metadata(r#"{"name":"cardio"}"#), "adapterUri"), None);
-		assert_eq!(metadata_uri(&metadata("plain words"), "adapterUri"), None);
-		assert_eq!(metadata_uri("0x", "adapterUri"), None);
-		assert_eq!(metadata_uri("0xzz", "adapterUri"), None);
+		assert_eq!(metadata_uri(br#"{"name":"cardio"}"#, "adapterUri"), None);
+		assert_eq!(metadata_uri(b"plain words", "adapterUri"), None);
+		assert_eq!(metadata_uri(b"", "adapterUri"), None);
+		assert_eq!(metadata_uri(&[0xff, 0xfe], "adapterUri"), None);
 	}
 }

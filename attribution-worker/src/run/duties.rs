@@ -1,14 +1,11 @@
 //! What a validator's worker does when the chain asks: answer a request assigned to its validator, and — on a
 //! committee — recompute the attribution, commit to it, and reveal it. Every duty first checks the chain's
-//! current state (`attribution_inference`), so a block handled twice (after a crash or a reconnect) never
+//! current state (`AttributionApi::inference`, typed), so a block handled twice (after a crash or a reconnect) never
 //! submits anything twice.
 
 use super::{
 	chain::{
-		runtime::{
-			self, runtime_types::bounded_collections::bounded_vec::BoundedVec,
-			runtime_types::openledger_primitives::attribution::Round as ChainRound,
-		},
+		runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
 		Chain,
 	},
 	content::Content,
@@ -16,47 +13,24 @@ use super::{
 	metrics::Metrics,
 	models::SharedModels,
 	progress::Progress,
+	reads::{from_chain_round, Inference, InferenceExt, Limits},
 };
-use crate::{commands, AskArgs, Common, IndexArgs};
-use anyhow::{bail, Context, Result};
-use attribution_worker::{attribute::Engine, generate::openlora::AdapterSource, train::influence::Influence};
-use openledger_primitives::attribution::{commitment, Round};
-use serde::Deserialize;
-use sp_core::crypto::{AccountId32 as SpAccountId, Ss58AddressFormat, Ss58Codec};
-use std::{
-	collections::{BTreeMap, HashMap},
-	path::PathBuf,
-	sync::Arc,
-	time::Instant,
+use crate::{
+	loading::{engine_on, ensure_index},
+	Common,
 };
-use subxt::{rpcs::rpc_params, utils::AccountId32};
+use anyhow::{anyhow, bail, Context, Result};
+use attribution_engine::{
+	attribute::Engine, generate::openlora::AdapterSource, train::influence::Influence, EngineConfig, IndexConfig,
+};
+use openledger_primitives::attribution::{commitment, Attribution, Round, Unbounded};
+use sp_core::crypto::AccountId32 as SpAccountId;
+use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Instant};
+use subxt::utils::AccountId32;
 
-/// The most datasets one attribution may credit on chain (`MaxAttributionWeights`).
-pub const MAX_WEIGHTS: usize = 64;
-/// The longest answer stored on chain (`MaxOutputLen`).
-pub const MAX_OUTPUT: usize = 8_192;
-
-/// A request as `attribution_inference` shows it (the fields the worker needs).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Inference {
-	status: String,
-	model: u32,
-	version: u32,
-	server: String,
-	prompt: String,
-	output: Option<String>,
-	votes: Vec<VoteInfo>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VoteInfo {
-	round: String,
-	member: String,
-	commitment: Option<String>,
-	revealed: Option<serde_json::Value>,
-}
+/// An attribution as the worker computes it: valid by construction; the chain's bound (`Chain::limits`) is
+/// checked before it is submitted.
+type Computed = Attribution<Unbounded>;
 
 /// The worker's state between blocks.
 pub struct Worker {
@@ -83,13 +57,6 @@ fn round_name(round: Round) -> &'static str {
 	}
 }
 
-fn from_chain_round(round: &ChainRound) -> Round {
-	match round {
-		ChainRound::Review => Round::Review,
-		ChainRound::Challenge => Round::Challenge,
-	}
-}
-
 impl Worker {
 	pub fn new(
 		content: Content,
@@ -102,12 +69,6 @@ impl Worker {
 	) -> Self {
 		let (chain, data_dir) = (content.chain.clone(), content.data_dir.clone());
 		Self { chain, content, key, validator, common, data_dir, metrics, perturb, models, engines: HashMap::new() }
-	}
-
-	/// The validator's address as the node's RPC prints accounts.
-	fn validator_ss58(&self) -> String {
-		SpAccountId::new(self.validator.0)
-			.to_ss58check_with_version(Ss58AddressFormat::custom(openledger_primitives::token::SS58_PREFIX))
 	}
 
 	/// Handles the events of finalized block `number`: answers, commitments, reveals.
@@ -175,8 +136,7 @@ impl Worker {
 	}
 
 	async fn inference(&self, request: u64) -> Result<Inference> {
-		let found: Option<Inference> = self.chain.call("attribution_inference", rpc_params![request]).await?;
-		found.with_context(|| format!("request {request} does not exist"))
+		self.chain.inference(request).await?.with_context(|| format!("request {request} does not exist"))
 	}
 
 	/// Fetches, checks and indexes a new DataNet version, so the models built on it load quickly.
@@ -185,11 +145,11 @@ impl Worker {
 			tracing::info!("DataNet {datanet} version {version} has no datasets; nothing to index");
 			return Ok(());
 		};
-		let (common, args) = (self.common.clone(), index_args(manifest, self.data_dir.join("indexes")));
+		let (common, config) = (self.common.clone(), IndexConfig::new(manifest, self.data_dir.join("indexes")));
 		let models = self.models.clone();
 		let chunks = tokio::task::spawn_blocking(move || -> Result<usize> {
 			let (embedder, embedder_id) = models.embedder()?;
-			let (_, stored) = commands::ensure_index(&common, &args, &embedder, &embedder_id)?;
+			let (_, stored) = ensure_index(&common, &config, &embedder, &embedder_id)?;
 			Ok(stored.index.len())
 		})
 		.await??;
@@ -212,21 +172,14 @@ impl Worker {
 			info.adapter.map(|hash| format!(", LoRA adapter {hash:?}")).unwrap_or_default(),
 			if prepared.influence.is_some() { ", influence sketches" } else { "" }
 		);
-		let args = AskArgs {
-			index: index_args(prepared.manifest, prepared.index_dir),
-			question: String::new(),
-			k: 8,
-			candidates: 16,
-			ablation: attribution_worker::attribute::AblationMode::Exact,
-			adapter: None,
-			influence: None,
-		};
+		// The protocol's defaults: every committee member recomputes with the same chunking and knobs.
+		let config = EngineConfig::new(prepared.manifest, prepared.index_dir);
 		let (common, models) = (self.common.clone(), self.models.clone());
 		let adapter = info.adapter.zip(prepared.adapter).map(|(hash, path)| AdapterSource { hash, path });
 		let influence = prepared.influence;
 		let engine = tokio::task::spawn_blocking(move || -> Result<Engine> {
 			let ((embedder, embedder_id), adapters) = (models.embedder()?, models.adapters()?);
-			let engine = commands::engine_on(&common, &args, embedder, &embedder_id, adapters.base().clone())?;
+			let engine = engine_on(&common, &config, embedder, &embedder_id, adapters.base().clone())?;
 			let engine = match adapter {
 				Some(source) => engine.with_adapter(adapters, source),
 				None => engine,
@@ -251,10 +204,10 @@ impl Worker {
 	async fn serve(&mut self, request: u64) -> Result<()> {
 		let started = Instant::now();
 		let Some((inference, engine)) = self.assigned(request).await? else { return Ok(()) };
-		let prompt = inference.prompt.clone();
+		let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
 		let (answer, weights) = tokio::task::spawn_blocking(move || -> Result<Attributed> {
 			let answered = engine.answer(&prompt, &Default::default())?;
-			attribute_answer(&engine, &prompt, &answered.answer)
+			attribute_answer(&engine, &prompt, &answered.answer, limits)
 		})
 		.await??;
 		self.models.observe(&self.metrics);
@@ -278,7 +231,7 @@ impl Worker {
 			}
 		}
 		let engines: Vec<Arc<Engine>> = jobs.iter().map(|(_, _, engine)| engine.clone()).collect();
-		let prompts: Vec<String> = jobs.iter().map(|(_, inference, _)| inference.prompt.clone()).collect();
+		let prompts: Vec<String> = jobs.iter().map(|(_, inference, _)| inference.prompt_text()).collect();
 		let count = jobs.len();
 		let generated = tokio::task::spawn_blocking(move || -> Result<Vec<String>> {
 			let refs: Vec<&Engine> = engines.iter().map(AsRef::as_ref).collect();
@@ -303,9 +256,10 @@ impl Worker {
 		tracing::info!("answered {count} requests in one batch");
 		// Each answer is attributed and submitted before the next is attributed: the first is on chain early.
 		for ((request, inference, engine), answer) in jobs.into_iter().zip(generated) {
-			let prompt = inference.prompt.clone();
-			let attributed =
-				tokio::task::spawn_blocking(move || attribute_answer(&engine, &prompt, &answer)).await.map_err(Into::into);
+			let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
+			let attributed = tokio::task::spawn_blocking(move || attribute_answer(&engine, &prompt, &answer, limits))
+				.await
+				.map_err(Into::into);
 			let submitted = match attributed.and_then(|result| result) {
 				Ok((answer, weights)) => self.submit_answer(request, &inference, answer, weights, started).await,
 				Err(e) => Err(e),
@@ -321,11 +275,11 @@ impl Worker {
 	/// `request` with its model's engine, if it still waits for this validator's answer.
 	async fn assigned(&mut self, request: u64) -> Result<Option<(Inference, Arc<Engine>)>> {
 		let inference = self.inference(request).await?;
-		if inference.status != "assigned" || inference.server != self.validator_ss58() {
-			tracing::debug!("request {request} no longer waits for us ({})", inference.status);
+		if !inference.awaits_answer_from(&self.validator) {
+			tracing::debug!("request {request} no longer waits for us ({})", inference.phase_name());
 			return Ok(None);
 		}
-		let engine = self.engine(inference.model).await?;
+		let engine = self.engine(inference.request.model).await?;
 		Ok(Some((inference, engine)))
 	}
 
@@ -334,20 +288,18 @@ impl Worker {
 		request: u64,
 		inference: &Inference,
 		answer: String,
-		mut weights: Vec<(u64, u16)>,
+		weights: Computed,
 		started: Instant,
 	) -> Result<()> {
-		if self.perturb {
-			perturb(&mut weights);
-		}
+		let weights = if self.perturb { perturb(&weights)? } else { weights };
 		let mut output = answer.into_bytes();
-		truncate_utf8(&mut output, MAX_OUTPUT);
+		truncate_utf8(&mut output, self.chain.limits.max_output as usize);
 		let call = runtime::tx().attribution().submit_result(
 			request,
-			inference.model,
-			inference.version,
+			inference.request.model,
+			inference.request.version,
 			BoundedVec(output),
-			BoundedVec(weights.clone()),
+			BoundedVec(weights.shares().to_vec()),
 		);
 		self.chain.submit(&call, &self.key).await?;
 		self.metrics.served.inc();
@@ -359,25 +311,23 @@ impl Worker {
 	/// Recomputes the attribution of `request`'s answer and commits to it.
 	async fn commit(&mut self, request: u64, round: Round, progress: &mut Progress) -> Result<()> {
 		let inference = self.inference(request).await?;
-		let mine = self.my_vote(&inference, round);
-		if inference.status != "committing" || mine.is_none_or(|vote| vote.commitment.is_some()) {
+		// On the committee and not yet committed.
+		if !inference.is_committing(round) || !matches!(inference.seat(round, &self.validator), Some(None)) {
 			return Ok(());
 		}
-		let output = inference.output.clone().context("the request has no answer to check")?;
-		let engine = self.engine(inference.model).await?;
-		let prompt = inference.prompt.clone();
-		let mut weights = tokio::task::spawn_blocking(move || -> Result<Vec<(u64, u16)>> {
-			canonical(&engine.attribute(&prompt, &output)?.weights)
+		let output = inference.output_text().context("the request has no answer to check")?;
+		let engine = self.engine(inference.request.model).await?;
+		let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
+		let weights = tokio::task::spawn_blocking(move || -> Result<Computed> {
+			for_chain(&engine.attribute(&prompt, &output)?.weights, limits)
 		})
 		.await??;
-		if self.perturb {
-			perturb(&mut weights);
-		}
+		let weights = if self.perturb { perturb(&weights)? } else { weights };
 		let salt = self.salt(request, round);
 		let validator = SpAccountId::new(self.validator.0);
-		let hash = commitment(request, round, &validator, &weights, &salt);
+		let hash = commitment(request, round, &validator, weights.shares(), &salt);
 		let call = runtime::tx().attribution().commit(request, subxt::utils::H256(hash.0));
-		progress.commitments.insert(Progress::key(request, round_name(round)), weights.clone());
+		progress.commitments.insert(Progress::key(request, round_name(round)), weights.shares().to_vec());
 		progress.save(&self.data_dir)?;
 		self.chain.submit(&call, &self.key).await?;
 		self.metrics.committed.inc();
@@ -390,8 +340,8 @@ impl Worker {
 		let key = Progress::key(request, round_name(round));
 		let Some(weights) = progress.commitments.get(&key).cloned() else { return Ok(()) };
 		let inference = self.inference(request).await?;
-		let pending = inference.status == "revealing"
-			&& self.my_vote(&inference, round).is_some_and(|vote| vote.commitment.is_some() && vote.revealed.is_none());
+		let pending = inference.is_revealing(round)
+			&& matches!(inference.seat(round, &self.validator), Some(Some(vote)) if vote.revealed.is_none());
 		if pending {
 			let call =
 				runtime::tx().attribution().reveal(request, BoundedVec(weights.clone()), self.salt(request, round));
@@ -403,19 +353,9 @@ impl Worker {
 		Ok(())
 	}
 
-	fn my_vote<'a>(&self, inference: &'a Inference, round: Round) -> Option<&'a VoteInfo> {
-		let me = self.validator_ss58();
-		inference.votes.iter().find(|vote| vote.member == me && vote.round == round_name(round))
-	}
-
 	fn salt(&self, request: u64, round: Round) -> [u8; 32] {
 		self.key.derive_secret(&codec::Encode::encode(&(request, round)))
 	}
-}
-
-/// How the worker chunks and indexes DataNet content (the same on every validator, so committees agree).
-fn index_args(manifest: PathBuf, index_dir: PathBuf) -> IndexArgs {
-	IndexArgs { manifest, index_dir, chunk_tokens: 64, chunk_overlap: 16 }
 }
 
 /// One thing to do.
@@ -460,38 +400,37 @@ impl Duty {
 	}
 }
 
-/// An answer as submitted and its attribution in the chain's form.
-type Attributed = (String, Vec<(u64, u16)>);
+/// An answer as submitted and its attribution.
+type Attributed = (String, Computed);
 
-/// The answer as submitted (its first sentence-level answer) and its attribution in the chain's form.
-fn attribute_answer(engine: &Engine, prompt: &str, generated: &str) -> Result<Attributed> {
+/// The answer as submitted (its first sentence-level answer) and its attribution.
+fn attribute_answer(engine: &Engine, prompt: &str, generated: &str, limits: Limits) -> Result<Attributed> {
 	let answer = first_answer(generated);
 	let attribution = engine.attribute(prompt, &answer)?;
-	Ok((answer, canonical(&attribution.weights)?))
+	Ok((answer, for_chain(&attribution.weights, limits)?))
 }
 
-/// The engine's weights as the chain takes them: ascending datasets, no zero entries, at most
-/// [`MAX_WEIGHTS`] (the engine credits fewer), summing to 10 000.
-pub fn canonical(weights: &[(u64, u32)]) -> Result<Vec<(u64, u16)>> {
-	let mut sorted: BTreeMap<u64, u16> = BTreeMap::new();
-	for &(dataset, bps) in weights.iter().filter(|(_, bps)| *bps > 0) {
-		sorted.insert(dataset, u16::try_from(bps).context("a weight above 10 000 basis points")?);
+/// The engine's scores as an [`Attribution`] the chain takes: the rules are the primitives' (ascending, no zero
+/// entry, whole), the bound the runtime's (`limits.max_weights`, from its metadata).
+pub fn for_chain(scores: &[(u64, u32)], limits: Limits) -> Result<Computed> {
+	let attribution = Attribution::from_scores(scores.iter().copied())
+		.map_err(|e| anyhow!("the engine's attribution is refused ({e}): {scores:?}"))?;
+	if !attribution.fits(limits.max_weights) {
+		bail!("the engine's attribution credits {} datasets; the chain takes at most {}", attribution.len(), limits.max_weights);
 	}
-	let total: u32 = sorted.values().map(|b| u32::from(*b)).sum();
-	if total != 10_000 || sorted.is_empty() || sorted.len() > MAX_WEIGHTS {
-		bail!("the engine's attribution is not a whole vector of at most {MAX_WEIGHTS} datasets: {weights:?}");
-	}
-	Ok(sorted.into_iter().collect())
+	Ok(attribution)
 }
 
-/// Test-only lying: moves 40 % of the vector from the first dataset to the last (or away from a sole one is
-/// impossible, so a sole dataset stays).
-pub fn perturb(weights: &mut [(u64, u16)]) {
-	if let [first, .., last] = weights {
+/// Test-only lying: moves up to 40 % of the credit from the first dataset to the last (a sole dataset stays). An
+/// emptied entry is dropped, so the lie is still an attribution the chain accepts — and the committee outvotes.
+pub fn perturb(weights: &Computed) -> Result<Computed> {
+	let mut shares: Vec<(u64, u32)> = weights.shares().iter().map(|(d, w)| (*d, u32::from(*w))).collect();
+	if let [first, .., last] = shares.as_mut_slice() {
 		let moved = first.1.min(4_000);
 		first.1 -= moved;
 		last.1 += moved;
 	}
+	Attribution::from_scores(shares).map_err(|e| anyhow!("perturbing broke the attribution: {e}"))
 }
 
 /// The answer proper: a small model trained on Q/A text often goes on to invent the next question, so the
@@ -525,24 +464,29 @@ fn truncate_utf8(bytes: &mut Vec<u8>, max: usize) {
 mod tests {
 	use super::*;
 
+	const LIMITS: Limits = Limits { max_weights: 64, max_output: 8_192 };
+
 	#[test]
-	fn canonical_sorts_drops_zeros_and_refuses_broken_vectors() {
-		assert_eq!(canonical(&[(5, 2_500), (2, 7_500), (9, 0)]).unwrap(), vec![(2, 7_500), (5, 2_500)]);
-		assert!(canonical(&[(1, 9_999)]).is_err());
-		assert!(canonical(&[]).is_err());
-		assert!(canonical(&[(1, 70_000)]).is_err());
+	fn the_engine_scores_become_an_attribution_within_the_chain_bound() {
+		assert_eq!(for_chain(&[(5, 2_500), (2, 7_500), (9, 0)], LIMITS).unwrap().shares(), &[(2, 7_500), (5, 2_500)]);
+		assert!(for_chain(&[(1, 9_999)], LIMITS).is_err());
+		assert!(for_chain(&[], LIMITS).is_err());
+		assert!(for_chain(&[(1, 70_000)], LIMITS).is_err());
 		let many: Vec<(u64, u32)> = (0..100).map(|d| (d, 100)).collect();
-		assert!(canonical(&many).is_err());
+		let refused = for_chain(&many, LIMITS).unwrap_err().to_string();
+		assert!(refused.contains("at most 64"), "{refused}");
+		assert!(for_chain(&many, Limits { max_weights: 100, ..LIMITS }).is_ok());
 	}
 
 	#[test]
-	fn perturbing_moves_weight_but_keeps_the_sum() {
-		let mut weights = vec![(1, 7_000), (2, 3_000)];
-		perturb(&mut weights);
-		assert_eq!(weights, vec![(1, 3_000), (2, 7_000)]);
-		let mut sole = vec![(1, 10_000)];
-		perturb(&mut sole);
-		assert_eq!(sole, vec![(1, 10_000)]);
+	fn perturbing_moves_weight_but_keeps_an_attribution() {
+		let two = for_chain(&[(1, 7_000), (2, 3_000)], LIMITS).unwrap();
+		assert_eq!(perturb(&two).unwrap().shares(), &[(1, 3_000), (2, 7_000)]);
+		// Emptying the first entry drops it rather than submitting a zero weight.
+		let small = for_chain(&[(1, 3_000), (2, 7_000)], LIMITS).unwrap();
+		assert_eq!(perturb(&small).unwrap().shares(), &[(2, 10_000)]);
+		let sole = for_chain(&[(1, 10_000)], LIMITS).unwrap();
+		assert_eq!(perturb(&sole).unwrap(), sole);
 	}
 
 	#[test]

@@ -11,6 +11,7 @@ mod keys;
 mod metrics;
 mod models;
 mod progress;
+mod reads;
 mod register;
 mod store;
 

@@ -3,9 +3,12 @@
 //! plus its LoRA adapter if it has one, loaded on first use and evicted under `--adapter-memory-mb`.
 
 use super::metrics::Metrics;
-use crate::{commands, Common};
+use crate::{
+	loading::{load_embedder, load_generator},
+	Common,
+};
 use anyhow::Result;
-use attribution_worker::{
+use attribution_engine::{
 	embed::Embedder,
 	generate::openlora::{mebibytes, AdapterCache},
 };
@@ -39,7 +42,7 @@ impl SharedModels {
 		if let Some(loaded) = slot.as_ref() {
 			return Ok(loaded.clone());
 		}
-		let (embedder, id) = commands::load_embedder(&self.common)?;
+		let (embedder, id) = load_embedder(&self.common)?;
 		let loaded = (Arc::new(embedder), id);
 		*slot = Some(loaded.clone());
 		Ok(loaded)
@@ -54,7 +57,7 @@ impl SharedModels {
 		if let Some(cache) = slot.as_ref() {
 			return Ok(cache.clone());
 		}
-		let base = commands::load_generator(&self.common, None)?;
+		let base = load_generator(&self.common, None)?;
 		let cache = Arc::new(AdapterCache::new(base, self.adapter_budget)?);
 		*slot = Some(cache.clone());
 		Ok(cache)

@@ -3,12 +3,12 @@
 
 use super::{bad_request, lock, parse_json, versions::manifest_path, ApiError, Studio};
 use crate::{
-	commands,
 	factory::{fine_tune, FineTuned, Stage},
+	loading::load_generator,
 	Common,
 };
 use anyhow::{anyhow, Result};
-use attribution_worker::{
+use attribution_engine::{
 	datanet::DataNetVersion,
 	generate::Generator,
 	train::{
@@ -47,7 +47,7 @@ impl Trainer {
 	pub fn generator(&mut self) -> Result<&mut Generator> {
 		match &mut self.generator {
 			Some(generator) => Ok(generator),
-			slot @ None => Ok(slot.insert(commands::load_generator(&self.common, None)?)),
+			slot @ None => Ok(slot.insert(load_generator(&self.common, None)?)),
 		}
 	}
 }

@@ -120,7 +120,7 @@ async fn page() -> Html<&'static str> {
 /// Runs the studio until Ctrl-C or SIGTERM. The base model is loaded (and its weights verified) before serving.
 pub fn run(common: &Common, args: &StudioArgs) -> Result<()> {
 	ensure!(!common.quantized, "training needs the f32 base model: drop --quantized");
-	let threads = attribution_worker::set_threads(
+	let threads = attribution_engine::set_threads(
 		common.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
 	);
 	tracing::debug!(threads, "thread pool");

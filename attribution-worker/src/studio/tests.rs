@@ -3,7 +3,7 @@
 
 use super::{jobs::JobState, lock, router, Studio};
 use crate::{factory::ADAPTER_FILE, run::WorkerKey, Common};
-use attribution_worker::train::TrainConfig;
+use attribution_engine::train::TrainConfig;
 use axum::{
 	body::{to_bytes, Body},
 	http::{Request, StatusCode},

@@ -2,7 +2,7 @@
 //! only): what the studio offers to train on.
 
 use super::Studio;
-use attribution_worker::datanet::Manifest;
+use attribution_engine::datanet::Manifest;
 use axum::{extract::State, Json};
 use serde::Serialize;
 use std::{

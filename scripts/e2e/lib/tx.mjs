@@ -1,5 +1,10 @@
-// Submits a polkadot.js transaction and resolves with its events once it is in a block; rejects with the
-// decoded module error if it fails.
+// Transactions the e2e tests and the demo send, and the base model they register models on.
+import { readFileSync } from 'node:fs';
+
+/**
+ * Submits a polkadot.js transaction and resolves with its events once it is in a block; rejects with the
+ * decoded module error if it fails.
+ */
 export function send(api, tx, signer) {
   return new Promise((resolve, reject) => {
     tx.signAndSend(signer, ({ status, events, dispatchError }) => {
@@ -25,8 +30,18 @@ export async function createDataNet(api, curator, name, metadata = '{}') {
   return findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
 }
 
-/** The base model workers run: the SHA-256 of the shipped SmolLM2-135M-Instruct GGUF (docs/VALIDATOR.md). */
-export const BASE_MODEL = '0xb179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53';
+/**
+ * The base model workers run: the SHA-256 of the shipped SmolLM2-135M-Instruct GGUF, the entry marked `baseModel`
+ * in pinned-weights.json (the pin scripts/fetch-models.sh checks the weights against; docs/VALIDATOR.md).
+ */
+export const BASE_MODEL = (() => {
+  const pin = new URL('../../../pinned-weights.json', import.meta.url);
+  const base = JSON.parse(readFileSync(pin, 'utf8')).files.filter((f) => f.baseModel === true);
+  if (base.length !== 1 || !/^[0-9a-f]{64}$/.test(base[0].sha256)) {
+    throw new Error(`${pin.pathname}: expected one file with "baseModel": true and a sha256, found ${JSON.stringify(base)}`);
+  }
+  return `0x${base[0].sha256}`;
+})();
 
 /**
  * `owner` registers a model on `datanet`'s `version` using `datasets`, charging `fee`; `adapter` is the LoRA

@@ -1,0 +1,190 @@
+//! The worker's reads of chain state: typed runtime-API calls and metadata constants through subxt, generated
+//! from the same metadata as the transactions it signs (`metadata/openledger.scale`). There is no JSON mirror of
+//! a chain type: a runtime change to anything read here fails the codegen check in [`Chain::connect`] (and
+//! `tests/metadata.rs` in CI), not a parse in the middle of a duty.
+//!
+//! The one read that is not state is an inline dataset's bytes: they live in the node's indexed transaction
+//! data, which only the node's own `datanets_datasetContent` method serves.
+
+use super::chain::{
+	runtime::{
+		self,
+		runtime_types::{
+			openledger_primitives::{attribution::Round as ChainRound, dataset::ContentSource},
+			pallet_attribution::types::{InferenceView, Phase, Vote},
+			pallet_models::types::Model,
+		},
+	},
+	Chain,
+};
+use anyhow::{Context, Result};
+use openledger_primitives::attribution::Round;
+use subxt::{rpcs::rpc_params, utils::AccountId32};
+
+/// An inference request as the runtime's `AttributionApi::inference` returns it.
+pub type Inference = InferenceView;
+
+/// The runtime's limits the worker must respect, read from its metadata's constants when it connects (never
+/// hard-coded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+	/// The most datasets one attribution may credit (`Attribution::MaxWeights`).
+	pub max_weights: u32,
+	/// The longest answer stored, in bytes (`Attribution::MaxOutputLen`).
+	pub max_output: u32,
+}
+
+/// Dataset ids per `DataNetsApi::version_members` page.
+const MEMBERS_PAGE: u32 = 100;
+
+impl Chain {
+	/// A client at the best block: duties check the state they are about to change, which may be ahead of the
+	/// finalized block whose events triggered them.
+	async fn at_best(
+		&self,
+	) -> Result<
+		subxt::client::ClientAtBlock<
+			subxt::PolkadotConfig,
+			subxt::client::OnlineClientAtBlockImpl<subxt::PolkadotConfig>,
+		>,
+	> {
+		let best: subxt::utils::H256 = self.call("chain_getBlockHash", rpc_params![]).await?;
+		self.api.at_block(best).await.with_context(|| format!("reading the best block {best:?}"))
+	}
+
+	/// Inference request `id`: phase, model, prompt, answer, attribution and votes.
+	pub async fn inference(&self, id: u64) -> Result<Option<Inference>> {
+		let at = self.at_best().await?;
+		Ok(at.runtime_apis().call(runtime::runtime_apis().attribution_api().inference(id)).await?)
+	}
+
+	/// Model `id`'s record.
+	pub async fn model(&self, id: u32) -> Result<Option<Model>> {
+		let at = self.at_best().await?;
+		Ok(at.runtime_apis().call(runtime::runtime_apis().models_api().model(id)).await?)
+	}
+
+	/// The datasets of a DataNet version, ascending.
+	pub async fn members(&self, datanet: u32, version: u32) -> Result<Vec<u64>> {
+		let at = self.at_best().await?;
+		let mut members: Vec<u64> = Vec::new();
+		loop {
+			let page = runtime::runtime_apis().data_nets_api().version_members(datanet, version, members.last().copied(), MEMBERS_PAGE);
+			let page = at.runtime_apis().call(page).await?;
+			let done = page.len() < MEMBERS_PAGE as usize;
+			members.extend(page);
+			if done {
+				return Ok(members);
+			}
+		}
+	}
+
+	/// What the worker needs of dataset `id` to fetch and check its bytes.
+	pub async fn dataset(&self, id: u64) -> Result<Option<DatasetSource>> {
+		let at = self.at_best().await?;
+		let Some(dataset) = at.runtime_apis().call(runtime::runtime_apis().data_nets_api().dataset(id)).await? else {
+			return Ok(None);
+		};
+		let location = match dataset.source {
+			ContentSource::Inline { .. } => Location::Inline,
+			ContentSource::Uri(uri) => Location::Uri(String::from_utf8_lossy(&uri.0).into_owned()),
+		};
+		Ok(Some(DatasetSource {
+			owner: dataset.owner,
+			content_hash: sp_core::H256(dataset.content_hash.0),
+			bytes: dataset.bytes,
+			location,
+		}))
+	}
+
+	/// An inline dataset's whole content, assembled and checked by the node from its indexed transaction data.
+	pub async fn inline_content(&self, id: u64) -> Result<Vec<u8>> {
+		let hex: String = self.call("datanets_datasetContent", rpc_params![id]).await?;
+		hex::decode(hex.trim_start_matches("0x")).with_context(|| format!("dataset {id}: the node returned malformed content"))
+	}
+}
+
+/// Where a dataset's bytes are, and what they must hash to.
+#[derive(Debug, Clone)]
+pub struct DatasetSource {
+	pub owner: AccountId32,
+	pub content_hash: sp_core::H256,
+	/// The declared size.
+	pub bytes: u64,
+	pub location: Location,
+}
+
+/// Where a dataset's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+	/// Uploaded to the chain: the node serves them.
+	Inline,
+	/// Hosted at this URI.
+	Uri(String),
+}
+
+/// How a request reads to a worker deciding what to do.
+pub trait InferenceExt {
+	/// The prompt, as text.
+	fn prompt_text(&self) -> String;
+	/// The server's answer, as text, once given.
+	fn output_text(&self) -> Option<String>;
+	/// Whether the request waits for `server`'s answer.
+	fn awaits_answer_from(&self, server: &AccountId32) -> bool;
+	/// Whether `round`'s committee is committing.
+	fn is_committing(&self, round: Round) -> bool;
+	/// Whether `round`'s committee is revealing.
+	fn is_revealing(&self, round: Round) -> bool;
+	/// `member`'s seat on `round`'s committee: `None` if not on it, `Some(None)` before it commits.
+	fn seat(&self, round: Round, member: &AccountId32) -> Option<&Option<Vote>>;
+	/// The phase's name, for logs.
+	fn phase_name(&self) -> &'static str;
+}
+
+/// The chain's round (as the generated client decodes it) as the primitives name it.
+pub fn from_chain_round(round: &ChainRound) -> Round {
+	match round {
+		ChainRound::Review => Round::Review,
+		ChainRound::Challenge => Round::Challenge,
+	}
+}
+
+fn same_round(chain: &ChainRound, round: Round) -> bool {
+	from_chain_round(chain) == round
+}
+
+impl InferenceExt for Inference {
+	fn prompt_text(&self) -> String {
+		String::from_utf8_lossy(&self.prompt.0).into_owned()
+	}
+
+	fn output_text(&self) -> Option<String> {
+		self.answer.as_ref().map(|answer| String::from_utf8_lossy(&answer.output.0).into_owned())
+	}
+
+	fn awaits_answer_from(&self, server: &AccountId32) -> bool {
+		matches!(self.request.phase, Phase::Assigned { .. }) && self.request.server == *server
+	}
+
+	fn is_committing(&self, round: Round) -> bool {
+		matches!(&self.request.phase, Phase::Committing { round: r, .. } if same_round(r, round))
+	}
+
+	fn is_revealing(&self, round: Round) -> bool {
+		matches!(&self.request.phase, Phase::Revealing { round: r, .. } if same_round(r, round))
+	}
+
+	fn seat(&self, round: Round, member: &AccountId32) -> Option<&Option<Vote>> {
+		self.votes.iter().find(|(r, who, _)| same_round(r, round) && who == member).map(|(_, _, vote)| vote)
+	}
+
+	fn phase_name(&self) -> &'static str {
+		match self.request.phase {
+			Phase::Assigned { .. } => "assigned",
+			Phase::Committing { .. } => "committing",
+			Phase::Revealing { .. } => "revealing",
+			Phase::Challengeable { .. } => "challengeable",
+			Phase::Closed(_) => "closed",
+		}
+	}
+}
