@@ -113,6 +113,23 @@ impl ModelsDir {
 		Self { root }
 	}
 
+	/// For tests on the shipped weights: `Ok(None)` when `OPENLEDGER_SKIP_REAL_WEIGHTS` is set (a machine without
+	/// them), the directory when they are there, and an error naming the fix when they are missing.
+	pub fn shipped_for_tests() -> std::result::Result<Option<Self>, String> {
+		if std::env::var_os("OPENLEDGER_SKIP_REAL_WEIGHTS").is_some() {
+			eprintln!("OPENLEDGER_SKIP_REAL_WEIGHTS set: skipping a test on the shipped weights");
+			return Ok(None);
+		}
+		let dir = Self::from_env();
+		if !dir.root.join(MINILM_DIR).join("model.safetensors").is_file() {
+			return Err(format!(
+				"the shipped weights are not in {} — run scripts/fetch-models.sh (or set OPENLEDGER_MODELS_DIR)",
+				dir.root.display()
+			));
+		}
+		Ok(Some(dir))
+	}
+
 	/// all-MiniLM-L6-v2, every file pinned.
 	pub fn minilm(&self) -> EmbedderFiles {
 		EmbedderFiles {

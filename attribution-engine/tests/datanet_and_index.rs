@@ -23,8 +23,19 @@ fn brute(vectors: &[f32], dim: usize, query: &[f32], k: usize) -> Vec<usize> {
 		.enumerate()
 		.map(|(i, v)| (i, v.iter().zip(query).map(|(a, b)| a * b).sum::<f32>()))
 		.collect();
-	scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+	// -0.0 and +0.0 are one score (the kernels may round a zero product either way): ties go to the lower row.
+	scored.sort_by(|a, b| (b.1 + 0.0).total_cmp(&(a.1 + 0.0)).then(a.0.cmp(&b.0)));
 	scored.into_iter().take(k).map(|s| s.0).collect()
+}
+
+#[test]
+fn a_zero_score_ties_whatever_its_sign() {
+	// One dimension, a zero query: every score is a zero, -0.0 for negative rows in a plain sum.
+	let data = vec![-0.5f32, 0.25, 0.0];
+	let index = VectorIndex::from_parts(1, (0..3).map(id).collect(), data.clone()).unwrap();
+	let hits = index.search(&[0.0], 1).unwrap();
+	assert_eq!(hits[0].iter().map(|h| h.row).collect::<Vec<_>>(), vec![0]);
+	assert_eq!(brute(&data, 1, &[0.0], 1), vec![0]);
 }
 
 proptest! {

@@ -8,7 +8,7 @@ use attribution_engine::{
 	attribute::{AttributionConfig, Engine},
 	error::WorkerError,
 	generate::{
-		lora::{LoraAdapter, LoraDelta},
+		lora::{LoraAdapter, LoraDelta, LoraTarget},
 		openlora::{AdapterCache, AdapterSource},
 		Generator,
 	},
@@ -20,11 +20,11 @@ use std::{collections::BTreeMap, path::Path, sync::Arc};
 fn adapter(seed: u64, rank: usize) -> LoraAdapter {
 	let mut deltas = BTreeMap::new();
 	for layer in 0..2 {
-		for (i, (target, out)) in [("attn_q", support::LLAMA_DIM), ("attn_v", support::LLAMA_DIM / 2)].iter().enumerate() {
+		for (i, (target, out)) in [(LoraTarget::AttnQ, support::LLAMA_DIM), (LoraTarget::AttnV, support::LLAMA_DIM / 2)].iter().enumerate() {
 			let s = seed * 100 + layer as u64 * 10 + i as u64;
 			let a = support::seeded((rank, support::LLAMA_DIM), s, 0.5);
 			let b = support::seeded((*out, rank), s + 5, 0.5);
-			deltas.insert((layer, (*target).to_owned()), LoraDelta { a, b, scale: 2.0 });
+			deltas.insert((layer, *target), LoraDelta { a, b, scale: 2.0 });
 		}
 	}
 	LoraAdapter { deltas }

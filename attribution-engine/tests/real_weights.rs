@@ -7,17 +7,7 @@ use attribution_engine::{embed::Embedder, generate::Generator, models::ModelsDir
 use std::path::Path;
 
 fn models() -> Option<ModelsDir> {
-	if std::env::var_os("OPENLEDGER_SKIP_REAL_WEIGHTS").is_some() {
-		eprintln!("OPENLEDGER_SKIP_REAL_WEIGHTS set: skipping a test on the shipped weights");
-		return None;
-	}
-	let m = ModelsDir::from_env();
-	assert!(
-		m.root.join("all-minilm-l6-v2/model.safetensors").is_file(),
-		"the shipped weights are not in {} — run scripts/fetch-models.sh (or set OPENLEDGER_MODELS_DIR)",
-		m.root.display()
-	);
-	Some(m)
+	ModelsDir::shipped_for_tests().unwrap()
 }
 
 #[derive(serde::Deserialize)]

@@ -12,7 +12,7 @@ use crate::{loading::load_generator, Common};
 use anyhow::{ensure, Context, Result};
 use attribution_engine::{
 	generate::{
-		lora::{LoraAdapter, LoraDelta},
+		lora::{LoraAdapter, LoraDelta, LoraTarget},
 		openlora::{AdapterCache, AdapterSource},
 		Generator, Prompt,
 	},
@@ -69,8 +69,8 @@ fn uniform(rng: &mut SplitMix64, bound: f64) -> f32 {
 fn random_adapter(generator: &Generator, rank: usize, rng: &mut SplitMix64) -> Result<LoraAdapter> {
 	let model = generator.model();
 	let mut deltas = BTreeMap::new();
-	for layer in 0..model.config.n_layer {
-		for target in ["attn_q", "attn_v"] {
+	for layer in 0..model.config().num_hidden_layers {
+		for target in [LoraTarget::AttnQ, LoraTarget::AttnV] {
 			let (out, input) = model.projection_shape(layer, target).context("the base lacks attn_q/attn_v")?;
 			#[allow(clippy::cast_precision_loss)]
 			let bound = 1.0 / (input as f64).sqrt();
@@ -80,7 +80,7 @@ fn random_adapter(generator: &Generator, rank: usize, rng: &mut SplitMix64) -> R
 			let b = Tensor::from_vec(b, (out, rank), &Device::Cpu)?;
 			#[allow(clippy::cast_precision_loss)]
 			let scale = 16.0 / rank as f64;
-			deltas.insert((layer, target.to_owned()), LoraDelta { a, b, scale });
+			deltas.insert((layer, target), LoraDelta { a, b, scale });
 		}
 	}
 	Ok(LoraAdapter { deltas })

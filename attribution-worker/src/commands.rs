@@ -15,7 +15,9 @@ use serde_json::json;
 use std::path::Path;
 
 pub fn run(cli: Cli) -> Result<()> {
-	let threads = if cli.common.validator {
+	// A worker serving the chain always computes in validator mode: committee members must reach the same
+	// vector whatever their core count.
+	let threads = if cli.common.validator || matches!(cli.command, Command::Run(_)) {
 		validator_mode()
 	} else {
 		set_threads(cli.common.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))

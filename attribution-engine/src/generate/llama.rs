@@ -4,101 +4,36 @@
 //!   cloned and extended many times (leave-one-out ablation reuses every prefix);
 //! * [`Llama::forward`] returns the final hidden state of every position, and [`Llama::logits`] projects
 //!   only the rows asked for (teacher-forced scoring needs all answer positions, decoding only the last);
-//! * every projection can carry a LoRA delta ([`super::lora`]).
+//! * every projection can carry a LoRA delta ([`super::lora`]), and [`Llama::decode_batch`] decodes rows on
+//!   different adapters together.
+//!
+//! Each decoder layer's computation is written once (`layer`); the decoding paths differ only in how rows
+//! find their adapters and caches (`rows`).
 
-use super::lora::{LoraAdapter, LoraDelta, TARGETS};
+mod attention;
+mod config;
+mod layer;
+mod ops;
+mod rows;
+
+pub use config::Config;
+
+use super::lora::{LoraAdapter, LoraTarget};
 use crate::error::{Result, WorkerError};
+use attention::{Positions, Slot};
 use candle::{
-	quantized::{gguf_file, QMatMul, QTensor},
+	quantized::{gguf_file, QMatMul},
 	DType, Device, Module, Tensor, D,
 };
-use std::{path::Path, sync::Arc};
-
-/// Hyper-parameters read from GGUF metadata.
-#[derive(Clone, Debug)]
-pub struct LlamaConfig {
-	pub n_layer: usize,
-	pub n_head: usize,
-	pub n_kv_head: usize,
-	pub dim: usize,
-	pub head_dim: usize,
-	pub vocab: usize,
-	pub context: usize,
-	pub rope_base: f32,
-	pub rms_eps: f64,
-	pub rope_neox: bool,
-}
-
-/// A projection: the (quantised or dense) base weight plus an optional LoRA delta.
-#[derive(Clone, Debug)]
-pub struct Projection {
-	base: QMatMul,
-	/// `(out, in)` of the base weight.
-	shape: (usize, usize),
-	lora: Option<LoraDelta>,
-}
-
-impl Projection {
-	fn new(q: QTensor, dense: bool) -> candle::Result<Self> {
-		let shape = q.shape().dims2()?;
-		let base = if dense { QMatMul::Tensor(q.dequantize(&Device::Cpu)?) } else { QMatMul::from_arc(Arc::new(q))? };
-		Ok(Self { base, shape, lora: None })
-	}
-
-	fn forward(&self, x: &Tensor) -> candle::Result<Tensor> {
-		let y = self.base.forward(x)?;
-		match &self.lora {
-			Some(delta) => y + delta.apply(x)?,
-			None => Ok(y),
-		}
-	}
-}
-
-#[derive(Clone, Debug)]
-struct Layer {
-	attn_q: Projection,
-	attn_k: Projection,
-	attn_v: Projection,
-	attn_output: Projection,
-	ffn_gate: Projection,
-	ffn_up: Projection,
-	ffn_down: Projection,
-	attn_norm: Tensor,
-	ffn_norm: Tensor,
-}
-
-impl Layer {
-	fn projection(&self, target: &str) -> Option<&Projection> {
-		Some(match target {
-			"attn_q" => &self.attn_q,
-			"attn_k" => &self.attn_k,
-			"attn_v" => &self.attn_v,
-			"attn_output" => &self.attn_output,
-			"ffn_gate" => &self.ffn_gate,
-			"ffn_up" => &self.ffn_up,
-			"ffn_down" => &self.ffn_down,
-			_ => return None,
-		})
-	}
-
-	fn projection_mut(&mut self, target: &str) -> Option<&mut Projection> {
-		Some(match target {
-			"attn_q" => &mut self.attn_q,
-			"attn_k" => &mut self.attn_k,
-			"attn_v" => &mut self.attn_v,
-			"attn_output" => &mut self.attn_output,
-			"ffn_gate" => &mut self.ffn_gate,
-			"ffn_up" => &mut self.ffn_up,
-			"ffn_down" => &mut self.ffn_down,
-			_ => return None,
-		})
-	}
-}
+use layer::{DecoderLayer, Rows};
+use ops::Ops;
+use rows::{EachRow, OneSequence, RowGroups};
+use std::{ops::Range, path::Path, sync::Arc};
 
 /// Keys and values of the positions seen so far, per layer.
 #[derive(Clone, Debug, Default)]
 pub struct KvCache {
-	layers: Vec<Option<(Tensor, Tensor)>>,
+	layers: Vec<Slot>,
 	len: usize,
 }
 
@@ -119,125 +54,99 @@ impl KvCache {
 /// OpenLoRA serves many adapters over one base ([`super::openlora`]).
 #[derive(Clone, Debug)]
 pub struct Llama {
-	pub config: LlamaConfig,
+	config: Config,
+	device: Device,
 	/// Identity of the base weights: clones share it, a model loaded again does not.
 	base: Arc<()>,
 	embeddings: Tensor,
-	layers: Vec<Layer>,
+	layers: Vec<DecoderLayer>,
 	norm: Tensor,
 	output: QMatMul,
 	cos: Tensor,
 	sin: Tensor,
 }
 
-fn md_u32(ct: &gguf_file::Content, key: &str) -> candle::Result<usize> {
-	let v = ct.metadata.get(key).ok_or_else(|| candle::Error::msg(format!("GGUF metadata lacks {key}")))?;
-	Ok(v.to_u32()? as usize)
-}
-
 impl Llama {
-	/// Reads a GGUF file. With `dense`, projections are dequantised to f32 (faster prefill on some CPUs,
-	/// 4× the memory; needed for training).
+	/// Reads a GGUF file onto `device`. With `dense`, projections are dequantised to f32 (faster prefill on
+	/// some CPUs, 4× the memory; needed for training). Returns the file's content too (its tokenizer).
 	///
 	/// # Errors
 	/// [`WorkerError::InvalidModel`] naming the file.
-	pub fn from_gguf_file(path: &Path, dense: bool) -> Result<(Self, gguf_file::Content)> {
+	pub fn from_gguf_file(path: &Path, dense: bool, device: &Device) -> Result<(Self, gguf_file::Content)> {
 		let invalid = |e: candle::Error| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() };
 		let mut file = std::fs::File::open(path)
 			.map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })?;
 		let content = gguf_file::Content::read(&mut file).map_err(invalid)?;
-		let model = Self::from_gguf(&content, &mut file, dense).map_err(invalid)?;
+		let model = Self::from_gguf(&content, &mut file, dense, device).map_err(invalid)?;
 		Ok((model, content))
 	}
 
-	fn from_gguf<R: std::io::Seek + std::io::Read>(
-		ct: &gguf_file::Content,
+	/// Reads the model's weights, as `content` (the file's header) locates them in `r`, onto `device`.
+	///
+	/// # Errors
+	/// Not a llama model, missing tensors or metadata.
+	pub fn from_gguf<R: std::io::Seek + std::io::Read>(
+		content: &gguf_file::Content,
 		r: &mut R,
 		dense: bool,
+		device: &Device,
 	) -> candle::Result<Self> {
-		let device = Device::Cpu;
-		let arch =
-			ct.metadata.get("general.architecture").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
-		if arch != "llama" {
-			candle::bail!("architecture {arch:?} is not llama");
-		}
-		let n_head = md_u32(ct, "llama.attention.head_count")?;
-		let dim = md_u32(ct, "llama.embedding_length")?;
-		let head_dim = dim.checked_div(n_head).ok_or_else(|| candle::Error::msg("zero heads"))?;
-		let config = LlamaConfig {
-			n_layer: md_u32(ct, "llama.block_count")?,
-			n_head,
-			n_kv_head: md_u32(ct, "llama.attention.head_count_kv")?,
-			dim,
-			head_dim,
-			vocab: 0,
-			context: md_u32(ct, "llama.context_length")?,
-			rope_base: ct.metadata.get("llama.rope.freq_base").and_then(|v| v.to_f32().ok()).unwrap_or(10_000.0),
-			rms_eps: f64::from(
-				ct.metadata.get("llama.attention.layer_norm_rms_epsilon").and_then(|v| v.to_f32().ok()).unwrap_or(1e-5),
-			),
-			rope_neox: false,
-		};
-		let embeddings_q = ct.tensor(r, "token_embd.weight", &device)?;
-		let embeddings = embeddings_q.dequantize(&device)?;
-		let vocab = embeddings.dim(0)?;
-		let output_q = match ct.tensor(r, "output.weight", &device) {
+		let config = Config::from_gguf(content)?;
+		let embeddings_q = content.tensor(r, "token_embd.weight", device)?;
+		let embeddings = embeddings_q.dequantize(device)?;
+		let output_q = match content.tensor(r, "output.weight", device) {
 			Ok(t) => t,
 			Err(_) => embeddings_q, // tied embeddings (SmolLM2)
 		};
 		let output =
-			if dense { QMatMul::Tensor(output_q.dequantize(&device)?) } else { QMatMul::from_qtensor(output_q)? };
-		let norm = ct.tensor(r, "output_norm.weight", &device)?.dequantize(&device)?;
-		let mut layers = Vec::with_capacity(config.n_layer);
-		for i in 0..config.n_layer {
-			let mut get = |name: &str| ct.tensor(r, &format!("blk.{i}.{name}.weight"), &device);
-			layers.push(Layer {
-				attn_q: Projection::new(get("attn_q")?, dense)?,
-				attn_k: Projection::new(get("attn_k")?, dense)?,
-				attn_v: Projection::new(get("attn_v")?, dense)?,
-				attn_output: Projection::new(get("attn_output")?, dense)?,
-				ffn_gate: Projection::new(get("ffn_gate")?, dense)?,
-				ffn_up: Projection::new(get("ffn_up")?, dense)?,
-				ffn_down: Projection::new(get("ffn_down")?, dense)?,
-				attn_norm: get("attn_norm")?.dequantize(&device)?,
-				ffn_norm: get("ffn_norm")?.dequantize(&device)?,
-			});
-		}
-		let (cos, sin) = rope_tables(head_dim, config.context, config.rope_base, &device)?;
-		Ok(Self { config: LlamaConfig { vocab, ..config }, base: Arc::new(()), embeddings, layers, norm, output, cos, sin })
+			if dense { QMatMul::Tensor(output_q.dequantize(device)?) } else { QMatMul::from_qtensor(output_q)? };
+		let norm = content.tensor(r, "output_norm.weight", device)?.dequantize(device)?;
+		let layers = (0..config.num_hidden_layers)
+			.map(|i| DecoderLayer::load(content, r, i, dense, device))
+			.collect::<candle::Result<_>>()?;
+		let (cos, sin) =
+			ops::rope_tables(config.head_dim(), config.max_position_embeddings, config.rope_theta, device)?;
+		Ok(Self { config, device: device.clone(), base: Arc::new(()), embeddings, layers, norm, output, cos, sin })
+	}
+
+	/// The hyper-parameters.
+	pub fn config(&self) -> &Config {
+		&self.config
+	}
+
+	/// The device the weights are on.
+	pub fn device(&self) -> &Device {
+		&self.device
 	}
 
 	/// True when the projections are f32 tensors (loaded `dense`), which training needs: candle cannot
 	/// differentiate through quantised matrix products.
 	pub fn is_dense(&self) -> bool {
 		matches!(self.output, QMatMul::Tensor(_))
-			&& self.layers.iter().all(|layer| {
-				TARGETS.iter().all(|t| layer.projection(t).is_some_and(|p| matches!(p.base, QMatMul::Tensor(_))))
-			})
+			&& self
+				.layers
+				.iter()
+				.all(|layer| LoraTarget::ALL.iter().all(|t| matches!(layer.projection(*t).base, QMatMul::Tensor(_))))
 	}
 
-	/// `(out, in)` of a layer's projection (`target` by GGUF name), if the model has it.
-	pub fn projection_shape(&self, layer: usize, target: &str) -> Option<(usize, usize)> {
-		self.layers.get(layer)?.projection(target).map(|p| p.shape)
+	/// `(out, in)` of a layer's projection, if the model has that layer.
+	pub fn projection_shape(&self, layer: usize, target: LoraTarget) -> Option<(usize, usize)> {
+		Some(self.layers.get(layer)?.projection(target).shape)
 	}
 
 	/// Installs an adapter's deltas (replacing any previous adapter).
 	///
 	/// # Errors
-	/// [`WorkerError::InvalidModel`] if the adapter names a layer or target this model lacks or its shapes
-	/// do not fit.
+	/// [`WorkerError::InvalidModel`] if the adapter names a layer this model lacks or its shapes do not fit.
 	pub fn apply_lora(&mut self, adapter: &LoraAdapter, origin: &Path) -> Result<()> {
 		let invalid = |message: String| WorkerError::InvalidModel { path: origin.to_path_buf(), message };
 		// Check every delta first, so a bad adapter leaves the model exactly as it was.
 		for ((layer, target), delta) in &adapter.deltas {
-			let proj = self
-				.layers
-				.get_mut(*layer)
-				.and_then(|l| l.projection_mut(target))
+			let (out, input) = self
+				.projection_shape(*layer, *target)
 				.ok_or_else(|| invalid(format!("adapter targets blk.{layer}.{target}, which this model lacks")))?;
 			let (_, a_in) = delta.a.dims2().map_err(|e| invalid(e.to_string()))?;
 			let (b_out, _) = delta.b.dims2().map_err(|e| invalid(e.to_string()))?;
-			let (out, input) = proj.shape;
 			if (b_out, a_in) != (out, input) {
 				return Err(invalid(format!(
 					"blk.{layer}.{target}: adapter is {b_out}×{a_in}, the model's projection {out}×{input} (another base model?)"
@@ -246,8 +155,8 @@ impl Llama {
 		}
 		self.clear_lora();
 		for ((layer, target), delta) in &adapter.deltas {
-			if let Some(proj) = self.layers.get_mut(*layer).and_then(|l| l.projection_mut(target)) {
-				proj.lora = Some(delta.clone());
+			if let Some(l) = self.layers.get_mut(*layer) {
+				l.projection_mut(*target).lora = Some(delta.clone());
 			}
 		}
 		Ok(())
@@ -262,7 +171,8 @@ impl Llama {
 	pub fn lora_bytes(&self) -> usize {
 		self.layers
 			.iter()
-			.flat_map(|layer| TARGETS.iter().filter_map(|t| layer.projection(t)?.lora.as_ref()))
+			.flat_map(|layer| LoraTarget::ALL.map(|t| layer.projection(t).lora.as_ref()))
+			.flatten()
 			.map(|d| {
 				let elements = d.a.elem_count().saturating_add(d.b.elem_count());
 				elements.saturating_mul(d.a.dtype().size_in_bytes())
@@ -274,9 +184,9 @@ impl Llama {
 	pub fn lora(&self) -> LoraAdapter {
 		let mut adapter = LoraAdapter::default();
 		for (l, layer) in self.layers.iter().enumerate() {
-			for target in TARGETS {
-				if let Some(delta) = layer.projection(target).and_then(|p| p.lora.clone()) {
-					adapter.deltas.insert((l, target.to_owned()), delta);
+			for target in LoraTarget::ALL {
+				if let Some(delta) = layer.projection(target).lora.clone() {
+					adapter.deltas.insert((l, target), delta);
 				}
 			}
 		}
@@ -286,15 +196,13 @@ impl Llama {
 	/// Removes every LoRA delta.
 	pub fn clear_lora(&mut self) {
 		for layer in &mut self.layers {
-			for target in super::lora::TARGETS {
-				if let Some(p) = layer.projection_mut(target) {
-					p.lora = None;
-				}
+			for target in LoraTarget::ALL {
+				layer.projection_mut(target).lora = None;
 			}
 		}
 	}
 
-	/// Feeds `tokens` after what `cache` holds; returns the final-normed hidden states `(tokens, dim)`.
+	/// Feeds `tokens` after what `cache` holds; returns the final-normed hidden states `(tokens, hidden)`.
 	///
 	/// # Errors
 	/// Tensor failures, or a context overflow.
@@ -311,7 +219,7 @@ impl Llama {
 		&self,
 		tokens: &[u32],
 		cache: &mut KvCache,
-		blocked: Option<std::ops::Range<usize>>,
+		blocked: Option<Range<usize>>,
 	) -> candle::Result<Tensor> {
 		self.run(tokens, cache, blocked, Ops::Fast)
 	}
@@ -325,108 +233,35 @@ impl Llama {
 		self.run(tokens, &mut KvCache::default(), None, Ops::Differentiable)
 	}
 
+	/// One sequence through every layer (`OneSequence`).
 	fn run(
 		&self,
 		tokens: &[u32],
 		cache: &mut KvCache,
-		blocked: Option<std::ops::Range<usize>>,
+		blocked: Option<Range<usize>>,
 		ops: Ops,
 	) -> candle::Result<Tensor> {
 		let seq = tokens.len();
 		let offset = cache.len;
-		if offset.saturating_add(seq) > self.config.context {
-			candle::bail!("context overflow: {} + {seq} > {}", offset, self.config.context);
+		if offset.saturating_add(seq) > self.config.max_position_embeddings {
+			candle::bail!("context overflow: {} + {seq} > {}", offset, self.config.max_position_embeddings);
 		}
 		if cache.layers.is_empty() {
 			cache.layers = vec![None; self.layers.len()];
 		}
-		let ids = Tensor::new(tokens, &Device::Cpu)?;
-		let mut x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?;
-		let mask = if seq > 1 || blocked.is_some() { Some(causal_mask(seq, offset, blocked)?) } else { None };
-		let cos = self.cos.narrow(0, offset, seq)?;
-		let sin = self.sin.narrow(0, offset, seq)?;
-		let eps = self.config.rms_eps as f32;
-		for (layer, slot) in self.layers.iter().zip(cache.layers.iter_mut()) {
-			let residual = x.clone();
-			let h = ops.rms_norm(&x, &layer.attn_norm, eps)?;
-			let h = self.attention(layer, &h, mask.as_ref(), &cos, &sin, slot, ops)?;
-			x = (h + residual)?;
-			let residual = x.clone();
-			let h = ops.rms_norm(&x, &layer.ffn_norm, eps)?;
-			let gate = candle_nn::ops::silu(&layer.ffn_gate.forward(&h)?)?;
-			let h = layer.ffn_down.forward(&(gate * layer.ffn_up.forward(&h)?)?)?;
-			x = (h + residual)?;
-		}
+		let ids = Tensor::new(tokens, &self.device)?;
+		let x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?;
+		let at = Positions::new((&self.cos, &self.sin), offset, seq, blocked)?;
+		let hidden =
+			self.layers_forward(x, &mut OneSequence { config: &self.config, slots: &mut cache.layers, at }, ops)?;
 		cache.len = offset.saturating_add(seq);
-		ops.rms_norm(&x, &self.norm, eps)?.squeeze(0)
-	}
-
-	/// Projects hidden rows `(n, dim)` to vocabulary logits `(n, vocab)`.
-	pub fn logits(&self, hidden: &Tensor) -> candle::Result<Tensor> {
-		self.output.forward(hidden)
-	}
-
-	#[allow(clippy::too_many_arguments)]
-	fn attention(
-		&self,
-		layer: &Layer,
-		x: &Tensor,
-		mask: Option<&Tensor>,
-		cos: &Tensor,
-		sin: &Tensor,
-		slot: &mut Option<(Tensor, Tensor)>,
-		ops: Ops,
-	) -> candle::Result<Tensor> {
-		let (q, k, v) = (layer.attn_q.forward(x)?, layer.attn_k.forward(x)?, layer.attn_v.forward(x)?);
-		let y = self.attend(&q, &k, &v, mask, cos, sin, slot, ops)?;
-		layer.attn_output.forward(&y)
-	}
-
-	/// Multi-head attention of projected `q`, `k`, `v` `(b, seq, ·)` over the cached and new positions;
-	/// appends the new keys and values to `slot`. Returns `(b, seq, dim)`, before the output projection.
-	#[allow(clippy::too_many_arguments)]
-	fn attend(
-		&self,
-		q: &Tensor,
-		k: &Tensor,
-		v: &Tensor,
-		mask: Option<&Tensor>,
-		cos: &Tensor,
-		sin: &Tensor,
-		slot: &mut Option<(Tensor, Tensor)>,
-		ops: Ops,
-	) -> candle::Result<Tensor> {
-		let c = &self.config;
-		let (b, seq, _) = q.dims3()?;
-		let q = q.reshape((b, seq, c.n_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
-		let k = k.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
-		let v = v.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
-		let (q, k) = (ops.rope(&q, cos, sin, c.rope_neox)?, ops.rope(&k, cos, sin, c.rope_neox)?);
-		let (k, v) = match slot.as_ref() {
-			Some((pk, pv)) => (Tensor::cat(&[pk, &k], 2)?, Tensor::cat(&[pv, &v], 2)?),
-			None => (k, v),
-		};
-		*slot = Some((k.clone(), v.clone()));
-		let rep = c.n_head.checked_div(c.n_kv_head).unwrap_or(1);
-		let k = candle_transformers::utils::repeat_kv(k, rep)?.contiguous()?;
-		let v = candle_transformers::utils::repeat_kv(v, rep)?.contiguous()?;
-		#[allow(clippy::cast_precision_loss)]
-		let scale = 1.0 / (c.head_dim as f64).sqrt();
-		let att = (q.matmul(&k.t()?)? * scale)?;
-		let att = match mask {
-			Some(m) => att.broadcast_add(m)?,
-			None => att,
-		};
-		let att = ops.softmax_last_dim(&att)?;
-		att.matmul(&v)?.transpose(1, 2)?.reshape((b, seq, c.dim))
+		hidden.squeeze(0)
 	}
 
 	/// One decoding step for several sequences at once, each with its own model — clones of this base that
-	/// may carry different adapters — and its own cache: `models[i]` feeds `tokens[i]` after `caches[i]`.
-	/// Every projection multiplies the base weight once for all rows, then adds each adapter's low-rank delta
-	/// to the rows that use it (rows grouped by adapter, as in S-LoRA and Punica); attention runs per row.
-	/// Returns the final-normed hidden states `(rows, dim)`, row `i` equal (up to float summation order) to
-	/// what `models[i].forward(&[tokens[i]], &mut caches[i])` returns.
+	/// may carry different adapters — and its own cache: `models[i]` feeds `tokens[i]` after `caches[i]`
+	/// (`EachRow`). Returns the final-normed hidden states `(rows, hidden)`, row `i` equal (up to float
+	/// summation order) to what `models[i].forward(&[tokens[i]], &mut caches[i])` returns.
 	///
 	/// # Errors
 	/// Mismatched lengths, a model on other base weights, a context overflow; tensor failures.
@@ -438,148 +273,44 @@ impl Llama {
 		if models.iter().any(|m| !m.shares_base(first)) {
 			candle::bail!("a batch mixes models on different base weights");
 		}
+		let context = first.config.max_position_embeddings;
+		let mut at = Vec::with_capacity(caches.len());
 		for cache in caches.iter_mut() {
-			if cache.len >= first.config.context {
-				candle::bail!("context overflow: {} + 1 > {}", cache.len, first.config.context);
+			if cache.len >= context {
+				candle::bail!("context overflow: {} + 1 > {context}", cache.len);
 			}
 			if cache.layers.is_empty() {
 				cache.layers = vec![None; first.layers.len()];
 			}
+			at.push(Positions::new((&first.cos, &first.sin), cache.len, 1, None)?);
 		}
-		let groups = RowGroups::of(models)?;
-		let ids = Tensor::new(tokens, &Device::Cpu)?;
-		let mut x = first.embeddings.index_select(&ids, 0)?.unsqueeze(1)?;
-		let eps = first.config.rms_eps as f32;
-		let project = |layer: usize, target: &str, x: &Tensor| -> candle::Result<Tensor> {
-			let Some(base) = first.layers.get(layer).and_then(|l| l.projection(target)) else {
-				candle::bail!("no projection blk.{layer}.{target}")
-			};
-			let mut y = base.base.forward(x)?;
-			for (model, rows) in &groups.0 {
-				let delta = models.get(*model).and_then(|m| m.layers.get(layer)?.projection(target)?.lora.as_ref());
-				if let Some(delta) = delta {
-					y = y.index_add(rows, &delta.apply(&x.index_select(rows, 0)?)?, 0)?;
-				}
-			}
-			Ok(y)
-		};
-		for (l, layer) in first.layers.iter().enumerate() {
-			let residual = x.clone();
-			let h = Ops::Fast.rms_norm(&x, &layer.attn_norm, eps)?;
-			let (q, k, v) = (project(l, "attn_q", &h)?, project(l, "attn_k", &h)?, project(l, "attn_v", &h)?);
-			let mut rows = Vec::with_capacity(caches.len());
-			for (i, cache) in caches.iter_mut().enumerate() {
-				let (cos, sin) = (first.cos.narrow(0, cache.len, 1)?, first.sin.narrow(0, cache.len, 1)?);
-				let slot = cache.layers.get_mut(l).ok_or_else(|| candle::Error::msg("cache without layer"))?;
-				let (qi, ki, vi) = (q.narrow(0, i, 1)?, k.narrow(0, i, 1)?, v.narrow(0, i, 1)?);
-				rows.push(first.attend(&qi, &ki, &vi, None, &cos, &sin, slot, Ops::Fast)?);
-			}
-			let h = project(l, "attn_output", &Tensor::cat(&rows, 0)?)?;
-			x = (h + residual)?;
-			let residual = x.clone();
-			let h = Ops::Fast.rms_norm(&x, &layer.ffn_norm, eps)?;
-			let gate = candle_nn::ops::silu(&project(l, "ffn_gate", &h)?)?;
-			let h = project(l, "ffn_down", &(gate * project(l, "ffn_up", &h)?)?)?;
-			x = (h + residual)?;
-		}
+		let groups = RowGroups::of(models, &first.device)?;
+		let ids = Tensor::new(tokens, &first.device)?;
+		let x = first.embeddings.index_select(&ids, 0)?.unsqueeze(1)?;
+		let mut rows = EachRow { config: &first.config, models, groups, caches: &mut *caches, at };
+		let hidden = first.layers_forward(x, &mut rows, Ops::Fast)?;
 		for cache in caches.iter_mut() {
 			cache.len = cache.len.saturating_add(1);
 		}
-		Ops::Fast.rms_norm(&x, &first.norm, eps)?.squeeze(1)
-	}
-}
-
-/// The rows of a batch grouped by model (the same `&Llama` ⇒ the same adapter): `(index of the group's first
-/// model, row indices)`.
-struct RowGroups(Vec<(usize, Tensor)>);
-
-impl RowGroups {
-	fn of(models: &[&Llama]) -> candle::Result<Self> {
-		let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
-		for (row, model) in models.iter().enumerate() {
-			let row = u32::try_from(row).map_err(candle::Error::wrap)?;
-			match groups.iter_mut().find(|(first, _)| models.get(*first).is_some_and(|m| std::ptr::eq(*m, *model))) {
-				Some((_, rows)) => rows.push(row),
-				None => groups.push((usize::try_from(row).map_err(candle::Error::wrap)?, vec![row])),
-			}
-		}
-		let groups = groups
-			.into_iter()
-			.map(|(first, rows)| Ok((first, Tensor::new(rows.as_slice(), &Device::Cpu)?)))
-			.collect::<candle::Result<_>>()?;
-		Ok(Self(groups))
-	}
-}
-
-/// Which kernels the forward pass uses: candle's fused ones (no gradients), or compositions of primitive
-/// operations that candle can differentiate.
-#[derive(Clone, Copy, Debug)]
-enum Ops {
-	Fast,
-	Differentiable,
-}
-
-impl Ops {
-	fn rms_norm(self, x: &Tensor, alpha: &Tensor, eps: f32) -> candle::Result<Tensor> {
-		match self {
-			Ops::Fast => candle_nn::ops::rms_norm(x, alpha, eps),
-			Ops::Differentiable => candle_nn::ops::rms_norm_slow(x, alpha, eps),
-		}
+		hidden.squeeze(1)
 	}
 
-	fn softmax_last_dim(self, x: &Tensor) -> candle::Result<Tensor> {
-		match self {
-			Ops::Fast => candle_nn::ops::softmax_last_dim(x),
-			Ops::Differentiable => candle_nn::ops::softmax(x, D::Minus1),
+	/// `x` through every decoder layer, then the final norm.
+	fn layers_forward(&self, mut x: Tensor, rows: &mut impl Rows, ops: Ops) -> candle::Result<Tensor> {
+		let eps = self.config.rms_norm_eps as f32;
+		for (index, layer) in self.layers.iter().enumerate() {
+			x = layer.forward(index, &x, rows, eps, ops)?;
 		}
+		ops.rms_norm(&x, &self.norm, eps)
 	}
 
-	fn rope(self, x: &Tensor, cos: &Tensor, sin: &Tensor, neox: bool) -> candle::Result<Tensor> {
-		use candle_nn::rotary_emb::{rope, rope_i, rope_i_slow, rope_slow};
-		match (self, neox) {
-			(Ops::Fast, true) => rope(x, cos, sin),
-			(Ops::Fast, false) => rope_i(x, cos, sin),
-			(Ops::Differentiable, true) => rope_slow(x, cos, sin),
-			(Ops::Differentiable, false) => rope_i_slow(x, cos, sin),
-		}
+	/// Projects hidden rows `(n, hidden)` to vocabulary logits `(n, vocab)`.
+	pub fn logits(&self, hidden: &Tensor) -> candle::Result<Tensor> {
+		self.output.forward(hidden)
 	}
 }
 
 /// Log-probabilities `(n, vocab)` of logits `(n, vocab)`, in f32.
 pub fn log_softmax(logits: &Tensor) -> candle::Result<Tensor> {
 	candle_nn::ops::log_softmax(&logits.to_dtype(DType::F32)?, D::Minus1)
-}
-
-/// Additive causal mask `(seq, offset + seq)`: 0 where a query may look, −∞ elsewhere (future positions and
-/// the `blocked` ones).
-fn causal_mask(seq: usize, offset: usize, blocked: Option<std::ops::Range<usize>>) -> candle::Result<Tensor> {
-	let kv = offset.saturating_add(seq);
-	let blocked = blocked.unwrap_or(0..0);
-	let data: Vec<f32> = (0..seq)
-		.flat_map(|i| {
-			let blocked = blocked.clone();
-			(0..kv).map(
-				move |j| {
-					if j > offset.saturating_add(i) || blocked.contains(&j) {
-						f32::NEG_INFINITY
-					} else {
-						0.0
-					}
-				},
-			)
-		})
-		.collect();
-	Tensor::from_vec(data, (seq, kv), &Device::Cpu)
-}
-
-fn rope_tables(head_dim: usize, context: usize, base: f32, device: &Device) -> candle::Result<(Tensor, Tensor)> {
-	#[allow(clippy::cast_precision_loss)]
-	let theta: Vec<f32> = (0..head_dim).step_by(2).map(|i| 1f32 / base.powf(i as f32 / head_dim as f32)).collect();
-	let n = theta.len();
-	let theta = Tensor::from_vec(theta, (1, n), device)?;
-	let positions = Tensor::arange(0u32, u32::try_from(context).unwrap_or(u32::MAX), device)?
-		.to_dtype(DType::F32)?
-		.reshape((context, 1))?;
-	let angles = positions.matmul(&theta)?;
-	Ok((angles.cos()?, angles.sin()?))
 }

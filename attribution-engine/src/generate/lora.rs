@@ -6,10 +6,84 @@
 
 use crate::error::{Result, WorkerError};
 use candle::{Device, Tensor};
-use std::{collections::BTreeMap, path::Path};
+use std::{cmp::Ordering, collections::BTreeMap, fmt, path::Path, str::FromStr};
 
-/// The projections a LoRA adapter may target, by GGUF name.
-pub const TARGETS: [&str; 7] = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"];
+/// A projection of a decoder layer that a LoRA adapter may target. Files and configurations name it by its
+/// GGUF name ([`LoraTarget::gguf_name`]): `blk.{layer}.{name}.weight` in the model, `blk.{layer}.{name}.lora_a`
+/// in an adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LoraTarget {
+	AttnQ,
+	AttnK,
+	AttnV,
+	AttnOutput,
+	FfnGate,
+	FfnUp,
+	FfnDown,
+}
+
+impl LoraTarget {
+	/// Every target, in the layer's order (attention, then MLP).
+	pub const ALL: [Self; 7] =
+		[Self::AttnQ, Self::AttnK, Self::AttnV, Self::AttnOutput, Self::FfnGate, Self::FfnUp, Self::FfnDown];
+
+	/// The GGUF name (`attn_q`, …, `ffn_down`).
+	pub const fn gguf_name(self) -> &'static str {
+		match self {
+			Self::AttnQ => "attn_q",
+			Self::AttnK => "attn_k",
+			Self::AttnV => "attn_v",
+			Self::AttnOutput => "attn_output",
+			Self::FfnGate => "ffn_gate",
+			Self::FfnUp => "ffn_up",
+			Self::FfnDown => "ffn_down",
+		}
+	}
+
+	/// Every GGUF name, comma-separated (for messages).
+	pub fn names() -> String {
+		Self::ALL.map(Self::gguf_name).join(", ")
+	}
+}
+
+impl fmt::Display for LoraTarget {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		f.write_str(self.gguf_name())
+	}
+}
+
+impl FromStr for LoraTarget {
+	type Err = UnknownLoraTarget;
+
+	fn from_str(name: &str) -> std::result::Result<Self, Self::Err> {
+		Self::ALL.into_iter().find(|t| t.gguf_name() == name).ok_or_else(|| UnknownLoraTarget(name.to_owned()))
+	}
+}
+
+/// Targets order by GGUF name, as the string keys they replace did: maps keyed by target iterate in the same
+/// order as before (the influence sketch lays gradients out in that order).
+impl Ord for LoraTarget {
+	fn cmp(&self, other: &Self) -> Ordering {
+		self.gguf_name().cmp(other.gguf_name())
+	}
+}
+
+impl PartialOrd for LoraTarget {
+	fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+		Some(self.cmp(other))
+	}
+}
+
+/// A name that is not a [`LoraTarget`]'s GGUF name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown LoRA target {0} (one of {names})", names = LoraTarget::names())]
+pub struct UnknownLoraTarget(pub String);
+
+impl From<UnknownLoraTarget> for WorkerError {
+	fn from(e: UnknownLoraTarget) -> Self {
+		WorkerError::InvalidInput(e.to_string())
+	}
+}
 
 /// One low-rank update.
 #[derive(Clone, Debug)]
@@ -33,7 +107,7 @@ impl LoraDelta {
 /// A loaded adapter: deltas keyed by `(layer, target)`.
 #[derive(Clone, Debug, Default)]
 pub struct LoraAdapter {
-	pub deltas: BTreeMap<(usize, String), LoraDelta>,
+	pub deltas: BTreeMap<(usize, LoraTarget), LoraDelta>,
 }
 
 impl LoraAdapter {
@@ -95,9 +169,7 @@ impl LoraAdapter {
 				return Err(invalid(format!("tensor {name} is not blk.<layer>.<target>.lora_a")));
 			};
 			let layer: usize = layer.parse().map_err(|_| invalid(format!("bad layer in {name}")))?;
-			if !TARGETS.contains(&target) {
-				return Err(invalid(format!("unknown LoRA target {target}")));
-			}
+			let target: LoraTarget = target.parse().map_err(|e: UnknownLoraTarget| invalid(e.to_string()))?;
 			let (r, _) = a.dims2().map_err(|e| invalid(e.to_string()))?;
 			let (_, rb) = b.dims2().map_err(|e| invalid(e.to_string()))?;
 			if r != rb || r == 0 {
@@ -105,7 +177,7 @@ impl LoraAdapter {
 			}
 			#[allow(clippy::cast_precision_loss)]
 			let scale = alpha / r as f64;
-			deltas.insert((layer, target.to_owned()), LoraDelta { a: a.clone(), b: b.clone(), scale });
+			deltas.insert((layer, target), LoraDelta { a: a.clone(), b: b.clone(), scale });
 		}
 		if deltas.is_empty() {
 			return Err(invalid("no LoRA tensors".into()));

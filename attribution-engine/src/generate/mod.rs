@@ -77,13 +77,13 @@ pub struct Generator {
 }
 
 impl Generator {
-	/// Loads a llama-architecture GGUF with a ChatML vocabulary (`<|im_start|>`, `<|im_end|>`).
+	/// Loads a llama-architecture GGUF with a ChatML vocabulary (`<|im_start|>`, `<|im_end|>`) onto the CPU.
 	///
 	/// # Errors
 	/// Missing or corrupt file, or a model without the chat tokens: errors name the file.
 	pub fn load(file: &WeightFile, dense: bool) -> Result<Self> {
 		let path = file.verified()?;
-		let (model, content) = Llama::from_gguf_file(path, dense)?;
+		let (model, content) = Llama::from_gguf_file(path, dense, &candle::Device::Cpu)?;
 		let mut tokenizer = Tokenizer::from_gguf(&content)
 			.map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })?;
 		match_reference_pre_tokenizer(&content, &mut tokenizer);
@@ -182,7 +182,7 @@ impl Generator {
 	}
 
 	fn check_fits(&self, tokens: usize) -> Result<()> {
-		let limit = self.model.config.context;
+		let limit = self.model.config().max_position_embeddings;
 		if tokens > limit {
 			return Err(WorkerError::PromptTooLong { tokens, limit });
 		}

@@ -9,14 +9,20 @@ pub struct Hit {
 }
 
 impl Hit {
-	/// True if `self` ranks before `other`.
+	/// True if `self` ranks before `other`. The two zeros rank equal (a product that rounds to -0.0 in one
+	/// kernel and +0.0 in another is the same score), so such ties go to the lower row like any other.
 	pub fn beats(&self, other: &Hit) -> bool {
-		match self.score.total_cmp(&other.score) {
+		match unsigned_zero(self.score).total_cmp(&unsigned_zero(other.score)) {
 			std::cmp::Ordering::Greater => true,
 			std::cmp::Ordering::Less => false,
 			std::cmp::Ordering::Equal => self.row < other.row,
 		}
 	}
+}
+
+/// `x` with -0.0 made +0.0 (IEEE: -0 + +0 = +0); every other value unchanged.
+fn unsigned_zero(x: f32) -> f32 {
+	x + 0.0
 }
 
 /// The best `k` hits seen so far, kept sorted best-first.

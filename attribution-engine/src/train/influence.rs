@@ -64,7 +64,7 @@ impl<'a> Differentiable<'a> {
 		for (key, delta) in &adapter.deltas {
 			let (a, b) = (Var::from_tensor(&delta.a)?, Var::from_tensor(&delta.b)?);
 			deltas.insert(
-				key.clone(),
+				*key,
 				LoraDelta { a: a.as_tensor().clone(), b: b.as_tensor().clone(), scale: delta.scale },
 			);
 			vars.extend([a, b]);

@@ -12,7 +12,7 @@ use crate::{
 	error::{Result, WorkerError},
 	generate::{
 		llama::{KvCache, Llama},
-		lora::{LoraAdapter, LoraDelta, TARGETS},
+		lora::{LoraAdapter, LoraDelta, LoraTarget},
 		Generator,
 	},
 };
@@ -87,8 +87,8 @@ impl TrainConfig {
 			return fail("no target projections".into());
 		}
 		for (i, target) in self.targets.iter().enumerate() {
-			if !TARGETS.contains(&target.as_str()) {
-				return fail(format!("unknown target {target:?} (one of {})", TARGETS.join(", ")));
+			if target.parse::<LoraTarget>().is_err() {
+				return fail(format!("unknown target {target:?} (one of {})", LoraTarget::names()));
 			}
 			if self.targets.iter().take(i).any(|t| t == target) {
 				return fail(format!("target {target} is named twice"));
@@ -130,15 +130,16 @@ pub struct Trained {
 /// One trainable delta.
 struct DeltaVars {
 	layer: usize,
-	target: String,
+	target: LoraTarget,
 	a: Var,
 	b: Var,
 }
 
 fn init_vars(model: &Llama, config: &TrainConfig, rng: &mut SplitMix64) -> Result<Vec<DeltaVars>> {
 	let mut vars = Vec::new();
-	for layer in 0..model.config.n_layer {
+	for layer in 0..model.config().num_hidden_layers {
 		for target in &config.targets {
+			let target: LoraTarget = target.parse()?;
 			let (out, input) = model.projection_shape(layer, target).ok_or_else(|| {
 				WorkerError::InvalidInput(format!("the model has no projection blk.{layer}.{target}"))
 			})?;
@@ -148,7 +149,7 @@ fn init_vars(model: &Llama, config: &TrainConfig, rng: &mut SplitMix64) -> Resul
 			let a: Vec<f32> = (0..config.rank.saturating_mul(input)).map(|_| ((rng.unit() * 2.0 - 1.0) * bound) as f32).collect();
 			let a = Var::from_tensor(&Tensor::from_vec(a, (config.rank, input), &Device::Cpu)?)?;
 			let b = Var::zeros((out, config.rank), candle::DType::F32, &Device::Cpu)?;
-			vars.push(DeltaVars { layer, target: target.clone(), a, b });
+			vars.push(DeltaVars { layer, target, a, b });
 		}
 	}
 	Ok(vars)
@@ -166,7 +167,7 @@ fn adapter_of(vars: &[DeltaVars], config: &TrainConfig, detach: bool) -> Result<
 		} else {
 			(v.a.as_tensor().clone(), v.b.as_tensor().clone())
 		};
-		deltas.insert((v.layer, v.target.clone()), LoraDelta { a, b, scale });
+		deltas.insert((v.layer, v.target), LoraDelta { a, b, scale });
 	}
 	Ok(LoraAdapter { deltas })
 }

@@ -139,7 +139,7 @@ pub fn tiny_generator(dir: &Path) -> Generator {
 }
 
 pub fn tiny_llama_model(dir: &Path) -> Llama {
-	Llama::from_gguf_file(&tiny_llama(&dir.join("tiny-model.gguf")).path, false).unwrap().0
+	Llama::from_gguf_file(&tiny_llama(&dir.join("tiny-model.gguf")).path, false, &Device::Cpu).unwrap().0
 }
 
 /// A small DataNet version in memory.

@@ -69,7 +69,12 @@ impl Chain {
 		let at = self.at_best().await?;
 		let mut members: Vec<u64> = Vec::new();
 		loop {
-			let page = runtime::runtime_apis().data_nets_api().version_members(datanet, version, members.last().copied(), MEMBERS_PAGE);
+			let page = runtime::runtime_apis().data_nets_api().version_members(
+				datanet,
+				version,
+				members.last().copied(),
+				MEMBERS_PAGE,
+			);
 			let page = at.runtime_apis().call(page).await?;
 			let done = page.len() < MEMBERS_PAGE as usize;
 			members.extend(page);
@@ -100,7 +105,8 @@ impl Chain {
 	/// An inline dataset's whole content, assembled and checked by the node from its indexed transaction data.
 	pub async fn inline_content(&self, id: u64) -> Result<Vec<u8>> {
 		let hex: String = self.call("datanets_datasetContent", rpc_params![id]).await?;
-		hex::decode(hex.trim_start_matches("0x")).with_context(|| format!("dataset {id}: the node returned malformed content"))
+		hex::decode(hex.trim_start_matches("0x"))
+			.with_context(|| format!("dataset {id}: the node returned malformed content"))
 	}
 }
 

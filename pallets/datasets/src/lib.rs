@@ -5,7 +5,7 @@
 //!
 //! Inline content is uploaded piece by piece with [`Pallet::upload_piece`]; each piece is checked against
 //! the piece hashes given at registration and stored as *indexed transaction data* — in block bodies, not in
-//! state — so any node can serve it by hash (`attribution_datasetPiece`). Larger datasets are registered
+//! state — so any node can serve it by hash (`datanets_datasetPiece`). Larger datasets are registered
 //! with a URI; workers fetch them and check the content hash.
 //!
 //! The owner holds a deposit ([`HoldReason::DatasetDeposit`]) that grows with the bytes of state the record

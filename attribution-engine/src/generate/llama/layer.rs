@@ -1,0 +1,138 @@
+//! One decoder layer: its weights, and the computation every decoding path shares.
+
+use super::{ops::Ops, LoraTarget};
+use crate::generate::lora::LoraDelta;
+use candle::{
+	quantized::{gguf_file, QMatMul, QTensor},
+	Device, Module, Tensor,
+};
+use std::{
+	io::{Read, Seek},
+	sync::Arc,
+};
+
+/// A projection: the (quantised or dense) base weight plus an optional LoRA delta.
+#[derive(Clone, Debug)]
+pub(super) struct Projection {
+	pub(super) base: QMatMul,
+	/// `(out, in)` of the base weight.
+	pub(super) shape: (usize, usize),
+	pub(super) lora: Option<LoraDelta>,
+}
+
+impl Projection {
+	fn new(q: QTensor, dense: bool, device: &Device) -> candle::Result<Self> {
+		let shape = q.shape().dims2()?;
+		let base = if dense { QMatMul::Tensor(q.dequantize(device)?) } else { QMatMul::from_arc(Arc::new(q))? };
+		Ok(Self { base, shape, lora: None })
+	}
+
+	/// `x` through the base weight and this projection's own delta.
+	pub(super) fn forward(&self, x: &Tensor) -> candle::Result<Tensor> {
+		let y = self.base.forward(x)?;
+		match &self.lora {
+			Some(delta) => y + delta.apply(x)?,
+			None => Ok(y),
+		}
+	}
+}
+
+/// What differs between decoding one sequence and decoding one new token for each of several sequences: the
+/// LoRA deltas a projection adds to which rows, and the cache each row attends over. A layer's other steps
+/// (norms, MLP, residuals) are [`DecoderLayer::forward`]'s, shared by both.
+pub(super) trait Rows {
+	/// `x` through projection `target` of layer `index`, whose base weights `layer` holds.
+	fn project(&self, index: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor>;
+
+	/// Attention of layer `index`'s projected `q`, `k`, `v` over each row's cached and new positions
+	/// (appending the new keys and values to the caches), before the output projection.
+	fn attend(&mut self, index: usize, q: &Tensor, k: &Tensor, v: &Tensor, ops: Ops) -> candle::Result<Tensor>;
+}
+
+/// The weights of one decoder layer.
+#[derive(Clone, Debug)]
+pub(super) struct DecoderLayer {
+	attn_q: Projection,
+	attn_k: Projection,
+	attn_v: Projection,
+	attn_output: Projection,
+	ffn_gate: Projection,
+	ffn_up: Projection,
+	ffn_down: Projection,
+	attn_norm: Tensor,
+	ffn_norm: Tensor,
+}
+
+impl DecoderLayer {
+	/// Reads layer `index` (`blk.{index}.*`); with `dense`, projections are dequantised to f32.
+	pub(super) fn load<R: Seek + Read>(
+		ct: &gguf_file::Content,
+		r: &mut R,
+		index: usize,
+		dense: bool,
+		device: &Device,
+	) -> candle::Result<Self> {
+		let mut get = |name: &str| ct.tensor(r, &format!("blk.{index}.{name}.weight"), device);
+		let attn_norm = get("attn_norm")?.dequantize(device)?;
+		let ffn_norm = get("ffn_norm")?.dequantize(device)?;
+		let mut projection = |target: LoraTarget| Projection::new(get(target.gguf_name())?, dense, device);
+		Ok(Self {
+			attn_q: projection(LoraTarget::AttnQ)?,
+			attn_k: projection(LoraTarget::AttnK)?,
+			attn_v: projection(LoraTarget::AttnV)?,
+			attn_output: projection(LoraTarget::AttnOutput)?,
+			ffn_gate: projection(LoraTarget::FfnGate)?,
+			ffn_up: projection(LoraTarget::FfnUp)?,
+			ffn_down: projection(LoraTarget::FfnDown)?,
+			attn_norm,
+			ffn_norm,
+		})
+	}
+
+	pub(super) fn projection(&self, target: LoraTarget) -> &Projection {
+		match target {
+			LoraTarget::AttnQ => &self.attn_q,
+			LoraTarget::AttnK => &self.attn_k,
+			LoraTarget::AttnV => &self.attn_v,
+			LoraTarget::AttnOutput => &self.attn_output,
+			LoraTarget::FfnGate => &self.ffn_gate,
+			LoraTarget::FfnUp => &self.ffn_up,
+			LoraTarget::FfnDown => &self.ffn_down,
+		}
+	}
+
+	pub(super) fn projection_mut(&mut self, target: LoraTarget) -> &mut Projection {
+		match target {
+			LoraTarget::AttnQ => &mut self.attn_q,
+			LoraTarget::AttnK => &mut self.attn_k,
+			LoraTarget::AttnV => &mut self.attn_v,
+			LoraTarget::AttnOutput => &mut self.attn_output,
+			LoraTarget::FfnGate => &mut self.ffn_gate,
+			LoraTarget::FfnUp => &mut self.ffn_up,
+			LoraTarget::FfnDown => &mut self.ffn_down,
+		}
+	}
+
+	/// Layer `index` on `x`: `x + attention(norm(x))`, then `+ mlp(norm(·))`, with projections and attention
+	/// as `rows` runs them.
+	pub(super) fn forward(
+		&self,
+		index: usize,
+		x: &Tensor,
+		rows: &mut impl Rows,
+		eps: f32,
+		ops: Ops,
+	) -> candle::Result<Tensor> {
+		let h = ops.rms_norm(x, &self.attn_norm, eps)?;
+		let q = rows.project(index, self, LoraTarget::AttnQ, &h)?;
+		let k = rows.project(index, self, LoraTarget::AttnK, &h)?;
+		let v = rows.project(index, self, LoraTarget::AttnV, &h)?;
+		let y = rows.attend(index, &q, &k, &v, ops)?;
+		let x = (rows.project(index, self, LoraTarget::AttnOutput, &y)? + x)?;
+		let h = ops.rms_norm(&x, &self.ffn_norm, eps)?;
+		let gate = candle_nn::ops::silu(&rows.project(index, self, LoraTarget::FfnGate, &h)?)?;
+		let up = rows.project(index, self, LoraTarget::FfnUp, &h)?;
+		let h = rows.project(index, self, LoraTarget::FfnDown, &(gate * up)?)?;
+		h + x
+	}
+}

@@ -1,0 +1,53 @@
+//! The kernels of the forward pass, fast or differentiable, and the rotary tables.
+
+use candle::{DType, Device, Tensor, D};
+
+/// Which kernels the forward pass uses: candle's fused ones (no gradients), or compositions of primitive
+/// operations that candle can differentiate.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Ops {
+	Fast,
+	Differentiable,
+}
+
+impl Ops {
+	pub(super) fn rms_norm(self, x: &Tensor, alpha: &Tensor, eps: f32) -> candle::Result<Tensor> {
+		match self {
+			Ops::Fast => candle_nn::ops::rms_norm(x, alpha, eps),
+			Ops::Differentiable => candle_nn::ops::rms_norm_slow(x, alpha, eps),
+		}
+	}
+
+	pub(super) fn softmax_last_dim(self, x: &Tensor) -> candle::Result<Tensor> {
+		match self {
+			Ops::Fast => candle_nn::ops::softmax_last_dim(x),
+			Ops::Differentiable => candle_nn::ops::softmax(x, D::Minus1),
+		}
+	}
+
+	/// Rotary embedding of `x` `(b, heads, seq, head_dim)` on interleaved pairs, as llama's GGUF weights expect.
+	pub(super) fn rope(self, x: &Tensor, cos: &Tensor, sin: &Tensor) -> candle::Result<Tensor> {
+		match self {
+			Ops::Fast => candle_nn::rotary_emb::rope_i(x, cos, sin),
+			Ops::Differentiable => candle_nn::rotary_emb::rope_i_slow(x, cos, sin),
+		}
+	}
+}
+
+/// Cosines and sines `(context, head_dim / 2)` of the rotary embedding at every position.
+pub(super) fn rope_tables(
+	head_dim: usize,
+	context: usize,
+	base: f32,
+	device: &Device,
+) -> candle::Result<(Tensor, Tensor)> {
+	#[allow(clippy::cast_precision_loss)]
+	let theta: Vec<f32> = (0..head_dim).step_by(2).map(|i| 1f32 / base.powf(i as f32 / head_dim as f32)).collect();
+	let n = theta.len();
+	let theta = Tensor::from_vec(theta, (1, n), device)?;
+	let positions = Tensor::arange(0u32, u32::try_from(context).unwrap_or(u32::MAX), device)?
+		.to_dtype(DType::F32)?
+		.reshape((context, 1))?;
+	let angles = positions.matmul(&theta)?;
+	Ok((angles.cos()?, angles.sin()?))
+}

@@ -1,0 +1,88 @@
+//! The two ways rows run through the decoder layers ([`Rows`]): one sequence with its model's own adapter, or
+//! one new token for each of several sequences, each with its own adapter and cache (OpenLoRA).
+
+use super::{
+	attention::{attend, Positions, Slot},
+	layer::{DecoderLayer, Rows},
+	ops::Ops,
+	Config, KvCache, Llama, LoraTarget,
+};
+use candle::{Device, Module, Tensor};
+
+/// One sequence `(1, seq, hidden)`: every projection carries the model's own adapter, and attention runs over
+/// the sequence's cache.
+pub(super) struct OneSequence<'a> {
+	pub(super) config: &'a Config,
+	/// The cache's slot of every layer.
+	pub(super) slots: &'a mut [Slot],
+	pub(super) at: Positions,
+}
+
+impl Rows for OneSequence<'_> {
+	fn project(&self, _: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor> {
+		layer.projection(target).forward(x)
+	}
+
+	fn attend(&mut self, index: usize, q: &Tensor, k: &Tensor, v: &Tensor, ops: Ops) -> candle::Result<Tensor> {
+		let slot = self.slots.get_mut(index).ok_or_else(|| candle::Error::msg("cache without layer"))?;
+		attend(self.config, q, k, v, &self.at, slot, ops)
+	}
+}
+
+/// One new token for each of several sequences, `(rows, 1, hidden)`: row `i` runs on `models[i]` — clones of one
+/// base that may carry different adapters — and attends over `caches[i]`. Every projection multiplies the base
+/// weight once for all rows, then adds each adapter's low-rank delta to the rows that use it (rows grouped by
+/// adapter, as in S-LoRA and Punica); attention runs row by row.
+pub(super) struct EachRow<'a> {
+	pub(super) config: &'a Config,
+	pub(super) models: &'a [&'a Llama],
+	pub(super) groups: RowGroups,
+	pub(super) caches: &'a mut [KvCache],
+	/// Each row's position.
+	pub(super) at: Vec<Positions>,
+}
+
+impl Rows for EachRow<'_> {
+	fn project(&self, index: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor> {
+		let mut y = layer.projection(target).base.forward(x)?;
+		for (model, rows) in &self.groups.0 {
+			let delta = self.models.get(*model).and_then(|m| m.layers.get(index)?.projection(target).lora.as_ref());
+			if let Some(delta) = delta {
+				y = y.index_add(rows, &delta.apply(&x.index_select(rows, 0)?)?, 0)?;
+			}
+		}
+		Ok(y)
+	}
+
+	fn attend(&mut self, index: usize, q: &Tensor, k: &Tensor, v: &Tensor, ops: Ops) -> candle::Result<Tensor> {
+		let mut rows = Vec::with_capacity(self.caches.len());
+		for (i, (cache, at)) in self.caches.iter_mut().zip(&self.at).enumerate() {
+			let slot = cache.layers.get_mut(index).ok_or_else(|| candle::Error::msg("cache without layer"))?;
+			let (qi, ki, vi) = (q.narrow(0, i, 1)?, k.narrow(0, i, 1)?, v.narrow(0, i, 1)?);
+			rows.push(attend(self.config, &qi, &ki, &vi, at, slot, ops)?);
+		}
+		Tensor::cat(&rows, 0)
+	}
+}
+
+/// The rows of a batch grouped by model (the same `&Llama` ⇒ the same adapter): `(index of the group's first
+/// model, row indices)`.
+pub(super) struct RowGroups(Vec<(usize, Tensor)>);
+
+impl RowGroups {
+	pub(super) fn of(models: &[&Llama], device: &Device) -> candle::Result<Self> {
+		let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
+		for (row, model) in models.iter().enumerate() {
+			let row = u32::try_from(row).map_err(candle::Error::wrap)?;
+			match groups.iter_mut().find(|(first, _)| models.get(*first).is_some_and(|m| std::ptr::eq(*m, *model))) {
+				Some((_, rows)) => rows.push(row),
+				None => groups.push((usize::try_from(row).map_err(candle::Error::wrap)?, vec![row])),
+			}
+		}
+		let groups = groups
+			.into_iter()
+			.map(|(first, rows)| Ok((first, Tensor::new(rows.as_slice(), device)?)))
+			.collect::<candle::Result<_>>()?;
+		Ok(Self(groups))
+	}
+}
