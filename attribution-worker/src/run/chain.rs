@@ -33,7 +33,13 @@ pub struct Chain {
 	pub rpc: RpcClient,
 	/// The runtime's limits, read from its metadata when connecting.
 	pub limits: Limits,
+	/// The client at the best block last read at (see `reads.rs`): building one costs several RPC round trips and
+	/// a metadata fetch, so reads within one best block share it.
+	pub(super) best: std::sync::Arc<tokio::sync::Mutex<Option<AtBlock>>>,
 }
+
+/// A client at one block.
+pub type AtBlock = subxt::client::ClientAtBlock<PolkadotConfig, subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>>;
 
 impl Chain {
 	/// Connects to `url` and checks that the node runs the runtime this worker was generated from: the same spec
@@ -59,7 +65,7 @@ impl Chain {
 			max_weights: constants.entry(runtime::constants().attribution().max_weights())?,
 			max_output: constants.entry(runtime::constants().attribution().max_output_len())?,
 		};
-		Ok(Self { api, rpc, limits })
+		Ok(Self { api, rpc, limits, best: Default::default() })
 	}
 
 	/// Calls one of the node's JSON-RPC methods.
