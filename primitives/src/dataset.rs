@@ -1,8 +1,14 @@
 //! Datasets and DataNets as the chain records them, shared by the pallets, the runtime API, the node's RPC
 //! and the worker.
 
+use alloc::vec::Vec;
+
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
+use core::fmt::Display;
+use serde::Serialize;
+
+use crate::json;
 use sp_core::{ConstU32, H256};
 use sp_runtime::{BoundedVec, Permill};
 
@@ -129,7 +135,10 @@ pub struct DataNetPolicy<Balance, Licences> {
 }
 
 /// Whether a DataNet takes proposals.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug, Serialize,
+)]
+#[serde(rename_all = "camelCase")]
 pub enum DataNetStatus {
 	Open,
 	/// Closed by its owner: no proposals; its versions stay readable for models trained on them.
@@ -147,29 +156,115 @@ pub struct VersionInfo<BlockNumber> {
 	pub created_at: BlockNumber,
 }
 
+/// A DataNet as apps read it (`DataNetsApi::datanet`, the `datanets_datanet` RPC), with its latest version.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Serialize)]
+#[serde(rename_all = "camelCase", bound(serialize = "AccountId: Serialize, Balance: Display, BlockNumber: Serialize"))]
+pub struct DataNetView<AccountId, Balance, BlockNumber> {
+	pub id: DataNetId,
+	pub owner: AccountId,
+	#[serde(serialize_with = "json::text")]
+	pub name: Vec<u8>,
+	#[serde(serialize_with = "json::hex")]
+	pub metadata: Vec<u8>,
+	pub curators: Vec<AccountId>,
+	pub status: DataNetStatus,
+	/// Held from the owner for the DataNet's state.
+	#[serde(serialize_with = "json::string")]
+	pub deposit: Balance,
+	/// The latest version.
+	pub version: VersionNumber,
+	/// The latest version's root.
+	pub root: H256,
+	/// Datasets in the latest version.
+	pub dataset_count: u32,
+	pub open_proposals: u32,
+	#[serde(serialize_with = "json::texts")]
+	pub allowed_licences: Vec<Vec<u8>>,
+	pub max_dataset_bytes: u64,
+	pub max_datasets: u32,
+	#[serde(serialize_with = "json::string")]
+	pub contribution_deposit: Balance,
+	pub created_at: BlockNumber,
+}
+
+/// One version of a DataNet as apps read it (`DataNetsApi::version`, the `datanets_version` RPC).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView<BlockNumber> {
+	pub datanet: DataNetId,
+	pub version: VersionNumber,
+	/// `content::version_root` of the member datasets' content hashes.
+	pub root: H256,
+	pub dataset_count: u32,
+	pub created_at: BlockNumber,
+}
+
+/// Where a dataset's bytes are, as apps read it.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SourceKind {
+	/// Uploaded to the chain as indexed transaction data.
+	Inline,
+	/// Hosted at `uri`.
+	Uri,
+}
+
+/// A dataset as apps and workers read it (`DataNetsApi::dataset`, the `datanets_dataset` RPC).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Serialize)]
+#[serde(rename_all = "camelCase", bound(serialize = "AccountId: Serialize, Balance: Display, BlockNumber: Serialize"))]
+pub struct DatasetView<AccountId, Balance, BlockNumber> {
+	pub id: DatasetId,
+	/// Who registered it and is paid for it.
+	pub owner: AccountId,
+	pub content_hash: H256,
+	pub chunk_root: H256,
+	pub rows: u64,
+	/// The declared size of the content.
+	pub bytes: u64,
+	#[serde(serialize_with = "json::text")]
+	pub licence: Vec<u8>,
+	pub source: SourceKind,
+	/// The URI of a URI dataset.
+	#[serde(serialize_with = "json::optional_text")]
+	pub uri: Option<Vec<u8>>,
+	/// Pieces uploaded so far, for an inline dataset.
+	pub uploaded_pieces: Option<u32>,
+	/// An inline dataset's piece hashes, in order.
+	pub pieces: Vec<H256>,
+	/// Every byte can be fetched (URI datasets always; inline ones once every piece is uploaded).
+	pub available: bool,
+	#[serde(serialize_with = "json::hex")]
+	pub metadata: Vec<u8>,
+	#[serde(serialize_with = "json::string")]
+	pub deposit: Balance,
+	/// DataNets that list it or have it under proposal.
+	pub references: u32,
+	pub registered_at: BlockNumber,
+}
+
 sp_api::decl_runtime_apis! {
-	/// Read access to DataNets and datasets for the node's `datanets_*` RPC, polkadot.js
-	/// (`api.call.dataNetsApi.*`) and the worker. `DataNet` and `Dataset` are the runtime's record types.
-	pub trait DataNetsApi<DataNet, Dataset, BlockNumber> where
-		DataNet: codec::Codec,
-		Dataset: codec::Codec,
+	/// Read access to DataNets and datasets for the node's `datanets_*` RPC (which serves these views as they
+	/// are, see [`crate::json`]), polkadot.js (`api.call.dataNetsApi.*`) and the worker.
+	pub trait DataNetsApi<AccountId, Balance, BlockNumber> where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
 		BlockNumber: codec::Codec,
 	{
-		/// A DataNet's record.
-		fn datanet(id: DataNetId) -> Option<DataNet>;
+		/// A DataNet, with its latest version.
+		fn datanet(id: DataNetId) -> Option<DataNetView<AccountId, Balance, BlockNumber>>;
 		/// One version of a DataNet.
-		fn version(id: DataNetId, version: VersionNumber) -> Option<VersionInfo<BlockNumber>>;
+		fn version(id: DataNetId, version: VersionNumber) -> Option<VersionView<BlockNumber>>;
 		/// Members of a version in ascending dataset id, after `start_after`, at most `limit`.
 		fn version_members(
 			id: DataNetId,
 			version: VersionNumber,
 			start_after: Option<DatasetId>,
 			limit: u32,
-		) -> alloc::vec::Vec<DatasetId>;
-		/// A dataset's record.
-		fn dataset(id: DatasetId) -> Option<Dataset>;
+		) -> Vec<DatasetId>;
+		/// A dataset.
+		fn dataset(id: DatasetId) -> Option<DatasetView<AccountId, Balance, BlockNumber>>;
 		/// An inline dataset's piece hashes (the keys of its indexed transaction data), in order.
-		fn dataset_pieces(id: DatasetId) -> alloc::vec::Vec<H256>;
+		fn dataset_pieces(id: DatasetId) -> Vec<H256>;
 	}
 }
 

@@ -3,10 +3,13 @@
 
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
+use core::fmt::Display;
+use serde::Serialize;
 
 use crate::{
 	attribution::Attribution,
 	dataset::{DataNetId, DatasetId},
+	json,
 };
 
 /// Basis points: parts of 10 000.
@@ -73,20 +76,35 @@ pub trait AnswerPayout<AccountId, Balance, MaxWeights: sp_core::Get<u32>> {
 }
 
 /// What a dataset or a DataNet has earned.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Encode, Decode, TypeInfo, MaxEncodedLen, Debug)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Encode, Decode, TypeInfo, MaxEncodedLen, Debug, Serialize)]
+#[serde(rename_all = "camelCase", bound(serialize = "Balance: Display"))]
 pub struct Earnings<Balance> {
 	/// OPEN credited over its lifetime.
+	#[serde(serialize_with = "json::string")]
 	pub total: Balance,
 	/// Accepted answers it was credited in.
 	pub answers: u64,
 }
 
+/// An account's rewards as wallets read them (`RewardsApi::rewards_of`, the `rewards_pending` RPC).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Serialize)]
+#[serde(rename_all = "camelCase", bound(serialize = "AccountId: Serialize, Balance: Display"))]
+pub struct AccountRewards<AccountId, Balance> {
+	pub account: AccountId,
+	/// Claimable now with `rewards.claim()`.
+	#[serde(serialize_with = "json::string")]
+	pub pending: Balance,
+	/// Claimed over the account's lifetime.
+	#[serde(serialize_with = "json::string")]
+	pub claimed: Balance,
+}
+
 sp_api::decl_runtime_apis! {
 	/// Read access to rewards for the node's `rewards_pending`, `rewards_datasetEarnings` and
-	/// `rewards_datanetEarnings` RPC, and polkadot.js (`api.call.rewardsApi.*`).
+	/// `rewards_datanetEarnings` RPC (which serve these views as they are), and polkadot.js (`api.call.rewardsApi.*`).
 	pub trait RewardsApi<AccountId, Balance> where AccountId: codec::Codec, Balance: codec::Codec {
 		/// OPEN `who` can claim now, and has claimed over its lifetime.
-		fn rewards_of(who: AccountId) -> (Balance, Balance);
+		fn rewards_of(who: AccountId) -> AccountRewards<AccountId, Balance>;
 		/// What a dataset has earned.
 		fn dataset_earnings(dataset: DatasetId) -> Earnings<Balance>;
 		/// What a DataNet's datasets have earned together.

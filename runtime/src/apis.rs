@@ -16,10 +16,11 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use openledger_primitives::dataset::{DataNetId, DatasetId, VersionInfo, VersionNumber};
+use openledger_primitives::dataset::{DataNetId, DataNetView, DatasetId, DatasetView, VersionNumber, VersionView};
 
 use crate::{
-	AccountId, Attribution, Aura, Balance, Block, BlockNumber, DataNets, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
+	AccountId, Attribution, Aura, Balance, Block, BlockNumber, DataNets, Datasets, Executive, Grandpa, InherentDataExt, Models,
+	Nonce, Runtime,
 	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -154,8 +155,12 @@ impl_runtime_apis! {
 	}
 
 	impl openledger_primitives::rewards::RewardsApi<Block, AccountId, Balance> for Runtime {
-		fn rewards_of(who: AccountId) -> (Balance, Balance) {
-			(pallet_rewards::Pending::<Runtime>::get(&who), pallet_rewards::Claimed::<Runtime>::get(&who))
+		fn rewards_of(who: AccountId) -> openledger_primitives::rewards::AccountRewards<AccountId, Balance> {
+			openledger_primitives::rewards::AccountRewards {
+				pending: pallet_rewards::Pending::<Runtime>::get(&who),
+				claimed: pallet_rewards::Claimed::<Runtime>::get(&who),
+				account: who,
+			}
 		}
 
 		fn dataset_earnings(dataset: DatasetId) -> openledger_primitives::rewards::Earnings<Balance> {
@@ -167,38 +172,36 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl openledger_primitives::attribution::AttributionApi<
-		Block,
-		pallet_attribution::InferenceView<Runtime>,
-		pallet_attribution::DatasetPage,
-	> for Runtime {
-		fn inference(id: openledger_primitives::attribution::RequestId) -> Option<pallet_attribution::InferenceView<Runtime>> {
+	impl openledger_primitives::attribution::AttributionApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn inference(
+			id: openledger_primitives::attribution::RequestId,
+		) -> Option<openledger_primitives::attribution::InferenceView<AccountId, Balance, BlockNumber>> {
 			Attribution::inference(id)
 		}
 
-		fn by_dataset(dataset: openledger_primitives::dataset::DatasetId, page: u32) -> pallet_attribution::DatasetPage {
+		fn by_dataset(
+			dataset: DatasetId,
+			page: u32,
+		) -> openledger_primitives::attribution::DatasetAnswers {
 			Attribution::by_dataset(dataset, page)
 		}
 	}
 
-	impl openledger_primitives::model::ModelsApi<Block, pallet_models::Model<Runtime>> for Runtime {
-		fn model(id: openledger_primitives::model::ModelId) -> Option<pallet_models::Model<Runtime>> {
-			pallet_models::Models::<Runtime>::get(id)
+	impl openledger_primitives::model::ModelsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn model(
+			id: openledger_primitives::model::ModelId,
+		) -> Option<openledger_primitives::model::ModelView<AccountId, Balance, BlockNumber>> {
+			Models::model_view(id)
 		}
 	}
 
-	impl openledger_primitives::dataset::DataNetsApi<
-		Block,
-		pallet_datanets::DataNet<Runtime>,
-		pallet_datasets::DatasetOf<Runtime>,
-		BlockNumber,
-	> for Runtime {
-		fn datanet(id: DataNetId) -> Option<pallet_datanets::DataNet<Runtime>> {
-			pallet_datanets::DataNets::<Runtime>::get(id)
+	impl openledger_primitives::dataset::DataNetsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn datanet(id: DataNetId) -> Option<DataNetView<AccountId, Balance, BlockNumber>> {
+			DataNets::datanet_view(id)
 		}
 
-		fn version(id: DataNetId, version: VersionNumber) -> Option<VersionInfo<BlockNumber>> {
-			pallet_datanets::Versions::<Runtime>::get(id, version)
+		fn version(id: DataNetId, version: VersionNumber) -> Option<VersionView<BlockNumber>> {
+			DataNets::version_view(id, version)
 		}
 
 		fn version_members(
@@ -210,12 +213,12 @@ impl_runtime_apis! {
 			DataNets::version_members_page(id, version, start_after, limit)
 		}
 
-		fn dataset(id: DatasetId) -> Option<pallet_datasets::DatasetOf<Runtime>> {
-			pallet_datasets::Datasets::<Runtime>::get(id)
+		fn dataset(id: DatasetId) -> Option<DatasetView<AccountId, Balance, BlockNumber>> {
+			Datasets::dataset_view(id)
 		}
 
 		fn dataset_pieces(id: DatasetId) -> Vec<sp_core::H256> {
-			pallet_datasets::PieceHashes::<Runtime>::get(id).map(|p| p.into_inner()).unwrap_or_default()
+			Datasets::pieces(id)
 		}
 	}
 

@@ -258,7 +258,10 @@ fn an_answer_on_development_is_paid_to_the_data_owners_through_rewards() {
 		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&charlie), 3_750_000_000_000_000_000);
 		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&dave), 1_250_000_000_000_000_000);
 		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&bob), 2 * crate::OPEN);
-		assert_eq!(crate::Attribution::by_dataset(cardiology, 0).answers, vec![(id, 7_500)]);
+		assert_eq!(
+			crate::Attribution::by_dataset(cardiology, 0).answers,
+			vec![openledger_primitives::attribution::DatasetAnswer { request: id, bps: 7_500 }]
+		);
 		pallet_attribution::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
 		let _ = ferdie;

@@ -17,7 +17,28 @@ use subxt::{
 };
 
 /// The runtime's calls, events and storage, generated from its metadata (v16, as the node serves it).
-#[subxt::subxt(runtime_metadata_path = "metadata/openledger.scale")]
+/// The runtime's calls, events, constants and runtime APIs. The views the worker reads and the committee round are
+/// decoded into `openledger_primitives`' own types (the chain's, not a generated copy): an attribution in them is
+/// checked on decode as it is on chain.
+#[subxt::subxt(
+	runtime_metadata_path = "metadata/openledger.scale",
+	substitute_type(
+		path = "openledger_primitives::attribution::view::InferenceView<A, B, C>",
+		with = "::subxt::utils::Static<::openledger_primitives::attribution::InferenceView<A, B, C>>"
+	),
+	substitute_type(
+		path = "openledger_primitives::model::ModelView<A, B, C>",
+		with = "::subxt::utils::Static<::openledger_primitives::model::ModelView<A, B, C>>"
+	),
+	substitute_type(
+		path = "openledger_primitives::dataset::DatasetView<A, B, C>",
+		with = "::subxt::utils::Static<::openledger_primitives::dataset::DatasetView<A, B, C>>"
+	),
+	substitute_type(
+		path = "openledger_primitives::attribution::Round",
+		with = "::subxt::utils::Static<::openledger_primitives::attribution::Round>"
+	)
+)]
 pub mod runtime {}
 
 /// Makes cargo rebuild the client when the metadata file changes (the macro's read is not tracked).

@@ -6,9 +6,9 @@
 //! DataNet manifest (`<data-dir>/datanets/<datanet>/<version>/datanet.json`) that the engine indexes like any other.
 
 use super::{
-	chain::{runtime::runtime_types::pallet_models::types::Model, Chain},
+	chain::Chain,
 	fetch::Fetcher,
-	reads::{DatasetSource, Location},
+	reads::{DatasetSource, Location, Model},
 	store::{ContentStore, HashMismatch},
 };
 use anyhow::{bail, Context, Result};
@@ -20,7 +20,11 @@ use sp_core::{
 	crypto::{AccountId32, Ss58AddressFormat, Ss58Codec},
 	H256,
 };
-use std::path::{Path, PathBuf};
+use std::{
+	collections::HashMap,
+	path::{Path, PathBuf},
+	sync::{Arc, Mutex},
+};
 
 /// The largest adapter the worker fetches (SmolLM2-135M at rank 64 on every projection is ≈ 40 MiB in f32).
 pub const MAX_ADAPTER_BYTES: u64 = 64 << 20;
@@ -41,17 +45,16 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
-	fn from_record(id: u32, model: Model) -> Self {
-		let manifest = model.manifest;
+	fn from_view(model: Model) -> Self {
 		Self {
-			id,
-			base_model: H256(model.base_model.0),
-			adapter: model.adapter.map(|hash| H256(hash.0)),
-			datanet: manifest.datanet,
-			version: manifest.version,
-			datasets: manifest.datasets.0,
-			influence_hash: H256(manifest.influence_hash.0),
-			metadata: model.metadata.0,
+			id: model.id,
+			base_model: model.base_model,
+			adapter: model.adapter,
+			datanet: model.datanet,
+			version: model.version,
+			datasets: model.datasets,
+			influence_hash: model.influence_hash,
+			metadata: model.metadata,
 		}
 	}
 }
@@ -75,6 +78,17 @@ pub struct Content {
 	pub fetcher: Fetcher,
 	pub store: ContentStore,
 	pub data_dir: PathBuf,
+	/// What is known of DataNet versions already read.
+	pub versions: Arc<Mutex<Versions>>,
+}
+
+/// DataNet versions already read and prepared in this process. A version never changes once created, so its
+/// members are read and its manifest written once, however many models use it (a block of hundreds of model
+/// registrations on one version costs one read per model, not one per model and dataset).
+#[derive(Debug, Default)]
+pub struct Versions {
+	members: HashMap<(u32, u32), Vec<u64>>,
+	manifests: HashMap<(u32, u32), PathBuf>,
 }
 
 /// The base model this worker runs: the SHA-256 of SmolLM2-135M-Instruct's GGUF file.
@@ -90,23 +104,38 @@ impl Content {
 	/// Reads a model's record.
 	pub async fn model(&self, id: u32) -> Result<ModelInfo> {
 		let model = self.chain.model(id).await?.with_context(|| format!("model {id} is not registered"))?;
-		Ok(ModelInfo::from_record(id, model))
+		Ok(ModelInfo::from_view(model))
 	}
 
 	/// The datasets of a DataNet version, ascending.
 	pub async fn members(&self, datanet: u32, version: u32) -> Result<Vec<u64>> {
-		self.chain.members(datanet, version).await
+		if let Some(members) = self.known_versions().members.get(&(datanet, version)) {
+			return Ok(members.clone());
+		}
+		let members = self.chain.members(datanet, version).await?;
+		self.known_versions().members.insert((datanet, version), members.clone());
+		Ok(members)
 	}
 
 	/// Fetches and checks every dataset of a DataNet version and writes the version's manifest; `None` for a
 	/// version without datasets.
 	pub async fn prepare_version(&self, datanet: u32, version: u32) -> Result<Option<PathBuf>> {
+		if let Some(manifest) = self.known_versions().manifests.get(&(datanet, version)) {
+			return Ok(Some(manifest.clone()));
+		}
 		let members = self.members(datanet, version).await?;
 		if members.is_empty() {
 			return Ok(None);
 		}
 		let dir = self.data_dir.join("datanets").join(datanet.to_string()).join(version.to_string());
-		self.write_manifest(&dir, datanet, version, &members).await.map(Some)
+		let manifest = self.write_manifest(&dir, datanet, version, &members).await?;
+		self.known_versions().manifests.insert((datanet, version), manifest.clone());
+		Ok(Some(manifest))
+	}
+
+	fn known_versions(&self) -> std::sync::MutexGuard<'_, Versions> {
+		// A panic while holding the lock leaves plain maps behind: still usable.
+		self.versions.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 	}
 
 	/// Fetches and checks what `model` needs: its datasets (through its version when it uses all of them) and its

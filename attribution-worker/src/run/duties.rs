@@ -13,7 +13,7 @@ use super::{
 	metrics::Metrics,
 	models::SharedModels,
 	progress::Progress,
-	reads::{from_chain_round, Inference, InferenceExt, Limits},
+	reads::{Inference, InferenceExt, Limits},
 };
 use crate::{
 	loading::{engine_on, ensure_index},
@@ -97,12 +97,12 @@ impl Worker {
 		for event in events.find::<runtime::attribution::events::CommitteeDrawn>() {
 			let event = event?;
 			if event.members.contains(&self.validator) {
-				duties.push(Duty::Commit { request: event.request, round: from_chain_round(&event.round) });
+				duties.push(Duty::Commit { request: event.request, round: event.round.0 });
 			}
 		}
 		for event in events.find::<runtime::attribution::events::RevealStarted>() {
 			let event = event?;
-			duties.push(Duty::Reveal { request: event.request, round: from_chain_round(&event.round) });
+			duties.push(Duty::Reveal { request: event.request, round: event.round.0 });
 		}
 		// Requests to answer in this block are answered together: one decoding pass for all of them, whatever
 		// models (adapters) they use.
@@ -276,10 +276,10 @@ impl Worker {
 	async fn assigned(&mut self, request: u64) -> Result<Option<(Inference, Arc<Engine>)>> {
 		let inference = self.inference(request).await?;
 		if !inference.awaits_answer_from(&self.validator) {
-			tracing::debug!("request {request} no longer waits for us ({})", inference.phase_name());
+			tracing::debug!("request {request} no longer waits for us ({:?})", inference.status);
 			return Ok(None);
 		}
-		let engine = self.engine(inference.request.model).await?;
+		let engine = self.engine(inference.model).await?;
 		Ok(Some((inference, engine)))
 	}
 
@@ -296,8 +296,8 @@ impl Worker {
 		truncate_utf8(&mut output, self.chain.limits.max_output as usize);
 		let call = runtime::tx().attribution().submit_result(
 			request,
-			inference.request.model,
-			inference.request.version,
+			inference.model,
+			inference.version,
 			BoundedVec(output),
 			BoundedVec(weights.shares().to_vec()),
 		);
@@ -312,11 +312,11 @@ impl Worker {
 	async fn commit(&mut self, request: u64, round: Round, progress: &mut Progress) -> Result<()> {
 		let inference = self.inference(request).await?;
 		// On the committee and not yet committed.
-		if !inference.is_committing(round) || !matches!(inference.seat(round, &self.validator), Some(None)) {
+		if !inference.is_committing(round) || !matches!(inference.seat(round, &self.validator), Some(vote) if vote.commitment.is_none()) {
 			return Ok(());
 		}
 		let output = inference.output_text().context("the request has no answer to check")?;
-		let engine = self.engine(inference.request.model).await?;
+		let engine = self.engine(inference.model).await?;
 		let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
 		let weights = tokio::task::spawn_blocking(move || -> Result<Computed> {
 			for_chain(&engine.attribute(&prompt, &output)?.weights, limits)
@@ -341,7 +341,7 @@ impl Worker {
 		let Some(weights) = progress.commitments.get(&key).cloned() else { return Ok(()) };
 		let inference = self.inference(request).await?;
 		let pending = inference.is_revealing(round)
-			&& matches!(inference.seat(round, &self.validator), Some(Some(vote)) if vote.revealed.is_none());
+			&& matches!(inference.seat(round, &self.validator), Some(vote) if vote.commitment.is_some() && vote.revealed.is_none());
 		if pending {
 			let call =
 				runtime::tx().attribution().reveal(request, BoundedVec(weights.clone()), self.salt(request, round));

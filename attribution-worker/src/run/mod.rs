@@ -134,6 +134,7 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 			fetcher: fetcher.clone(),
 			store: store.clone(),
 			data_dir: args.data_dir.clone(),
+			versions: Default::default(),
 		};
 		let mut worker = duties::Worker::new(
 			content,

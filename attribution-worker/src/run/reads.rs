@@ -6,23 +6,20 @@
 //! The one read that is not state is an inline dataset's bytes: they live in the node's indexed transaction
 //! data, which only the node's own `datanets_datasetContent` method serves.
 
-use super::chain::{
-	runtime::{
-		self,
-		runtime_types::{
-			openledger_primitives::{attribution::Round as ChainRound, dataset::ContentSource},
-			pallet_attribution::types::{InferenceView, Phase, Vote},
-			pallet_models::types::Model,
-		},
-	},
-	AtBlock, Chain,
-};
+use super::chain::{runtime, AtBlock, Chain};
 use anyhow::{Context, Result};
-use openledger_primitives::attribution::Round;
+use openledger_primitives::{
+	attribution::{InferenceView, RequestStatus, Round},
+	dataset::{DatasetView, SourceKind},
+	model::ModelView,
+};
 use subxt::{rpcs::rpc_params, utils::AccountId32};
 
-/// An inference request as the runtime's `AttributionApi::inference` returns it.
-pub type Inference = InferenceView;
+/// An inference request as the runtime's `AttributionApi::inference` returns it (primitives' own type).
+pub type Inference = InferenceView<AccountId32, u128, u32>;
+
+/// A model as the runtime's `ModelsApi::model` returns it.
+pub type Model = ModelView<AccountId32, u128, u32>;
 
 /// The runtime's limits the worker must respect, read from its metadata's constants when it connects (never
 /// hard-coded).
@@ -55,13 +52,15 @@ impl Chain {
 	/// Inference request `id`: phase, model, prompt, answer, attribution and votes.
 	pub async fn inference(&self, id: u64) -> Result<Option<Inference>> {
 		let at = self.at_best().await?;
-		Ok(at.runtime_apis().call(runtime::runtime_apis().attribution_api().inference(id)).await?)
+		let view = at.runtime_apis().call(runtime::runtime_apis().attribution_api().inference(id)).await?;
+		Ok(view.map(|view| view.0))
 	}
 
 	/// Model `id`'s record.
 	pub async fn model(&self, id: u32) -> Result<Option<Model>> {
 		let at = self.at_best().await?;
-		Ok(at.runtime_apis().call(runtime::runtime_apis().models_api().model(id)).await?)
+		let view = at.runtime_apis().call(runtime::runtime_apis().models_api().model(id)).await?;
+		Ok(view.map(|view| view.0))
 	}
 
 	/// The datasets of a DataNet version, ascending.
@@ -90,16 +89,7 @@ impl Chain {
 		let Some(dataset) = at.runtime_apis().call(runtime::runtime_apis().data_nets_api().dataset(id)).await? else {
 			return Ok(None);
 		};
-		let location = match dataset.source {
-			ContentSource::Inline { .. } => Location::Inline,
-			ContentSource::Uri(uri) => Location::Uri(String::from_utf8_lossy(&uri.0).into_owned()),
-		};
-		Ok(Some(DatasetSource {
-			owner: dataset.owner,
-			content_hash: sp_core::H256(dataset.content_hash.0),
-			bytes: dataset.bytes,
-			location,
-		}))
+		DatasetSource::from_view(dataset.0).map(Some)
 	}
 
 	/// An inline dataset's whole content, assembled and checked by the node from its indexed transaction data.
@@ -118,6 +108,17 @@ pub struct DatasetSource {
 	/// The declared size.
 	pub bytes: u64,
 	pub location: Location,
+}
+
+impl DatasetSource {
+	fn from_view(dataset: DatasetView<AccountId32, u128, u32>) -> Result<Self> {
+		let location = match (dataset.source, dataset.uri) {
+			(SourceKind::Inline, _) => Location::Inline,
+			(SourceKind::Uri, Some(uri)) => Location::Uri(String::from_utf8_lossy(&uri).into_owned()),
+			(SourceKind::Uri, None) => anyhow::bail!("dataset {}: a URI dataset without a URI", dataset.id),
+		};
+		Ok(Self { owner: dataset.owner, content_hash: dataset.content_hash, bytes: dataset.bytes, location })
+	}
 }
 
 /// Where a dataset's bytes are.
@@ -141,56 +142,26 @@ pub trait InferenceExt {
 	fn is_committing(&self, round: Round) -> bool;
 	/// Whether `round`'s committee is revealing.
 	fn is_revealing(&self, round: Round) -> bool;
-	/// `member`'s seat on `round`'s committee: `None` if not on it, `Some(None)` before it commits.
-	fn seat(&self, round: Round, member: &AccountId32) -> Option<&Option<Vote>>;
-	/// The phase's name, for logs.
-	fn phase_name(&self) -> &'static str;
-}
-
-/// The chain's round (as the generated client decodes it) as the primitives name it.
-pub fn from_chain_round(round: &ChainRound) -> Round {
-	match round {
-		ChainRound::Review => Round::Review,
-		ChainRound::Challenge => Round::Challenge,
-	}
-}
-
-fn same_round(chain: &ChainRound, round: Round) -> bool {
-	from_chain_round(chain) == round
 }
 
 impl InferenceExt for Inference {
 	fn prompt_text(&self) -> String {
-		String::from_utf8_lossy(&self.prompt.0).into_owned()
+		String::from_utf8_lossy(&self.prompt).into_owned()
 	}
 
 	fn output_text(&self) -> Option<String> {
-		self.answer.as_ref().map(|answer| String::from_utf8_lossy(&answer.output.0).into_owned())
+		self.output.as_ref().map(|output| String::from_utf8_lossy(output).into_owned())
 	}
 
 	fn awaits_answer_from(&self, server: &AccountId32) -> bool {
-		matches!(self.request.phase, Phase::Assigned { .. }) && self.request.server == *server
+		self.status == RequestStatus::Assigned && self.server == *server
 	}
 
 	fn is_committing(&self, round: Round) -> bool {
-		matches!(&self.request.phase, Phase::Committing { round: r, .. } if same_round(r, round))
+		self.status == RequestStatus::Committing && self.round == Some(round)
 	}
 
 	fn is_revealing(&self, round: Round) -> bool {
-		matches!(&self.request.phase, Phase::Revealing { round: r, .. } if same_round(r, round))
-	}
-
-	fn seat(&self, round: Round, member: &AccountId32) -> Option<&Option<Vote>> {
-		self.votes.iter().find(|(r, who, _)| same_round(r, round) && who == member).map(|(_, _, vote)| vote)
-	}
-
-	fn phase_name(&self) -> &'static str {
-		match self.request.phase {
-			Phase::Assigned { .. } => "assigned",
-			Phase::Committing { .. } => "committing",
-			Phase::Revealing { .. } => "revealing",
-			Phase::Challengeable { .. } => "challengeable",
-			Phase::Closed(_) => "closed",
-		}
+		self.status == RequestStatus::Revealing && self.round == Some(round)
 	}
 }

@@ -1,78 +1,41 @@
-//! `rewards_pending`, `rewards_datasetEarnings`, `rewards_datanetEarnings`: what wallets and
-//! apps show of OPEN rewards, from the runtime API at the best block (or `at`).
+//! `rewards_pending`, `rewards_datasetEarnings`, `rewards_datanetEarnings`: what wallets and apps show of OPEN
+//! rewards, the runtime API's views as they are.
 
 use std::sync::Arc;
 
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use openledger_primitives::{
 	dataset::{DataNetId, DatasetId},
-	rewards::{Earnings, RewardsApi},
+	rewards::{AccountRewards, Earnings, RewardsApi},
 };
 use openledger_runtime::{opaque::Block, AccountId, Balance};
-use serde::Serialize;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::Ss58Codec, H256};
 
-use super::datanets::{api_error, error};
-
-/// An account's rewards (decimal strings: u128 does not fit a JSON number).
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RewardsJson {
-	pub account: String,
-	/// Claimable now with `rewards.claim()`.
-	pub pending: String,
-	/// Claimed over the account's lifetime.
-	pub claimed: String,
-}
-
-/// A dataset's or DataNet's earnings.
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EarningsJson {
-	pub total: String,
-	pub answers: u64,
-}
-
-impl From<Earnings<Balance>> for EarningsJson {
-	fn from(e: Earnings<Balance>) -> Self {
-		Self { total: e.total.to_string(), answers: e.answers }
-	}
-}
+use super::{api_error, error, Reader};
 
 #[rpc(server, namespace = "rewards")]
 pub trait RewardsRpc {
 	/// OPEN an account (SS58) can claim now, and has claimed.
 	#[method(name = "pending")]
-	fn pending_rewards(&self, account: String, at: Option<H256>) -> RpcResult<RewardsJson>;
+	fn pending_rewards(&self, account: String, at: Option<H256>) -> RpcResult<AccountRewards<AccountId, Balance>>;
 
 	/// OPEN a dataset has earned over its lifetime, and in how many accepted answers.
 	#[method(name = "datasetEarnings")]
-	fn dataset_earnings(&self, dataset: DatasetId, at: Option<H256>) -> RpcResult<EarningsJson>;
+	fn dataset_earnings(&self, dataset: DatasetId, at: Option<H256>) -> RpcResult<Earnings<Balance>>;
 
 	/// OPEN a DataNet's datasets have earned together, and in how many accepted answers.
 	#[method(name = "datanetEarnings")]
-	fn datanet_earnings(&self, datanet: DataNetId, at: Option<H256>) -> RpcResult<EarningsJson>;
+	fn datanet_earnings(&self, datanet: DataNetId, at: Option<H256>) -> RpcResult<Earnings<Balance>>;
 }
 
 /// Serves [`RewardsRpcServer`] from a client.
-pub struct Rewards<C> {
-	client: Arc<C>,
-}
+pub struct Rewards<C>(Reader<C>);
 
-impl<C> Rewards<C> {
+impl<C: HeaderBackend<Block>> Rewards<C> {
 	pub fn new(client: Arc<C>) -> Self {
-		Self { client }
-	}
-}
-
-impl<C> Rewards<C>
-where
-	C: HeaderBackend<Block>,
-{
-	fn at(&self, at: Option<H256>) -> H256 {
-		at.unwrap_or_else(|| self.client.info().best_hash)
+		Self(Reader::new(client))
 	}
 }
 
@@ -81,18 +44,18 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: RewardsApi<Block, AccountId, Balance>,
 {
-	fn pending_rewards(&self, account: String, at: Option<H256>) -> RpcResult<RewardsJson> {
+	fn pending_rewards(&self, account: String, at: Option<H256>) -> RpcResult<AccountRewards<AccountId, Balance>> {
+		// Parsed here rather than by serde so that a bad address is refused by name.
 		let who = AccountId::from_ss58check(&account)
 			.map_err(|e| error(7, format!("'{account}' is not an SS58 account: {e:?}")))?;
-		let (pending, claimed) = self.client.runtime_api().rewards_of(self.at(at), who).map_err(api_error)?;
-		Ok(RewardsJson { account, pending: pending.to_string(), claimed: claimed.to_string() })
+		self.0.api().rewards_of(self.0.at(at), who).map_err(api_error)
 	}
 
-	fn dataset_earnings(&self, dataset: DatasetId, at: Option<H256>) -> RpcResult<EarningsJson> {
-		Ok(self.client.runtime_api().dataset_earnings(self.at(at), dataset).map_err(api_error)?.into())
+	fn dataset_earnings(&self, dataset: DatasetId, at: Option<H256>) -> RpcResult<Earnings<Balance>> {
+		self.0.api().dataset_earnings(self.0.at(at), dataset).map_err(api_error)
 	}
 
-	fn datanet_earnings(&self, datanet: DataNetId, at: Option<H256>) -> RpcResult<EarningsJson> {
-		Ok(self.client.runtime_api().datanet_earnings(self.at(at), datanet).map_err(api_error)?.into())
+	fn datanet_earnings(&self, datanet: DataNetId, at: Option<H256>) -> RpcResult<Earnings<Balance>> {
+		self.0.api().datanet_earnings(self.0.at(at), datanet).map_err(api_error)
 	}
 }

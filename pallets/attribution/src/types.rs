@@ -12,7 +12,7 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Perbill;
 
-pub use openledger_primitives::attribution::{RequestId, Round};
+pub use openledger_primitives::attribution::{RequestId, Round, Verdict};
 
 use crate::Config;
 
@@ -74,21 +74,6 @@ pub enum Closure {
 	RefundedNoQuorum,
 	/// The payout failed (a credited dataset vanished): the fee went back to the requester.
 	RefundedPayoutFailed,
-}
-
-/// How the attribution that stands was decided.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
-pub enum Verdict {
-	/// The server's vector, confirmed by a quorum of the review committee (or unchecked: no committee).
-	Confirmed,
-	/// The review committee's median, the server's vector outvoted.
-	Corrected,
-	/// A challenge committee confirmed the standing vector: the challenger lost its bond.
-	ChallengeRejected,
-	/// A challenge committee's median replaced the standing vector.
-	ChallengeUpheld,
-	/// A challenge committee reached no quorum: the standing vector stays and the bond is returned.
-	ChallengeInconclusive,
 }
 
 /// A request for an answer.
@@ -239,29 +224,4 @@ impl<Balance, BlockNumber: PartialOrd + From<u32>> Params<Balance, BlockNumber> 
 			&& self.reveal_window >= one
 			&& self.challenge_window >= one
 	}
-}
-
-/// A request as apps read it (the `attribution_inference` RPC).
-#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, TypeInfo, DebugNoBound)]
-#[scale_info(skip_type_params(T))]
-pub struct InferenceView<T: Config> {
-	/// The request.
-	pub request: Request<T>,
-	/// The prompt.
-	pub prompt: BoundedVec<u8, T::MaxPromptLen>,
-	/// The server's answer, once given.
-	pub answer: Option<Answer<T>>,
-	/// The attribution that stands (final once the request is paid).
-	pub weights: Option<AttributionOf<T>>,
-	/// Each round's committee with their votes.
-	pub votes: alloc::vec::Vec<(Round, T::AccountId, Option<Vote<T>>)>,
-}
-
-/// A page of the paid answers that credited a dataset.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
-pub struct DatasetPage {
-	/// How many paid answers credited the dataset.
-	pub total: u32,
-	/// This page: (request, the dataset's basis points).
-	pub answers: alloc::vec::Vec<(RequestId, BasisPoints)>,
 }

@@ -14,7 +14,7 @@ use crate::Config;
 /// A balance of the deposit and fee currency.
 pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-pub use openledger_primitives::model::ModelId;
+pub use openledger_primitives::model::{ModelId, ModelStatus};
 
 /// What a model was trained on and how: enough for a validator to reproduce its attribution.
 #[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, DebugNoBound)]
@@ -31,15 +31,6 @@ pub struct Manifest<T: Config> {
 	pub hyperparameters_hash: H256,
 	/// Hash of the per-dataset influence vectors (training-gradient sketches); zero when there are none.
 	pub influence_hash: H256,
-}
-
-/// Whether a model takes requests.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
-pub enum ModelStatus {
-	/// Serving inference requests.
-	Active,
-	/// Retired by its owner: no new requests; the record stays for the answers it gave.
-	Retired,
 }
 
 /// A registered model.

@@ -6,9 +6,11 @@ mod tally;
 #[cfg(test)]
 mod tests;
 mod vector;
+mod view;
 
 pub use tally::{l1_distance, Decision};
 pub use vector::{Attribution, AttributionError, Share, Unbounded};
+pub use view::{DatasetAnswer, DatasetAnswers, InferenceView, RequestStatus, Verdict, VoteView};
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -21,8 +23,21 @@ pub type RequestId = u64;
 /// Which committee a vote belongs to: the one drawn when the answer arrived, or the larger one a challenge
 /// draws.
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
 )]
+#[serde(rename_all = "camelCase")]
 pub enum Round {
 	/// The committee that checks the server's answer.
 	Review,
@@ -45,12 +60,15 @@ pub fn commitment<AccountId: Encode>(
 
 sp_api::decl_runtime_apis! {
 	/// Read access to inference requests for the node's `attribution_inference` and `attribution_byDataset`
-	/// RPC, polkadot.js (`api.call.attributionApi.*`) and the worker. `Inference` is the runtime's view of
-	/// one request; `Page` a page of the answers that credited a dataset.
-	pub trait AttributionApi<Inference, Page> where Inference: codec::Codec, Page: codec::Codec {
-		/// A request: status, model, prompt, answer, weights and committee votes.
-		fn inference(id: RequestId) -> Option<Inference>;
+	/// RPC (which serve these views as they are), polkadot.js (`api.call.attributionApi.*`) and the worker.
+	pub trait AttributionApi<AccountId, Balance, BlockNumber> where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// A request: status, model, prompt, answer, attribution and committee votes.
+		fn inference(id: RequestId) -> Option<InferenceView<AccountId, Balance, BlockNumber>>;
 		/// The `page`-th page (oldest first) of the paid answers that credited `dataset`.
-		fn by_dataset(dataset: DatasetId, page: u32) -> Page;
+		fn by_dataset(dataset: DatasetId, page: u32) -> DatasetAnswers;
 	}
 }

@@ -203,3 +203,22 @@ impl<S: Get<u32>> MaxEncodedLen for Attribution<S> {
 		BoundedVec::<Share, S>::max_encoded_len()
 	}
 }
+
+/// As JSON: a list of `{"dataset": id, "bps": basis points}`, datasets ascending.
+impl<S: Get<u32>> serde::Serialize for Attribution<S> {
+	fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+		use serde::ser::SerializeSeq;
+
+		#[derive(serde::Serialize)]
+		struct ShareJson {
+			dataset: DatasetId,
+			bps: BasisPoints,
+		}
+
+		let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+		for (dataset, bps) in self.0.iter() {
+			seq.serialize_element(&ShareJson { dataset: *dataset, bps: *bps })?;
+		}
+		seq.end()
+	}
+}

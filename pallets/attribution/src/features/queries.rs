@@ -1,38 +1,97 @@
-//! What apps read: one request in full, and the answers that credited a dataset.
+//! What apps and workers read: one request in full, and the answers that credited a dataset, as the views the
+//! runtime API returns (`openledger_primitives::attribution::{InferenceView, DatasetAnswers}`).
 
 use alloc::vec::Vec;
 use frame_support::traits::Get;
-use openledger_primitives::dataset::DatasetId;
+use frame_system::pallet_prelude::BlockNumberFor;
+use openledger_primitives::{
+	attribution::{
+		Attribution, DatasetAnswer, DatasetAnswers as AnswersPage, InferenceView, RequestStatus, Unbounded, VoteView,
+	},
+	dataset::DatasetId,
+};
 
 use crate::*;
 
+/// A request as the runtime API returns it.
+pub type InferenceViewOf<T> =
+	InferenceView<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+impl<BlockNumber> Phase<BlockNumber> {
+	/// The phase's name, and the round it decides while committing or revealing.
+	pub fn status(&self) -> (RequestStatus, Option<Round>) {
+		match self {
+			Phase::Assigned { .. } => (RequestStatus::Assigned, None),
+			Phase::Committing { round, .. } => (RequestStatus::Committing, Some(*round)),
+			Phase::Revealing { round, .. } => (RequestStatus::Revealing, Some(*round)),
+			Phase::Challengeable { .. } => (RequestStatus::Challengeable, None),
+			Phase::Closed(Closure::Paid) => (RequestStatus::Paid, None),
+			Phase::Closed(Closure::RefundedNoAnswer) => (RequestStatus::RefundedNoAnswer, None),
+			Phase::Closed(Closure::RefundedNoQuorum) => (RequestStatus::RefundedNoQuorum, None),
+			Phase::Closed(Closure::RefundedPayoutFailed) => (RequestStatus::RefundedPayoutFailed, None),
+		}
+	}
+}
+
+fn unbounded<T: Config>(weights: AttributionOf<T>) -> Option<Attribution<Unbounded>> {
+	// Cannot fail: every bound fits under `Unbounded`.
+	weights.rebound().ok()
+}
+
 impl<T: Config> Pallet<T> {
 	/// A request with its prompt, answer, standing weights and every committee member's vote.
-	pub fn inference(id: RequestId) -> Option<InferenceView<T>> {
+	pub fn inference(id: RequestId) -> Option<InferenceViewOf<T>> {
 		let request = Requests::<T>::get(id)?;
 		let mut votes = Vec::new();
 		for round in [Round::Review, Round::Challenge] {
 			for member in Committees::<T>::get(id, round).unwrap_or_default() {
 				let vote = Votes::<T>::get((id, round, &member));
-				votes.push((round, member, vote));
+				votes.push(VoteView {
+					round,
+					commitment: vote.as_ref().map(|v| v.commitment),
+					revealed: vote.and_then(|v| v.revealed).and_then(unbounded::<T>),
+					member,
+				});
 			}
 		}
+		let answer = Answers::<T>::get(id);
+		let (status, round) = request.phase.status();
+		let (challenger, challenge_bond) = request.challenge.map(|(who, bond)| (Some(who), Some(bond))).unwrap_or_default();
 		Some(InferenceView {
-			request,
-			prompt: Prompts::<T>::get(id).unwrap_or_default(),
-			answer: Answers::<T>::get(id),
-			weights: Standing::<T>::get(id),
+			id,
+			status,
+			round,
+			until: request.phase.until(),
+			requester: request.requester,
+			model: request.model,
+			datanet: request.datanet,
+			version: request.version,
+			fee: request.fee,
+			created_at: request.created_at,
+			server: request.server,
+			assignments: request.assignments,
+			prompt: Prompts::<T>::get(id).unwrap_or_default().into_inner(),
+			output: answer.as_ref().map(|a| a.output.to_vec()),
+			worker: answer.as_ref().map(|a| a.worker.clone()),
+			submitted_weights: answer.and_then(|a| unbounded::<T>(a.weights)),
+			weights: Standing::<T>::get(id).and_then(unbounded::<T>),
+			verdict: request.verdict,
+			challenger,
+			challenge_bond,
 			votes,
 		})
 	}
 
 	/// The `page`-th page (`AnswersPerPage` entries, oldest first) of the paid answers that credited `dataset`.
-	pub fn by_dataset(dataset: DatasetId, page: u32) -> DatasetPage {
+	pub fn by_dataset(dataset: DatasetId, page: u32) -> AnswersPage {
 		let total = DatasetAnswerCount::<T>::get(dataset);
 		let size = T::AnswersPerPage::get();
 		let start = page.saturating_mul(size);
 		let end = start.saturating_add(size).min(total);
-		let answers = (start..end).filter_map(|index| DatasetAnswers::<T>::get(dataset, index)).collect();
-		DatasetPage { total, answers }
+		let answers = (start..end)
+			.filter_map(|index| DatasetAnswers::<T>::get(dataset, index))
+			.map(|(request, bps)| DatasetAnswer { request, bps })
+			.collect();
+		AnswersPage { dataset, page, total, answers }
 	}
 }

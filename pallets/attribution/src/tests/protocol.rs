@@ -2,7 +2,10 @@
 //! deadlines.
 
 use frame_support::{assert_ok, traits::fungible::InspectHold};
-use openledger_primitives::staking::SlashReason;
+use openledger_primitives::{
+	attribution::{DatasetAnswer, DatasetAnswers as AnswersPage, RequestStatus},
+	staking::SlashReason,
+};
 use sp_runtime::Perbill;
 
 use super::helpers::*;
@@ -33,13 +36,20 @@ fn with_one_validator_an_answer_is_paid_after_the_challenge_window() {
 		assert_eq!((paid[0].fee, paid[0].model_owner, paid[0].datanet), (FEE, MODEL_OWNER, 3));
 		assert_eq!(paid[0].weights, held(honest()));
 		assert_eq!(escrow(), 1);
-		assert_eq!(Attribution::by_dataset(10, 0), DatasetPage { total: 1, answers: vec![(id, 6_000)] });
+		assert_eq!(
+			Attribution::by_dataset(10, 0),
+			AnswersPage { dataset: 10, page: 0, total: 1, answers: vec![DatasetAnswer { request: id, bps: 6_000 }] }
+		);
 		assert_eq!(Attribution::by_dataset(11, 0).total, 0);
 		assert!(events().contains(&Event::AnswerPaid { request: id, fee: FEE }));
 		let view = Attribution::inference(id).unwrap();
-		assert_eq!(view.answer.unwrap().output, output());
-		assert_eq!(view.weights, Some(held(honest())));
-		assert_eq!(view.prompt, prompt());
+		assert_eq!((view.id, view.status, view.round, view.until), (id, RequestStatus::Paid, None, None));
+		assert_eq!((view.requester, view.server, view.fee, view.verdict), (REQUESTER, 1, FEE, Some(Verdict::Confirmed)));
+		assert_eq!(view.output, Some(output().into_inner()));
+		assert_eq!(view.weights.map(|w| w.into_inner()), Some(held(honest()).into_inner()));
+		assert_eq!(view.submitted_weights.map(|w| w.into_inner()), Some(held(honest()).into_inner()));
+		assert_eq!(view.prompt, prompt().into_inner());
+		assert_eq!((view.challenger, view.challenge_bond), (None, None));
 	});
 }
 
@@ -64,7 +74,8 @@ fn a_committee_that_agrees_confirms_the_answer_and_an_outlier_is_slashed() {
 		assert_eq!(payouts()[0].weights, held(honest()));
 		let view = Attribution::inference(id).unwrap();
 		assert_eq!(view.votes.len(), 3);
-		assert!(view.votes.iter().all(|(_, _, vote)| vote.as_ref().unwrap().revealed.is_some()));
+		assert!(view.votes.iter().all(|vote| vote.round == Round::Review && vote.revealed.is_some()));
+		assert_eq!(view.votes.iter().map(|vote| vote.member).collect::<Vec<_>>(), members);
 	});
 }
 
@@ -274,7 +285,7 @@ fn answers_are_paged_per_dataset() {
 		assert_eq!((first.total, first.answers.len(), second.total, second.answers.len()), (3, 2, 3, 1));
 		let mut paged: Vec<_> = first.answers.into_iter().chain(second.answers).collect();
 		paged.sort();
-		assert_eq!(paged, ids.iter().map(|id| (*id, 4_000)).collect::<Vec<_>>());
+		assert_eq!(paged, ids.iter().map(|id| DatasetAnswer { request: *id, bps: 4_000 }).collect::<Vec<_>>());
 		assert_eq!(Attribution::by_dataset(12, 2).answers, vec![]);
 		assert_eq!(Attribution::by_dataset(12, u32::MAX).answers, vec![]);
 	});

@@ -43,3 +43,50 @@ impl<T: Config> openledger_primitives::dataset::DataNetVersions for Pallet<T> {
 			.any(|(from, span)| from <= version && span.until.is_none_or(|until| version < until))
 	}
 }
+
+/// A DataNet as the runtime API returns it.
+pub type DataNetViewOf<T> = openledger_primitives::dataset::DataNetView<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+/// A DataNet version as the runtime API returns it.
+pub type VersionViewOf<T> = openledger_primitives::dataset::VersionView<frame_system::pallet_prelude::BlockNumberFor<T>>;
+
+impl<T: Config> Pallet<T> {
+	/// DataNet `id` with its latest version, as apps read it.
+	pub fn datanet_view(id: DataNetId) -> Option<DataNetViewOf<T>> {
+		let datanet = DataNets::<T>::get(id)?;
+		let latest = Versions::<T>::get(id, datanet.version);
+		Some(openledger_primitives::dataset::DataNetView {
+			id,
+			owner: datanet.owner,
+			name: datanet.name.into_inner(),
+			metadata: datanet.metadata.into_inner(),
+			curators: datanet.curators.into_inner(),
+			status: datanet.status,
+			deposit: datanet.deposit,
+			version: datanet.version,
+			root: latest.as_ref().map(|v| v.root).unwrap_or_default(),
+			dataset_count: latest.as_ref().map_or(0, |v| v.dataset_count),
+			open_proposals: datanet.open_proposals,
+			allowed_licences: datanet.policy.allowed_licences.into_iter().map(|l| l.into_inner()).collect(),
+			max_dataset_bytes: datanet.policy.max_dataset_bytes,
+			max_datasets: datanet.policy.max_datasets,
+			contribution_deposit: datanet.policy.contribution_deposit,
+			created_at: datanet.created_at,
+		})
+	}
+
+	/// `version` of DataNet `id`, as apps read it.
+	pub fn version_view(id: DataNetId, version: VersionNumber) -> Option<VersionViewOf<T>> {
+		Versions::<T>::get(id, version).map(|info| openledger_primitives::dataset::VersionView {
+			datanet: id,
+			version,
+			root: info.root,
+			dataset_count: info.dataset_count,
+			created_at: info.created_at,
+		})
+	}
+}

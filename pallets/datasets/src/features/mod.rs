@@ -3,6 +3,7 @@
 mod deposit;
 mod invariants;
 mod metadata;
+mod queries;
 mod register;
 mod registry;
 mod retire;

@@ -2,5 +2,6 @@
 
 mod invariants;
 mod lifecycle;
+mod queries;
 mod register;
 mod registry;
