@@ -47,7 +47,8 @@ step "attribution worker (Alice's worker key //Alice//worker; metrics on 127.0.0
 worker_data="$STATE_DIR/dev-worker"
 rm -rf "$worker_data" # the dev chain is temporary, so is the worker's progress
 RUST_LOG="${RUST_LOG:-info}" "$WORKER_BIN" run --node "ws://127.0.0.1:$RPC_PORT" --key //Alice//worker \
-	--data-dir "$worker_data" --prometheus "127.0.0.1:$METRICS_PORT" >"$logs/worker.log" 2>&1 &
+	--data-dir "$worker_data" --prometheus "127.0.0.1:$METRICS_PORT" --allow-file-uris --allow-private-uris \
+	>"$logs/worker.log" 2>&1 &
 pids+=($!)
 sleep 2
 kill -0 "${pids[1]}" 2>/dev/null || { tail -20 "$logs/worker.log"; die "the worker exited"; }

@@ -7,10 +7,13 @@
 // served from (a wrong adapter or a model on another base model is refused); an unreachable URI is retried with
 // backoff, then reported; a model trained with `attribution-worker train` on the version the worker indexed and
 // registered with `register-model` is served with its adapter (a tampered adapter is refused before anything is
-// registered); a worker key nobody registered is refused with a clear error.
+// registered); hostile content (/dev/zero as a dataset and an adapter, an endless body) is refused by name while
+// the worker stays up within its memory budget and keeps answering; a worker key nobody registered is refused
+// with a clear error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,9 @@ import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
 import { createDataNet, findEvent, registerModel, send } from './lib/tx.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
 import { OPEN, askAndWait, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
+
+/** The worker's documented resident-memory budget with the shipped models (docs/VALIDATOR.md). */
+const WORKER_MEMORY_BUDGET = 2 * 2 ** 30;
 
 let chain;
 let api;
@@ -238,6 +244,48 @@ test('an unreachable dataset URI is retried with backoff, then reported', async 
     (line) => line.includes(`dataset ${dataset}`) && line.includes('unreachable after 5 attempts'), 120_000);
   const retries = worker.logs.filter((line) => line.includes(url) && line.includes('retrying'));
   assert.equal(retries.length, 4, retries.join('\n'));
+});
+
+test('hostile content cannot stop the worker: /dev/zero as a dataset and as an adapter, an endless http body', async () => {
+  // Eve, with nothing but a funded account, curates her own DataNet and approves her own datasets; every worker
+  // fetches what a new version holds. Before the fetch policy, /dev/zero declared as 1 byte took the worker's
+  // memory past 20 GB within a minute, and the restarted worker replayed the block and died again.
+  const endless = createServer((request, response) => {
+    response.writeHead(200);
+    const zeros = Buffer.alloc(1 << 16);
+    const pump = () => { while (!response.destroyed && response.write(zeros)); };
+    response.on('drain', pump);
+    pump();
+  });
+  await new Promise((resolve) => endless.listen(0, '127.0.0.1', resolve));
+  try {
+    const datanet = await createDataNet(api, keys.eve, 'hostile');
+    const zero = await contributeUri(datanet, keys.eve, keys.eve, stringToU8a('z'), 'file:///dev/zero');
+    await logged('the /dev/zero dataset to be refused',
+      (line) => line.includes(`dataset ${zero.dataset}`) && line.includes('not a regular file'));
+    const stream = await contributeUri(datanet, keys.eve, keys.eve, stringToU8a('s'),
+      `http://127.0.0.1:${endless.address().port}/forever`);
+    await logged('the endless body to be cut off at the declared size',
+      (line) => line.includes(`dataset ${stream.dataset}`) && line.includes('more than 1 bytes'));
+    const model = await registerModel(api, keys.eve, {
+      datanet: demo.datanet, version: demo.version, datasets: demo.datasets.map((d) => d.id), fee: OPEN,
+      adapter: contentHash(loraAdapter({ seed: 77 })), metadata: { adapterUri: 'file:///dev/zero' },
+    });
+    await logged(`model ${model}'s /dev/zero adapter to be refused`,
+      (line) => line.includes(`model ${model}`) && line.includes('not a regular file'));
+
+    // Still up, within its memory budget, and serving: an honest request made afterwards is answered and paid.
+    assert.doesNotThrow(() => process.kill(worker.pid, 0), 'the worker process is alive');
+    const rss = Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)[1]) * 1024;
+    assert.ok(rss < WORKER_MEMORY_BUDGET, `resident memory ${(rss / 2 ** 20).toFixed(0)} MiB`);
+    const paid = await askAndWait(api, chain.httpUrl, {
+      app: keys.ferdie, model: demo.model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
+    });
+    assert.ok(paid.output.length > 0 && paid.weights.length > 0);
+  } finally {
+    endless.closeAllConnections();
+    await new Promise((resolve) => endless.close(resolve));
+  }
 });
 
 test('a worker key nobody registered is refused with a clear error', async () => {

@@ -1,5 +1,5 @@
 //! The typed chain client: subxt, generated from the runtime's metadata (`metadata/openledger.scale`, checked
-//! against the runtime by `tests/metadata.rs`). Calls are signed and events and state read through the generated
+//! against the runtime by `runtime/tests/worker_metadata.rs`). Calls are signed and events and state read through the generated
 //! types (reads in `reads.rs`); raw JSON-RPC is used only for what is not runtime state (the node's transaction
 //! pool nonce, block hashes, inline dataset content).
 

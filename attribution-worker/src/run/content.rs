@@ -199,7 +199,13 @@ impl Content {
 
 	async fn dataset_bytes(&self, id: u64, info: &DatasetSource) -> Result<Vec<u8>> {
 		match &info.location {
-			Location::Inline => self.chain.inline_content(id).await,
+			Location::Inline => {
+				let cap = self.fetcher.policy().max_bytes;
+				if info.bytes > cap {
+					bail!("dataset {id}: {} bytes declared, over this worker's --max-content-mb ({cap} bytes)", info.bytes);
+				}
+				self.chain.inline_content(id, info.pieces, info.bytes).await
+			},
 			Location::Uri(uri) => self.fetcher.fetch(uri, info.bytes).await.with_context(|| format!("dataset {id}")),
 		}
 	}

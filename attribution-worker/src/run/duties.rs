@@ -9,6 +9,7 @@ use super::{
 		Chain,
 	},
 	content::Content,
+	engines::EngineCache,
 	keys::WorkerKey,
 	metrics::Metrics,
 	models::SharedModels,
@@ -25,12 +26,21 @@ use attribution_engine::{
 };
 use openledger_primitives::attribution::{commitment, Attribution, Round, Unbounded};
 use sp_core::crypto::AccountId32 as SpAccountId;
-use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Instant};
+use std::{path::PathBuf, sync::Arc, time::Instant};
 use subxt::utils::AccountId32;
 
 /// An attribution as the worker computes it: valid by construction; the chain's bound (`Chain::limits`) is
 /// checked before it is submitted.
 type Computed = Attribution<Unbounded>;
+
+/// How a worker behaves, from its command line.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerOptions {
+	/// Test-only: shift weight between datasets before submitting (to test that liars are outvoted).
+	pub perturb: bool,
+	/// Engines kept ready (`--max-engines`).
+	pub max_engines: usize,
+}
 
 /// The worker's state between blocks.
 pub struct Worker {
@@ -47,7 +57,7 @@ pub struct Worker {
 	pub perturb: bool,
 	/// The embedder and the base generator with its adapter cache, shared by every engine.
 	models: Arc<SharedModels>,
-	engines: HashMap<u32, Arc<Engine>>,
+	engines: EngineCache<Engine>,
 }
 
 fn round_name(round: Round) -> &'static str {
@@ -64,11 +74,12 @@ impl Worker {
 		validator: AccountId32,
 		common: Common,
 		metrics: Metrics,
-		perturb: bool,
 		models: Arc<SharedModels>,
+		options: WorkerOptions,
 	) -> Self {
+		let WorkerOptions { perturb, max_engines } = options;
 		let (chain, data_dir) = (content.chain.clone(), content.data_dir.clone());
-		Self { chain, content, key, validator, common, data_dir, metrics, perturb, models, engines: HashMap::new() }
+		Self { chain, content, key, validator, common, data_dir, metrics, perturb, models, engines: EngineCache::new(max_engines) }
 	}
 
 	/// Handles the events of finalized block `number`: answers, commitments, reveals.
@@ -159,8 +170,8 @@ impl Worker {
 
 	/// The engine for `model`: its content fetched, checked and indexed, its adapter applied, on first use.
 	async fn engine(&mut self, model: u32) -> Result<Arc<Engine>> {
-		if let Some(engine) = self.engines.get(&model) {
-			return Ok(engine.clone());
+		if let Some(engine) = self.engines.get(model) {
+			return Ok(engine);
 		}
 		let info = self.content.model(model).await?;
 		let prepared = self.content.prepare_model(&info).await?;
@@ -195,7 +206,9 @@ impl Worker {
 		.await??;
 		self.models.observe(&self.metrics);
 		let engine = Arc::new(engine);
-		self.engines.insert(model, engine.clone());
+		if let Some(evicted) = self.engines.insert(model, engine.clone()) {
+			tracing::debug!("model {evicted}'s engine evicted (--max-engines); rebuilt on its next request");
+		}
 		tracing::info!("model {model} ready");
 		Ok(engine)
 	}

@@ -6,6 +6,8 @@
 mod chain;
 mod content;
 mod duties;
+mod engines;
+mod address;
 mod fetch;
 mod keys;
 mod metrics;
@@ -45,10 +47,28 @@ pub struct RunArgs {
 	/// Seconds before the first retry of a URI; each retry waits twice as long (at most 30 s).
 	#[arg(long, default_value_t = 1.0)]
 	pub fetch_backoff: f64,
+	/// Seconds one attempt at a URI may take, connection to last byte.
+	#[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+	pub fetch_timeout: u64,
+	/// The most MiB fetched for one dataset or adapter, whatever the chain declares: larger ones are refused.
+	#[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=16_384))]
+	pub max_content_mb: u64,
+	/// Read `file://` URIs from the chain (development and tests only: anyone can register a path such as
+	/// `/etc/passwd` or `/dev/zero`).
+	#[arg(long)]
+	pub allow_file_uris: bool,
+	/// Fetch from loopback, private, link-local and cloud-metadata addresses (development and tests only: anyone
+	/// can register a URI that points into the validator's own network).
+	#[arg(long)]
+	pub allow_private_uris: bool,
 	/// Memory for fine-tuned models' LoRA adapters, MiB: every model is served from one base model in memory,
 	/// plus its adapter, kept while it fits (least recently used adapters are evicted, and reloaded on use).
 	#[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65_536))]
 	pub adapter_memory_mb: u64,
+	/// Models kept ready to answer (each holds its DataNet version's index in memory); the least recently used is
+	/// evicted beyond this and rebuilt from its prepared content on its next request.
+	#[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+	pub max_engines: u64,
 	/// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9616).
 	#[arg(long)]
 	pub prometheus: Option<SocketAddr>,
@@ -84,7 +104,15 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 		.ok()
 		.filter(|delay| *delay <= Duration::from_secs(30))
 		.context("--fetch-backoff must be between 0 and 30 seconds")?;
-	let fetcher = fetch::Fetcher::new(args.fetch_attempts, backoff, Some(metrics.fetch_retries.clone()))?;
+	let policy = fetch::FetchPolicy {
+		attempts: args.fetch_attempts,
+		first_delay: backoff,
+		attempt_timeout: Duration::from_secs(args.fetch_timeout),
+		max_bytes: args.max_content_mb.saturating_mul(1 << 20),
+		allow_file: args.allow_file_uris,
+		allow_private: args.allow_private_uris,
+	};
+	let fetcher = fetch::Fetcher::new(policy, Some(metrics.fetch_retries.clone()))?;
 	let store = store::ContentStore::new(&args.data_dir);
 	let mut progress = progress::Progress::load(&args.data_dir)?;
 	let shutdown = shutdown_signal();
@@ -142,8 +170,11 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 			validator,
 			common.clone(),
 			metrics.clone(),
-			args.perturb_weights,
 			models.clone(),
+			duties::WorkerOptions {
+				perturb: args.perturb_weights,
+				max_engines: usize::try_from(args.max_engines).unwrap_or(usize::MAX),
+			},
 		);
 		tokio::select! {
 			_ = &mut shutdown => return stop(&progress, &args),

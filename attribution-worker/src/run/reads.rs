@@ -1,10 +1,11 @@
 //! The worker's reads of chain state: typed runtime-API calls and metadata constants through subxt, generated
 //! from the same metadata as the transactions it signs (`metadata/openledger.scale`). There is no JSON mirror of
 //! a chain type: a runtime change to anything read here fails the codegen check in [`Chain::connect`] (and
-//! `tests/metadata.rs` in CI), not a parse in the middle of a duty.
+//! `runtime/tests/worker_metadata.rs` in CI), not a parse in the middle of a duty.
 //!
 //! The one read that is not state is an inline dataset's bytes: they live in the node's indexed transaction
-//! data, which only the node's own `datanets_datasetContent` method serves.
+//! data, which only the node's own `datanets_datasetPiece` method serves (piece by piece, so a large dataset never
+//! needs one huge response).
 
 use super::chain::{runtime, AtBlock, Chain};
 use anyhow::{Context, Result};
@@ -92,11 +93,21 @@ impl Chain {
 		DatasetSource::from_view(dataset.0).map(Some)
 	}
 
-	/// An inline dataset's whole content, assembled and checked by the node from its indexed transaction data.
-	pub async fn inline_content(&self, id: u64) -> Result<Vec<u8>> {
-		let hex: String = self.call("datanets_datasetContent", rpc_params![id]).await?;
-		hex::decode(hex.trim_start_matches("0x"))
-			.with_context(|| format!("dataset {id}: the node returned malformed content"))
+	/// An inline dataset's content, fetched piece by piece (`datanets_datasetPiece`: each piece checked by the node
+	/// against its hash, each response small whatever the dataset's size) and refused once it passes `declared`
+	/// bytes. The caller checks the assembled content against the content hash.
+	pub async fn inline_content(&self, id: u64, pieces: usize, declared: u64) -> Result<Vec<u8>> {
+		let mut content = Vec::new();
+		for index in 0..pieces {
+			let hex: String = self.call("datanets_datasetPiece", rpc_params![id, index]).await?;
+			let piece = hex::decode(hex.trim_start_matches("0x"))
+				.with_context(|| format!("dataset {id}: the node returned a malformed piece {index}"))?;
+			content.extend_from_slice(&piece);
+			if u64::try_from(content.len()).unwrap_or(u64::MAX) > declared {
+				anyhow::bail!("dataset {id}: more than the {declared} bytes the chain declares");
+			}
+		}
+		Ok(content)
 	}
 }
 
@@ -107,6 +118,8 @@ pub struct DatasetSource {
 	pub content_hash: sp_core::H256,
 	/// The declared size.
 	pub bytes: u64,
+	/// Inline pieces (0 for a URI dataset).
+	pub pieces: usize,
 	pub location: Location,
 }
 
@@ -117,7 +130,13 @@ impl DatasetSource {
 			(SourceKind::Uri, Some(uri)) => Location::Uri(String::from_utf8_lossy(&uri).into_owned()),
 			(SourceKind::Uri, None) => anyhow::bail!("dataset {}: a URI dataset without a URI", dataset.id),
 		};
-		Ok(Self { owner: dataset.owner, content_hash: dataset.content_hash, bytes: dataset.bytes, location })
+		Ok(Self {
+			owner: dataset.owner,
+			content_hash: dataset.content_hash,
+			bytes: dataset.bytes,
+			pieces: dataset.pieces.len(),
+			location,
+		})
 	}
 }
 
