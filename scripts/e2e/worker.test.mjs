@@ -263,7 +263,9 @@ test('hostile content cannot stop the worker: /dev/zero as a dataset and as an a
     const zero = await contributeUri(datanet, keys.eve, keys.eve, stringToU8a('z'), 'file:///dev/zero');
     await logged('the /dev/zero dataset to be refused',
       (line) => line.includes(`dataset ${zero.dataset}`) && line.includes('not a regular file'));
-    const stream = await contributeUri(datanet, keys.eve, keys.eve, stringToU8a('s'),
+    // Another DataNet: a version is indexed whole or not at all, so the first refusal above ends its duty.
+    const streaming = await createDataNet(api, keys.eve, 'hostile-stream');
+    const stream = await contributeUri(streaming, keys.eve, keys.eve, stringToU8a('s'),
       `http://127.0.0.1:${endless.address().port}/forever`);
     await logged('the endless body to be cut off at the declared size',
       (line) => line.includes(`dataset ${stream.dataset}`) && line.includes('more than 1 bytes'));

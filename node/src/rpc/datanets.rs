@@ -41,9 +41,9 @@ pub trait DataNetsRpc {
 	#[method(name = "dataset")]
 	fn dataset(&self, id: DatasetId, at: Option<H256>) -> RpcResult<Option<DatasetView<AccountId, Balance, BlockNumber>>>;
 
-	/// The whole content of an inline dataset, assembled from indexed transaction data and checked
-	/// against its content hash. Bounded by the node's RPC response size (`--rpc-max-response-size`,
-	/// 10 MiB by default, i.e. ~5 MiB of content as hex); fetch larger datasets with `datasetPiece`.
+	/// The whole content of an inline dataset of at most 4 MiB (8 MiB as hex, under the node's default 10 MiB
+	/// response limit), assembled from indexed transaction data and checked against its content hash. Larger ones
+	/// are refused (code 8): fetch them with `datasetPiece`, as workers do.
 	#[method(name = "datasetContent")]
 	fn dataset_content(&self, id: DatasetId, at: Option<H256>) -> RpcResult<Bytes>;
 
@@ -62,6 +62,9 @@ impl<C: HeaderBackend<Block>> DataNets<C> {
 }
 
 const MAX_PAGE: u32 = 1000;
+
+/// The largest dataset `datasetContent` assembles in one response.
+const MAX_CONTENT_BYTES: u64 = 4 << 20;
 
 impl<C> DataNets<C>
 where
@@ -121,6 +124,12 @@ where
 			self.0.api().dataset(self.0.at(at), id).map_err(api_error)?.ok_or_else(|| error(2, format!("no dataset {id}")))?;
 		if dataset.source == SourceKind::Uri {
 			return Err(error(3, format!("dataset {id} is hosted at a URI, not inline")));
+		}
+		if dataset.bytes > MAX_CONTENT_BYTES {
+			return Err(error(
+				8,
+				format!("dataset {id} has {} bytes, over the {MAX_CONTENT_BYTES} this method returns: read it with datanets_datasetPiece", dataset.bytes),
+			));
 		}
 		let mut content = Vec::with_capacity(usize::try_from(dataset.bytes).unwrap_or(0));
 		for (index, piece) in dataset.pieces.into_iter().enumerate() {

@@ -11,8 +11,8 @@
 //! the fee goes to the rewards pallet by the standing weights.
 //!
 //! A server that does not answer in time is replaced once, then the fee is refunded. Every phase ends at a
-//! deadline block; `on_initialize` processes due deadlines, at most `MaxDeadlinesPerBlock` a block, carrying
-//! the rest to the next block. Proof transactions (answers, commits, reveals) are signed by worker keys and
+//! deadline block; `on_initialize` processes due deadlines within `DeadlineWeightBudget` and at most
+//! `MaxDeadlinesPerBlock` a block, carrying the rest to the next block. Proof transactions (answers, commits, reveals) are signed by worker keys and
 //! are free when they succeed: the worker pays upfront and is refunded (`Pays::No`), so only failed or
 //! spam transactions cost anything. See `docs/ATTRIBUTION.md` for the state diagram.
 
@@ -117,6 +117,11 @@ pub mod pallet {
 		/// Most deadlines processed in one block; the rest wait for the next.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// The weight `on_initialize` may spend on deadlines in one block (a share of the block); the rest wait for
+		/// the next. At least one deadline is processed per block whatever it costs.
+		#[pallet::constant]
+		type DeadlineWeightBudget: Get<Weight>;
 
 		/// Answers per page of `by_dataset`.
 		#[pallet::constant]

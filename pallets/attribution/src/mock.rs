@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{fungible::Mutate, tokens::Preservation, VariantCountOf},
+	weights::Weight,
 	PalletId,
 };
 use openledger_primitives::{
@@ -156,6 +157,8 @@ impl AnswerPayout<AccountId, Balance, MaxWeights> for MockPayout {
 }
 
 parameter_types! {
+	/// Unlimited unless a test sets it.
+	pub static DeadlineWeightBudget: Weight = Weight::MAX;
 	pub const AttributionPalletId: PalletId = PalletId(*b"ol/escrw");
 	pub const Treasury: AccountId = TREASURY;
 }
@@ -174,6 +177,7 @@ impl pallet_attribution::Config for Test {
 	type MaxWeights = MaxWeights;
 	type MaxCommittee = frame_support::traits::ConstU32<MAX_COMMITTEE>;
 	type MaxDeadlinesPerBlock = frame_support::traits::ConstU32<3>;
+	type DeadlineWeightBudget = DeadlineWeightBudget;
 	type AnswersPerPage = frame_support::traits::ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

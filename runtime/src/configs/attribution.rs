@@ -1,14 +1,16 @@
 //! Proof of Attribution: inference requests, committees, challenges. Protocol parameters (committee size,
 //! quorum, tolerance, windows, slashes) are storage set by genesis and by root; the bounds here are fixed.
 
-use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use frame_support::{parameter_types, traits::ConstU32, weights::Weight, PalletId};
 
-use super::{rewards::MaxAttributionWeights, staking::TreasuryAccount};
+use super::{rewards::MaxAttributionWeights, staking::TreasuryAccount, RuntimeBlockWeights};
 use crate::{Balances, Models, Rewards, Runtime, RuntimeHoldReason, ValidatorStaking};
 
 parameter_types! {
 	/// The escrow account (`ol/escrw`) holds the fee of every open request.
 	pub const AttributionPalletId: PalletId = PalletId(*b"ol/escrw");
+	/// What `on_initialize` may spend on deadlines per block.
+	pub DeadlineWeightBudget: Weight = RuntimeBlockWeights::get().max_block.checked_div(4).unwrap_or_default();
 }
 
 impl pallet_attribution::Config for Runtime {
@@ -29,6 +31,9 @@ impl pallet_attribution::Config for Runtime {
 	type MaxWeights = MaxAttributionWeights;
 	type MaxCommittee = ConstU32<16>;
 	type MaxDeadlinesPerBlock = ConstU32<32>;
+	/// A quarter of the block: a burst of deadlines never starves the transactions (commits and reveals) that
+	/// must land in their windows.
+	type DeadlineWeightBudget = DeadlineWeightBudget;
 	type AnswersPerPage = ConstU32<50>;
 	type WeightInfo = pallet_attribution::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

@@ -1,7 +1,9 @@
 //! Deadlines: every open request has exactly one, at the block its phase ends. `on_initialize` walks a
-//! cursor over the blocks that are due, processing at most `MaxDeadlinesPerBlock` deadlines and skipping at
-//! most as many empty blocks per block, so a burst of deadlines is spread over the following blocks instead
-//! of overrunning one.
+//! cursor over the blocks that are due, processing deadlines while their weight fits `DeadlineWeightBudget` (a
+//! share of the block) and at most `MaxDeadlinesPerBlock` of them, and skipping at most as many empty blocks per
+//! block, so a burst of deadlines is spread over the following blocks instead of overrunning one. Each deadline is
+//! charged for what it holds (its committee's size, its attribution's length), not the worst case; at least one is
+//! processed per block, so the queue always moves.
 
 use frame_support::{pallet_prelude::*, traits::Get};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -18,10 +20,10 @@ impl<T: Config> Pallet<T> {
 		Deadlines::<T>::insert(to, id, ());
 	}
 
-	/// Processes the deadlines due at or before `now`; returns the weight used.
+	/// Processes the deadlines due at or before `now` within the weight budget; returns the weight used.
 	pub(crate) fn process_deadlines(now: BlockNumberFor<T>) -> Weight {
 		let db = T::DbWeight::get();
-		let limit = T::MaxDeadlinesPerBlock::get();
+		let (limit, budget) = (T::MaxDeadlinesPerBlock::get(), T::DeadlineWeightBudget::get());
 		let mut weight = db.reads_writes(1, 1);
 		let mut cursor = DeadlineCursor::<T>::get();
 		let (mut processed, mut skipped) = (0u32, 0u32);
@@ -29,9 +31,17 @@ impl<T: Config> Pallet<T> {
 			weight.saturating_accrue(db.reads(1));
 			match Deadlines::<T>::iter_key_prefix(cursor).next() {
 				Some(id) => {
+					let request = Requests::<T>::get(id);
+					let cost = request.as_ref().map_or(Weight::zero(), |r| Self::deadline_cost(id, r));
+					let charged = cost.saturating_add(db.reads_writes(3, 1));
+					if processed > 0 && weight.saturating_add(charged).any_gt(budget) {
+						break;
+					}
 					Deadlines::<T>::remove(cursor, id);
-					weight.saturating_accrue(db.writes(1));
-					weight.saturating_accrue(Self::on_deadline(id, now));
+					if let Some(request) = request {
+						Self::on_deadline(id, request, now);
+					}
+					weight.saturating_accrue(charged);
 					processed.saturating_inc();
 				},
 				None => {
@@ -44,31 +54,33 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
-	/// Ends `id`'s current phase; returns the weight used.
-	fn on_deadline(id: RequestId, now: BlockNumberFor<T>) -> Weight {
-		let Some(mut request) = Requests::<T>::get(id) else {
-			return T::DbWeight::get().reads(1);
-		};
-		let weight = match request.phase {
-			Phase::Assigned { .. } => {
-				Self::on_response_timeout(id, &mut request, now);
-				T::WeightInfo::response_timeout()
-			},
-			Phase::Committing { round, .. } => {
-				Self::on_commit_window_end(id, &mut request, round, now);
-				T::WeightInfo::close_round(T::MaxCommittee::get(), T::MaxWeights::get())
-			},
-			Phase::Revealing { round, .. } => {
-				Self::close_round(id, &mut request, round, now);
-				T::WeightInfo::close_round(T::MaxCommittee::get(), T::MaxWeights::get())
+	/// What ending `request`'s current phase costs, from what it holds: the committee drawn for the round
+	/// (attributions counted at their bound), or the standing attribution's length.
+	fn deadline_cost(id: RequestId, request: &Request<T>) -> Weight {
+		let len = |n: Option<usize>| n.and_then(|n| u32::try_from(n).ok()).unwrap_or(u32::MAX);
+		match request.phase {
+			Phase::Assigned { .. } => T::WeightInfo::response_timeout(),
+			Phase::Committing { round, .. } | Phase::Revealing { round, .. } => {
+				let committee = len(Committees::<T>::decode_len(id, round)).min(T::MaxCommittee::get());
+				T::WeightInfo::close_round(committee, T::MaxWeights::get())
 			},
 			Phase::Challengeable { .. } => {
-				Self::settle(id, &mut request);
-				T::WeightInfo::settle(T::MaxWeights::get())
+				let weights = Standing::<T>::get(id).map(|w| w.len());
+				T::WeightInfo::settle(len(weights).min(T::MaxWeights::get()))
 			},
-			Phase::Closed(_) => T::DbWeight::get().reads(1),
-		};
+			Phase::Closed(_) => Weight::zero(),
+		}
+	}
+
+	/// Ends `id`'s current phase.
+	fn on_deadline(id: RequestId, mut request: Request<T>, now: BlockNumberFor<T>) {
+		match request.phase {
+			Phase::Assigned { .. } => Self::on_response_timeout(id, &mut request, now),
+			Phase::Committing { round, .. } => Self::on_commit_window_end(id, &mut request, round, now),
+			Phase::Revealing { round, .. } => Self::close_round(id, &mut request, round, now),
+			Phase::Challengeable { .. } => Self::settle(id, &mut request),
+			Phase::Closed(_) => {},
+		}
 		Requests::<T>::insert(id, request);
-		weight
 	}
 }

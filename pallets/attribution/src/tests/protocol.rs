@@ -1,7 +1,11 @@
 //! The protocol end to end on the mock: answers confirmed, corrected, refunded, challenged; timeouts;
 //! deadlines.
 
-use frame_support::{assert_ok, traits::fungible::InspectHold};
+use frame_support::{
+	assert_ok,
+	traits::{fungible::InspectHold, Get},
+	weights::Weight,
+};
 use openledger_primitives::{
 	attribution::{DatasetAnswer, DatasetAnswers as AnswersPage, RequestStatus},
 	staking::SlashReason,
@@ -267,6 +271,57 @@ fn deadlines_beyond_the_per_block_limit_wait_for_the_next_block() {
 		run_to_block(7);
 		assert_eq!(refunded(&ids), 5);
 		assert_eq!(Deadlines::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn deadlines_stop_at_the_weight_budget_and_no_block_exceeds_it() {
+	use frame_support::traits::Hooks;
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		let db: frame_support::weights::RuntimeDbWeight = <Test as frame_system::Config>::DbWeight::get();
+		// Room for exactly two response timeouts a block (the per-block count limit, 3, would allow three).
+		let one = <() as crate::WeightInfo>::response_timeout() + db.reads_writes(4, 1);
+		let budget = db.reads_writes(1, 1) + one * 2;
+		crate::mock::DeadlineWeightBudget::set(budget);
+		let ids: Vec<_> = (0..5).map(|_| request()).collect();
+		// 10 000 more deadlines queued behind them, due a block later (of requests that no longer exist).
+		for id in 1_000..11_000 {
+			Deadlines::<Test>::insert(7, id, ());
+		}
+		run_to_block(5);
+		let closed = |ids: &[RequestId]| ids.iter().filter(|id| !phase(**id).is_open()).count();
+		let mut blocks = 0;
+		for now in 6u64.. {
+			System::set_block_number(now);
+			let used = Attribution::on_initialize(now);
+			assert!(used.all_lte(budget), "block {now} used {used:?} of {budget:?}");
+			blocks += 1;
+			if now == 6 {
+				assert_eq!(closed(&ids), 2, "two fit the budget");
+			}
+			if now == 7 {
+				assert_eq!(closed(&ids), 4, "two more; block 7's wait");
+			}
+			if Deadlines::<Test>::iter_key_prefix(6).chain(Deadlines::<Test>::iter_key_prefix(7)).next().is_none() {
+				break;
+			}
+		}
+		assert_eq!(closed(&ids), 5);
+		// Three a block at most: the queue drains at the count limit once the costly ones are done.
+		assert!(blocks >= 10_005 / 3, "{blocks} blocks");
+		assert!(DeadlineCursor::<Test>::get() >= 6);
+	});
+}
+
+#[test]
+fn a_deadline_dearer_than_the_whole_budget_still_moves_one_a_block() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		crate::mock::DeadlineWeightBudget::set(Weight::from_parts(1, 1));
+		let ids: Vec<_> = (0..2).map(|_| request()).collect();
+		run_to_block(6);
+		assert_eq!(ids.iter().filter(|id| !phase(**id).is_open()).count(), 1);
+		run_to_block(7);
+		assert_eq!(ids.iter().filter(|id| !phase(**id).is_open()).count(), 2);
 	});
 }
 
