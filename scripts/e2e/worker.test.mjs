@@ -246,7 +246,7 @@ test('an unreachable dataset URI is retried with backoff, then reported', async 
   assert.equal(retries.length, 4, retries.join('\n'));
 });
 
-test('hostile content cannot stop the worker: /dev/zero as a dataset and as an adapter, an endless http body', async () => {
+test('hostile content cannot stop or stall the worker: /dev/zero as a dataset and an adapter, an endless body, a hanging server', async () => {
   // Eve, with nothing but a funded account, curates her own DataNet and approves her own datasets; every worker
   // fetches what a new version holds. Before the fetch policy, /dev/zero declared as 1 byte took the worker's
   // memory past 20 GB within a minute, and the restarted worker replayed the block and died again.
@@ -258,6 +258,7 @@ test('hostile content cannot stop the worker: /dev/zero as a dataset and as an a
     pump();
   });
   await new Promise((resolve) => endless.listen(0, '127.0.0.1', resolve));
+  let hanging;
   try {
     const datanet = await createDataNet(api, keys.eve, 'hostile');
     const zero = await contributeUri(datanet, keys.eve, keys.eve, stringToU8a('z'), 'file:///dev/zero');
@@ -276,17 +277,31 @@ test('hostile content cannot stop the worker: /dev/zero as a dataset and as an a
     await logged(`model ${model}'s /dev/zero adapter to be refused`,
       (line) => line.includes(`model ${model}`) && line.includes('not a regular file'));
 
-    // Still up, within its memory budget, and serving: an honest request made afterwards is answered and paid.
+    // A server that accepts and never answers: the content job waits on it (up to --fetch-timeout per attempt,
+    // in the background queue), but answering does not.
+    let hangs = 0;
+    hanging = createServer(() => { hangs += 1; });
+    await new Promise((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const slow = await createDataNet(api, keys.eve, 'hostile-hang');
+    await contributeUri(slow, keys.eve, keys.eve, stringToU8a('h'), `http://127.0.0.1:${hanging.address().port}/hang`);
+    await waitFor('the worker to be stuck on the hanging URI', async () => hangs > 0, { timeoutMs: 60_000 });
+
+    // Still up, within its memory budget, and serving on time: an honest request made now is answered and paid.
     assert.doesNotThrow(() => process.kill(worker.pid, 0), 'the worker process is alive');
     const rss = Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)[1]) * 1024;
     assert.ok(rss < WORKER_MEMORY_BUDGET, `resident memory ${(rss / 2 ** 20).toFixed(0)} MiB`);
+    const asked = Date.now();
     const paid = await askAndWait(api, chain.httpUrl, {
       app: keys.ferdie, model: demo.model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
     });
     assert.ok(paid.output.length > 0 && paid.weights.length > 0);
+    assert.ok(Date.now() - asked < 120_000, `answered and paid in ${(Date.now() - asked) / 1000} s while the fetch hangs`);
+    assert.ok(!worker.logs.some((line) => line.includes('/hang') && line.includes('unreachable')), 'the fetch was still hanging');
   } finally {
-    endless.closeAllConnections();
-    await new Promise((resolve) => endless.close(resolve));
+    for (const server of [endless, hanging].filter(Boolean)) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }
 });
 

@@ -9,21 +9,16 @@ use super::{
 		Chain,
 	},
 	content::Content,
-	engines::EngineCache,
 	keys::WorkerKey,
 	metrics::Metrics,
 	models::SharedModels,
+	preparation::{Background, Engines, Job},
 	progress::Progress,
 	reads::{Inference, InferenceExt, Limits},
 };
-use crate::{
-	loading::{engine_on, ensure_index},
-	Common,
-};
+use crate::Common;
 use anyhow::{anyhow, bail, Context, Result};
-use attribution_engine::{
-	attribute::Engine, generate::openlora::AdapterSource, train::influence::Influence, EngineConfig, IndexConfig,
-};
+use attribution_engine::attribute::Engine;
 use openledger_primitives::attribution::{commitment, Attribution, Round, Unbounded};
 use sp_core::crypto::AccountId32 as SpAccountId;
 use std::{path::PathBuf, sync::Arc, time::Instant};
@@ -40,24 +35,28 @@ pub struct WorkerOptions {
 	pub perturb: bool,
 	/// Engines kept ready (`--max-engines`).
 	pub max_engines: usize,
+	/// Background jobs that may wait (`--job-queue`).
+	pub queue: usize,
+	/// How long one background job may take (`--job-timeout`).
+	pub job_timeout: std::time::Duration,
 }
 
 /// The worker's state between blocks.
 pub struct Worker {
 	pub chain: Chain,
-	/// Fetches and checks datasets and adapters.
-	pub content: Content,
 	pub key: WorkerKey,
 	/// The validator this worker serves.
 	pub validator: AccountId32,
-	pub common: Common,
 	pub data_dir: PathBuf,
 	pub metrics: Metrics,
 	/// Test-only: shift weight between datasets before submitting (to test that liars are outvoted).
 	pub perturb: bool,
 	/// The embedder and the base generator with its adapter cache, shared by every engine.
 	models: Arc<SharedModels>,
-	engines: EngineCache<Engine>,
+	/// Builds and keeps engines.
+	engines: Engines,
+	/// Fetching, checking and indexing, off the block loop.
+	background: Background,
 }
 
 fn round_name(round: Round) -> &'static str {
@@ -77,21 +76,24 @@ impl Worker {
 		models: Arc<SharedModels>,
 		options: WorkerOptions,
 	) -> Self {
-		let WorkerOptions { perturb, max_engines } = options;
+		let WorkerOptions { perturb, max_engines, queue, job_timeout } = options;
 		let (chain, data_dir) = (content.chain.clone(), content.data_dir.clone());
-		Self { chain, content, key, validator, common, data_dir, metrics, perturb, models, engines: EngineCache::new(max_engines) }
+		let engines = Engines::new(content, common, models.clone(), metrics.clone(), max_engines);
+		let background = Background::start(engines.clone(), queue, job_timeout);
+		Self { chain, key, validator, data_dir, metrics, perturb, models, engines, background }
 	}
 
 	/// Handles the events of finalized block `number`: answers, commitments, reveals.
 	pub async fn handle_block(&mut self, number: u64, progress: &mut Progress) -> Result<()> {
 		let events = self.chain.events_at(number).await?;
 		let mut duties: Vec<Duty> = Vec::new();
+		// Content goes to the background queue: nothing below waits for it.
 		for event in events.find::<runtime::data_nets::events::VersionCreated>() {
 			let event = event?;
-			duties.push(Duty::Index { datanet: event.datanet, version: event.version });
+			self.background.submit(Job::Index { datanet: event.datanet, version: event.version });
 		}
 		for event in events.find::<runtime::models::events::ModelRegistered>() {
-			duties.push(Duty::Prepare { model: event?.model });
+			self.background.submit(Job::Prepare { model: event?.model });
 		}
 		for event in events.find::<runtime::attribution::events::InferenceRequested>() {
 			let event = event?;
@@ -137,8 +139,6 @@ impl Worker {
 
 	async fn perform(&mut self, duty: &Duty, progress: &mut Progress) -> Result<()> {
 		match duty {
-			Duty::Index { datanet, version } => self.index(*datanet, *version).await,
-			Duty::Prepare { model } => self.engine(*model).await.map(|_| ()),
 			Duty::Serve { request } => self.serve(*request).await,
 			Duty::ServeBatch { requests } => self.serve_batch(requests).await,
 			Duty::Commit { request, round } => self.commit(*request, *round, progress).await,
@@ -150,67 +150,9 @@ impl Worker {
 		self.chain.inference(request).await?.with_context(|| format!("request {request} does not exist"))
 	}
 
-	/// Fetches, checks and indexes a new DataNet version, so the models built on it load quickly.
-	async fn index(&mut self, datanet: u32, version: u32) -> Result<()> {
-		let Some(manifest) = self.content.prepare_version(datanet, version).await? else {
-			tracing::info!("DataNet {datanet} version {version} has no datasets; nothing to index");
-			return Ok(());
-		};
-		let (common, config) = (self.common.clone(), IndexConfig::new(manifest, self.data_dir.join("indexes")));
-		let models = self.models.clone();
-		let chunks = tokio::task::spawn_blocking(move || -> Result<usize> {
-			let (embedder, embedder_id) = models.embedder()?;
-			let (_, stored) = ensure_index(&common, &config, &embedder, &embedder_id)?;
-			Ok(stored.index.len())
-		})
-		.await??;
-		tracing::info!("indexed DataNet {datanet} version {version}: {chunks} chunks");
-		Ok(())
-	}
-
-	/// The engine for `model`: its content fetched, checked and indexed, its adapter applied, on first use.
-	async fn engine(&mut self, model: u32) -> Result<Arc<Engine>> {
-		if let Some(engine) = self.engines.get(model) {
-			return Ok(engine);
-		}
-		let info = self.content.model(model).await?;
-		let prepared = self.content.prepare_model(&info).await?;
-		tracing::info!(
-			"loading model {model}: DataNet {} version {} ({} datasets){}{}",
-			info.datanet,
-			info.version,
-			info.datasets.len(),
-			info.adapter.map(|hash| format!(", LoRA adapter {hash:?}")).unwrap_or_default(),
-			if prepared.influence.is_some() { ", influence sketches" } else { "" }
-		);
-		// The protocol's defaults: every committee member recomputes with the same chunking and knobs.
-		let config = EngineConfig::new(prepared.manifest, prepared.index_dir);
-		let (common, models) = (self.common.clone(), self.models.clone());
-		let adapter = info.adapter.zip(prepared.adapter).map(|(hash, path)| AdapterSource { hash, path });
-		let influence = prepared.influence;
-		let engine = tokio::task::spawn_blocking(move || -> Result<Engine> {
-			let ((embedder, embedder_id), adapters) = (models.embedder()?, models.adapters()?);
-			let engine = engine_on(&common, &config, embedder, &embedder_id, adapters.base().clone())?;
-			let engine = match adapter {
-				Some(source) => engine.with_adapter(adapters, source),
-				None => engine,
-			};
-			let engine = match influence {
-				Some(path) => engine.with_influence(Arc::new(Influence::load(&path)?)),
-				None => engine,
-			};
-			// Load the adapter now: one that does not fit the base model is refused here, by name.
-			engine.model()?;
-			Ok(engine)
-		})
-		.await??;
-		self.models.observe(&self.metrics);
-		let engine = Arc::new(engine);
-		if let Some(evicted) = self.engines.insert(model, engine.clone()) {
-			tracing::debug!("model {evicted}'s engine evicted (--max-engines); rebuilt on its next request");
-		}
-		tracing::info!("model {model} ready");
-		Ok(engine)
+	/// The engine for `model`, prepared on the spot if the background queue has not yet.
+	async fn engine(&self, model: u32) -> Result<Arc<Engine>> {
+		self.engines.get(model).await
 	}
 
 	/// Answers `request` if it is still waiting for this validator.
@@ -374,16 +316,6 @@ impl Worker {
 /// One thing to do.
 #[derive(Debug, Clone)]
 enum Duty {
-	/// Fetch, check and index a new DataNet version's datasets.
-	Index {
-		datanet: u32,
-		version: u32,
-	},
-	/// Fetch and check a newly registered model's content and adapter and load it, so the first request is
-	/// answered in time.
-	Prepare {
-		model: u32,
-	},
 	/// Answer several requests together (every `Serve` of one block).
 	ServeBatch {
 		requests: Vec<u64>,
@@ -405,7 +337,6 @@ enum Duty {
 impl Duty {
 	fn kind(&self) -> &'static str {
 		match self {
-			Duty::Index { .. } | Duty::Prepare { .. } => "content",
 			Duty::Serve { .. } | Duty::ServeBatch { .. } => "serve",
 			Duty::Commit { .. } => "commit",
 			Duty::Reveal { .. } => "reveal",

@@ -12,6 +12,7 @@ mod fetch;
 mod keys;
 mod metrics;
 mod models;
+mod preparation;
 mod progress;
 mod reads;
 mod register;
@@ -69,6 +70,13 @@ pub struct RunArgs {
 	/// evicted beyond this and rebuilt from its prepared content on its next request.
 	#[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
 	pub max_engines: u64,
+	/// Background jobs (indexing a new DataNet version, preparing a new model) that may wait; more are dropped
+	/// with a warning and done on demand when a request needs them.
+	#[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+	pub job_queue: u64,
+	/// Seconds one background job may take (fetching, checking and indexing a version or a model).
+	#[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+	pub job_timeout: u64,
 	/// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9616).
 	#[arg(long)]
 	pub prometheus: Option<SocketAddr>,
@@ -174,6 +182,8 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 			duties::WorkerOptions {
 				perturb: args.perturb_weights,
 				max_engines: usize::try_from(args.max_engines).unwrap_or(usize::MAX),
+				queue: usize::try_from(args.job_queue).unwrap_or(usize::MAX),
+				job_timeout: Duration::from_secs(args.job_timeout),
 			},
 		);
 		tokio::select! {

@@ -1,0 +1,171 @@
+//! Getting models ready, off the block loop. Fetching, checking and indexing a DataNet version, and loading a
+//! newly registered model, take as long as the content's hosts and sizes make them — anyone's URI, anyone's size.
+//! They run in a bounded background queue, one job at a time with a deadline each, so answering, committing and
+//! revealing (the duties with windows, and slashes when missed) never wait behind them. A request for a model that
+//! is not ready yet prepares it on the spot.
+
+use std::{
+	path::PathBuf,
+	sync::{Arc, Mutex, MutexGuard, PoisonError},
+	time::Duration,
+};
+
+use anyhow::Result;
+use attribution_engine::{
+	attribute::Engine, generate::openlora::AdapterSource, train::influence::Influence, EngineConfig, IndexConfig,
+};
+use tokio::sync::mpsc;
+
+use super::{content::Content, engines::EngineCache, metrics::Metrics, models::SharedModels};
+use crate::{
+	loading::{engine_on, ensure_index},
+	Common,
+};
+
+/// Builds and keeps the worker's engines; shared by the block loop and the background queue.
+#[derive(Clone)]
+pub struct Engines {
+	pub content: Content,
+	pub common: Common,
+	/// The embedder and the base generator with its adapter cache, shared by every engine.
+	pub models: Arc<SharedModels>,
+	pub metrics: Metrics,
+	pub data_dir: PathBuf,
+	cache: Arc<Mutex<EngineCache<Engine>>>,
+}
+
+impl Engines {
+	/// Engines over `content`, at most `max_engines` kept.
+	pub fn new(
+		content: Content,
+		common: Common,
+		models: Arc<SharedModels>,
+		metrics: Metrics,
+		max_engines: usize,
+	) -> Self {
+		let data_dir = content.data_dir.clone();
+		Self { content, common, models, metrics, data_dir, cache: Arc::new(Mutex::new(EngineCache::new(max_engines))) }
+	}
+
+	fn cache(&self) -> MutexGuard<'_, EngineCache<Engine>> {
+		// A panic while holding the lock leaves a plain map behind: still usable.
+		self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+	}
+
+	/// Fetches, checks and indexes a new DataNet version, so the models built on it load quickly.
+	pub async fn index(&self, datanet: u32, version: u32) -> Result<()> {
+		let Some(manifest) = self.content.prepare_version(datanet, version).await? else {
+			tracing::info!("DataNet {datanet} version {version} has no datasets; nothing to index");
+			return Ok(());
+		};
+		let (common, config) = (self.common.clone(), IndexConfig::new(manifest, self.data_dir.join("indexes")));
+		let models = self.models.clone();
+		let chunks = tokio::task::spawn_blocking(move || -> Result<usize> {
+			let (embedder, embedder_id) = models.embedder()?;
+			let (_, stored) = ensure_index(&common, &config, &embedder, &embedder_id)?;
+			Ok(stored.index.len())
+		})
+		.await??;
+		tracing::info!("indexed DataNet {datanet} version {version}: {chunks} chunks");
+		Ok(())
+	}
+
+	/// The engine for `model`: its content fetched, checked and indexed, its adapter applied, on first use.
+	pub async fn get(&self, model: u32) -> Result<Arc<Engine>> {
+		if let Some(engine) = self.cache().get(model) {
+			return Ok(engine);
+		}
+		let info = self.content.model(model).await?;
+		let prepared = self.content.prepare_model(&info).await?;
+		tracing::info!(
+			"loading model {model}: DataNet {} version {} ({} datasets){}{}",
+			info.datanet,
+			info.version,
+			info.datasets.len(),
+			info.adapter.map(|hash| format!(", LoRA adapter {hash:?}")).unwrap_or_default(),
+			if prepared.influence.is_some() { ", influence sketches" } else { "" }
+		);
+		// The protocol's defaults: every committee member recomputes with the same chunking and knobs.
+		let config = EngineConfig::new(prepared.manifest, prepared.index_dir);
+		let (common, models) = (self.common.clone(), self.models.clone());
+		let adapter = info.adapter.zip(prepared.adapter).map(|(hash, path)| AdapterSource { hash, path });
+		let influence = prepared.influence;
+		let engine = tokio::task::spawn_blocking(move || -> Result<Engine> {
+			let ((embedder, embedder_id), adapters) = (models.embedder()?, models.adapters()?);
+			let engine = engine_on(&common, &config, embedder, &embedder_id, adapters.base().clone())?;
+			let engine = match adapter {
+				Some(source) => engine.with_adapter(adapters, source),
+				None => engine,
+			};
+			let engine = match influence {
+				Some(path) => engine.with_influence(Arc::new(Influence::load(&path)?)),
+				None => engine,
+			};
+			// Load the adapter now: one that does not fit the base model is refused here, by name.
+			engine.model()?;
+			Ok(engine)
+		})
+		.await??;
+		self.models.observe(&self.metrics);
+		let engine = Arc::new(engine);
+		if let Some(evicted) = self.cache().insert(model, engine.clone()) {
+			tracing::debug!("model {evicted}'s engine evicted (--max-engines); rebuilt on its next request");
+		}
+		tracing::info!("model {model} ready");
+		Ok(engine)
+	}
+}
+
+/// A background job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+	/// Fetch, check and index a new DataNet version's datasets.
+	Index { datanet: u32, version: u32 },
+	/// Fetch and check a newly registered model's content and adapter and load it, so its first request is
+	/// answered in time.
+	Prepare { model: u32 },
+}
+
+/// The queue of background jobs.
+#[derive(Clone)]
+pub struct Background {
+	sender: mpsc::Sender<Job>,
+	metrics: Metrics,
+}
+
+impl Background {
+	/// Starts the queue: at most `capacity` jobs wait (more are dropped, with a warning: a dropped job is done on
+	/// demand when a request needs it), and each runs for at most `timeout`.
+	pub fn start(engines: Engines, capacity: usize, timeout: Duration) -> Self {
+		let (sender, mut receiver) = mpsc::channel::<Job>(capacity.max(1));
+		let metrics = engines.metrics.clone();
+		tokio::spawn(async move {
+			while let Some(job) = receiver.recv().await {
+				let run = async {
+					match job {
+						Job::Index { datanet, version } => engines.index(datanet, version).await,
+						Job::Prepare { model } => engines.get(model).await.map(|_| ()),
+					}
+				};
+				let failure = match tokio::time::timeout(timeout, run).await {
+					Ok(Ok(())) => None,
+					Ok(Err(e)) => Some(format!("{e:#}")),
+					Err(_) => Some(format!("timed out after {timeout:?} (--job-timeout)")),
+				};
+				if let Some(failure) = failure {
+					engines.metrics.failed("content");
+					tracing::warn!("{job:?} failed: {failure}");
+				}
+			}
+		});
+		Self { sender, metrics }
+	}
+
+	/// Queues `job`; drops it with a warning when the queue is full.
+	pub fn submit(&self, job: Job) {
+		if let Err(e) = self.sender.try_send(job) {
+			self.metrics.failed("queue");
+			tracing::warn!("{job:?} dropped: the background queue is full or stopped ({e}); done on demand instead");
+		}
+	}
+}
