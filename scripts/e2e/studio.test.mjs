@@ -76,6 +76,19 @@ test('epochs 0 is refused on the page by name, and nothing starts or is register
   assert.equal(await nextModel(), before, 'nothing registered');
 });
 
+test('another site cannot drive the studio: a cross-origin or form POST is refused and starts nothing', async () => {
+  const body = JSON.stringify({ datanet: 0, version: 1, hyperparameters: {} });
+  const crossOrigin = await fetch(`${studio.url}/api/jobs`, {
+    method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.test' }, body,
+  });
+  assert.equal(crossOrigin.status, 403);
+  assert.match((await crossOrigin.json()).error, /evil\.test is refused/);
+  const form = await fetch(`${studio.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+  assert.equal(form.status, 415);
+  const jobs = await fetch(`${studio.url}/api/jobs/1`);
+  assert.equal(jobs.status, 404, 'no job was started');
+});
+
 test('train on the page, watch the losses and the plot, register: the worker serves the model and credits the DataNet', async () => {
   await page.fill('#epochs', '2');
   await page.click('#start');

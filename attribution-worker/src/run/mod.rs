@@ -3,11 +3,11 @@
 //! and reveals, inside the windows. Progress is kept on disk (`<data-dir>/progress.json`); the node connection is
 //! retried with backoff; Ctrl-C or SIGTERM stops it after the block in hand.
 
+mod address;
 mod chain;
 mod content;
 mod duties;
 mod engines;
-mod address;
 mod fetch;
 mod keys;
 mod metrics;
@@ -23,6 +23,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
+pub use address::check_literal_host;
 pub use chain::Chain;
 pub use keys::WorkerKey;
 pub use register::{register_model, Listing, RegisterArgs, TrainedModel};

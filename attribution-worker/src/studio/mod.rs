@@ -14,6 +14,7 @@
 //! | `GET /files/{job}/{file}` | `adapter.safetensors`, `influence.safetensors`, … |
 
 mod files;
+mod guard;
 mod jobs;
 mod registration;
 #[cfg(test)]
@@ -49,15 +50,23 @@ pub struct StudioArgs {
 	/// The node's WebSocket endpoint, for registrations.
 	#[arg(long, default_value = "ws://127.0.0.1:9944")]
 	pub node: String,
-	/// The model owner's key as a seed URI (pays each model's deposit and receives the owner's share).
+	/// The model owner's key as a seed URI (pays each model's deposit and receives the owner's share); prefer
+	/// --owner-file outside development.
+	#[arg(long, conflicts_with = "owner_file", required_unless_present = "owner_file")]
+	pub owner: Option<String>,
+	/// A file whose first line is the model owner's seed URI.
 	#[arg(long)]
-	pub owner: String,
+	pub owner_file: Option<PathBuf>,
 	/// Address to serve the page and the API on.
 	#[arg(long, default_value = "127.0.0.1:8090")]
 	pub listen: SocketAddr,
 	/// The URL workers reach this studio at; registered adapters are published under it (default: http://<listen>).
 	#[arg(long)]
 	pub public_url: Option<String>,
+	/// Register models whose files are published at a loopback or private address (development only: other
+	/// validators' workers cannot fetch from them, and refuse to).
+	#[arg(long)]
+	pub allow_private_url: bool,
 }
 
 /// What every request handler shares.
@@ -69,6 +78,10 @@ pub struct Studio {
 	public_url: String,
 	trainer: Arc<tokio::sync::Mutex<Trainer>>,
 	jobs: Arc<Mutex<Jobs>>,
+	/// The origins whose pages may change anything (see [`guard`]).
+	origins: Arc<Vec<String>>,
+	/// Whether models may be registered with files at a non-public address.
+	allow_private_url: bool,
 }
 
 impl Studio {
@@ -86,7 +99,27 @@ impl Studio {
 			public_url: public_url.trim_end_matches('/').to_owned(),
 			trainer: Arc::new(tokio::sync::Mutex::new(trainer)),
 			jobs: Arc::new(Mutex::new(Jobs::starting_at(first_id))),
+			origins: Arc::new(guard::origin_of(public_url).into_iter().collect()),
+			allow_private_url: false,
 		}
+	}
+
+	/// Also accepts requests from pages served at `addr` (the listening address, and `localhost` for a loopback
+	/// one).
+	pub fn serving_at(mut self, addr: SocketAddr) -> Self {
+		let mut origins = (*self.origins).clone();
+		origins.push(format!("http://{addr}"));
+		if addr.ip().is_loopback() {
+			origins.push(format!("http://localhost:{}", addr.port()));
+		}
+		self.origins = Arc::new(origins);
+		self
+	}
+
+	/// Allows registering models whose files are at a non-public address (development).
+	pub fn allowing_private_url(mut self, allow: bool) -> Self {
+		self.allow_private_url = allow;
+		self
 	}
 
 	/// Where job `id` writes its files.
@@ -110,6 +143,7 @@ pub fn router(studio: Studio) -> Router {
 		.route("/api/jobs/{id}/loss.png", get(files::loss_plot))
 		.route("/api/jobs/{id}/register", post(registration::register))
 		.route("/files/{job}/{file}", get(files::published))
+		.layer(axum::middleware::from_fn_with_state(studio.clone(), guard::same_origin_json))
 		.with_state(studio)
 }
 
@@ -124,11 +158,16 @@ pub fn run(common: &Common, args: &StudioArgs) -> Result<()> {
 		common.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
 	);
 	tracing::debug!(threads, "thread pool");
-	let owner = WorkerKey::from_uri(&args.owner).context("--owner")?;
+	let owner = match (&args.owner, &args.owner_file) {
+		(Some(uri), _) => WorkerKey::from_uri(uri).context("--owner")?,
+		(None, Some(path)) => WorkerKey::from_file(path).context("--owner-file")?,
+		(None, None) => anyhow::bail!("give the model owner's key with --owner or --owner-file"),
+	};
 	let mut trainer = Trainer::new(common.clone());
 	trainer.generator()?;
 	let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
-	let studio = Studio::new(args.data_dir.clone(), args.node.clone(), owner, &public_url, trainer);
+	let studio = Studio::new(args.data_dir.clone(), args.node.clone(), owner, &public_url, trainer)
+		.allowing_private_url(args.allow_private_url);
 	let runtime = tokio::runtime::Builder::new_multi_thread()
 		.worker_threads(2)
 		.enable_all()
@@ -143,6 +182,7 @@ pub fn run(common: &Common, args: &StudioArgs) -> Result<()> {
 			listener.local_addr()?,
 			args.data_dir.join("datanets").display()
 		);
+		let studio = studio.serving_at(listener.local_addr()?);
 		axum::serve(listener, router(studio)).with_graceful_shutdown(shutdown_signal()).await.context("serving")
 	})
 }

@@ -49,12 +49,32 @@ pub fn plancks(open: &Value) -> Result<u128> {
 	whole.checked_mul(scale).and_then(|w| w.checked_add(fraction)).with_context(too_large)
 }
 
+/// Refuses to register files other validators cannot fetch: a public URL at a loopback or private address
+/// (`localhost` included), unless the studio allows it (development).
+fn reachable_by_others(studio: &Studio) -> Result<(), ApiError> {
+	if studio.allow_private_url {
+		return Ok(());
+	}
+	let url = reqwest::Url::parse(&studio.public_url).map_err(|e| bad_request(anyhow::anyhow!("the public URL: {e}")))?;
+	let private = url.host_str().is_some_and(|host| host.eq_ignore_ascii_case("localhost"))
+		|| crate::run::check_literal_host(&url).is_err();
+	if private {
+		return Err(bad_request(anyhow::anyhow!(
+			"the studio publishes files at {}, which other validators' workers cannot reach (and refuse): start it with \
+			 --public-url at an address they can reach (--allow-private-url for development)",
+			studio.public_url
+		)));
+	}
+	Ok(())
+}
+
 /// Registers job `id`'s model; answers `{"model", "adapterUri"}`. 404 for an unknown job, 400 for a bad fee, a job that is not
 /// done, or files that do not match training.json, 409 if the job is registered or being registered, 502 if the
 /// chain does not take the registration.
 pub async fn register(State(studio): State<Studio>, Path(id): Path<u64>, body: Bytes) -> Result<Json<Value>, ApiError> {
 	let request: RegisterRequest = parse_json(&body)?;
 	let fee = plancks(&request.fee).map_err(bad_request)?;
+	reachable_by_others(&studio)?;
 	claim(&studio, id)?;
 	let outcome = register_job(&studio, id, fee, request.name).await;
 	if let Some(job) = lock(&studio.jobs).get_mut(id) {

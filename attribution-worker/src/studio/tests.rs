@@ -36,13 +36,7 @@ fn fixture() -> Fixture {
 	std::fs::create_dir_all(dir.path().join("datanets/4/1")).unwrap();
 	// A job directory from an earlier run: new jobs are numbered after it.
 	std::fs::create_dir_all(dir.path().join("studio/5")).unwrap();
-	let common = Common {
-		models_dir: Some(dir.path().join("no-models")),
-		threads: Some(1),
-		validator: false,
-		quantized: false,
-		json: true,
-	};
+	let common = no_models(dir.path());
 	let owner = WorkerKey::from_uri("//Bob").unwrap();
 	let studio = Studio::new(
 		dir.path().to_path_buf(),
@@ -52,6 +46,11 @@ fn fixture() -> Fixture {
 		super::jobs::Trainer::new(common),
 	);
 	Fixture { dir, studio }
+}
+
+/// Options that load no model (nothing here needs one).
+fn no_models(dir: &Path) -> Common {
+	Common { models_dir: Some(dir.join("no-models")), threads: Some(1), validator: false, quantized: false, json: true }
 }
 
 async fn call(studio: &Studio, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Vec<u8>) {
@@ -230,4 +229,58 @@ async fn a_job_publishes_its_files_and_nothing_else() {
 		assert_eq!(call(&studio, "GET", &path, None).await.0, StatusCode::NOT_FOUND, "{path}");
 	}
 	assert_eq!(call(&studio, "GET", "/files/x/adapter.safetensors", None).await.0, StatusCode::BAD_REQUEST);
+}
+
+/// A raw request with these headers.
+async fn raw(studio: &Studio, uri: &str, headers: &[(&str, &str)], body: &str) -> (StatusCode, String) {
+	let mut request = Request::builder().method("POST").uri(uri);
+	for (name, value) in headers {
+		request = request.header(*name, *value);
+	}
+	let response = router(studio.clone()).oneshot(request.body(Body::from(body.to_owned())).unwrap()).await.unwrap();
+	let status = response.status();
+	let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+	let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+	(status, body["error"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn another_sites_page_cannot_start_training_or_register() {
+	let Fixture { studio, dir: _dir } = fixture();
+	let body = job_request(3, 2).to_string();
+	// A form post (no preflight in a browser): refused for its content type, nothing started.
+	let (status, error) = raw(&studio, "/api/jobs", &[("content-type", "text/plain")], &body).await;
+	assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{error}");
+	let (status, _) = raw(&studio, "/api/jobs", &[], &body).await;
+	assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+	// JSON from another origin (or a DNS-rebinding name): refused.
+	for origin in ["http://evil.test", "http://127.0.0.1.evil.test:8090"] {
+		let headers = [("content-type", "application/json"), ("origin", origin)];
+		let (status, error) = raw(&studio, "/api/jobs/1/register", &headers, r#"{"fee":"1"}"#).await;
+		assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+		assert!(error.contains(origin), "{error}");
+	}
+	assert!(lock(&studio.jobs).active().is_none(), "nothing started");
+	// The studio's own page passes the guard (and gets the API's own answer: no job 1).
+	let headers = [("content-type", "application/json; charset=utf-8"), ("origin", "http://studio.test:8090")];
+	let (status, _) = raw(&studio, "/api/jobs/1/register", &headers, r#"{"fee":"1"}"#).await;
+	assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn files_at_a_private_address_are_not_registered_unless_allowed() {
+	let Fixture { studio: _, dir } = fixture();
+	let local = Studio::new(
+		dir.path().to_path_buf(),
+		"ws://127.0.0.1:1".into(),
+		WorkerKey::from_uri("//Bob").unwrap(),
+		"http://127.0.0.1:8090",
+		super::jobs::Trainer::new(no_models(dir.path())),
+	);
+	let (status, error) = error_of(&local, "POST", "/api/jobs/1/register", Some(json!({"fee": "1"}))).await;
+	assert_eq!(status, StatusCode::BAD_REQUEST);
+	assert!(error.contains("other validators' workers cannot reach"), "{error}");
+	let allowed = local.allowing_private_url(true);
+	let (status, _) = error_of(&allowed, "POST", "/api/jobs/1/register", Some(json!({"fee": "1"}))).await;
+	assert_eq!(status, StatusCode::NOT_FOUND, "allowed in development: on to the job, which does not exist");
 }

@@ -12,7 +12,7 @@ export async function startStudio({ dataDir, wsUrl, owner }) {
   const bin = process.env.OPENLEDGER_WORKER_BIN;
   if (!bin) throw new Error('OPENLEDGER_WORKER_BIN is not set (scripts/test.sh sets it to the built worker)');
   const listen = `127.0.0.1:${await freePort()}`;
-  const child = spawn(bin, ['studio', '--data-dir', dataDir, '--node', wsUrl, '--owner', owner, '--listen', listen], {
+  const child = spawn(bin, ['studio', '--data-dir', dataDir, '--node', wsUrl, '--owner', owner, '--listen', listen, '--allow-private-url'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
   });
