@@ -8,7 +8,10 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use sp_core::H256;
-use sp_runtime::traits::{Bounded, CheckedDiv};
+use sp_runtime::{
+	traits::{Bounded, CheckedDiv},
+	Saturating,
+};
 
 use crate::*;
 
@@ -38,7 +41,7 @@ fn registered<T: Config>(owner: &T::AccountId) -> ModelId {
 		H256::zero(),
 		None,
 		manifest::<T>(1),
-		1u32.into(),
+		T::MinFee::get(),
 		BoundedVec::new(),
 	)
 	.unwrap_or_default()
@@ -54,7 +57,7 @@ mod benchmarks {
 		let manifest = manifest::<T>(d);
 		let metadata = BoundedVec::truncate_from(alloc::vec![b'm'; T::MaxMetadataLen::get() as usize]);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), H256::zero(), Some(H256::zero()), manifest, 1u32.into(), metadata);
+		_(RawOrigin::Signed(owner), H256::zero(), Some(H256::zero()), manifest, T::MinFee::get(), metadata);
 		assert!(Models::<T>::contains_key(0));
 	}
 
@@ -63,7 +66,7 @@ mod benchmarks {
 		let owner = funded::<T>();
 		let id = registered::<T>(&owner);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), id, 7u32.into());
+		_(RawOrigin::Signed(owner), id, T::MinFee::get().saturating_add(7u32.into()));
 	}
 
 	#[benchmark]

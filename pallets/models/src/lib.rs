@@ -71,6 +71,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type ModelDeposit: Get<BalanceOf<Self>>;
 
+		/// The lowest fee per inference a model may charge: every answer costs validators a generation and a
+		/// committee's recomputations, which a fee of (nearly) nothing would make free to demand.
+		#[pallet::constant]
+		type MinFee: Get<BalanceOf<Self>>;
+
 		/// Most datasets a manifest may list.
 		#[pallet::constant]
 		type MaxDatasets: Get<u32>;
@@ -138,6 +143,8 @@ pub mod pallet {
 		InsufficientBalance,
 		/// The model id counter would overflow.
 		Overflow,
+		/// The fee per inference is below `MinFee`.
+		FeeTooLow,
 	}
 
 	#[pallet::hooks]
@@ -154,7 +161,7 @@ pub mod pallet {
 		///
 		/// # Errors
 		/// [`Error::NoDatasets`], [`Error::DatasetsNotSorted`], [`Error::UnknownDataNetVersion`],
-		/// [`Error::DatasetNotInVersion`], [`Error::InsufficientBalance`], [`Error::Overflow`].
+		/// [`Error::DatasetNotInVersion`], [`Error::FeeTooLow`], [`Error::InsufficientBalance`], [`Error::Overflow`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register(manifest.datasets.len() as u32))]
 		pub fn register(

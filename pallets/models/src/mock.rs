@@ -75,6 +75,7 @@ impl crate::BenchmarkHelper for MockDataNets {
 
 parameter_types! {
 	pub const ModelDeposit: Balance = MODEL_DEPOSIT;
+	pub const MinFee: Balance = 1;
 	pub const MaxDatasets: u32 = MAX_DATASETS;
 	pub const MaxMetadataLen: u32 = 64;
 }
@@ -84,6 +85,7 @@ impl pallet_models::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DataNets = MockDataNets;
 	type ModelDeposit = ModelDeposit;
+	type MinFee = MinFee;
 	type MaxDatasets = MaxDatasets;
 	type MaxMetadataLen = MaxMetadataLen;
 	type WeightInfo = ();

@@ -58,6 +58,11 @@ fn register_refuses_manifests_that_do_not_match_the_version() {
 		assert_noop!(register(ALICE, manifest(5, 1, &[10])), Error::<Test>::UnknownDataNetVersion);
 		assert_noop!(register(ALICE, manifest(0, 1, &[10, 13])), Error::<Test>::DatasetNotInVersion);
 		assert_noop!(register(PAUPER, manifest(0, 1, &[10])), Error::<Test>::InsufficientBalance);
+		// A zero fee (below `MinFee`): every answer would cost validators work for nothing.
+		assert_noop!(
+			ModelsPallet::register(RuntimeOrigin::signed(ALICE), H256::zero(), None, manifest(0, 1, &[10]), 0, BoundedVec::new()),
+			Error::<Test>::FeeTooLow
+		);
 		assert_noop!(
 			ModelsPallet::register(
 				RuntimeOrigin::none(),
@@ -87,6 +92,7 @@ fn the_owner_changes_the_fee() {
 		assert_ok!(ModelsPallet::set_fee(RuntimeOrigin::signed(ALICE), 0, 99));
 		assert_eq!(Models::<Test>::get(0).unwrap().fee, 99);
 		System::assert_last_event(Event::FeeChanged { model: 0, fee: 99 }.into());
+		assert_noop!(ModelsPallet::set_fee(RuntimeOrigin::signed(ALICE), 0, 0), Error::<Test>::FeeTooLow);
 		assert_noop!(ModelsPallet::set_fee(RuntimeOrigin::signed(BOB), 0, 1), Error::<Test>::NotOwner);
 		assert_noop!(ModelsPallet::set_fee(RuntimeOrigin::signed(ALICE), 7, 1), Error::<Test>::UnknownModel);
 	});

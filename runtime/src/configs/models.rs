@@ -2,11 +2,14 @@
 
 use frame_support::{parameter_types, traits::ConstU32};
 
-use crate::{Balance, Balances, DataNets, Runtime, RuntimeHoldReason, OPEN};
+use crate::{Balance, Balances, DataNets, Runtime, RuntimeHoldReason, MILLI_OPEN, OPEN};
 
 parameter_types! {
 	/// Held from a model's owner while the model is active.
 	pub const ModelDeposit: Balance = 10 * OPEN;
+	/// 0.01 OPEN per answer at least (about 17 transaction fees): an answer costs the server a generation and
+	/// its committee as many recomputations.
+	pub const MinInferenceFee: Balance = 10 * MILLI_OPEN;
 }
 
 impl pallet_models::Config for Runtime {
@@ -14,6 +17,7 @@ impl pallet_models::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DataNets = DataNets;
 	type ModelDeposit = ModelDeposit;
+	type MinFee = MinInferenceFee;
 	/// As many as a DataNet may hold.
 	type MaxDatasets = ConstU32<1000>;
 	type MaxMetadataLen = ConstU32<1024>;

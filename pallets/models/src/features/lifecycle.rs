@@ -11,8 +11,9 @@ impl<T: Config> Pallet<T> {
 	/// Sets `model`'s fee per inference; `who` must own it and it must be active.
 	///
 	/// # Errors
-	/// - [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::ModelRetired`].
+	/// - [`Error::FeeTooLow`], [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::ModelRetired`].
 	pub fn do_set_fee(who: T::AccountId, id: ModelId, fee: BalanceOf<T>) -> DispatchResult {
+		ensure!(fee >= T::MinFee::get(), Error::<T>::FeeTooLow);
 		Models::<T>::try_mutate(id, |model| {
 			let model = Self::owned_active(model.as_mut(), &who)?;
 			model.fee = fee;

@@ -15,7 +15,7 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// - [`Error::NoDatasets`], [`Error::DatasetsNotSorted`], [`Error::UnknownDataNetVersion`],
-	///   [`Error::DatasetNotInVersion`], [`Error::InsufficientBalance`], [`Error::Overflow`].
+	///   [`Error::DatasetNotInVersion`], [`Error::FeeTooLow`], [`Error::InsufficientBalance`], [`Error::Overflow`].
 	pub fn do_register(
 		owner: T::AccountId,
 		base_model: H256,
@@ -25,6 +25,7 @@ impl<T: Config> Pallet<T> {
 		metadata: BoundedVec<u8, T::MaxMetadataLen>,
 	) -> Result<ModelId, DispatchError> {
 		Self::check_manifest(&manifest)?;
+		ensure!(fee >= T::MinFee::get(), Error::<T>::FeeTooLow);
 		let id = NextModelId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		let deposit = T::ModelDeposit::get();
