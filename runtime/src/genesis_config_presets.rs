@@ -32,7 +32,8 @@ pub const DEV_WORKER_ENDOWMENT: Balance = 1_000 * OPEN;
 
 /// Attribution on development and local chains: committees of 3 with a quorum of 2 (on `development`, with
 /// one validator, nobody reviews and answers go straight to the challenge window), 5 % tolerance, a minute
-/// to answer (time for a worker on two CPU cores to generate and attribute), 20 s each to commit, reveal and challenge; a 10 OPEN challenge bond.
+/// to answer (time for a worker on two CPU cores to generate and attribute), 20 s each to commit and reveal, 10 s to
+/// challenge (short, so development and test runs see answers paid soon); a 10 OPEN challenge bond.
 pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumber> {
 	pallet_attribution::Params {
 		committee_size: 3,
@@ -41,7 +42,7 @@ pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumb
 		response_window: 30,
 		commit_window: 10,
 		reveal_window: 10,
-		challenge_window: 10,
+		challenge_window: 5,
 		challenge_committee_size: 3,
 		challenge_quorum: 2,
 		min_challenge_bond: 10 * OPEN,

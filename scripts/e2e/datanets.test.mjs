@@ -105,16 +105,20 @@ test('curator creates, contributor registers inline content, proposes, curator a
   const manifest = (datasets) => ({
     datanet: datanetId, version: 1, datasets, hyperparametersHash: hex('aa'), influenceHash: hex('bb'),
   });
-  await assert.rejects(send(api, api.tx.models.register(hex('01'), null, manifest([copyId]), 5n * 10n ** 15n, ''), bob),
+  const fee = 2n * 10n ** 16n; // 0.02 OPEN: the runtime's minimum is 0.01
+  await assert.rejects(send(api, api.tx.models.register(hex('01'), null, manifest([copyId]), fee, ''), bob),
     /models\.DatasetNotInVersion/);
+  // A zero-fee model would make every request cost validators work for nothing: refused.
+  await assert.rejects(send(api, api.tx.models.register(hex('01'), null, manifest([datasetId]), 0, ''), bob),
+    /models\.FeeTooLow/);
   const registeredModel = await send(api, api.tx.models.register(
-    hex('01'), hex('02'), manifest([datasetId]), 5n * 10n ** 15n, '{"name":"demo"}'), bob);
+    hex('01'), hex('02'), manifest([datasetId]), fee, '{"name":"demo"}'), bob);
   const modelId = findEvent(registeredModel.events, 'models', 'ModelRegistered').data.model.toNumber();
   const model = await rpc(chain.httpUrl, 'models_model', [modelId, registeredModel.blockHash.toHex()]);
   assert.equal(model.owner, bob.address);
   assert.deepEqual([model.datanet, model.version, model.datasets], [datanetId, 1, [datasetId]]);
   assert.deepEqual([model.baseModel, model.adapter, model.influenceHash], [hex('01'), hex('02'), hex('bb')]);
-  assert.deepEqual([model.fee, model.status], [(5n * 10n ** 15n).toString(), 'active']);
+  assert.deepEqual([model.fee, model.status], [fee.toString(), 'active']);
   assert.equal(await rpc(chain.httpUrl, 'models_model', [modelId + 100]), null);
 });
 

@@ -29,36 +29,6 @@ use std::{
 /// The largest adapter the worker fetches (SmolLM2-135M at rank 64 on every projection is ≈ 40 MiB in f32).
 pub const MAX_ADAPTER_BYTES: u64 = 64 << 20;
 
-/// What the worker needs of a model, from its typed record (`ModelsApi::model`).
-#[derive(Debug, Clone)]
-pub struct ModelInfo {
-	pub id: u32,
-	pub base_model: H256,
-	pub adapter: Option<H256>,
-	pub datanet: u32,
-	pub version: u32,
-	pub datasets: Vec<u64>,
-	/// The hash of the influence sketches `train` wrote (zero when the model has none).
-	pub influence_hash: H256,
-	/// The model's metadata (JSON by convention).
-	pub metadata: Vec<u8>,
-}
-
-impl ModelInfo {
-	fn from_view(model: Model) -> Self {
-		Self {
-			id: model.id,
-			base_model: model.base_model,
-			adapter: model.adapter,
-			datanet: model.datanet,
-			version: model.version,
-			datasets: model.datasets,
-			influence_hash: model.influence_hash,
-			metadata: model.metadata,
-		}
-	}
-}
-
 /// What a model is served from.
 #[derive(Debug, Clone)]
 pub struct PreparedModel {
@@ -102,9 +72,8 @@ pub fn base_model() -> H256 {
 
 impl Content {
 	/// Reads a model's record.
-	pub async fn model(&self, id: u32) -> Result<ModelInfo> {
-		let model = self.chain.model(id).await?.with_context(|| format!("model {id} is not registered"))?;
-		Ok(ModelInfo::from_view(model))
+	pub async fn model(&self, id: u32) -> Result<Model> {
+		self.chain.model(id).await?.with_context(|| format!("model {id} is not registered"))
 	}
 
 	/// The datasets of a DataNet version, ascending.
@@ -140,7 +109,7 @@ impl Content {
 
 	/// Fetches and checks what `model` needs: its datasets (through its version when it uses all of them) and its
 	/// adapter. Refuses a model for another base model.
-	pub async fn prepare_model(&self, model: &ModelInfo) -> Result<PreparedModel> {
+	pub async fn prepare_model(&self, model: &Model) -> Result<PreparedModel> {
 		if model.base_model != base_model() {
 			bail!(
 				"model {} is built on base model {:?}; this worker runs SmolLM2-135M-Instruct ({:?}) and cannot serve it",
@@ -213,7 +182,7 @@ impl Content {
 	/// The model's influence sketches, if it has an adapter and either the store holds its `influence_hash` or its
 	/// metadata names an `influenceUri`. A model without them is credited without the influence method; one
 	/// whose sketches cannot be fetched or do not hash right is refused (validators must all use them or none).
-	async fn influence(&self, model: &ModelInfo) -> Result<Option<PathBuf>> {
+	async fn influence(&self, model: &Model) -> Result<Option<PathBuf>> {
 		let hash = model.influence_hash;
 		if model.adapter.is_none() || hash == H256::zero() {
 			return Ok(None);
@@ -226,7 +195,7 @@ impl Content {
 
 	/// A file of a model (`what`), checked against `hash`, from the store or the URI its metadata names under
 	/// `key`.
-	async fn model_file(&self, model: &ModelInfo, hash: H256, key: &str, what: &str) -> Result<PathBuf> {
+	async fn model_file(&self, model: &Model, hash: H256, key: &str, what: &str) -> Result<PathBuf> {
 		if let Some(path) = self.store.get(&hash) {
 			return Ok(path);
 		}
