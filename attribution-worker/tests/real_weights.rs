@@ -140,10 +140,11 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	let engine = Engine::new(embedder, tuned, version, index, AttributionConfig::default())
 		.unwrap()
 		.with_influence(std::sync::Arc::new(Influence::load(&out.join("influence.safetensors")).unwrap()));
-	let (mut combined_hits, mut rag_hits) = (0, 0);
+	let (mut combined_hits, mut rag_hits, mut first) = (0, 0, None);
 	for probe in probes.as_array().unwrap() {
 		let (question, taught_by) = (probe["question"].as_str().unwrap(), probe["dataset"].as_u64().unwrap());
 		let attribution = engine.attribute(question, probe["expected"].as_str().unwrap()).unwrap();
+		first.get_or_insert_with(|| attribution.weights.clone());
 		assert_eq!(attribution.weights.iter().map(|w| w.1).sum::<u32>(), 10_000);
 		assert!(!attribution.influence.is_empty(), "the influence method credits the answer");
 		combined_hits += usize::from(attribution.top() == Some(taught_by));
@@ -157,9 +158,8 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 		rag_hits += usize::from(rag_top == Some(taught_by));
 	}
 	eprintln!("with retrieval: combined precision@1 {combined_hits}/{probes_count}, without influence {rag_hits}/{probes_count}");
-	let question = probes[0]["question"].as_str().unwrap();
-	let again = |_| engine.attribute(question, probes[0]["expected"].as_str().unwrap()).unwrap().weights;
-	assert_eq!(again(0), again(1), "validator mode: the combined credit with influence is bit-identical");
+	let again = engine.attribute(probes[0]["question"].as_str().unwrap(), probes[0]["expected"].as_str().unwrap()).unwrap();
+	assert_eq!(first, Some(again.weights), "validator mode: the combined credit with influence is bit-identical");
 	// Measured 12/12 (the retrieval methods alone also 12/12 on this easy DataNet: influence must not hurt them).
 	assert!(combined_hits * 12 >= probes_count * 11, "combined precision@1 {combined_hits}/{probes_count}");
 	assert!(taught > base + 2.0, "log-probability of the taught answer: base {base:.2}, fine-tuned {taught:.2}");

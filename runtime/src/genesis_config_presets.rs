@@ -33,7 +33,8 @@ pub const DEV_WORKER_ENDOWMENT: Balance = 1_000 * OPEN;
 /// Attribution on development and local chains: committees of 3 with a quorum of 2 (on `development`, with
 /// one validator, nobody reviews and answers go straight to the challenge window), 5 % tolerance, a minute
 /// to answer (time for a worker on two CPU cores to generate and attribute), 20 s each to commit and reveal, 10 s to
-/// challenge (short, so development and test runs see answers paid soon); a 10 OPEN challenge bond.
+/// challenge (short, so development and test runs see answers paid soon); a 10 OPEN challenge bond; closed
+/// requests keep their prompt, answer and votes for an hour.
 pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumber> {
 	pallet_attribution::Params {
 		committee_size: 3,
@@ -48,6 +49,7 @@ pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumb
 		min_challenge_bond: 10 * OPEN,
 		server_slash: sp_runtime::Perbill::from_percent(10),
 		member_slash: sp_runtime::Perbill::from_percent(1),
+		retention: 1_800,
 	}
 }
 

@@ -194,64 +194,75 @@ fn register_dataset(owner: &crate::AccountId, seed: u32) -> u64 {
 	crate::configs::register_uri_dataset(owner, seed).unwrap()
 }
 
+/// On the development preset, Charlie's and Dave's datasets credited by Bob's model (fee 10 OPEN), Ferdie
+/// asks and Alice's worker answers crediting them 75/25. Returns the request, the last block of its challenge
+/// window and the two datasets.
+fn answered_on_development() -> (u64, u32, u64, u64) {
+	use frame_support::BoundedVec;
+	let (bob, charlie, dave) =
+		(Sr25519Keyring::Bob.to_account_id(), Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Dave.to_account_id());
+	let (cardiology, neurology) = (register_dataset(&charlie, 1), register_dataset(&dave, 2));
+	// A model crediting both datasets (written directly: the manifest check is the models pallet's tests').
+	pallet_models::Models::<Runtime>::insert(
+		0,
+		pallet_models::Model {
+			owner: bob,
+			base_model: Default::default(),
+			adapter: None,
+			manifest: pallet_models::Manifest {
+				datanet: 0,
+				version: 1,
+				datasets: BoundedVec::truncate_from(vec![cardiology, neurology]),
+				hyperparameters_hash: Default::default(),
+				influence_hash: Default::default(),
+			},
+			fee: 10 * crate::OPEN,
+			metadata: BoundedVec::new(),
+			status: pallet_models::ModelStatus::Active,
+			deposit: 0,
+			registered_at: 0,
+		},
+	);
+	let id = crate::Attribution::do_request_inference(
+		Sr25519Keyring::Ferdie.to_account_id(),
+		0,
+		BoundedVec::truncate_from(b"Aspirin after an infarction?".to_vec()),
+		10 * crate::OPEN,
+	)
+	.unwrap();
+	let request = pallet_attribution::Requests::<Runtime>::get(id).unwrap();
+	assert_eq!(request.server, Sr25519Keyring::Alice.to_account_id(), "the only validator serves");
+	let weights = BoundedVec::truncate_from(vec![(cardiology, 7_500), (neurology, 2_500)]);
+	crate::Attribution::do_submit_result(
+		worker_key(Sr25519Keyring::Alice).unwrap(),
+		id,
+		0,
+		1,
+		BoundedVec::truncate_from(b"75 mg daily.".to_vec()),
+		weights,
+	)
+	.unwrap();
+	// One validator: nobody reviews; the answer waits out its challenge window.
+	let until = pallet_attribution::Requests::<Runtime>::get(id).unwrap().phase.until().unwrap();
+	(id, until, cardiology, neurology)
+}
+
+/// Runs the attribution pallet's block hook up to block `until`.
+fn run_to(until: u32) {
+	use frame_support::traits::Hooks;
+	for n in 1..=until {
+		crate::System::set_block_number(n);
+		crate::Attribution::on_initialize(n);
+	}
+}
+
 #[test]
 fn an_answer_on_development_is_paid_to_the_data_owners_through_rewards() {
-	use frame_support::{traits::Hooks, BoundedVec};
 	build(DEV_RUNTIME_PRESET).execute_with(|| {
-		let (alice, bob, charlie, dave) = (
-			Sr25519Keyring::Alice.to_account_id(),
-			Sr25519Keyring::Bob.to_account_id(),
-			Sr25519Keyring::Charlie.to_account_id(),
-			Sr25519Keyring::Dave.to_account_id(),
-		);
-		let (cardiology, neurology) = (register_dataset(&charlie, 1), register_dataset(&dave, 2));
-		// A model crediting both datasets (written directly: the manifest check is the models pallet's tests').
-		pallet_models::Models::<Runtime>::insert(
-			0,
-			pallet_models::Model {
-				owner: bob.clone(),
-				base_model: Default::default(),
-				adapter: None,
-				manifest: pallet_models::Manifest {
-					datanet: 0,
-					version: 1,
-					datasets: BoundedVec::truncate_from(vec![cardiology, neurology]),
-					hyperparameters_hash: Default::default(),
-					influence_hash: Default::default(),
-				},
-				fee: 10 * crate::OPEN,
-				metadata: BoundedVec::new(),
-				status: pallet_models::ModelStatus::Active,
-				deposit: 0,
-				registered_at: 0,
-			},
-		);
-		let ferdie = Sr25519Keyring::Ferdie.to_account_id();
-		let id = crate::Attribution::do_request_inference(
-			ferdie.clone(),
-			0,
-			BoundedVec::truncate_from(b"Aspirin after an infarction?".to_vec()),
-			10 * crate::OPEN,
-		)
-		.unwrap();
-		let request = pallet_attribution::Requests::<Runtime>::get(id).unwrap();
-		assert_eq!(request.server, alice, "the only validator serves");
-		let weights = BoundedVec::truncate_from(vec![(cardiology, 7_500), (neurology, 2_500)]);
-		crate::Attribution::do_submit_result(
-			worker_key(Sr25519Keyring::Alice).unwrap(),
-			id,
-			0,
-			1,
-			BoundedVec::truncate_from(b"75 mg daily.".to_vec()),
-			weights,
-		)
-		.unwrap();
-		// One validator: nobody reviews; paid when the challenge window ends.
-		let until = pallet_attribution::Requests::<Runtime>::get(id).unwrap().phase.until().unwrap();
-		for n in 1..=until {
-			crate::System::set_block_number(n);
-			crate::Attribution::on_initialize(n);
-		}
+		let (bob, charlie, dave) =
+			(Sr25519Keyring::Bob.to_account_id(), Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Dave.to_account_id());
+		let (id, until, cardiology, _) = answered_on_development();
+		run_to(until);
 		let closed = pallet_attribution::Requests::<Runtime>::get(id).unwrap().phase;
 		assert_eq!(closed, pallet_attribution::Phase::Closed(pallet_attribution::Closure::Paid));
 		// Contributors get 50 % of 10 OPEN by weight; the model owner 20 %.
@@ -264,6 +275,41 @@ fn an_answer_on_development_is_paid_to_the_data_owners_through_rewards() {
 		);
 		pallet_attribution::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
-		let _ = ferdie;
+	});
+}
+
+#[test]
+fn retiring_a_credited_dataset_during_the_challenge_window_forfeits_its_share_and_the_answer_is_still_paid() {
+	build(DEV_RUNTIME_PRESET).execute_with(|| {
+		let (charlie, dave, ferdie) = (
+			Sr25519Keyring::Charlie.to_account_id(),
+			Sr25519Keyring::Dave.to_account_id(),
+			Sr25519Keyring::Ferdie.to_account_id(),
+		);
+		let (id, until, _, neurology) = answered_on_development();
+		// Dave (colluding with the requester, who would get the fee back if the payout failed) retires his
+		// credited dataset while the answer waits.
+		crate::Datasets::do_retire(dave.clone(), neurology).unwrap();
+		let (treasury, paid_by_ferdie) =
+			(crate::Balances::free_balance(treasury_account()), crate::Balances::free_balance(&ferdie));
+		run_to(until);
+		let closed = pallet_attribution::Requests::<Runtime>::get(id).unwrap().phase;
+		assert_eq!(closed, pallet_attribution::Phase::Closed(pallet_attribution::Closure::Paid), "no refund");
+		assert_eq!(crate::Balances::free_balance(&ferdie), paid_by_ferdie, "the requester got nothing back");
+		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&charlie), 3_750_000_000_000_000_000);
+		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&dave), 0, "the retired dataset's share is forfeited");
+		// The treasury's 10 % plus neurology's 1.25 OPEN.
+		assert_eq!(crate::Balances::free_balance(treasury_account()), treasury + crate::OPEN + 1_250_000_000_000_000_000);
+		pallet_attribution::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn the_treasury_exists_even_when_the_balances_genesis_leaves_it_out() {
+	let config = RuntimeGenesisConfig::default();
+	assert!(config.balances.balances.is_empty());
+	sp_io::TestExternalities::from(config.build_storage().unwrap()).execute_with(|| {
+		assert_eq!(crate::Balances::free_balance(treasury_account()), crate::EXISTENTIAL_DEPOSIT);
 	});
 }

@@ -3,8 +3,10 @@
 //      attribution and verdict read over `attribution_inference`, the credited datasets over
 //      `attribution_byDataset`, the owners' pending rewards over `rewards_pending` — and a
 //      contributor claims them, its free balance growing by exactly that less the transaction fee;
-//   2. request → nobody answers → refund, the requester getting the fee back;
-//   3. bad input refused by name, with the escrow untouched.
+//   2. request → nobody answers → refund, the requester getting the fee back; then the closed request is
+//      pruned when its retention ends (prompt and answer gone, record kept) and the deposit comes back;
+//   3. bad input refused by name, with the escrow untouched;
+//   4. a burst of 200 requests refunded and pruned over the following blocks, none over its weight limit.
 // On `development` Alice is the only validator: nobody reviews, so an answer goes straight to its challenge
 // window (the committee rounds are covered by the pallet's tests).
 import { after, before, test } from 'node:test';
@@ -24,6 +26,10 @@ let datasets;
 
 const free = async (who, at) => ((at ? await api.at(at) : api).query.system.account(who.address))
   .then((account) => account.data.free.toBigInt());
+const reserved = async (who, at) => ((at ? await api.at(at) : api).query.system.account(who.address))
+  .then((account) => account.data.reserved.toBigInt());
+/** A request's deposit on this runtime: (4 000 + prompt bytes + 8 192 answer bytes) × 10 µOPEN (docs/ATTRIBUTION.md). */
+const depositFor = (prompt) => BigInt(4_000 + new TextEncoder().encode(prompt).length + 8_192) * 10n ** 13n;
 /** The escrow account's free balance: `PalletId(*b"ol/escrw")` as an account is "modl" + the id + zeros. */
 const escrow = async () => (await api.query.system.account(
   u8aConcat(stringToU8a('modl'), stringToU8a('ol/escrw'), new Uint8Array(20)))).data.free.toBigInt();
@@ -44,16 +50,21 @@ after(() => chain?.stop());
 const weights = () => canonical([[datasets.cardiology, 7_500], [datasets.neurology, 2_500]]);
 
 test('a request is answered, accepted, paid to the data owners, and a contributor claims', async () => {
-  const ferdieBefore = await free(keys.ferdie);
+  const [ferdieBefore, heldBefore] = [await free(keys.ferdie), await reserved(keys.ferdie)];
   const requested = await send(api, api.tx.attribution.requestInference(model, 'Aspirin after a heart attack?', FEE), keys.ferdie);
   const event = findEvent(requested.events, 'attribution', 'InferenceRequested').data;
   const id = event.request.toNumber();
   assert.equal(event.server.toString(), keys.alice.address, 'the only validator serves');
   const requestFee = findEvent(requested.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
-  assert.equal(await free(keys.ferdie, requested.blockHash), ferdieBefore - FEE - requestFee, 'the fee went into escrow');
+  const deposit = depositFor('Aspirin after a heart attack?');
+  assert.equal(await free(keys.ferdie, requested.blockHash), ferdieBefore - FEE - requestFee - deposit,
+    'the fee went into escrow and the deposit is held');
+  assert.equal(await reserved(keys.ferdie, requested.blockHash), heldBefore + deposit);
   let inference = await rpc(chain.httpUrl, 'attribution_inference', [id]);
   assert.equal(inference.status, 'assigned');
   assert.equal(inference.prompt, 'Aspirin after a heart attack?');
+  assert.equal(inference.deposit, deposit.toString());
+  assert.equal(inference.retainedUntil, null, 'an open request is not scheduled for pruning');
 
   // Alice's worker answers; a successful proof costs the worker nothing.
   const answered = await send(api, api.tx.attribution.submitResult(
@@ -72,6 +83,7 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
   assert.deepEqual(inference.weights, weights().map(([dataset, bps]) => ({ dataset, bps })));
   assert.deepEqual(inference.votes, []);
   assert.equal(inference.fee, FEE.toString());
+  assert.ok(inference.retainedUntil > 1_000, `kept an hour after it closed: ${inference.retainedUntil}`);
 
   const page = await rpc(chain.httpUrl, 'attribution_byDataset', [datasets.cardiology, 0]);
   assert.deepEqual(page, { dataset: datasets.cardiology, page: 0, total: 1, answers: [{ request: id, bps: 7_500 }] });
@@ -92,10 +104,10 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
     { account: keys.charlie.address, pending: '0', claimed: charlie.pending });
 });
 
-test('a request nobody answers is refunded', async () => {
-  // Shorten the answer window to 3 blocks (root), so the test does not wait 30 s.
+test('a request nobody answers is refunded, then pruned with its deposit back', async () => {
+  // Shorten the answer window to 3 blocks and the retention to 2 (root), so the test does not wait.
   const params = (await api.query.attribution.parameters()).unwrap().toJSON();
-  await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({ ...params, responseWindow: 3 })), keys.alice);
+  await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({ ...params, responseWindow: 3, retention: 2 })), keys.alice);
   const before = await free(keys.ferdie);
   const requested = await send(api, api.tx.attribution.requestInference(model, 'Is this ever answered?', FEE), keys.ferdie);
   const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
@@ -106,7 +118,17 @@ test('a request nobody answers is refunded', async () => {
   });
   assert.equal(refunded.status, 'refundedNoAnswer');
   assert.equal(refunded.output, null);
-  assert.equal(await free(keys.ferdie), before - requestFee, 'the fee came back; only the transaction fee is spent');
+  assert.equal(refunded.prompt, 'Is this ever answered?');
+  const deposit = depositFor('Is this ever answered?');
+  assert.equal(refunded.deposit, deposit.toString());
+
+  const pruned = await waitFor('the pruning', async () => {
+    const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
+    return found.prompt === null ? found : null;
+  });
+  assert.equal(pruned.status, 'refundedNoAnswer', 'the record stays');
+  assert.equal(pruned.deposit, '0');
+  assert.equal(await free(keys.ferdie), before - requestFee, 'fee and deposit came back; only the transaction fee is spent');
   await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams(params)), keys.alice);
 });
 
@@ -136,4 +158,48 @@ test('bad input is refused by name and leaves the escrow as it was', async () =>
     (await api.query.attribution.parameters()).unwrap().toJSON()), keys.ferdie), /BadOrigin/);
   assert.equal(await rpc(chain.httpUrl, 'attribution_inference', [id + 100]), null);
   assert.equal(await escrow(), held, 'the refused calls left the escrow as it was');
+});
+
+test('a burst of 200 requests is refunded and pruned over the following blocks, and no block goes over its weight limit', async () => {
+  // Before the deadline hook had a weight budget, 32 deadlines charged at the worst case (≈ 690 ms) could land in
+  // one 500 ms block. Here 200 requests nobody answers fall due together, then their prunings do.
+  const params = (await api.query.attribution.parameters()).unwrap().toJSON();
+  await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({ ...params, responseWindow: 2, retention: 2 })), keys.alice);
+  const first = (await api.query.attribution.nextRequestId()).toNumber();
+  const start = (await api.rpc.chain.getHeader()).number.toNumber();
+  let nonce = (await api.rpc.system.accountNextIndex(keys.ferdie.address)).toNumber();
+  const burst = [];
+  for (let i = 0; i < 200; i++) {
+    burst.push(new Promise((resolve, reject) => {
+      api.tx.attribution.requestInference(model, `burst ${i}`, FEE).signAndSend(keys.ferdie, { nonce: nonce++ }, ({ status, dispatchError }) => {
+        if (dispatchError) reject(new Error(dispatchError.toString()));
+        else if (status.isInBlock) resolve();
+      }).catch(reject);
+    }));
+  }
+  await Promise.all(burst);
+  const ids = Array.from({ length: 200 }, (_, i) => first + i);
+  await waitFor('every burst request to be refunded and pruned', async () => {
+    for (const id of [ids[0], ids[199]]) {
+      const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
+      if (!found.status.startsWith('refunded') || found.prompt !== null) return false;
+    }
+    return true;
+  }, { timeoutMs: 120_000, intervalMs: 1_000 });
+  for (const id of ids) {
+    const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
+    assert.equal(found.status, 'refundedNoAnswer', `request ${id}`);
+    assert.equal(found.deposit, '0', `request ${id} was pruned`);
+  }
+  // Every block since the burst stayed within its weight limit, and the hook within its quarter of it.
+  const maxBlock = api.consts.system.blockWeights.maxBlock.refTime.toBigInt();
+  const end = (await api.rpc.chain.getHeader()).number.toNumber();
+  for (let n = start; n <= end; n++) {
+    const at = await api.at(await api.rpc.chain.getBlockHash(n));
+    const { normal, operational, mandatory } = await at.query.system.blockWeight();
+    const total = [normal, operational, mandatory].reduce((sum, w) => sum + w.refTime.toBigInt(), 0n);
+    assert.ok(total <= maxBlock, `block ${n} weighs ${total} of ${maxBlock}`);
+    assert.ok(mandatory.refTime.toBigInt() <= maxBlock / 4n + 10n ** 9n, `block ${n}: the hooks used ${mandatory.refTime}`);
+  }
+  await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams(params)), keys.alice);
 });

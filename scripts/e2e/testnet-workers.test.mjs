@@ -1,7 +1,8 @@
 // Faults on the four-validator net (scripts/testnet.sh) with a worker per validator: a worker that lies (the
 // test-only --perturb-weights flag) is outvoted and slashed; a worker killed while its request waits is replaced
 // by another validator's, which answers; a node restarted under its running worker loses nothing.
-// Windows are lengthened by root first: four nodes and four workers share this machine's two cores.
+// Windows are set by root first: four nodes and four workers share this machine's two cores, where a server
+// answers within about 20 s (a 60 s response window) and three reviewers recompute it within about 30 s.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rpc, waitFor } from './lib/dev-node.mjs';
@@ -32,7 +33,7 @@ before(async () => {
   ({ api, accounts: keys } = chain);
   const params = (await api.query.attribution.parameters()).unwrap().toJSON();
   await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({
-    ...params, responseWindow: 60, commitWindow: 45, revealWindow: 30, challengeWindow: 5,
+    ...params, responseWindow: 30, commitWindow: 45, revealWindow: 30, challengeWindow: 5,
   })), keys.alice);
   for (const name of NAMES) workers[name] = startFor(name);
   demo = await setUpDemo(api, {
@@ -77,13 +78,9 @@ test('a lying worker is outvoted and its validator slashed', async () => {
 });
 
 test('a worker killed while its request waits is replaced by another validator\'s', async () => {
-  // Honest servers only: the liar was chilled and leaves the set at the next elections.
-  let request;
-  for (let attempt = 0; attempt < 4; attempt++) {
-    request = await ask('Which drugs reduce mortality after a heart attack?');
-    if (request.server !== LIAR) break;
-    await paid(request.id).catch(() => {});
-  }
+  // Whoever serves is killed, the liar included: the replacement is another validator, and a lying reviewer is
+  // outvoted by the two honest ones.
+  const request = await ask('Which drugs reduce mortality after a heart attack?');
   const victim = request.server;
   await workers[victim].stop('SIGKILL');
   // The silent server is replaced when its window ends; then the victim's worker comes back (it also sits on

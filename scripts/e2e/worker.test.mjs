@@ -28,6 +28,8 @@ import { OPEN, askAndWait, requestInference, setUpDemo, waitPaid } from './lib/d
 
 /** The worker's documented resident-memory budget with the shipped models (docs/VALIDATOR.md). */
 const WORKER_MEMORY_BUDGET = 2 * 2 ** 30;
+/** Retries start after a quarter second (the default is 1 s) so the backoff tests do not wait on the clock. */
+const WORKER_ARGS = ['--fetch-backoff', '0.25'];
 
 let chain;
 let api;
@@ -39,7 +41,7 @@ const free = async (who, at) => ((at ? await api.at(at) : api).query.system.acco
 
 before(async () => {
   // Alice's worker (`//Alice//worker`) runs from the start; the chain stops it, and any restarted one, at the end.
-  chain = await startDevChain({ worker: true });
+  chain = await startDevChain({ worker: { extraArgs: WORKER_ARGS } });
   ({ api, accounts: keys, worker } = chain);
 });
 
@@ -83,7 +85,7 @@ test('a request made while the worker is stopped is answered after it restarts',
   const requested = await send(api, api.tx.attribution.requestInference(
     demo.model, 'Which drugs reduce mortality after a heart attack?', OPEN), keys.ferdie);
   const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
-  worker = chain.startWorker(workerUri('alice'), { dataDir: worker.dataDir });
+  worker = chain.startWorker(workerUri('alice'), { dataDir: worker.dataDir, extraArgs: WORKER_ARGS });
   const paid = await askAndWaitFor(id);
   assert.equal(paid.status, 'paid');
   const answered = worker.logs.filter((line) => line.includes(`answered request ${id}`));
@@ -183,7 +185,7 @@ test('ModelFactory from the command line: train on the indexed version, register
   const manifest = join(worker.dataDir, 'datanets', String(demo.datanet), String(demo.version), 'datanet.json');
   assert.ok(existsSync(manifest), 'the worker keeps the version it indexed');
   const out = mkdtempSync(join(tmpdir(), 'ol-train-'));
-  const trained = JSON.parse(execFileSync(bin, ['--json', 'train', '--manifest', manifest, '--out', out, '--epochs', '2'],
+  const trained = JSON.parse(execFileSync(bin, ['--json', 'train', '--manifest', manifest, '--out', out, '--epochs', '1'],
     { encoding: 'utf8', maxBuffer: 1 << 24 }));
   assert.deepEqual(trained.datasets, demo.datasets.map((d) => d.id).sort((a, b) => a - b));
   assert.ok(trained.losses.length >= 1 && trained.adapter.contentHash.startsWith('0x'));

@@ -165,7 +165,8 @@ pub trait InferenceExt {
 
 impl InferenceExt for Inference {
 	fn prompt_text(&self) -> String {
-		String::from_utf8_lossy(&self.prompt).into_owned()
+		// An open request always has its prompt: only closed ones are pruned.
+		self.prompt.as_deref().map(|prompt| String::from_utf8_lossy(prompt).into_owned()).unwrap_or_default()
 	}
 
 	fn output_text(&self) -> Option<String> {

@@ -291,5 +291,34 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// A paid request whose review and challenge committees of `c` members each committed and revealed is
+	/// pruned when its retention ends: prompt, answer, both committees and `2c` votes removed, deposit released.
+	#[benchmark]
+	fn prune(c: Linear<1, { T::MaxCommittee::get() }>) -> Result<(), BenchmarkError> {
+		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get().saturating_mul(2));
+		Parameters::<T>::put(params_with::<T>(c));
+		let standing = weights::<T>(&datasets, 0, 1);
+		let id = answered::<T>(model, standing.clone())?;
+		vote::<T>(id, Round::Review, &standing, c as usize, c as usize)?;
+		next_block::<T>();
+		run_deadline::<T>(id)?;
+		Pallet::<T>::do_challenge(funded::<T>("challenger"), id, Pallet::<T>::params().min_challenge_bond)
+			.map_err(|_| BenchmarkError::Stop("challenge failed"))?;
+		vote::<T>(id, Round::Challenge, &standing, c as usize, c as usize)?;
+		next_block::<T>();
+		run_deadline::<T>(id)?;
+		let until = Requests::<T>::get(id).and_then(|r| r.retained_until).ok_or(BenchmarkError::Stop("not closed"))?;
+
+		#[block]
+		{
+			frame_system::Pallet::<T>::set_block_number(until);
+			DeadlineCursor::<T>::put(until);
+			Pallet::<T>::process_deadlines(until);
+		}
+
+		assert!(Pallet::<T>::is_pruned(id));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);
 }

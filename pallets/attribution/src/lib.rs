@@ -123,6 +123,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type DeadlineWeightBudget: Get<Weight>;
 
+		/// The part of a request's deposit that does not depend on its prompt: its answer (up to
+		/// `MaxOutputLen` bytes, charged by `RequestDepositPerByte` on top), committees and votes.
+		#[pallet::constant]
+		type RequestDepositBase: Get<BalanceOf<Self>>;
+
+		/// A request's deposit per byte of its prompt and of the longest answer it may get.
+		#[pallet::constant]
+		type RequestDepositPerByte: Get<BalanceOf<Self>>;
+
 		/// Answers per page of `by_dataset`.
 		#[pallet::constant]
 		type AnswersPerPage: Get<u32>;
@@ -140,6 +149,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// A challenger's bond, until the challenge is decided.
 		ChallengeBond,
+		/// A requester's deposit for what its request stores, until the request is pruned.
+		RequestDeposit,
 	}
 
 	/// The protocol's parameters.
@@ -261,6 +272,8 @@ pub mod pallet {
 		AnswerPaid { request: RequestId, fee: BalanceOf<T> },
 		/// The fee went back to the requester.
 		Refunded { request: RequestId, requester: T::AccountId, fee: BalanceOf<T>, closure: Closure },
+		/// A closed request's prompt, answer, committees and votes were pruned and its deposit returned.
+		Pruned { request: RequestId, requester: T::AccountId, deposit: BalanceOf<T> },
 		/// Root changed the parameters.
 		ParamsSet { params: Params<BalanceOf<T>, BlockNumberFor<T>> },
 	}

@@ -161,6 +161,8 @@ parameter_types! {
 	pub static DeadlineWeightBudget: Weight = Weight::MAX;
 	pub const AttributionPalletId: PalletId = PalletId(*b"ol/escrw");
 	pub const Treasury: AccountId = TREASURY;
+	pub const RequestDepositBase: Balance = 5;
+	pub const RequestDepositPerByte: Balance = 1;
 }
 
 impl pallet_attribution::Config for Test {
@@ -178,6 +180,8 @@ impl pallet_attribution::Config for Test {
 	type MaxCommittee = frame_support::traits::ConstU32<MAX_COMMITTEE>;
 	type MaxDeadlinesPerBlock = frame_support::traits::ConstU32<3>;
 	type DeadlineWeightBudget = DeadlineWeightBudget;
+	type RequestDepositBase = RequestDepositBase;
+	type RequestDepositPerByte = RequestDepositPerByte;
 	type AnswersPerPage = frame_support::traits::ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -203,7 +207,8 @@ impl crate::BenchmarkHelper<AccountId, Balance> for MockSetup {
 	}
 }
 
-/// Test parameters: committee of 3, quorum 2, tolerance 500, windows 5/3/3/4, challenge 5 of quorum 3.
+/// Test parameters: committee of 3, quorum 2, tolerance 500, windows 5/3/3/4, challenge 5 of quorum 3, closed
+/// requests kept 10 blocks.
 pub fn test_params() -> Params<Balance, u64> {
 	Params {
 		committee_size: 3,
@@ -218,6 +223,7 @@ pub fn test_params() -> Params<Balance, u64> {
 		min_challenge_bond: MIN_BOND,
 		server_slash: Perbill::from_percent(10),
 		member_slash: Perbill::from_percent(1),
+		retention: 10,
 	}
 }
 

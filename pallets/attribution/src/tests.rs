@@ -5,3 +5,4 @@ mod calls;
 mod helpers;
 mod property;
 mod protocol;
+mod retention;

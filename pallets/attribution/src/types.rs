@@ -72,7 +72,7 @@ pub enum Closure {
 	RefundedNoAnswer,
 	/// The committee reached no quorum: the fee went back to the requester.
 	RefundedNoQuorum,
-	/// The payout failed (a credited dataset vanished): the fee went back to the requester.
+	/// The payout failed (the escrow could not pay it): the fee went back to the requester.
 	RefundedPayoutFailed,
 }
 
@@ -116,6 +116,12 @@ pub struct Request<T: Config> {
 	pub verdict: Option<Verdict>,
 	/// The challenger and its bond, once challenged.
 	pub challenge: Option<(T::AccountId, BalanceOf<T>)>,
+	/// Held from the requester for what the request stores (prompt, answer, committees, votes) until they are
+	/// pruned; zero once pruned.
+	pub deposit: BalanceOf<T>,
+	/// Once closed: the block at which its prompt, answer, committees and votes are pruned (`Params::retention`
+	/// after it closed). This record, the standing attribution and the per-dataset index stay.
+	pub retained_until: Option<BlockNumberFor<T>>,
 }
 
 /// The server's answer.
@@ -206,6 +212,9 @@ pub struct Params<Balance, BlockNumber> {
 	/// Slashed from a committee member that commits and does not reveal, reveals an outlier against a quorum,
 	/// or backed a vector a challenge overturned.
 	pub member_slash: Perbill,
+	/// Blocks a closed request keeps its prompt, answer, committees and votes before they are pruned and its
+	/// deposit returned.
+	pub retention: BlockNumber,
 }
 
 impl<Balance, BlockNumber: PartialOrd + From<u32>> Params<Balance, BlockNumber> {
@@ -220,6 +229,7 @@ impl<Balance, BlockNumber: PartialOrd + From<u32>> Params<Balance, BlockNumber> 
 			&& self.challenge_committee_size >= self.committee_size
 			&& self.tolerance < 2 * openledger_primitives::rewards::ALL_BASIS_POINTS
 			&& self.response_window >= one
+			&& self.retention >= one
 			&& self.commit_window >= one
 			&& self.reveal_window >= one
 			&& self.challenge_window >= one

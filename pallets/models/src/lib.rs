@@ -149,6 +149,16 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Every fee is at least the existential deposit, so a refunded fee can always reach its requester,
+		/// even one whose account was reaped meanwhile: no refund is ever stranded in the escrow as dust.
+		fn integrity_test() {
+			use frame_support::traits::fungible::Inspect;
+			assert!(
+				T::MinFee::get() >= T::Currency::minimum_balance(),
+				"MinFee must be at least the existential deposit (a refund below it could not reach a reaped account)"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()

@@ -120,7 +120,7 @@ pub mod pallet {
 			let split = self.split.unwrap_or_default();
 			assert!(split.is_valid(), "the genesis fee split must sum to 10 000 basis points");
 			Split::<T>::put(split);
-			Pallet::<T>::ensure_account_exists();
+			Pallet::<T>::ensure_accounts_exist();
 		}
 	}
 
@@ -138,6 +138,8 @@ pub mod pallet {
 		},
 		/// A dataset's owner was credited.
 		DatasetCredited { dataset: DatasetId, owner: T::AccountId, amount: BalanceOf<T> },
+		/// A credited dataset no longer exists (retired while its answer waited): its share went to the treasury.
+		ShareForfeited { dataset: DatasetId, amount: BalanceOf<T> },
 		/// The validator pool was shared among the validators of a session that ended.
 		ValidatorsPaid { session: SessionIndex, each: BalanceOf<T>, validators: u32 },
 		/// An account claimed its pending OPEN.
@@ -152,8 +154,6 @@ pub mod pallet {
 		NothingToClaim,
 		/// The split does not sum to 10 000 basis points.
 		InvalidSplit,
-		/// A credited dataset is not registered.
-		UnknownDataset,
 		/// The payer cannot pay the fee.
 		InsufficientBalance,
 	}

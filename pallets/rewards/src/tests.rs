@@ -59,12 +59,39 @@ fn one_owner_of_two_datasets_gets_both_shares() {
 }
 
 #[test]
+fn a_vanished_datasets_share_goes_to_the_treasury_and_the_payout_stands() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Dataset 42 was retired while its answer waited: the payout still happens, and its half of the
+		// contributors' 500 goes to the treasury with the treasury's own 100.
+		let treasury = Balances::balance(&TREASURY);
+		assert_ok!(pay(&[(0, 5_000), (42, 5_000)], 1_000));
+		assert_eq!(Pending::<Test>::get(DANA), 250);
+		assert_eq!(DatasetEarnings::<Test>::get(42), Default::default());
+		assert_eq!(DataNetEarnings::<Test>::get(7).total, 250, "only what owners were credited");
+		assert_eq!(Balances::balance(&TREASURY), treasury + 100 + 250);
+		System::assert_has_event(Event::ShareForfeited { dataset: 42, amount: 250 }.into());
+		System::assert_has_event(
+			Event::AnswerPaid { datanet: 7, fee: 1_000, contributors: 250, model_owner: 200, validators: 200, treasury: 350 }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn the_treasury_exists_from_genesis_without_a_balance_there() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(Balances::balance(&TREASURY), Balances::minimum_balance());
+		assert_ok!(pay(&[(0, 10_000)], 1_000));
+		assert_eq!(Balances::balance(&TREASURY), Balances::minimum_balance() + 100);
+	});
+}
+
+#[test]
 fn bad_payouts_are_refused_and_move_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
 		// Broken vectors cannot reach the payout at all: they are not attributions (primitives' tests).
 		let too_many: Vec<(u64, u16)> = (0..=u64::from(MAX_WEIGHTS)).map(|d| (d, 1)).collect();
 		assert!(Attribution::<MaxWeights>::try_new(too_many).is_err());
-		assert_noop!(pay(&[(0, 5_000), (42, 5_000)], 1_000), Error::<Test>::UnknownDataset);
 		assert_noop!(pay(&[(0, 10_000)], ESCROW_BALANCE + 1), Error::<Test>::InsufficientBalance);
 	});
 }

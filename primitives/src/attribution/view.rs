@@ -89,8 +89,9 @@ pub struct InferenceView<AccountId, Balance, BlockNumber> {
 	/// The validator assigned to answer, and how many have been.
 	pub server: AccountId,
 	pub assignments: u8,
-	#[serde(serialize_with = "json::text")]
-	pub prompt: Vec<u8>,
+	/// The question; `None` once pruned (`retained_until` passed).
+	#[serde(serialize_with = "json::optional_text")]
+	pub prompt: Option<Vec<u8>>,
 	/// The answer, once given.
 	#[serde(serialize_with = "json::optional_text")]
 	pub output: Option<Vec<u8>>,
@@ -104,8 +105,14 @@ pub struct InferenceView<AccountId, Balance, BlockNumber> {
 	pub challenger: Option<AccountId>,
 	#[serde(serialize_with = "json::optional_string")]
 	pub challenge_bond: Option<Balance>,
-	/// Each round's committee, members in the order drawn.
+	/// Each round's committee, members in the order drawn (empty once pruned).
 	pub votes: Vec<VoteView<AccountId>>,
+	/// Held from the requester until the request is pruned; zero after.
+	#[serde(serialize_with = "json::string")]
+	pub deposit: Balance,
+	/// Once closed: the block its prompt, answer, committees and votes are pruned at (its record, standing
+	/// weights and the per-dataset index stay).
+	pub retained_until: Option<BlockNumber>,
 }
 
 impl<AccountId: PartialEq, Balance, BlockNumber> InferenceView<AccountId, Balance, BlockNumber> {

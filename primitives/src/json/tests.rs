@@ -29,7 +29,7 @@ fn a_request_reads_as_the_documented_json() {
 		created_at: 12,
 		server: alice(),
 		assignments: 1,
-		prompt: b"dose?".to_vec(),
+		prompt: Some(b"dose?".to_vec()),
 		output: Some(vec![b'o', b'k', 0xff]),
 		worker: None,
 		submitted_weights: Some(weights.clone()),
@@ -38,6 +38,8 @@ fn a_request_reads_as_the_documented_json() {
 		challenger: None,
 		challenge_bond: Some(5),
 		votes: vec![VoteView { round: Round::Review, member: alice(), commitment: Some(H256::repeat_byte(0xab)), revealed: None }],
+		deposit: 120_000_000_000_000_000,
+		retained_until: None,
 	};
 	let json = serde_json::to_value(&view).unwrap();
 	let ss58 = "5C62Ck4UrFPiBtoCmeSrgF7x9yv9mn38446dhCpsi2mLHiFT";
@@ -45,6 +47,8 @@ fn a_request_reads_as_the_documented_json() {
 	assert_eq!(json["round"], "challenge");
 	assert_eq!(json["fee"], "1000000000000000000000", "a balance is a decimal string");
 	assert_eq!(json["challengeBond"], "5");
+	assert_eq!(json["deposit"], "120000000000000000");
+	assert_eq!(json["retainedUntil"], serde_json::Value::Null);
 	assert_eq!(json["requester"], ss58, "an account is SS58 with the generic prefix");
 	assert_eq!(json["prompt"], "dose?");
 	assert_eq!(json["output"], "ok\u{fffd}", "text is UTF-8, invalid bytes replaced");

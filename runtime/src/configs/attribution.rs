@@ -3,14 +3,17 @@
 
 use frame_support::{parameter_types, traits::ConstU32, weights::Weight, PalletId};
 
-use super::{rewards::MaxAttributionWeights, staking::TreasuryAccount, RuntimeBlockWeights};
-use crate::{Balances, Models, Rewards, Runtime, RuntimeHoldReason, ValidatorStaking};
+use super::{datanets::DatasetDepositPerByte, rewards::MaxAttributionWeights, staking::TreasuryAccount, RuntimeBlockWeights};
+use crate::{Balance, Balances, Models, Rewards, Runtime, RuntimeHoldReason, ValidatorStaking};
 
 parameter_types! {
 	/// The escrow account (`ol/escrw`) holds the fee of every open request.
 	pub const AttributionPalletId: PalletId = PalletId(*b"ol/escrw");
 	/// What `on_initialize` may spend on deadlines per block.
 	pub DeadlineWeightBudget: Weight = RuntimeBlockWeights::get().max_block.checked_div(4).unwrap_or_default();
+	/// A request's deposit besides its prompt and answer: the 4 000 bytes its record, committees and votes
+	/// may take, at the price of a byte of dataset state.
+	pub RequestDepositBase: Balance = DatasetDepositPerByte::get().saturating_mul(4_000);
 }
 
 impl pallet_attribution::Config for Runtime {
@@ -34,6 +37,10 @@ impl pallet_attribution::Config for Runtime {
 	/// A quarter of the block: a burst of deadlines never starves the transactions (commits and reveals) that
 	/// must land in their windows.
 	type DeadlineWeightBudget = DeadlineWeightBudget;
+	/// Requests pay for the state they hold until pruned at the same price per byte as datasets (10 µOPEN):
+	/// a 100-byte question holds (4 000 + 100 + 8 192) × 10 µOPEN ≈ 0.12 OPEN for its retention.
+	type RequestDepositBase = RequestDepositBase;
+	type RequestDepositPerByte = DatasetDepositPerByte;
 	type AnswersPerPage = ConstU32<50>;
 	type WeightInfo = pallet_attribution::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

@@ -1,4 +1,5 @@
-//! Deadlines: every open request has exactly one, at the block its phase ends. `on_initialize` walks a
+//! Deadlines: every open request has exactly one, at the block its phase ends, and every closed request not yet
+//! pruned one, at the end of its retention (`features/retention.rs`). `on_initialize` walks a
 //! cursor over the blocks that are due, processing deadlines while their weight fits `DeadlineWeightBudget` (a
 //! share of the block) and at most `MaxDeadlinesPerBlock` of them, and skipping at most as many empty blocks per
 //! block, so a burst of deadlines is spread over the following blocks instead of overrunning one. Each deadline is
@@ -55,7 +56,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What ending `request`'s current phase costs, from what it holds: the committee drawn for the round
-	/// (attributions counted at their bound), or the standing attribution's length.
+	/// (attributions counted at their bound), the standing attribution's length, or (pruning) the members of
+	/// both committees.
 	fn deadline_cost(id: RequestId, request: &Request<T>) -> Weight {
 		let len = |n: Option<usize>| n.and_then(|n| u32::try_from(n).ok()).unwrap_or(u32::MAX);
 		match request.phase {
@@ -68,7 +70,16 @@ impl<T: Config> Pallet<T> {
 				let weights = Standing::<T>::get(id).map(|w| w.len());
 				T::WeightInfo::settle(len(weights).min(T::MaxWeights::get()))
 			},
-			Phase::Closed(_) => Weight::zero(),
+			Phase::Closed(_) => {
+				// The larger committee (none drawn: 0).
+				let members = [Round::Review, Round::Challenge]
+					.into_iter()
+					.map(|round| Committees::<T>::decode_len(id, round).map_or(0, |n| len(Some(n))))
+					.max()
+					.unwrap_or(0)
+					.min(T::MaxCommittee::get());
+				T::WeightInfo::prune(members)
+			},
 		}
 	}
 
@@ -79,7 +90,8 @@ impl<T: Config> Pallet<T> {
 			Phase::Committing { round, .. } => Self::on_commit_window_end(id, &mut request, round, now),
 			Phase::Revealing { round, .. } => Self::close_round(id, &mut request, round, now),
 			Phase::Challengeable { .. } => Self::settle(id, &mut request),
-			Phase::Closed(_) => {},
+			// A closed request's only deadline is the end of its retention.
+			Phase::Closed(_) => Self::prune(id, &mut request),
 		}
 		Requests::<T>::insert(id, request);
 	}

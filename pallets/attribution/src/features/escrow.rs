@@ -26,10 +26,13 @@ impl<T: Config> Pallet<T> {
 
 	/// Sends `request`'s fee back to its requester and closes it.
 	pub(crate) fn refund(id: RequestId, request: &mut Request<T>, closure: Closure) {
-		// The escrow holds every open fee plus its existential deposit, so this cannot fail; if it ever did,
-		// the fee would stay in escrow and `try_state` would report it.
+		// The escrow holds every open fee plus its existential deposit, and every fee is at least the
+		// existential deposit (the models pallet's `MinFee`, checked by its `integrity_test`), so this cannot
+		// fail, even for a requester whose account was reaped meanwhile; if it ever did, the fee would stay in
+		// escrow and `try_state` would report it.
 		let _ = T::Currency::transfer(&Self::escrow_account(), &request.requester, request.fee, Preservation::Preserve);
 		request.phase = Phase::Closed(closure);
+		Self::retain(id, request);
 		Self::deposit_event(Event::Refunded {
 			request: id,
 			requester: request.requester.clone(),

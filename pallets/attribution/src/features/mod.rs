@@ -10,6 +10,7 @@ mod invariants;
 mod params;
 mod queries;
 mod request;
+mod retention;
 mod settle;
 mod submit;
 mod validation;

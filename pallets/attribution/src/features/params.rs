@@ -9,11 +9,14 @@ use sp_runtime::{Perbill, Saturating};
 
 use crate::*;
 
+/// Blocks in a day at 2-second blocks.
+const DAY: u32 = 24 * 60 * 30;
+
 impl<T: Config> Pallet<T> {
 	/// Production defaults at 2-second blocks (committees capped at `MaxCommittee`): a committee of 3 with a quorum of 2 and a tolerance of 5 %,
 	/// a minute to answer, 30 s each to commit and reveal, 5 minutes to challenge (7 members, quorum 4),
-	/// a challenge bond of 1 000 existential deposits; 10 % of a lying server's bond and 1 % of a member's.
-	/// Genesis presets set their own.
+	/// a challenge bond of 1 000 existential deposits; 10 % of a lying server's bond and 1 % of a member's;
+	/// closed requests keep their prompt, answer and votes for a week. Genesis presets set their own.
 	pub fn default_params() -> Params<BalanceOf<T>, BlockNumberFor<T>> {
 		let max = T::MaxCommittee::get();
 		let (committee_size, challenge_committee_size) = (3.min(max), 7.min(max));
@@ -30,6 +33,7 @@ impl<T: Config> Pallet<T> {
 			min_challenge_bond: T::Currency::minimum_balance().saturating_mul(1_000u32.into()),
 			server_slash: Perbill::from_percent(10),
 			member_slash: Perbill::from_percent(1),
+			retention: (7u32 * DAY).into(),
 		}
 	}
 

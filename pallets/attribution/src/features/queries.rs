@@ -39,7 +39,8 @@ fn unbounded<T: Config>(weights: AttributionOf<T>) -> Option<Attribution<Unbound
 }
 
 impl<T: Config> Pallet<T> {
-	/// A request with its prompt, answer, standing weights and every committee member's vote.
+	/// A request with its prompt, answer, standing weights and every committee member's vote (once pruned:
+	/// its record and standing weights only).
 	pub fn inference(id: RequestId) -> Option<InferenceViewOf<T>> {
 		let request = Requests::<T>::get(id)?;
 		let mut votes = Vec::new();
@@ -70,7 +71,7 @@ impl<T: Config> Pallet<T> {
 			created_at: request.created_at,
 			server: request.server,
 			assignments: request.assignments,
-			prompt: Prompts::<T>::get(id).unwrap_or_default().into_inner(),
+			prompt: Prompts::<T>::get(id).map(|p| p.into_inner()),
 			output: answer.as_ref().map(|a| a.output.to_vec()),
 			worker: answer.as_ref().map(|a| a.worker.clone()),
 			submitted_weights: answer.and_then(|a| unbounded::<T>(a.weights)),
@@ -79,6 +80,8 @@ impl<T: Config> Pallet<T> {
 			challenger,
 			challenge_bond,
 			votes,
+			deposit: request.deposit,
+			retained_until: request.retained_until,
 		})
 	}
 

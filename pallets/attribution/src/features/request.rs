@@ -2,7 +2,10 @@
 
 use frame_support::{
 	pallet_prelude::*,
-	traits::{fungible::Mutate, tokens::Preservation},
+	traits::{
+		fungible::{Mutate, MutateHold},
+		tokens::Preservation,
+	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use openledger_primitives::model::{ModelId, ModelRegistry};
@@ -11,8 +14,8 @@ use sp_runtime::Saturating;
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Records a request for `model` to answer `prompt`, moves the model's fee into escrow and assigns a
-	/// server. Returns the request's id.
+	/// Records a request for `model` to answer `prompt`, moves the model's fee into escrow, holds the
+	/// request's deposit (see [`Self::request_deposit`]) and assigns a server. Returns the request's id.
 	///
 	/// # Errors
 	/// - [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::FeeAboveMax`], [`Error::NoValidators`],
@@ -31,6 +34,9 @@ impl<T: Config> Pallet<T> {
 		let seed = Self::request_seed(id);
 		let server = Self::draw_server(seed, 0, &[]).ok_or(Error::<T>::NoValidators)?;
 		T::Currency::transfer(&requester, &Self::escrow_account(), terms.fee, Preservation::Preserve)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let deposit = Self::request_deposit(prompt.len());
+		T::Currency::hold(&HoldReason::RequestDeposit.into(), &requester, deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
@@ -51,6 +57,8 @@ impl<T: Config> Pallet<T> {
 				phase: Phase::Assigned { until },
 				verdict: None,
 				challenge: None,
+				deposit,
+				retained_until: None,
 			},
 		);
 		Prompts::<T>::insert(id, prompt);
@@ -67,6 +75,13 @@ impl<T: Config> Pallet<T> {
 			until,
 		});
 		Ok(id)
+	}
+
+	/// What a request with a prompt of `prompt_len` bytes holds until it is pruned: `RequestDepositBase` plus
+	/// `RequestDepositPerByte` for each byte of the prompt and of the longest answer.
+	pub fn request_deposit(prompt_len: usize) -> BalanceOf<T> {
+		let bytes = u32::try_from(prompt_len).unwrap_or(u32::MAX).saturating_add(T::MaxOutputLen::get());
+		T::RequestDepositBase::get().saturating_add(T::RequestDepositPerByte::get().saturating_mul(bytes.into()))
 	}
 
 	/// A server missed its deadline: the next one is drawn, once; after that, or when no other validator

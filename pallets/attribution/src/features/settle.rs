@@ -6,7 +6,7 @@ use crate::*;
 
 impl<T: Config> Pallet<T> {
 	/// Hands the fee and the standing weights to the rewards pallet and indexes the answer under each
-	/// credited dataset; if the payout fails (a credited dataset vanished) the fee is refunded instead.
+	/// credited dataset; if the payout fails (the escrow cannot pay it) the fee is refunded instead.
 	pub(crate) fn settle(id: RequestId, request: &mut Request<T>) {
 		// A decided request always has a standing attribution (`try_state` checks it); without one there is
 		// nothing to pay by, so the fee goes back.
@@ -30,6 +30,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		request.phase = Phase::Closed(Closure::Paid);
+		Self::retain(id, request);
 		Self::deposit_event(Event::AnswerPaid { request: id, fee: request.fee });
 	}
 }

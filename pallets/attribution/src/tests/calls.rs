@@ -17,6 +17,13 @@ fn request_inference_refuses_bad_requests() {
 		assert_noop!(ask(REQUESTER, 1, FEE), Error::<Test>::ModelRetired);
 		assert_noop!(ask(REQUESTER, 0, FEE - 1), Error::<Test>::FeeAboveMax);
 		assert_noop!(ask(PAUPER, 0, FEE), Error::<Test>::InsufficientBalance);
+		// Enough for the fee, not for the deposit the request's storage needs.
+		let short = 53;
+		<Balances as frame_support::traits::fungible::Mutate<AccountId>>::set_balance(
+			&short,
+			FEE + Attribution::request_deposit(prompt().len()) - 1,
+		);
+		assert_noop!(ask(short, 0, FEE), Error::<Test>::InsufficientBalance);
 		assert_noop!(Attribution::request_inference(RuntimeOrigin::none(), 0, prompt(), FEE), DispatchError::BadOrigin);
 		set_validators(vec![]);
 		assert_noop!(ask(REQUESTER, 0, FEE), Error::<Test>::NoValidators);

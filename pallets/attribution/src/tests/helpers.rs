@@ -100,6 +100,19 @@ pub fn free(who: AccountId) -> Balance {
 	Balances::free_balance(who)
 }
 
+/// Free and held together: what `who` owns, request deposits included.
+pub fn owned(who: AccountId) -> Balance {
+	<Balances as frame_support::traits::fungible::Inspect<AccountId>>::total_balance(&who)
+}
+
+/// What `who` holds as request deposits.
+pub fn deposits_held(who: AccountId) -> Balance {
+	<Balances as frame_support::traits::fungible::InspectHold<AccountId>>::balance_on_hold(
+		&crate::HoldReason::RequestDeposit.into(),
+		&who,
+	)
+}
+
 pub fn events() -> Vec<Event<Test>> {
 	System::events()
 		.into_iter()

@@ -113,9 +113,10 @@ fn property_params() -> Params<Balance, u64> {
 
 /// Requests paid and refunded, from the events; panics if any request was paid or refunded twice, or both.
 fn closures() -> (BTreeSet<RequestId>, BTreeSet<RequestId>) {
-	let (mut paid, mut refunded) = (BTreeSet::new(), BTreeSet::new());
+	let (mut paid, mut refunded, mut pruned) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
 	for event in events() {
 		match event {
+			Event::Pruned { request, .. } => assert!(pruned.insert(request), "request {request} pruned twice"),
 			Event::AnswerPaid { request, .. } => assert!(paid.insert(request), "request {request} paid twice"),
 			Event::Refunded { request, .. } => assert!(refunded.insert(request), "request {request} refunded twice"),
 			_ => {},
@@ -154,6 +155,11 @@ proptest! {
 			check(issuance);
 			assert!((0..NextRequestId::<Test>::get()).all(|id| !info(id).phase.is_open()));
 			assert_eq!(escrow(), 1);
+			// …and is pruned once its retention has passed, its deposit back.
+			run_to_block(System::block_number() + test_params().retention + 1);
+			check(issuance);
+			assert!((0..NextRequestId::<Test>::get()).all(Attribution::is_pruned));
+			assert_eq!(deposits_held(REQUESTER), 0);
 		});
 	}
 }

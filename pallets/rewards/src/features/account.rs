@@ -14,12 +14,15 @@ impl<T: Config> Pallet<T> {
 		T::PalletId::get().into_account_truncating()
 	}
 
-	/// Gives the account its existential deposit so it can receive any amount (genesis only).
-	pub(crate) fn ensure_account_exists() {
-		let account = Self::account_id();
+	/// Gives the pallet's account and the treasury their existential deposit (genesis only): the account can
+	/// then receive any amount, and the treasury's share of a payout never fails for want of an existing
+	/// account, whatever the chain's balances genesis holds (as pallet-treasury does for its account).
+	pub(crate) fn ensure_accounts_exist() {
 		let minimum = T::Currency::minimum_balance();
-		if T::Currency::balance(&account) < minimum {
-			let _ = T::Currency::mint_into(&account, minimum);
+		for account in [Self::account_id(), T::Treasury::get()] {
+			if T::Currency::balance(&account) < minimum {
+				let _ = T::Currency::mint_into(&account, minimum);
+			}
 		}
 	}
 }

@@ -19,32 +19,29 @@ use sp_runtime::{Perbill, Saturating};
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Finds each credited dataset's owner. The attribution is valid by construction (whole, no repeats,
-	/// bounded): only the datasets' existence is left to check.
-	///
-	/// # Errors
-	/// - [`Error::UnknownDataset`].
-	fn credited_owners(weights: &Attribution<T::MaxWeights>) -> Result<Vec<(DatasetId, T::AccountId, Perbill)>, DispatchError> {
+	/// Each credited dataset with its owner, or with `None` when the dataset no longer exists (its owner
+	/// retired it while the answer waited for its challenge window). The attribution is valid by construction
+	/// (whole, no repeats, bounded), so nothing here can fail.
+	fn credited_owners(weights: &Attribution<T::MaxWeights>) -> Vec<(DatasetId, Option<T::AccountId>, Perbill)> {
 		weights
 			.shares()
 			.iter()
-			.map(|(dataset, bps)| {
-				let owner = T::Datasets::summary(*dataset).ok_or(Error::<T>::UnknownDataset)?.owner;
-				Ok((*dataset, owner, fraction(*bps)))
-			})
+			.map(|(dataset, bps)| (*dataset, T::Datasets::summary(*dataset).map(|s| s.owner), fraction(*bps)))
 			.collect()
 	}
 
 	/// Takes `answer.fee` from `payer` and shares it by the split: contributors by weight, the model's owner,
-	/// the validator pool, and the treasury (with every rounding remainder).
+	/// the validator pool, and the treasury (with every rounding remainder, and the share of any credited
+	/// dataset that no longer exists: retiring a dataset forfeits its pending credit, it cannot cancel the
+	/// payout — models need not pin their datasets, and owners stay free to retire them).
 	///
 	/// # Errors
-	/// - [`Error::UnknownDataset`], [`Error::InsufficientBalance`].
+	/// - [`Error::InsufficientBalance`].
 	pub fn do_pay(
 		payer: &T::AccountId,
 		answer: &AcceptedAnswer<T::AccountId, BalanceOf<T>, T::MaxWeights>,
 	) -> DispatchResult {
-		let owners = Self::credited_owners(&answer.weights)?;
+		let owners = Self::credited_owners(&answer.weights);
 		let account = Self::account_id();
 		let fee = answer.fee;
 		T::Currency::transfer(payer, &account, fee, Preservation::Expendable)
@@ -58,6 +55,10 @@ impl<T: Config> Pallet<T> {
 		let mut credited = BalanceOf::<T>::default();
 		for (dataset, owner, share) in owners {
 			let amount = share.mul_floor(contributors_part);
+			let Some(owner) = owner else {
+				Self::deposit_event(Event::ShareForfeited { dataset, amount });
+				continue;
+			};
 			credited = credited.saturating_add(amount);
 			Pending::<T>::mutate(&owner, |pending| *pending = pending.saturating_add(amount));
 			DatasetEarnings::<T>::mutate(dataset, |e| {

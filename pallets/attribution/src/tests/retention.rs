@@ -1,0 +1,125 @@
+//! Retention: closed requests are pruned `Params::retention` blocks after they close, keeping their record,
+//! standing weights and dataset index, and the requester's deposit comes back.
+
+use frame_support::assert_ok;
+
+use super::helpers::*;
+use crate::{mock::*, *};
+
+fn deposit() -> Balance {
+	Attribution::request_deposit(prompt().len())
+}
+
+#[test]
+fn a_request_holds_a_deposit_for_its_prompt_and_the_longest_answer() {
+	ExtBuilder::default().build_and_execute(|| {
+		let before = free(REQUESTER);
+		let id = request();
+		// Base 5 + 1 per byte of the prompt and of MAX_OUTPUT.
+		assert_eq!(deposit(), 5 + prompt().len() as Balance + Balance::from(MAX_OUTPUT));
+		assert_eq!(info(id).deposit, deposit());
+		assert_eq!(deposits_held(REQUESTER), deposit());
+		assert_eq!(free(REQUESTER), before - FEE - deposit());
+		assert_eq!(info(id).retained_until, None, "an open request is not scheduled for pruning");
+	});
+}
+
+#[test]
+fn a_paid_request_is_pruned_when_its_retention_ends_and_its_deposit_comes_back() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		let before = free(REQUESTER);
+		let id = request();
+		submit(id, honest());
+		run_to_block(5);
+		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
+		// Closed at block 5, kept for 10 blocks.
+		assert_eq!(info(id).retained_until, Some(15));
+		let view = Attribution::inference(id).unwrap();
+		assert!(view.prompt.is_some() && view.output.is_some());
+		run_to_block(14);
+		assert!(!Attribution::is_pruned(id), "kept until its retention ends");
+		assert_eq!(deposits_held(REQUESTER), deposit());
+
+		run_to_block(15);
+		assert!(Attribution::is_pruned(id));
+		assert!(events().contains(&Event::Pruned { request: id, requester: REQUESTER, deposit: deposit() }));
+		assert_eq!(deposits_held(REQUESTER), 0);
+		assert_eq!(free(REQUESTER), before - FEE, "the deposit is back; only the fee was spent");
+		assert!(Prompts::<Test>::get(id).is_none() && Answers::<Test>::get(id).is_none());
+		// What apps need stays: the record, how it closed, the standing attribution and the dataset index.
+		let view = Attribution::inference(id).unwrap();
+		assert_eq!((view.prompt, view.output, view.deposit), (None, None, 0));
+		assert_eq!(view.weights.map(|w| w.shares().to_vec()), Some(vec![(10, 6_000), (12, 4_000)]));
+		assert_eq!(Attribution::by_dataset(10, 0).answers.len(), 1);
+		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
+	});
+}
+
+#[test]
+fn a_reviewed_request_loses_its_committees_and_votes_when_pruned() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = request();
+		submit(id, honest());
+		committee_votes(id, Round::Review, |_| honest());
+		run_to_block(System::block_number() + 1);
+		assert!(matches!(phase(id), Phase::Challengeable { .. }));
+		assert!(Votes::<Test>::iter_prefix((id,)).next().is_some());
+		let until = info(id).phase.until().unwrap();
+		run_to_block(until);
+		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
+		run_to_block(info(id).retained_until.unwrap());
+		assert!(Attribution::is_pruned(id));
+		assert!(Committees::<Test>::iter_prefix(id).next().is_none());
+		assert!(Votes::<Test>::iter_prefix((id,)).next().is_none());
+		assert!(Attribution::inference(id).unwrap().votes.is_empty());
+	});
+}
+
+#[test]
+fn a_refunded_request_is_pruned_too_and_a_reaped_requester_gets_both_fee_and_deposit_back() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		let id = request();
+		run_past_phase(id);
+		assert_eq!(phase(id), Phase::Closed(Closure::RefundedNoAnswer));
+		let until = info(id).retained_until.unwrap();
+		run_to_block(until);
+		assert!(Attribution::is_pruned(id));
+		assert_eq!(owned(REQUESTER), INITIAL_BALANCE, "fee and deposit are both back");
+	});
+}
+
+#[test]
+fn retention_is_a_parameter_and_zero_is_refused() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		let params = Params { retention: 0, ..test_params() };
+		assert_eq!(Attribution::set_params(RuntimeOrigin::root(), params), Err(Error::<Test>::InvalidParams.into()));
+		assert_ok!(Attribution::set_params(RuntimeOrigin::root(), Params { retention: 1, ..test_params() }));
+		let id = request();
+		submit(id, honest());
+		run_to_block(5);
+		assert_eq!(info(id).retained_until, Some(6));
+		run_to_block(6);
+		assert!(Attribution::is_pruned(id));
+	});
+}
+
+#[test]
+fn pruning_stays_within_the_deadline_weight_budget() {
+	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
+		// Four answers due at block 5: the mock settles three a block, so three close at 5 and one at 6, and
+		// their prunings fall due at 15 and 16. The budget fits one pruning a block: they are spread out.
+		let ids: Vec<_> = (0..4).map(|_| request()).collect();
+		for id in &ids {
+			submit(*id, honest());
+		}
+		run_to_block(6);
+		assert!(ids.iter().all(|id| phase(*id) == Phase::Closed(Closure::Paid)));
+		let prune = <() as WeightInfo>::prune(0);
+		crate::mock::DeadlineWeightBudget::set(prune);
+		run_to_block(15);
+		let pruned = ids.iter().filter(|id| Attribution::is_pruned(**id)).count();
+		assert_eq!(pruned, 1, "one pruning a block when the budget fits one");
+		run_to_block(18);
+		assert!(ids.iter().all(|id| Attribution::is_pruned(*id)));
+	});
+}
