@@ -179,27 +179,35 @@ test('a burst of 200 requests is refunded and pruned over the following blocks, 
   }
   await Promise.all(burst);
   const ids = Array.from({ length: 200 }, (_, i) => first + i);
+  // Deadlines due in one block are taken in storage order, not by id: wait for every one.
   await waitFor('every burst request to be refunded and pruned', async () => {
-    for (const id of [ids[0], ids[199]]) {
+    for (const id of ids) {
       const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
       if (!found.status.startsWith('refunded') || found.prompt !== null) return false;
     }
     return true;
-  }, { timeoutMs: 120_000, intervalMs: 1_000 });
+  }, { timeoutMs: 120_000, intervalMs: 2_000 });
   for (const id of ids) {
     const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
     assert.equal(found.status, 'refundedNoAnswer', `request ${id}`);
     assert.equal(found.deposit, '0', `request ${id} was pruned`);
   }
-  // Every block since the burst stayed within its weight limit, and the hook within its quarter of it.
-  const maxBlock = api.consts.system.blockWeights.maxBlock.refTime.toBigInt();
+  // Every block since the burst stayed within its weight limit, and the hooks within the deadline budget (a
+  // quarter of the block). pallet-session charges a whole block for a session change (every 10 blocks here),
+  // so those blocks are over by design: there the hooks are checked without it.
+  const { maxBlock, baseBlock } = api.consts.system.blockWeights;
+  const [max, base] = [maxBlock.refTime.toBigInt(), baseBlock.refTime.toBigInt()];
   const end = (await api.rpc.chain.getHeader()).number.toNumber();
   for (let n = start; n <= end; n++) {
     const at = await api.at(await api.rpc.chain.getBlockHash(n));
     const { normal, operational, mandatory } = await at.query.system.blockWeight();
-    const total = [normal, operational, mandatory].reduce((sum, w) => sum + w.refTime.toBigInt(), 0n);
-    assert.ok(total <= maxBlock, `block ${n} weighs ${total} of ${maxBlock}`);
-    assert.ok(mandatory.refTime.toBigInt() <= maxBlock / 4n + 10n ** 9n, `block ${n}: the hooks used ${mandatory.refTime}`);
+    const rotated = (await at.query.system.events()).some(({ event }) => event.section === 'session' && event.method === 'NewSession');
+    const hooks = mandatory.refTime.toBigInt() - base - (rotated ? max : 0n);
+    assert.ok(hooks <= max / 4n + 10n ** 9n, `block ${n}: the hooks used ${hooks} (budget ${max / 4n})`);
+    if (!rotated) {
+      const total = [normal, operational, mandatory].reduce((sum, w) => sum + w.refTime.toBigInt(), 0n);
+      assert.ok(total <= max, `block ${n} weighs ${total} of ${max}`);
+    }
   }
   await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams(params)), keys.alice);
 });
