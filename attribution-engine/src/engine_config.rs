@@ -4,7 +4,7 @@
 //! ([`IndexConfig::ensure`]).
 
 use crate::{
-	attribute::{AttributionConfig, Engine},
+	attribute::{AttributionConfig, Corpus, Engine},
 	chunk::ChunkParams,
 	datanet::DataNetVersion,
 	embed::Embedder,
@@ -111,7 +111,23 @@ impl EngineConfig {
 		generator: Generator,
 		progress: &mut dyn FnMut(usize, usize),
 	) -> Result<Engine> {
-		let stored = self.index.ensure(&version, &embedder, embedder_id, progress)?;
-		Engine::new(embedder, generator, version, stored, self.attribution)
+		let corpus = self.corpus(version, &embedder, embedder_id, progress)?;
+		Engine::on_corpus(embedder, generator, Arc::new(corpus), self.attribution)
+	}
+
+	/// `version` with its index (reused or built as [`IndexConfig::ensure`] does) and its verbatim index: what
+	/// every engine over these datasets can share.
+	///
+	/// # Errors
+	/// As [`IndexConfig::ensure`] and [`Corpus::new`].
+	pub fn corpus(
+		&self,
+		version: DataNetVersion,
+		embedder: &Embedder,
+		embedder_id: &str,
+		progress: &mut dyn FnMut(usize, usize),
+	) -> Result<Corpus> {
+		let stored = self.index.ensure(&version, embedder, embedder_id, progress)?;
+		Corpus::new(version, stored)
 	}
 }

@@ -113,7 +113,7 @@ fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation:
 			usize::from(all.iter().any(|p| p.dataset == top && answer_lc.contains(&p.expected.to_lowercase())));
 		// Deletion test: remove the top-credited dataset, or a random other one, and see what moves.
 		rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-		let others: Vec<u64> = engine.version.datasets.iter().map(|d| d.id).filter(|d| *d != top).collect();
+		let others: Vec<u64> = engine.version().datasets.iter().map(|d| d.id).filter(|d| *d != top).collect();
 		let random = others.get((rng >> 33) as usize % others.len().max(1)).copied().unwrap_or(top);
 		let full = engine.score_answer(&probe.question, &answered.answer, &BTreeSet::new())?;
 		let without_top = engine.score_answer(&probe.question, &answered.answer, &[top].into())?;

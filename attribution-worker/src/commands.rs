@@ -99,8 +99,8 @@ fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 	if common.json {
 		println!(
 			"{}",
-			json!({ "question": args.question, "answer": answer, "datanet": engine.version.datanet,
-				"version": engine.version.version, "root": engine.version.root_hex(), "weights": attribution.weights,
+			json!({ "question": args.question, "answer": answer, "datanet": engine.version().datanet,
+				"version": engine.version().version, "root": engine.version().root_hex(), "weights": attribution.weights,
 				"methods": { "retrieval": attribution.retrieval, "ablation": attribution.ablation, "verbatim": attribution.verbatim, "influence": attribution.influence },
 				"chunks": attribution.chunks, "timings": attribution.timings })
 		);
@@ -108,7 +108,7 @@ fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 	}
 	println!("Q: {}\nA: {answer}\n\ncredited datasets (basis points):", args.question);
 	for (d, bps) in &attribution.weights {
-		let name = engine.version.dataset(*d).map_or("?", |x| x.name.as_str());
+		let name = engine.version().dataset(*d).map_or("?", |x| x.name.as_str());
 		println!("  {d:>6}  {bps:>5}  {:>6.2}%  {name}", f64::from(*bps) / 100.0);
 	}
 	let t = attribution.timings;

@@ -4,7 +4,7 @@
 use crate::Common;
 use anyhow::Result;
 use attribution_engine::{
-	attribute::Engine,
+	attribute::{Corpus, Engine},
 	datanet::DataNetVersion,
 	embed::Embedder,
 	generate::{lora::LoraAdapter, Generator},
@@ -113,6 +113,15 @@ pub fn ensure_index(
 	let stored = config.ensure(&version, embedder, embedder_id, &mut |done, total| bar.show(done, total));
 	bar.finish();
 	Ok((version, stored?))
+}
+
+/// The manifest's version with its indexes, for engines to share (the worker keeps one per set of datasets).
+pub fn corpus_on(common: &Common, config: &EngineConfig, embedder: &Embedder, embedder_id: &str) -> Result<Corpus> {
+	let version = config.index.version()?;
+	let mut bar = IndexBar::new(common, &version);
+	let corpus = config.corpus(version, embedder, embedder_id, &mut |done, total| bar.show(done, total));
+	bar.finish();
+	Ok(corpus?)
 }
 
 /// An engine on models already loaded (the worker shares one embedder and one base generator).

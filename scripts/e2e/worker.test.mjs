@@ -26,8 +26,12 @@ import { createDataNet, findEvent, registerModel, send } from './lib/tx.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
 import { OPEN, askAndWait, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
 
-/** The worker's documented resident-memory budget with the shipped models (docs/VALIDATOR.md). */
-const WORKER_MEMORY_BUDGET = 2 * 2 ** 30;
+/**
+ * The worker's documented peak-memory budget with the shipped models (docs/VALIDATOR.md), checked against its peak
+ * resident memory (VmHWM), so a spike that came and went counts too. Measured 2.4 GiB, set while crediting a
+ * fine-tuned model's answer by influence (backpropagation through the eight retrieved contexts).
+ */
+const WORKER_MEMORY_BUDGET = 3 * 2 ** 30;
 /** Retries start after a quarter second (the default is 1 s) so the backoff tests do not wait on the clock. */
 const WORKER_ARGS = ['--fetch-backoff', '0.25'];
 
@@ -290,8 +294,8 @@ test('hostile content cannot stop or stall the worker: /dev/zero as a dataset an
 
     // Still up, within its memory budget, and serving on time: an honest request made now is answered and paid.
     assert.doesNotThrow(() => process.kill(worker.pid, 0), 'the worker process is alive');
-    const rss = Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)[1]) * 1024;
-    assert.ok(rss < WORKER_MEMORY_BUDGET, `resident memory ${(rss / 2 ** 20).toFixed(0)} MiB`);
+    const peak = Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)[1]) * 1024;
+    assert.ok(peak < WORKER_MEMORY_BUDGET, `peak resident memory ${(peak / 2 ** 20).toFixed(0)} MiB`);
     const asked = Date.now();
     const paid = await askAndWait(api, chain.httpUrl, {
       app: keys.ferdie, model: demo.model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',

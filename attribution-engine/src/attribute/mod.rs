@@ -12,6 +12,7 @@
 //! in validator mode (fixed threads, see [`crate::validator_mode`]) the result is bit-identical run to run.
 
 pub mod combine;
+pub mod corpus;
 pub mod retrieval;
 pub mod verbatim;
 
@@ -28,9 +29,9 @@ use crate::{
 	train::influence::Influence,
 };
 use combine::{MethodWeights, Scores};
+pub use corpus::Corpus;
 use serde::Serialize;
 use std::{collections::BTreeSet, ops::Deref, sync::Arc, time::Instant};
-use verbatim::VerbatimIndex;
 
 /// How a chunk is removed for the ablation credit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
@@ -149,9 +150,8 @@ pub struct Engine {
 	pub adapter: Option<(Arc<AdapterCache>, AdapterSource)>,
 	/// A fine-tuned model's training-gradient sketches: its answers are also credited by influence.
 	pub influence: Option<Arc<Influence>>,
-	pub version: DataNetVersion,
-	pub index: StoredIndex,
-	pub verbatim: VerbatimIndex,
+	/// The DataNet version's texts and indexes, shared with every engine over the same datasets.
+	pub corpus: Arc<Corpus>,
 	pub config: AttributionConfig,
 }
 
@@ -188,18 +188,28 @@ impl Engine {
 		index: StoredIndex,
 		config: AttributionConfig,
 	) -> Result<Self> {
-		if index.header.root != version.root_hex() {
-			return Err(WorkerError::InvalidInput(format!(
-				"index built for root {}, DataNet version root is {}",
-				index.header.root,
-				version.root_hex()
-			)));
-		}
+		Self::on_corpus(embedder, generator, Arc::new(Corpus::new(version, index)?), config)
+	}
+
+	/// An engine over a corpus other engines may share.
+	///
+	/// # Errors
+	/// [`WorkerError::InvalidInput`] if `k` is 0 or above `candidates`.
+	pub fn on_corpus(
+		embedder: impl Into<Arc<Embedder>>,
+		generator: Generator,
+		corpus: Arc<Corpus>,
+		config: AttributionConfig,
+	) -> Result<Self> {
 		if config.k == 0 || config.candidates < config.k {
 			return Err(WorkerError::InvalidInput("need 0 < k ≤ candidates".into()));
 		}
-		let verbatim = VerbatimIndex::build(version.datasets.iter().map(|d| (d.id, d.text.as_str())));
-		Ok(Self { embedder: embedder.into(), generator, adapter: None, influence: None, version, index, verbatim, config })
+		Ok(Self { embedder: embedder.into(), generator, adapter: None, influence: None, corpus, config })
+	}
+
+	/// The DataNet version this engine answers over.
+	pub fn version(&self) -> &DataNetVersion {
+		&self.corpus.version
 	}
 
 	/// Answers with `source`'s adapter over this engine's generator, through `cache` (whose base model must be
@@ -228,7 +238,8 @@ impl Engine {
 	}
 
 	fn chunk_text(&self, id: &ChunkId) -> String {
-		self.version
+		self.corpus
+			.version
 			.dataset(id.dataset)
 			.and_then(|d| d.text.get(id.start as usize..id.end as usize))
 			.unwrap_or_default()
@@ -242,11 +253,11 @@ impl Engine {
 	pub fn retrieve(&self, question: &str, n: usize, exclude: &BTreeSet<u64>) -> Result<Vec<Retrieved>> {
 		let query = self.embedder.embed_one(question)?;
 		let skipped: usize =
-			self.index.header.datasets.iter().filter(|d| exclude.contains(&d.dataset)).map(|d| d.rows).sum();
-		let hits = self.index.index.search(&query, n.saturating_add(skipped))?.pop().unwrap_or_default();
+			self.corpus.index.header.datasets.iter().filter(|d| exclude.contains(&d.dataset)).map(|d| d.rows).sum();
+		let hits = self.corpus.index.index.search(&query, n.saturating_add(skipped))?.pop().unwrap_or_default();
 		Ok(hits
 			.into_iter()
-			.filter_map(|h| self.index.index.ids().get(h.row).map(|id| (*id, h.score)))
+			.filter_map(|h| self.corpus.index.index.ids().get(h.row).map(|id| (*id, h.score)))
 			.filter(|(id, _)| !exclude.contains(&id.dataset))
 			.take(n)
 			.map(|(chunk, similarity)| Retrieved { chunk, similarity, text: self.chunk_text(&chunk) })
@@ -355,7 +366,7 @@ impl Engine {
 
 		let t = Instant::now();
 		let mut verbatim_scores = Scores::new();
-		for span in self.verbatim.matches(answer) {
+		for span in self.corpus.verbatim.matches(answer) {
 			let occurrences: usize = span.datasets.iter().map(|d| d.1).sum();
 			for (d, count) in &span.datasets {
 				// Credit a span's words, split over its occurrences (integer, scaled by 10⁶).

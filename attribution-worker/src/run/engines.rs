@@ -1,8 +1,45 @@
 //! The engines a worker keeps between requests, least recently used evicted first. Anyone can register models
 //! (and retire them to get the deposit back), so the worker keeps a bounded number (`--max-engines`); an evicted
-//! model's engine is rebuilt from its prepared content on its next request.
+//! model's engine is rebuilt from its prepared content on its next request. Engines over the same datasets share
+//! one corpus (texts, vector and verbatim indexes: [`Shared`]), kept while any engine holds it.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+	collections::HashMap,
+	hash::Hash,
+	sync::{Arc, Weak},
+};
+
+/// Values shared by key while anyone holds them: built once and handed out again as long as a holder keeps one
+/// alive; freed with its last holder (so the engines' LRU bounds these too), and built again on the next use.
+#[derive(Debug)]
+pub struct Shared<K, T> {
+	entries: HashMap<K, Weak<T>>,
+}
+
+impl<K: Eq + Hash, T> Default for Shared<K, T> {
+	fn default() -> Self {
+		Self { entries: HashMap::new() }
+	}
+}
+
+impl<K: Eq + Hash, T> Shared<K, T> {
+	/// `key`'s value, if some holder still keeps it.
+	pub fn get(&self, key: &K) -> Option<Arc<T>> {
+		self.entries.get(key).and_then(Weak::upgrade)
+	}
+
+	/// Shares `value` under `key`, forgetting the keys whose values are gone.
+	pub fn insert(&mut self, key: K, value: &Arc<T>) {
+		self.entries.retain(|_, held| held.strong_count() > 0);
+		self.entries.insert(key, Arc::downgrade(value));
+	}
+
+	/// How many keys are remembered.
+	#[cfg(test)]
+	fn len(&self) -> usize {
+		self.entries.len()
+	}
+}
 
 /// At most `capacity` values by model id, least recently used evicted first.
 #[derive(Debug)]
@@ -52,6 +89,21 @@ impl<T> EngineCache<T> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_shared_value_is_reused_while_held_and_forgotten_with_its_last_holder() {
+		let mut shared: Shared<(u32, u32), String> = Shared::default();
+		let first = Arc::new("version 1 of DataNet 0".to_owned());
+		shared.insert((0, 1), &first);
+		let again = shared.get(&(0, 1)).expect("held by `first`");
+		assert!(Arc::ptr_eq(&first, &again), "the same value, not a copy");
+		drop((first, again));
+		assert_eq!(shared.get(&(0, 1)), None, "freed with its last holder");
+		// Dead entries are forgotten when the next value comes, so the map stays as small as what is held.
+		let other = Arc::new("version 2".to_owned());
+		shared.insert((0, 2), &other);
+		assert_eq!(shared.len(), 1);
+	}
 
 	#[test]
 	fn the_least_recently_used_engine_is_evicted_and_the_cache_never_grows_past_its_capacity() {

@@ -12,15 +12,27 @@ use std::{
 
 use anyhow::Result;
 use attribution_engine::{
-	attribute::Engine, generate::openlora::AdapterSource, train::influence::Influence, EngineConfig, IndexConfig,
+	attribute::{Corpus, Engine},
+	generate::openlora::AdapterSource,
+	train::influence::Influence,
+	EngineConfig, IndexConfig,
 };
 use tokio::sync::mpsc;
 
-use super::{content::Content, engines::EngineCache, metrics::Metrics, models::SharedModels};
+use super::{
+	content::Content,
+	engines::{EngineCache, Shared},
+	metrics::Metrics,
+	models::SharedModels,
+};
 use crate::{
-	loading::{engine_on, ensure_index},
+	loading::{corpus_on, ensure_index},
 	Common,
 };
+
+/// What identifies a corpus: a DataNet version and the datasets of it a model credits (content on chain never
+/// changes, so equal keys mean equal texts and indexes).
+type CorpusKey = (u32, u32, Vec<u64>);
 
 /// Builds and keeps the worker's engines; shared by the block loop and the background queue.
 #[derive(Clone)]
@@ -32,6 +44,7 @@ pub struct Engines {
 	pub metrics: Metrics,
 	pub data_dir: PathBuf,
 	cache: Arc<Mutex<EngineCache<Engine>>>,
+	corpora: Arc<Mutex<Shared<CorpusKey, Corpus>>>,
 }
 
 impl Engines {
@@ -44,7 +57,8 @@ impl Engines {
 		max_engines: usize,
 	) -> Self {
 		let data_dir = content.data_dir.clone();
-		Self { content, common, models, metrics, data_dir, cache: Arc::new(Mutex::new(EngineCache::new(max_engines))) }
+		let cache = Arc::new(Mutex::new(EngineCache::new(max_engines)));
+		Self { content, common, models, metrics, data_dir, cache, corpora: Arc::default() }
 	}
 
 	fn cache(&self) -> MutexGuard<'_, EngineCache<Engine>> {
@@ -87,12 +101,22 @@ impl Engines {
 		);
 		// The protocol's defaults: every committee member recomputes with the same chunking and knobs.
 		let config = EngineConfig::new(prepared.manifest, prepared.index_dir);
-		let (common, models) = (self.common.clone(), self.models.clone());
+		let (common, models, corpora) = (self.common.clone(), self.models.clone(), self.corpora.clone());
 		let adapter = info.adapter.zip(prepared.adapter).map(|(hash, path)| AdapterSource { hash, path });
 		let influence = prepared.influence;
+		let key: CorpusKey = (info.datanet, info.version, info.datasets.clone());
 		let engine = tokio::task::spawn_blocking(move || -> Result<Engine> {
 			let ((embedder, embedder_id), adapters) = (models.embedder()?, models.adapters()?);
-			let engine = engine_on(&common, &config, embedder, &embedder_id, adapters.base().clone())?;
+			let shared = corpora.lock().unwrap_or_else(PoisonError::into_inner).get(&key);
+			let corpus = match shared {
+				Some(corpus) => corpus,
+				None => {
+					let corpus = Arc::new(corpus_on(&common, &config, &embedder, &embedder_id)?);
+					corpora.lock().unwrap_or_else(PoisonError::into_inner).insert(key, &corpus);
+					corpus
+				},
+			};
+			let engine = Engine::on_corpus(embedder, adapters.base().clone(), corpus, config.attribution)?;
 			let engine = match adapter {
 				Some(source) => engine.with_adapter(adapters, source),
 				None => engine,
