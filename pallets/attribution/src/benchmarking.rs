@@ -82,6 +82,16 @@ fn answered<T: Config>(model: ModelId, standing: Weights<T>) -> Result<RequestId
 	Ok(id)
 }
 
+/// Request, answer with `standing`, and a review committee of `size` all revealing it; returns the request in
+/// its challenge window.
+fn reviewed<T: Config>(model: ModelId, standing: &Weights<T>, size: u32) -> Result<RequestId, BenchmarkError> {
+	let id = answered::<T>(model, standing.clone())?;
+	vote::<T>(id, Round::Review, standing, size as usize, size as usize)?;
+	next_block::<T>();
+	run_deadline::<T>(id)?;
+	Ok(id)
+}
+
 /// Every member of `id`'s current `round` committee commits to and, but for the last when `all` is false,
 /// reveals `vote`.
 fn vote<T: Config>(
@@ -202,11 +212,7 @@ mod benchmarks {
 		let size = T::MaxCommittee::get();
 		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get());
 		Parameters::<T>::put(params_with::<T>(size));
-		let standing = weights::<T>(&datasets, 0, 1);
-		let id = answered::<T>(model, standing.clone())?;
-		vote::<T>(id, Round::Review, &standing, size as usize, size as usize)?;
-		next_block::<T>();
-		run_deadline::<T>(id)?;
+		let id = reviewed::<T>(model, &weights::<T>(&datasets, 0, 1), size)?;
 		let challenger = funded::<T>("challenger");
 		let bond = Pallet::<T>::params().min_challenge_bond;
 
@@ -252,11 +258,7 @@ mod benchmarks {
 	) -> Result<(), BenchmarkError> {
 		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get().saturating_mul(2));
 		Parameters::<T>::put(params_with::<T>(c));
-		let standing = weights::<T>(&datasets, 0, w);
-		let id = answered::<T>(model, standing.clone())?;
-		vote::<T>(id, Round::Review, &standing, c as usize, c as usize)?;
-		next_block::<T>();
-		run_deadline::<T>(id)?;
+		let id = reviewed::<T>(model, &weights::<T>(&datasets, 0, w), c)?;
 		Pallet::<T>::do_challenge(funded::<T>("challenger"), id, Pallet::<T>::params().min_challenge_bond)
 			.map_err(|_| BenchmarkError::Stop("challenge failed"))?;
 		let replacement = weights::<T>(&datasets, T::MaxWeights::get() as usize, w);
@@ -298,10 +300,7 @@ mod benchmarks {
 		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get().saturating_mul(2));
 		Parameters::<T>::put(params_with::<T>(c));
 		let standing = weights::<T>(&datasets, 0, 1);
-		let id = answered::<T>(model, standing.clone())?;
-		vote::<T>(id, Round::Review, &standing, c as usize, c as usize)?;
-		next_block::<T>();
-		run_deadline::<T>(id)?;
+		let id = reviewed::<T>(model, &standing, c)?;
 		Pallet::<T>::do_challenge(funded::<T>("challenger"), id, Pallet::<T>::params().min_challenge_bond)
 			.map_err(|_| BenchmarkError::Stop("challenge failed"))?;
 		vote::<T>(id, Round::Challenge, &standing, c as usize, c as usize)?;
