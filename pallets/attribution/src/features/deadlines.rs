@@ -56,8 +56,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What ending `request`'s current phase costs, from what it holds: the committee drawn for the round
-	/// (attributions counted at their bound), the standing attribution's length, or (pruning) the members of
-	/// both committees.
+	/// (attributions counted at their bound), the standing attribution's length, or (pruning) the larger of
+	/// its two committees.
 	fn deadline_cost(id: RequestId, request: &Request<T>) -> Weight {
 		let len = |n: Option<usize>| n.and_then(|n| u32::try_from(n).ok()).unwrap_or(u32::MAX);
 		match request.phase {
