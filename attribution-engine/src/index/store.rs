@@ -24,6 +24,12 @@ use std::{
 
 const MAGIC: &[u8; 8] = b"OLIDX\0\x01\0";
 
+/// A number no other save in this process has used, for temporary file names.
+fn next_save() -> u64 {
+	static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+	SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Which rows belong to which dataset, and the content they were computed from.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DatasetRows {
@@ -96,7 +102,9 @@ impl StoredIndex {
 		}
 		let digest = Sha256::digest(&bytes);
 		bytes.extend_from_slice(&digest);
-		let tmp = path.with_extension("olidx.tmp");
+		// Two jobs may save the same version at once (indexing it and preparing a model on it): each writes its
+		// own temporary file, and the rename makes either complete file the index.
+		let tmp = path.with_extension(format!("olidx.{}.{}.tmp", std::process::id(), next_save()));
 		{
 			let mut file = std::fs::File::create(&tmp).at(&tmp)?;
 			file.write_all(&bytes).at(&tmp)?;

@@ -9,7 +9,7 @@ use super::{
 	chain::Chain,
 	fetch::Fetcher,
 	reads::{DatasetSource, Location, Model},
-	store::{ContentStore, HashMismatch},
+	store::{write_atomically, ContentStore, HashMismatch},
 };
 use anyhow::{bail, Context, Result};
 use attribution_engine::{
@@ -146,8 +146,7 @@ impl Content {
 		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 		let manifest = Manifest { datanet, version, datasets: entries };
 		let path = dir.join("datanet.json");
-		std::fs::write(&path, serde_json::to_vec_pretty(&manifest)?)
-			.with_context(|| format!("writing {}", path.display()))?;
+		write_atomically(&path, &serde_json::to_vec_pretty(&manifest)?)?;
 		Ok(path)
 	}
 

@@ -12,7 +12,8 @@ use super::{
 	keys::WorkerKey,
 	metrics::Metrics,
 	models::SharedModels,
-	preparation::{Background, Engines, Job},
+	background::{Background, Job, QueueLimits},
+	preparation::Engines,
 	progress::Progress,
 	reads::{Inference, InferenceExt, Limits},
 };
@@ -35,10 +36,8 @@ pub struct WorkerOptions {
 	pub perturb: bool,
 	/// Engines kept ready (`--max-engines`).
 	pub max_engines: usize,
-	/// Background jobs that may wait (`--job-queue`).
-	pub queue: usize,
-	/// How long one background job may take (`--job-timeout`).
-	pub job_timeout: std::time::Duration,
+	/// The background queue (`--job-queue`, `--job-concurrency`, `--job-timeout`).
+	pub jobs: QueueLimits,
 }
 
 /// The worker's state between blocks.
@@ -76,10 +75,18 @@ impl Worker {
 		models: Arc<SharedModels>,
 		options: WorkerOptions,
 	) -> Self {
-		let WorkerOptions { perturb, max_engines, queue, job_timeout } = options;
+		let WorkerOptions { perturb, max_engines, jobs } = options;
 		let (chain, data_dir) = (content.chain.clone(), content.data_dir.clone());
 		let engines = Engines::new(content, common, models.clone(), metrics.clone(), max_engines);
-		let background = Background::start(engines.clone(), queue, job_timeout);
+		let runner = engines.clone();
+		let background = Background::start(
+			move |job| {
+				let engines = runner.clone();
+				async move { engines.run(job).await }
+			},
+			jobs,
+			metrics.clone(),
+		);
 		Self { chain, key, validator, data_dir, metrics, perturb, models, engines, background }
 	}
 
@@ -94,6 +101,9 @@ impl Worker {
 		}
 		for event in events.find::<runtime::models::events::ModelRegistered>() {
 			self.background.submit(Job::Prepare { model: event?.model });
+		}
+		for event in events.find::<runtime::models::events::ModelRetired>() {
+			self.engines.forget(event?.model);
 		}
 		for event in events.find::<runtime::attribution::events::InferenceRequested>() {
 			let event = event?;

@@ -79,6 +79,11 @@ impl<T> EngineCache<T> {
 		evicted
 	}
 
+	/// Drops `model`'s value, if kept.
+	pub fn remove(&mut self, model: u32) {
+		self.entries.remove(&model);
+	}
+
 	/// How many values are kept.
 	#[cfg(test)]
 	fn len(&self) -> usize {
@@ -119,5 +124,8 @@ mod tests {
 			assert!(cache.len() <= 2);
 		}
 		assert_eq!(cache.get(999).as_deref(), Some(&"many"));
+		cache.remove(999);
+		assert_eq!(cache.get(999), None, "a retired model's engine is dropped");
+		assert_eq!(cache.len(), 1);
 	}
 }

@@ -16,6 +16,8 @@ pub struct Metrics {
 	pub revealed: Counter<U64>,
 	/// Duties that failed, by kind (`serve`, `commit`, `reveal`, `content`: fetching, checking or indexing).
 	pub failures: CounterVec<U64>,
+	/// Background jobs by outcome (`done`, `skipped`, `superseded`, `failed`, `dropped`).
+	pub jobs: CounterVec<U64>,
 	/// Retries of dataset and adapter URIs.
 	pub fetch_retries: Counter<U64>,
 	/// Seconds from seeing a request to its answer being included.
@@ -41,6 +43,10 @@ impl Metrics {
 			revealed: register(Counter::new("openledger_worker_reveals_total", "Reveals submitted")?, registry)?,
 			failures: register(
 				CounterVec::new(Opts::new("openledger_worker_failures_total", "Duties that failed"), &["kind"])?,
+				registry,
+			)?,
+			jobs: register(
+				CounterVec::new(Opts::new("openledger_worker_jobs_total", "Background jobs by outcome"), &["outcome"])?,
 				registry,
 			)?,
 			fetch_retries: register(

@@ -4,6 +4,7 @@
 //! retried with backoff; Ctrl-C or SIGTERM stops it after the block in hand.
 
 mod address;
+mod background;
 mod chain;
 mod content;
 mod duties;
@@ -75,6 +76,10 @@ pub struct RunArgs {
 	/// with a warning and done on demand when a request needs them.
 	#[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
 	pub job_queue: u64,
+	/// Background jobs that run at once: a host that never answers holds one slot for up to --job-timeout while
+	/// the others go on.
+	#[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+	pub job_concurrency: u64,
 	/// Seconds one background job may take (fetching, checking and indexing a version or a model).
 	#[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
 	pub job_timeout: u64,
@@ -183,8 +188,11 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 			duties::WorkerOptions {
 				perturb: args.perturb_weights,
 				max_engines: usize::try_from(args.max_engines).unwrap_or(usize::MAX),
-				queue: usize::try_from(args.job_queue).unwrap_or(usize::MAX),
-				job_timeout: Duration::from_secs(args.job_timeout),
+				jobs: background::QueueLimits {
+					capacity: usize::try_from(args.job_queue).unwrap_or(usize::MAX),
+					concurrency: usize::try_from(args.job_concurrency).unwrap_or(1),
+					timeout: Duration::from_secs(args.job_timeout),
+				},
 			},
 		);
 		tokio::select! {

@@ -1,25 +1,23 @@
-//! Getting models ready, off the block loop. Fetching, checking and indexing a DataNet version, and loading a
-//! newly registered model, take as long as the content's hosts and sizes make them — anyone's URI, anyone's size.
-//! They run in a bounded background queue, one job at a time with a deadline each, so answering, committing and
-//! revealing (the duties with windows, and slashes when missed) never wait behind them. A request for a model that
-//! is not ready yet prepares it on the spot.
+//! Getting models ready: a DataNet version's content fetched, checked and indexed, a model's engine built and
+//! kept. The background queue ([`super::background`]) does this ahead of time; a request for a model that is not
+//! ready yet does it on the spot.
 
 use std::{
 	path::PathBuf,
 	sync::{Arc, Mutex, MutexGuard, PoisonError},
-	time::Duration,
 };
 
 use anyhow::Result;
+use openledger_primitives::model::ModelStatus;
 use attribution_engine::{
 	attribute::{Corpus, Engine},
 	generate::openlora::AdapterSource,
 	train::influence::Influence,
 	EngineConfig, IndexConfig,
 };
-use tokio::sync::mpsc;
 
 use super::{
+	background::{Done, Job},
 	content::Content,
 	engines::{EngineCache, Shared},
 	metrics::Metrics,
@@ -64,6 +62,25 @@ impl Engines {
 	fn cache(&self) -> MutexGuard<'_, EngineCache<Engine>> {
 		// A panic while holding the lock leaves a plain map behind: still usable.
 		self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+	}
+
+	/// Does one background job.
+	pub async fn run(&self, job: Job) -> Result<Done> {
+		match job {
+			Job::Index { datanet, version } => self.index(datanet, version).await.map(|()| Done::Ran),
+			Job::Prepare { model } => {
+				if self.content.model(model).await?.status == ModelStatus::Retired {
+					tracing::debug!("model {model} was retired before it was prepared; skipped");
+					return Ok(Done::Skipped);
+				}
+				self.get(model).await.map(|_| Done::Ran)
+			},
+		}
+	}
+
+	/// Drops `model`'s engine (a retired model: a request it still owes an answer rebuilds it).
+	pub fn forget(&self, model: u32) {
+		self.cache().remove(model);
 	}
 
 	/// Fetches, checks and indexes a new DataNet version, so the models built on it load quickly.
@@ -137,59 +154,5 @@ impl Engines {
 		}
 		tracing::info!("model {model} ready");
 		Ok(engine)
-	}
-}
-
-/// A background job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Job {
-	/// Fetch, check and index a new DataNet version's datasets.
-	Index { datanet: u32, version: u32 },
-	/// Fetch and check a newly registered model's content and adapter and load it, so its first request is
-	/// answered in time.
-	Prepare { model: u32 },
-}
-
-/// The queue of background jobs.
-#[derive(Clone)]
-pub struct Background {
-	sender: mpsc::Sender<Job>,
-	metrics: Metrics,
-}
-
-impl Background {
-	/// Starts the queue: at most `capacity` jobs wait (more are dropped, with a warning: a dropped job is done on
-	/// demand when a request needs it), and each runs for at most `timeout`.
-	pub fn start(engines: Engines, capacity: usize, timeout: Duration) -> Self {
-		let (sender, mut receiver) = mpsc::channel::<Job>(capacity.max(1));
-		let metrics = engines.metrics.clone();
-		tokio::spawn(async move {
-			while let Some(job) = receiver.recv().await {
-				let run = async {
-					match job {
-						Job::Index { datanet, version } => engines.index(datanet, version).await,
-						Job::Prepare { model } => engines.get(model).await.map(|_| ()),
-					}
-				};
-				let failure = match tokio::time::timeout(timeout, run).await {
-					Ok(Ok(())) => None,
-					Ok(Err(e)) => Some(format!("{e:#}")),
-					Err(_) => Some(format!("timed out after {timeout:?} (--job-timeout)")),
-				};
-				if let Some(failure) = failure {
-					engines.metrics.failed("content");
-					tracing::warn!("{job:?} failed: {failure}");
-				}
-			}
-		});
-		Self { sender, metrics }
-	}
-
-	/// Queues `job`; drops it with a warning when the queue is full.
-	pub fn submit(&self, job: Job) {
-		if let Err(e) = self.sender.try_send(job) {
-			self.metrics.failed("queue");
-			tracing::warn!("{job:?} dropped: the background queue is full or stopped ({e}); done on demand instead");
-		}
 	}
 }

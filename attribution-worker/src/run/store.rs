@@ -61,11 +61,22 @@ impl ContentStore {
 		}
 		std::fs::create_dir_all(&self.root).with_context(|| format!("creating {}", self.root.display()))?;
 		let path = self.path(hash);
-		let partial = path.with_extension("partial");
-		std::fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
-		std::fs::rename(&partial, &path).with_context(|| format!("moving {} into place", partial.display()))?;
+		write_atomically(&path, bytes)?;
 		Ok(path)
 	}
+}
+
+/// Writes `bytes` to `path` through a temporary file of its own and a rename, so a reader sees the old file or
+/// the whole new one, and two jobs writing the same file at once (indexing a version while preparing a model on
+/// it) never interleave.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+	static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+	let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+	let mut name = path.file_name().unwrap_or_default().to_os_string();
+	name.push(format!(".{}.{n}.partial", std::process::id()));
+	let partial = path.with_file_name(name);
+	std::fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
+	std::fs::rename(&partial, path).with_context(|| format!("moving {} into place", partial.display()))
 }
 
 #[cfg(test)]
@@ -87,6 +98,23 @@ mod tests {
 		let path = store.put(&hash, b"aspirin 75 mg").unwrap();
 		assert_eq!(store.get(&hash), Some(path.clone()));
 		assert_eq!(std::fs::read(&path).unwrap(), b"aspirin 75 mg");
+	}
+
+	#[test]
+	fn writers_of_one_file_at_once_never_leave_a_mixed_file() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("datanet.json");
+		let contents: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 1 << 20]).collect();
+		std::thread::scope(|scope| {
+			for bytes in &contents {
+				for _ in 0..4 {
+					scope.spawn(|| write_atomically(&path, bytes).unwrap());
+				}
+			}
+		});
+		let written = std::fs::read(&path).unwrap();
+		assert!(contents.contains(&written), "the file is one writer's whole bytes");
+		assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left behind");
 	}
 
 	#[test]
