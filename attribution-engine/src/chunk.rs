@@ -4,10 +4,19 @@
 //! truncation); windows of `tokens` word pieces advance by `tokens - overlap`. Window edges are moved to word
 //! boundaries so no word is cut in half. A chunk is named by (dataset, index, byte range) — stable for the
 //! same bytes and parameters, whatever machine computes it.
+//!
+//! A chunk is also at most [`MAX_CHUNK_BYTES`] long: a window's bytes past it are cut (at a character boundary).
+//! The word-piece tokenizer turns any word longer than 100 characters into one `[UNK]`, so without the cut a
+//! contributor could make one "word" of a dataset's whole 16 MiB a single chunk — a prompt no generator can take,
+//! failing every answer that retrieves it. Ordinary text never reaches the cap (64 word pieces are ≈ 300 bytes of
+//! English).
 
 use crate::error::{tokenizer_error, Result, WorkerError};
 use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
+
+/// The longest chunk, in bytes.
+pub const MAX_CHUNK_BYTES: usize = 1024;
 
 /// Chunking parameters. Part of an index's identity: changing them re-chunks everything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +91,13 @@ pub fn chunk_text(tokenizer: &Tokenizer, dataset: u64, text: &str, params: Chunk
 		}
 		if start < end && end > last_end_token {
 			let byte_start = offsets.get(start).map_or(0, |o| o.0);
-			let byte_end = offsets.get(end.saturating_sub(1)).map_or(0, |o| o.1);
+			let mut byte_end = offsets.get(end.saturating_sub(1)).map_or(0, |o| o.1);
+			if byte_end.saturating_sub(byte_start) > MAX_CHUNK_BYTES {
+				byte_end = byte_start.saturating_add(MAX_CHUNK_BYTES);
+				while byte_end > byte_start && !text.is_char_boundary(byte_end) {
+					byte_end = byte_end.saturating_sub(1);
+				}
+			}
 			if let Some(slice) = text.get(byte_start..byte_end) {
 				let index = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
 				chunks.push(Chunk {

@@ -3,7 +3,7 @@
 mod support;
 
 use attribution_engine::{
-	chunk::{chunk_text, ChunkParams},
+	chunk::{chunk_text, ChunkParams, MAX_CHUNK_BYTES},
 	models::WeightFile,
 	WorkerError,
 };
@@ -90,6 +90,28 @@ fn chunks_are_stable_overlapping_and_cover_the_text() {
 	}
 	assert_eq!(chunks.first().unwrap().id.start, 0);
 	assert_eq!(chunks.last().unwrap().id.end as usize, text.trim_end().len());
+}
+
+#[test]
+fn a_word_as_long_as_the_dataset_is_cut_to_the_longest_chunk_at_a_character_boundary() {
+	// One "word" of 300 000 two-byte characters is a single [UNK] word piece: without the cap it would be one
+	// 600 kB chunk, more than any generator's prompt can hold.
+	let dir = tempfile::tempdir().unwrap();
+	let embedder = support::load_tiny_embedder(dir.path());
+	let text = format!("The drug {} treats fever.", "é".repeat(300_000));
+	let chunks = chunk_text(embedder.tokenizer(), 4, &text, ChunkParams::default()).unwrap();
+	assert!(!chunks.is_empty());
+	for c in &chunks {
+		assert!(c.text.len() <= MAX_CHUNK_BYTES, "chunk {} holds {} bytes", c.id.index, c.text.len());
+		assert_eq!(&text[c.id.start as usize..c.id.end as usize], c.text, "the range names the bytes");
+	}
+	assert!(chunks.iter().any(|c| c.text.len() > MAX_CHUNK_BYTES - 2), "the long word fills a chunk to the cap");
+	assert_eq!(chunks[0].id.start, 0);
+	// Ordinary text is not cut.
+	let plain = "Zorvatin treats fever. The standard adult dose of zorvatin is 40 mg daily.";
+	let whole = chunk_text(embedder.tokenizer(), 4, plain, ChunkParams::default()).unwrap();
+	assert_eq!(whole.len(), 1);
+	assert_eq!(whole[0].text, plain);
 }
 
 #[test]
