@@ -4,7 +4,7 @@
 mod support;
 
 use attribution_engine::{
-	generate::{llama::KvCache, lora::LoraAdapter, Prompt},
+	generate::{llama::KvCache, lora::LoraAdapter, Prompt, MAX_CONTEXT_TOKENS},
 	WorkerError,
 };
 use candle::{Device, Tensor};
@@ -82,11 +82,24 @@ fn incremental_forward_equals_one_pass() {
 }
 
 #[test]
+fn a_context_is_cut_to_the_most_tokens_one_may_take_and_still_ends_its_line() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let long = "the dose is forty ".repeat(200);
+	let p = g.rag_prompt("dose?", &[&long, "store cool"]).unwrap();
+	assert_eq!(p.segments[1].len(), MAX_CONTEXT_TOKENS);
+	assert!(g.decode(&p.segments[1]).unwrap().starts_with("[1] the dose is forty the dose"));
+	assert!(g.decode(&p.segments[1]).unwrap().ends_with('\n'));
+	assert_eq!(g.decode(&p.segments[2]).unwrap(), "[2] store cool\n", "a short context is whole");
+}
+
+#[test]
 fn prompts_longer_than_the_context_are_refused() {
 	let dir = tempfile::tempdir().unwrap();
 	let g = support::tiny_generator(dir.path());
+	// Each context is cut to MAX_CONTEXT_TOKENS (192): three of them are over the tiny model's 512.
 	let long = "the dose is forty ".repeat(60);
-	let prompt = g.rag_prompt("dose?", &[&long]).unwrap();
+	let prompt = g.rag_prompt("dose?", &[&long, &long, &long]).unwrap();
 	let err = g.generate(&prompt, 8).unwrap_err();
 	assert!(matches!(err, WorkerError::PromptTooLong { limit: 512, .. }), "{err}");
 	assert!(matches!(g.score_leave_one_out(&prompt, &[1, 2]), Err(WorkerError::PromptTooLong { .. })));

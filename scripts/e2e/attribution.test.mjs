@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import { stringToU8a, u8aConcat } from '@polkadot/util';
 import { rpc, waitFor } from './lib/dev-node.mjs';
 import { startDevChain, workerKey } from './lib/fixture.mjs';
-import { findEvent, send } from './lib/tx.mjs';
+import { findEvent, send, sendAll } from './lib/tx.mjs';
+import { assertBlocksWithinLimits, bestNumber } from './lib/blocks.mjs';
 import { OPEN, canonical, medicineModel } from './lib/attribution.mjs';
 
 const FEE = OPEN;
@@ -166,18 +167,8 @@ test('a burst of 200 requests is refunded and pruned over the following blocks, 
   const params = (await api.query.attribution.parameters()).unwrap().toJSON();
   await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({ ...params, responseWindow: 2, retention: 2 })), keys.alice);
   const first = (await api.query.attribution.nextRequestId()).toNumber();
-  const start = (await api.rpc.chain.getHeader()).number.toNumber();
-  let nonce = (await api.rpc.system.accountNextIndex(keys.ferdie.address)).toNumber();
-  const burst = [];
-  for (let i = 0; i < 200; i++) {
-    burst.push(new Promise((resolve, reject) => {
-      api.tx.attribution.requestInference(model, `burst ${i}`, FEE).signAndSend(keys.ferdie, { nonce: nonce++ }, ({ status, dispatchError }) => {
-        if (dispatchError) reject(new Error(dispatchError.toString()));
-        else if (status.isInBlock) resolve();
-      }).catch(reject);
-    }));
-  }
-  await Promise.all(burst);
+  const start = await bestNumber(api);
+  await sendAll(api, Array.from({ length: 200 }, (_, i) => api.tx.attribution.requestInference(model, `burst ${i}`, FEE)), keys.ferdie);
   const ids = Array.from({ length: 200 }, (_, i) => first + i);
   // Deadlines due in one block are taken in storage order, not by id: wait for every one.
   await waitFor('every burst request to be refunded and pruned', async () => {
@@ -192,22 +183,7 @@ test('a burst of 200 requests is refunded and pruned over the following blocks, 
     assert.equal(found.status, 'refundedNoAnswer', `request ${id}`);
     assert.equal(found.deposit, '0', `request ${id} was pruned`);
   }
-  // Every block since the burst stayed within its weight limit, and the hooks within the deadline budget (a
-  // quarter of the block). pallet-session charges a whole block for a session change (every 10 blocks here),
-  // so those blocks are over by design: there the hooks are checked without it.
-  const { maxBlock, baseBlock } = api.consts.system.blockWeights;
-  const [max, base] = [maxBlock.refTime.toBigInt(), baseBlock.refTime.toBigInt()];
-  const end = (await api.rpc.chain.getHeader()).number.toNumber();
-  for (let n = start; n <= end; n++) {
-    const at = await api.at(await api.rpc.chain.getBlockHash(n));
-    const { normal, operational, mandatory } = await at.query.system.blockWeight();
-    const rotated = (await at.query.system.events()).some(({ event }) => event.section === 'session' && event.method === 'NewSession');
-    const hooks = mandatory.refTime.toBigInt() - base - (rotated ? max : 0n);
-    assert.ok(hooks <= max / 4n + 10n ** 9n, `block ${n}: the hooks used ${hooks} (budget ${max / 4n})`);
-    if (!rotated) {
-      const total = [normal, operational, mandatory].reduce((sum, w) => sum + w.refTime.toBigInt(), 0n);
-      assert.ok(total <= max, `block ${n} weighs ${total} of ${max}`);
-    }
-  }
+  // Every block since the burst stayed within its weight limit, and the hooks within the deadline budget.
+  await assertBlocksWithinLimits(api, start, await bestNumber(api));
   await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams(params)), keys.alice);
 });

@@ -2,7 +2,8 @@
 // worker indexes its version, `attribution-worker studio` offers that version, the page trains a LoRA adapter
 // on it (live progress, the epochs' losses, the loss plot) and registers it as a model; the worker fetches the
 // adapter from the studio and serves it next to 999 other fine-tuned models (each its own adapter, a 2 MiB adapter
-// budget: adapters are evicted and reloaded), and its answer is paid and credits the dataset that taught it.
+// budget: adapters are evicted and reloaded), and its answer is paid and credits the dataset that taught it; the
+// 999 are then retired, and the worker drops their engines.
 // Bad input through the page (epochs 0, a fee that is not an amount) shows its error and registers nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { freePort, rpc, waitFor } from './lib/dev-node.mjs';
 import { startDevChain, workerUri } from './lib/fixture.mjs';
 import { OPEN, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
 import { registerAdapterModels } from './lib/lora.mjs';
+import { findEvent, sendAll } from './lib/tx.mjs';
 import { startStudio } from './lib/studio.mjs';
 
 const CHROMIUM = process.env.OPENLEDGER_CHROMIUM ?? '/usr/bin/chromium';
@@ -172,4 +174,17 @@ test('train on the page, watch the losses and the plot, register: the worker ser
   assert.ok(value('openledger_worker_adapter_loads_total') >= 1000, metrics);
   assert.ok(value('openledger_worker_adapter_evictions_total') > 0, 'the budget forced evictions');
   assert.ok(value('openledger_worker_adapter_cache_bytes') <= 2 * 1024 * 1024);
+
+  // The thousand models retired (their deposits come back): the worker drops their engines as the retirements
+  // are final, and keeps only the models still serving.
+  const held = async () => (await api.query.system.account(keys.dave.address)).data.reserved.toBigInt();
+  const heldBefore = await held();
+  const retired = await sendAll(api, others.map((id) => api.tx.models.retire(id)), keys.dave);
+  assert.equal(retired.filter(({ events }) => findEvent(events, 'models', 'ModelRetired')).length, 999);
+  assert.ok(await held() < heldBefore, 'the deposits came back');
+  await waitFor('the retired models\' engines to be dropped', async () => {
+    const now = await (await fetch(`http://${prometheus}/metrics`)).text();
+    return Number(/^openledger_worker_engines (\d+)/m.exec(now)?.[1]) <= 2;
+  }, { timeoutMs: 60_000 });
+  assert.doesNotThrow(() => process.kill(worker.pid, 0), 'the worker process is alive');
 });

@@ -8,23 +8,26 @@
 // backoff, then reported; a model trained with `attribution-worker train` on the version the worker indexed and
 // registered with `register-model` is served with its adapter (a tampered adapter is refused before anything is
 // registered); hostile content (/dev/zero as a dataset and an adapter, an endless body) is refused by name while
-// the worker stays up within its memory budget and keeps answering; a worker key nobody registered is refused
-// with a clear error.
+// the worker stays up within its memory budget and keeps answering; so do 200 approvals in a few blocks (only the
+// newest version is indexed ahead) and a 16 MiB inline dataset (fetched piece by piece, and its model answers);
+// a worker key nobody registered is refused with a clear error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringToU8a } from '@polkadot/util';
+import { randomAsHex } from '@polkadot/util-crypto';
 import { contentHash } from './lib/content.mjs';
 import { minhashSketch } from './lib/sketch.mjs';
 import { freePort, rpc, waitFor } from './lib/dev-node.mjs';
 import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
-import { createDataNet, findEvent, registerModel, send } from './lib/tx.mjs';
+import { createDataNet, findEvent, registerModel, send, sendAll } from './lib/tx.mjs';
+import { assertBlocksWithinLimits, bestNumber } from './lib/blocks.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
-import { OPEN, askAndWait, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
+import { OPEN, askAndWait, registerInline, requestInference, setUpDemo, uploads, waitPaid } from './lib/demo.mjs';
 
 /**
  * The worker's documented peak-memory budget with the shipped models (docs/VALIDATOR.md), checked against its peak
@@ -118,6 +121,24 @@ async function contributeUri(datanet, owner, curator, bytes, uri) {
 
 const logged = (what, predicate, timeoutMs = 90_000) => waitFor(what, async () => worker.logs.some(predicate), { timeoutMs })
   .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
+
+/** The worker is alive and its peak resident memory (VmHWM, so a spike that came and went counts) is in budget. */
+function assertWorkerWithinBudget() {
+  assert.doesNotThrow(() => process.kill(worker.pid, 0), 'the worker process is alive');
+  const peak = Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)[1]) * 1024;
+  assert.ok(peak < WORKER_MEMORY_BUDGET, `peak resident memory ${(peak / 2 ** 20).toFixed(0)} MiB`);
+}
+
+/** An honest request made now is answered and paid within two minutes; resolves with it. */
+async function assertHonestRequestAnswered() {
+  const asked = Date.now();
+  const paid = await askAndWait(api, chain.httpUrl, {
+    app: keys.ferdie, model: demo.model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
+  });
+  assert.ok(paid.output.length > 0 && paid.weights.length > 0);
+  assert.ok(Date.now() - asked < 120_000, `answered and paid in ${(Date.now() - asked) / 1000} s`);
+  return paid;
+}
 
 test('a dataset whose content does not match its on-chain hash is refused and never indexed', async () => {
   // The chain records the hash of one text; the file at the URI holds another. The worker fetches it as soon as
@@ -293,15 +314,8 @@ test('hostile content cannot stop or stall the worker: /dev/zero as a dataset an
     await waitFor('the worker to be stuck on the hanging URI', async () => hangs > 0, { timeoutMs: 60_000 });
 
     // Still up, within its memory budget, and serving on time: an honest request made now is answered and paid.
-    assert.doesNotThrow(() => process.kill(worker.pid, 0), 'the worker process is alive');
-    const peak = Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)[1]) * 1024;
-    assert.ok(peak < WORKER_MEMORY_BUDGET, `peak resident memory ${(peak / 2 ** 20).toFixed(0)} MiB`);
-    const asked = Date.now();
-    const paid = await askAndWait(api, chain.httpUrl, {
-      app: keys.ferdie, model: demo.model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
-    });
-    assert.ok(paid.output.length > 0 && paid.weights.length > 0);
-    assert.ok(Date.now() - asked < 120_000, `answered and paid in ${(Date.now() - asked) / 1000} s while the fetch hangs`);
+    assertWorkerWithinBudget();
+    await assertHonestRequestAnswered();
     assert.ok(!worker.logs.some((line) => line.includes('/hang') && line.includes('unreachable')), 'the fetch was still hanging');
   } finally {
     for (const server of [endless, hanging].filter(Boolean)) {
@@ -309,6 +323,73 @@ test('hostile content cannot stop or stall the worker: /dev/zero as a dataset an
       await new Promise((resolve) => server.close(resolve));
     }
   }
+});
+
+test('hundreds of approvals in a few blocks: the worker indexes the newest version ahead, skips the rest, and keeps answering', async () => {
+  // Before the background queue, every approval's new version was an index duty in the block loop, one after
+  // another, ahead of answers, commits and reveals.
+  const count = 200;
+  const start = await bestNumber(api);
+  const datanet = await createDataNet(api, keys.eve, 'hostile-approvals', '{}', { maxDatasets: count });
+  const texts = Array.from({ length: count },
+    (_, i) => stringToU8a(`Q: What does compound ${randomAsHex(8)} treat?\nA: ${randomAsHex(48)}, dose ${i} mg.\n`));
+  const registered = await sendAll(api, texts.map((text, i) => registerInline(api, text, `approval-${i}`)), keys.eve);
+  const ids = registered.map(({ events }) => findEvent(events, 'datasets', 'DatasetRegistered').data.dataset.toNumber());
+  await sendAll(api, [...ids.flatMap((id, i) => uploads(api, id, texts[i])), ...ids.map((id) => api.tx.dataNets.propose(datanet, id))], keys.eve);
+  const approved = await sendAll(api, ids.map((id) => api.tx.dataNets.approve(datanet, id)), keys.eve);
+  const versions = approved.map(({ events }) => findEvent(events, 'dataNets', 'VersionCreated').data.version.toNumber());
+  assert.equal(new Set(versions).size, count, 'every approval created a version');
+  const blocks = new Set(approved.map(({ blockHash }) => blockHash.toHex())).size;
+  assert.ok(blocks <= 10, `the approvals landed in ${blocks} blocks`);
+
+  await assertHonestRequestAnswered();
+  const newest = Math.max(...versions);
+  await logged(`DataNet ${datanet}'s newest version to be indexed`,
+    (line) => line.includes(`indexed DataNet ${datanet} version ${newest}:`), 180_000);
+  const indexed = worker.logs.filter((line) => line.includes(`indexed DataNet ${datanet} version`));
+  assert.ok(indexed.length <= 4 * blocks, `${indexed.length} of ${count} versions indexed ahead (superseded ones skipped)`);
+  assertWorkerWithinBudget();
+  await assertBlocksWithinLimits(api, start, await bestNumber(api));
+});
+
+test('a 16 MiB inline dataset is fetched piece by piece, checked and indexed, and a model over it answers and is paid', async () => {
+  // Before, the worker read inline content as one RPC response: 16 MiB is ~32 MiB of hex, over the node's
+  // 10 MiB limit, so the dataset's models could never answer. Its filler is words of 199 letters: each is one
+  // [UNK] word piece, so the 16 MiB stay cheap to embed in CI (≈ 1 700 chunks, each cut to 1 KiB).
+  const size = 16 * 2 ** 20;
+  const bytes = new Uint8Array(size).fill(0x61);
+  for (let i = 199; i < size; i += 200) bytes[i] = 0x20;
+  bytes[size - 1] = 0x0a;
+  const start = await bestNumber(api);
+  const datanet = await createDataNet(api, keys.eve, 'hostile-large', '{}', { maxDatasetBytes: size });
+  // A sketch of other text: a contributor declares the sketch, nothing checks it (issue 24), and computing the
+  // real one over 16 MiB in JavaScript takes minutes.
+  const registered = await send(api, registerInline(api, bytes, 'sixteen-mib', { sketch: minhashSketch(stringToU8a(randomAsHex(64))) }), keys.eve);
+  const large = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  await sendAll(api, uploads(api, large, bytes), keys.eve, { inFlight: 32 });
+  // Beside it, Eve's pharmacology dataset from the demo, so the answer is retrieved from text a model can read
+  // (eight chunks of filler make a prompt of ≈ 1 500 tokens: an answer slower than a dev chain's 60 s window).
+  const pharmacology = demo.datasets.find((d) => d.name === 'pharmacology');
+  assert.equal(pharmacology.owner, keys.eve.address);
+  for (const dataset of [large, pharmacology.id]) await send(api, api.tx.dataNets.propose(datanet, dataset), keys.eve);
+  let version;
+  for (const dataset of [large, pharmacology.id]) {
+    const approved = await send(api, api.tx.dataNets.approve(datanet, dataset), keys.eve);
+    version = findEvent(approved.events, 'dataNets', 'VersionCreated').data.version.toNumber();
+  }
+  const model = await registerModel(api, keys.eve, { datanet, version, datasets: [large, pharmacology.id], fee: OPEN });
+  await logged(`model ${model} to be ready`, (line) => line.includes(`model ${model} ready`), 300_000);
+  // Fetched piece by piece, checked against its content hash and stored whole.
+  assert.equal(statSync(join(worker.dataDir, 'content', contentHash(bytes).slice(2))).size, size);
+  const asked = Date.now();
+  const paid = await askAndWait(api, chain.httpUrl, { app: keys.ferdie, model, fee: OPEN, question: 'What is the antidote for warfarin?' })
+    .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
+  assert.ok(paid.output.length > 0, 'an answer is stored');
+  assert.equal(paid.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+  assert.ok(paid.weights.every((w) => [large, pharmacology.id].includes(w.dataset)), JSON.stringify(paid.weights));
+  assert.ok(Date.now() - asked < 120_000, `answered and paid in ${(Date.now() - asked) / 1000} s`);
+  assertWorkerWithinBudget();
+  await assertBlocksWithinLimits(api, start, await bestNumber(api));
 });
 
 test('a worker key nobody registered is refused with a clear error', async () => {

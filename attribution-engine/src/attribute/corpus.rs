@@ -10,6 +10,8 @@ pub struct Corpus {
 	pub version: DataNetVersion,
 	pub index: StoredIndex,
 	pub verbatim: VerbatimIndex,
+	/// [`Corpus::memory_bytes`], counted once.
+	memory: usize,
 }
 
 impl Corpus {
@@ -26,6 +28,15 @@ impl Corpus {
 			)));
 		}
 		let verbatim = VerbatimIndex::build(version.datasets.iter().map(|d| (d.id, d.text.as_str())));
-		Ok(Self { version, index, verbatim })
+		let texts: usize = version.datasets.iter().map(|d| d.text.len()).sum();
+		let vectors = index.index.vectors().len().saturating_mul(std::mem::size_of::<f32>());
+		let names = index.index.ids().len().saturating_mul(std::mem::size_of::<crate::chunk::ChunkId>());
+		let memory = texts.saturating_add(vectors).saturating_add(names).saturating_add(verbatim.memory_bytes());
+		Ok(Self { version, index, verbatim, memory })
+	}
+
+	/// About how many bytes it holds in memory: the texts, the vectors and chunk names, the verbatim index.
+	pub fn memory_bytes(&self) -> usize {
+		self.memory
 	}
 }

@@ -31,6 +31,14 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 impl VerbatimIndex {
+	/// About how many bytes it holds: four per word position for its text and suffixes, eight for the owner,
+	/// and each vocabulary word with a hash-map entry's overhead.
+	pub fn memory_bytes(&self) -> usize {
+		let positions = self.text.len().saturating_mul(16);
+		let vocab: usize = self.vocab.keys().map(|w| w.len().saturating_add(32)).sum();
+		positions.saturating_add(vocab)
+	}
+
 	/// Builds the index over datasets given as (id, text), in the given order.
 	pub fn build<'a>(datasets: impl IntoIterator<Item = (u64, &'a str)>) -> Self {
 		let mut vocab: HashMap<String, u32> = HashMap::new();

@@ -18,6 +18,12 @@ use std::{path::Path, sync::Arc};
 use tokenizers::Tokenizer;
 
 /// System message of every RAG prompt.
+/// The most tokens one context takes in a prompt; a longer one is cut (then ends with its newline). A chunk is
+/// 64 embedder word pieces — ≈ 80 generator tokens of English — but up to 1 KiB of any bytes, and a chunk of rare
+/// characters can be a token per byte: eight of them would make every leave-one-out pass ~10× dearer than
+/// usual (answers too late for their window) or overflow the context.
+pub const MAX_CONTEXT_TOKENS: usize = 192;
+
 pub const RAG_SYSTEM: &str =
 	"You answer questions using only the numbered context passages. Answer in one short sentence.";
 
@@ -170,7 +176,13 @@ impl Generator {
 		head.extend(self.encode("user\nContext:\n")?);
 		let mut segments = vec![head];
 		for (i, text) in contexts.iter().enumerate() {
-			segments.push(self.encode(&format!("[{}] {}\n", i.saturating_add(1), text.trim()))?);
+			let mut segment = self.encode(&format!("[{}] {}\n", i.saturating_add(1), text.trim()))?;
+			if segment.len() > MAX_CONTEXT_TOKENS {
+				let newline = self.encode("\n")?;
+				segment.truncate(MAX_CONTEXT_TOKENS.saturating_sub(newline.len()));
+				segment.extend(newline);
+			}
+			segments.push(segment);
 		}
 		let mut tail = self.encode(&format!("\nQuestion: {}", question.trim()))?;
 		tail.push(self.im_end);

@@ -36,6 +36,8 @@ pub struct WorkerOptions {
 	pub perturb: bool,
 	/// Engines kept ready (`--max-engines`).
 	pub max_engines: usize,
+	/// Bytes the kept engines' DataNet corpora may take (`--engine-memory-mb`).
+	pub engine_memory: usize,
 	/// The background queue (`--job-queue`, `--job-concurrency`, `--job-timeout`).
 	pub jobs: QueueLimits,
 }
@@ -75,9 +77,9 @@ impl Worker {
 		models: Arc<SharedModels>,
 		options: WorkerOptions,
 	) -> Self {
-		let WorkerOptions { perturb, max_engines, jobs } = options;
+		let WorkerOptions { perturb, max_engines, engine_memory, jobs } = options;
 		let (chain, data_dir) = (content.chain.clone(), content.data_dir.clone());
-		let engines = Engines::new(content, common, models.clone(), metrics.clone(), max_engines);
+		let engines = Engines::new(content, common, models.clone(), metrics.clone(), max_engines, engine_memory);
 		let runner = engines.clone();
 		let background = Background::start(
 			move |job| {

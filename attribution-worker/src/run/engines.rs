@@ -41,18 +41,26 @@ impl<K: Eq + Hash, T> Shared<K, T> {
 	}
 }
 
-/// At most `capacity` values by model id, least recently used evicted first.
+/// What a kept value costs in memory: the part it may share with other values (named by its address, counted
+/// once however many values hold it) and that part's size in bytes.
+pub trait Footprint {
+	fn shared_part(&self) -> (usize, usize);
+}
+
+/// At most `capacity` values by model id, and values whose shared parts together take at most `budget` bytes;
+/// least recently used evicted first.
 #[derive(Debug)]
 pub struct EngineCache<T> {
 	capacity: usize,
+	budget: usize,
 	clock: u64,
 	entries: HashMap<u32, (Arc<T>, u64)>,
 }
 
-impl<T> EngineCache<T> {
-	/// A cache of at most `capacity` (at least 1) values.
-	pub fn new(capacity: usize) -> Self {
-		Self { capacity: capacity.max(1), clock: 0, entries: HashMap::new() }
+impl<T: Footprint> EngineCache<T> {
+	/// A cache of at most `capacity` (at least 1) values within `budget` bytes.
+	pub fn new(capacity: usize, budget: usize) -> Self {
+		Self { capacity: capacity.max(1), budget, clock: 0, entries: HashMap::new() }
 	}
 
 	/// Model `model`'s value, now the most recently used.
@@ -65,17 +73,19 @@ impl<T> EngineCache<T> {
 		})
 	}
 
-	/// Keeps `value` for `model`; returns the model evicted to make room, if any.
-	pub fn insert(&mut self, model: u32, value: Arc<T>) -> Option<u32> {
+	/// Keeps `value` for `model`; returns the models evicted to make room, least recently used first: while more
+	/// than `capacity` are kept, or their shared parts take more than the budget. The value just kept is never
+	/// evicted (a request needs it now), even when it alone is over the budget.
+	pub fn insert(&mut self, model: u32, value: Arc<T>) -> Vec<u32> {
 		self.clock = self.clock.saturating_add(1);
-		let mut evicted = None;
-		if !self.entries.contains_key(&model) && self.entries.len() >= self.capacity {
-			evicted = self.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(id, _)| *id);
-			if let Some(id) = evicted {
-				self.entries.remove(&id);
-			}
-		}
 		self.entries.insert(model, (value, self.clock));
+		let mut evicted = Vec::new();
+		while self.entries.len() > self.capacity || self.bytes() > self.budget {
+			let oldest = self.entries.iter().filter(|(id, _)| **id != model).min_by_key(|(_, (_, used))| *used);
+			let Some(id) = oldest.map(|(id, _)| *id) else { break };
+			self.entries.remove(&id);
+			evicted.push(id);
+		}
 		evicted
 	}
 
@@ -85,9 +95,14 @@ impl<T> EngineCache<T> {
 	}
 
 	/// How many values are kept.
-	#[cfg(test)]
-	fn len(&self) -> usize {
+	pub fn len(&self) -> usize {
 		self.entries.len()
+	}
+
+	/// The bytes the kept values' shared parts take, each part counted once.
+	pub fn bytes(&self) -> usize {
+		let parts: HashMap<usize, usize> = self.entries.values().map(|(value, _)| value.shared_part()).collect();
+		parts.values().fold(0, |sum, bytes| sum.saturating_add(*bytes))
 	}
 }
 
@@ -110,22 +125,50 @@ mod tests {
 		assert_eq!(shared.len(), 1);
 	}
 
+	/// An engine stand-in: which corpus it holds and that corpus's size.
+	#[derive(Debug, PartialEq)]
+	struct Held(&'static str, usize, usize);
+
+	impl Footprint for Held {
+		fn shared_part(&self) -> (usize, usize) {
+			(self.1, self.2)
+		}
+	}
+
+	const UNLIMITED: usize = usize::MAX;
+
 	#[test]
 	fn the_least_recently_used_engine_is_evicted_and_the_cache_never_grows_past_its_capacity() {
-		let mut cache = EngineCache::new(2);
-		assert_eq!(cache.insert(1, Arc::new("one")), None);
-		assert_eq!(cache.insert(2, Arc::new("two")), None);
-		assert_eq!(cache.get(1).as_deref(), Some(&"one")); // 2 is now the least recently used
-		assert_eq!(cache.insert(3, Arc::new("three")), Some(2));
+		let mut cache = EngineCache::new(2, UNLIMITED);
+		let held = |name| Arc::new(Held(name, 0, 1));
+		assert!(cache.insert(1, held("one")).is_empty());
+		assert!(cache.insert(2, held("two")).is_empty());
+		assert_eq!(cache.get(1).map(|v| v.0), Some("one")); // 2 is now the least recently used
+		assert_eq!(cache.insert(3, held("three")), vec![2]);
 		assert_eq!(cache.get(2), None);
-		assert_eq!(cache.insert(3, Arc::new("three again")), None, "replacing evicts nothing");
+		assert!(cache.insert(3, held("three again")).is_empty(), "replacing evicts nothing");
 		for model in 10..1_000 {
-			cache.insert(model, Arc::new("many"));
+			cache.insert(model, held("many"));
 			assert!(cache.len() <= 2);
 		}
-		assert_eq!(cache.get(999).as_deref(), Some(&"many"));
+		assert_eq!(cache.get(999).map(|v| v.0), Some("many"));
 		cache.remove(999);
 		assert_eq!(cache.get(999), None, "a retired model's engine is dropped");
 		assert_eq!(cache.len(), 1);
+	}
+
+	#[test]
+	fn engines_are_evicted_to_keep_their_corpora_within_the_memory_budget_a_shared_corpus_counted_once() {
+		// Corpus 1 is 600 bytes and shared by models 1 and 2; corpus 2 is 500; the budget is 1 000.
+		let mut cache = EngineCache::new(64, 1_000);
+		assert!(cache.insert(1, Arc::new(Held("a", 1, 600))).is_empty());
+		assert!(cache.insert(2, Arc::new(Held("b", 1, 600))).is_empty(), "the shared corpus is counted once");
+		assert_eq!(cache.bytes(), 600);
+		assert_eq!(cache.insert(3, Arc::new(Held("c", 2, 500))), vec![1, 2], "both holders of corpus 1 go");
+		assert_eq!(cache.bytes(), 500);
+		// One engine over the whole budget is still kept: its request needs it.
+		assert_eq!(cache.insert(4, Arc::new(Held("d", 3, 5_000))), vec![3]);
+		assert_eq!(cache.len(), 1);
+		assert!(cache.get(4).is_some());
 	}
 }

@@ -22,6 +22,8 @@ pub struct Metrics {
 	pub fetch_retries: Counter<U64>,
 	/// Seconds from seeing a request to its answer being included.
 	pub answer_seconds: Histogram,
+	/// Models kept ready to answer (`--max-engines` at most).
+	pub engines: Gauge<U64>,
 	/// The last finalized block handled.
 	pub block: Gauge<U64>,
 	/// OpenLoRA: adapters in the cache, the bytes they hold, loads (misses) and evictions.
@@ -60,6 +62,7 @@ impl Metrics {
 				)?,
 				registry,
 			)?,
+			engines: register(Gauge::new("openledger_worker_engines", "Models kept ready to answer")?, registry)?,
 			block: register(
 				Gauge::new("openledger_worker_finalized_block", "Last finalized block handled")?,
 				registry,

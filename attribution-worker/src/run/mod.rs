@@ -72,6 +72,11 @@ pub struct RunArgs {
 	/// evicted beyond this and rebuilt from its prepared content on its next request.
 	#[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
 	pub max_engines: u64,
+	/// Memory for the DataNet versions the kept engines answer from (texts, vector and verbatim indexes), MiB;
+	/// versions shared by several models count once. The least recently used engines are evicted beyond it; the
+	/// engine a request needs is kept even when it alone is larger.
+	#[arg(long, default_value_t = 1_024, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+	pub engine_memory_mb: u64,
 	/// Background jobs (indexing a new DataNet version, preparing a new model) that may wait; more are dropped
 	/// with a warning and done on demand when a request needs them.
 	#[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -188,6 +193,7 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 			duties::WorkerOptions {
 				perturb: args.perturb_weights,
 				max_engines: usize::try_from(args.max_engines).unwrap_or(usize::MAX),
+				engine_memory: usize::try_from(args.engine_memory_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
 				jobs: background::QueueLimits {
 					capacity: usize::try_from(args.job_queue).unwrap_or(usize::MAX),
 					concurrency: usize::try_from(args.job_concurrency).unwrap_or(1),

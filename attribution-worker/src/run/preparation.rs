@@ -19,7 +19,7 @@ use attribution_engine::{
 use super::{
 	background::{Done, Job},
 	content::Content,
-	engines::{EngineCache, Shared},
+	engines::{EngineCache, Footprint, Shared},
 	metrics::Metrics,
 	models::SharedModels,
 };
@@ -31,6 +31,12 @@ use crate::{
 /// What identifies a corpus: a DataNet version and the datasets of it a model credits (content on chain never
 /// changes, so equal keys mean equal texts and indexes).
 type CorpusKey = (u32, u32, Vec<u64>);
+
+impl Footprint for Engine {
+	fn shared_part(&self) -> (usize, usize) {
+		(Arc::as_ptr(&self.corpus) as usize, self.corpus.memory_bytes())
+	}
+}
 
 /// Builds and keeps the worker's engines; shared by the block loop and the background queue.
 #[derive(Clone)]
@@ -53,9 +59,10 @@ impl Engines {
 		models: Arc<SharedModels>,
 		metrics: Metrics,
 		max_engines: usize,
+		engine_memory: usize,
 	) -> Self {
 		let data_dir = content.data_dir.clone();
-		let cache = Arc::new(Mutex::new(EngineCache::new(max_engines)));
+		let cache = Arc::new(Mutex::new(EngineCache::new(max_engines, engine_memory)));
 		Self { content, common, models, metrics, data_dir, cache, corpora: Arc::default() }
 	}
 
@@ -80,7 +87,9 @@ impl Engines {
 
 	/// Drops `model`'s engine (a retired model: a request it still owes an answer rebuilds it).
 	pub fn forget(&self, model: u32) {
-		self.cache().remove(model);
+		let mut cache = self.cache();
+		cache.remove(model);
+		self.metrics.engines.set(cache.len() as u64);
 	}
 
 	/// Fetches, checks and indexes a new DataNet version, so the models built on it load quickly.
@@ -149,8 +158,14 @@ impl Engines {
 		.await??;
 		self.models.observe(&self.metrics);
 		let engine = Arc::new(engine);
-		if let Some(evicted) = self.cache().insert(model, engine.clone()) {
-			tracing::debug!("model {evicted}'s engine evicted (--max-engines); rebuilt on its next request");
+		{
+			let mut cache = self.cache();
+			for evicted in cache.insert(model, engine.clone()) {
+				tracing::debug!(
+					"model {evicted}'s engine evicted (--max-engines, --engine-memory-mb); rebuilt on its next request"
+				);
+			}
+			self.metrics.engines.set(cache.len() as u64);
 		}
 		tracing::info!("model {model} ready");
 		Ok(engine)

@@ -19,18 +19,24 @@ export function demoDatasets() {
   return ['cardiology', 'neurology', 'pharmacology'].map((name) => [name, readFileSync(join(DATASETS, `${name}.txt`))]);
 }
 
+/** The `datasets.register` call for `bytes` as inline content, with its MinHash sketch unless `sketch` is given. */
+export function registerInline(api, bytes, name, { sketch = minhashSketch(bytes) } = {}) {
+  const rows = new TextDecoder().decode(bytes).split('\n').filter((l) => l.startsWith('Q:')).length;
+  return api.tx.datasets.register(
+    contentHash(bytes), u8aToHex(pieceHash(bytes)), rows, bytes.length, 'CC-BY-4.0', sketch,
+    { Inline: { pieceHashes: pieces(bytes).map((p) => u8aToHex(pieceHash(p))) } }, JSON.stringify({ title: name }),
+  );
+}
+
+/** The calls uploading `bytes`, the content of inline dataset `dataset`, piece by piece. */
+export const uploads = (api, dataset, bytes) =>
+  pieces(bytes).map((piece, index) => api.tx.datasets.uploadPiece(dataset, index, u8aToHex(piece)));
+
 /** Registers `bytes` as an inline dataset of `owner`, uploads it, and proposes it to `datanet`. */
 export async function contributeInline(api, datanet, owner, name, bytes) {
-  const parts = pieces(bytes);
-  const rows = new TextDecoder().decode(bytes).split('\n').filter((l) => l.startsWith('Q:')).length;
-  const registered = await send(api, api.tx.datasets.register(
-    contentHash(bytes), u8aToHex(pieceHash(bytes)), rows, bytes.length, 'CC-BY-4.0', minhashSketch(bytes),
-    { Inline: { pieceHashes: parts.map((p) => u8aToHex(pieceHash(p))) } }, JSON.stringify({ title: name }),
-  ), owner);
+  const registered = await send(api, registerInline(api, bytes, name), owner);
   const id = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
-  for (const [index, piece] of parts.entries()) {
-    await send(api, api.tx.datasets.uploadPiece(id, index, u8aToHex(piece)), owner);
-  }
+  for (const upload of uploads(api, id, bytes)) await send(api, upload, owner);
   await send(api, api.tx.dataNets.propose(datanet, id), owner);
   return id;
 }

@@ -65,32 +65,16 @@ export async function registerAdapterModels(api, owner, { datanet, version, data
   const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { contentHash } = await import('./content.mjs');
-  const { BASE_MODEL, findEvent } = await import('./tx.mjs');
-  // In flight at once, a chunk at a time: the node allows 1 024 subscriptions per connection.
-  const ids = [];
-  for (let start = 0; start < count; start += 250) {
-    const first = (await api.rpc.system.accountNextIndex(owner.address)).toNumber();
-    const chunk = [];
-    for (let i = start; i < Math.min(count, start + 250); i += 1) {
-      const bytes = loraAdapter({ seed: i + 1, rank: 1 });
-      const path = join(dir, `adapter-${i + 1}.safetensors`);
-      writeFileSync(path, bytes);
-      const tx = api.tx.models.register(BASE_MODEL, contentHash(bytes), {
-        datanet, version, datasets: [...datasets].sort((a, b) => a - b),
-        hyperparametersHash: '0x' + '00'.repeat(32), influenceHash: '0x' + '00'.repeat(32),
-      }, fee, JSON.stringify({ name: `adapter-${i + 1}`, adapterUri: `file://${path}` }));
-      chunk.push(new Promise((resolve, reject) => {
-        let unsubscribe = () => {};
-        tx.signAndSend(owner, { nonce: first + i - start }, ({ status, events, dispatchError }) => {
-          if (dispatchError) reject(new Error(`registration ${i + 1}: ${dispatchError.toString()}`));
-          else if (status.isInBlock) {
-            unsubscribe();
-            resolve(findEvent(events, 'models', 'ModelRegistered').data.model.toNumber());
-          }
-        }).then((u) => { unsubscribe = u; }, reject);
-      }));
-    }
-    ids.push(...await Promise.all(chunk));
-  }
-  return ids;
+  const { BASE_MODEL, findEvent, sendAll } = await import('./tx.mjs');
+  const txs = Array.from({ length: count }, (_, i) => {
+    const bytes = loraAdapter({ seed: i + 1, rank: 1 });
+    const path = join(dir, `adapter-${i + 1}.safetensors`);
+    writeFileSync(path, bytes);
+    return api.tx.models.register(BASE_MODEL, contentHash(bytes), {
+      datanet, version, datasets: [...datasets].sort((a, b) => a - b),
+      hyperparametersHash: '0x' + '00'.repeat(32), influenceHash: '0x' + '00'.repeat(32),
+    }, fee, JSON.stringify({ name: `adapter-${i + 1}`, adapterUri: `file://${path}` }));
+  });
+  const registered = await sendAll(api, txs, owner);
+  return registered.map(({ events }) => findEvent(events, 'models', 'ModelRegistered').data.model.toNumber());
 }

@@ -8,24 +8,54 @@ import { readFileSync } from 'node:fs';
 export function send(api, tx, signer) {
   return new Promise((resolve, reject) => {
     tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        if (dispatchError.isModule) {
-          const { section, name } = api.registry.findMetaError(dispatchError.asModule);
-          reject(new Error(`${section}.${name}`));
-        } else reject(new Error(dispatchError.toString()));
-      } else if (status.isInBlock) resolve({ blockHash: status.asInBlock, events });
+      if (dispatchError) reject(dispatchFailure(api, dispatchError));
+      else if (status.isInBlock) resolve({ blockHash: status.asInBlock, events });
     }).catch(reject);
   });
+}
+
+/** A failed extrinsic's error: `section.Name` for a module error. */
+function dispatchFailure(api, dispatchError) {
+  if (!dispatchError.isModule) return new Error(dispatchError.toString());
+  const { section, name } = api.registry.findMetaError(dispatchError.asModule);
+  return new Error(`${section}.${name}`);
+}
+
+/**
+ * Submits `txs` signed by `signer` all in flight at once (explicit nonces, in order), `inFlight` at a time (the
+ * node allows 1 024 subscriptions per connection); resolves with each one's `{ blockHash, events }` once all are
+ * in blocks, or rejects with the first failure.
+ */
+export async function sendAll(api, txs, signer, { inFlight = 250 } = {}) {
+  const results = [];
+  for (let start = 0; start < txs.length; start += inFlight) {
+    const first = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+    results.push(...await Promise.all(txs.slice(start, start + inFlight).map((tx, i) => new Promise((resolve, reject) => {
+      let unsubscribe = () => {};
+      tx.signAndSend(signer, { nonce: first + i }, ({ status, events, dispatchError }) => {
+        if (dispatchError) reject(new Error(`transaction ${start + i}: ${dispatchFailure(api, dispatchError).message}`));
+        else if (status.isInBlock) {
+          unsubscribe();
+          resolve({ blockHash: status.asInBlock, events });
+        }
+      }).then((u) => { unsubscribe = u; }, reject);
+    }))));
+  }
+  return results;
 }
 
 /** The first event `section.method` among `events`, or undefined. */
 export const findEvent = (events, section, method) =>
   events.map(({ event }) => event).find((e) => e.section === section && e.method === method);
 
-/** `curator` creates a DataNet named `name` taking CC-BY-4.0 datasets up to 1 MB; resolves with its id. */
-export async function createDataNet(api, curator, name, metadata = '{}') {
+/**
+ * `curator` creates a DataNet named `name` taking CC-BY-4.0 datasets, by default up to 10 of 1 MB each (`policy`
+ * overrides); resolves with its id.
+ */
+export async function createDataNet(api, curator, name, metadata = '{}', policy = {}) {
   const created = await send(api, api.tx.dataNets.create(name, metadata, {
     allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
+    ...policy,
   }), curator);
   return findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
 }
