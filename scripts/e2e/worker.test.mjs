@@ -357,8 +357,10 @@ test('a 16 MiB inline dataset is fetched piece by piece, checked and indexed, an
   // 10 MiB limit, so the dataset's models could never answer. Its filler is words of 199 letters: each is one
   // [UNK] word piece, so the 16 MiB stay cheap to embed in CI (≈ 1 700 chunks, each cut to 1 KiB).
   const size = 16 * 2 ** 20;
+  const row = stringToU8a('Q: What is in this dataset?\nA: Filler.\n');
   const bytes = new Uint8Array(size).fill(0x61);
-  for (let i = 199; i < size; i += 200) bytes[i] = 0x20;
+  bytes.set(row);
+  for (let i = row.length + 199; i < size; i += 200) bytes[i] = 0x20;
   bytes[size - 1] = 0x0a;
   const start = await bestNumber(api);
   const datanet = await createDataNet(api, keys.eve, 'hostile-large', '{}', { maxDatasetBytes: size });
