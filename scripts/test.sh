@@ -11,7 +11,7 @@ source "$here/lib.sh"
 # staking net without workers, then the chain-only tests). Within a lane the files run one at a time, in the
 # order listed (`node --test` would sort them), so the two four-validator nets never overlap.
 E2E_HEAVY=(studio worker testnet-workers)
-E2E_LIGHT=(testnet-staking node-smoke node-cli datanets rewards attribution)
+E2E_LIGHT=(testnet-staking hostile node-smoke node-cli datanets rewards attribution)
 
 # run_lane FILE…: runs each end-to-end file in turn; fails (after running them all) if any failed.
 run_lane() {

@@ -7,34 +7,23 @@
 // served from (a wrong adapter or a model on another base model is refused); an unreachable URI is retried with
 // backoff, then reported; a model trained with `attribution-worker train` on the version the worker indexed and
 // registered with `register-model` is served with its adapter (a tampered adapter is refused before anything is
-// registered); hostile content (/dev/zero as a dataset and an adapter, an endless body) is refused by name while
-// the worker stays up within its memory budget and keeps answering; so do 200 approvals in a few blocks (only the
-// newest version is indexed ahead) and a 16 MiB inline dataset (fetched piece by piece, and its model answers);
-// a worker key nobody registered is refused with a clear error.
+// registered); a worker key nobody registered is refused with a clear error. Hostile content, floods and sizes
+// are scripts/e2e/hostile.test.mjs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringToU8a } from '@polkadot/util';
-import { randomAsHex } from '@polkadot/util-crypto';
 import { contentHash } from './lib/content.mjs';
-import { minhashSketch } from './lib/sketch.mjs';
 import { freePort, rpc, waitFor } from './lib/dev-node.mjs';
 import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
-import { createDataNet, findEvent, registerModel, send, sendAll } from './lib/tx.mjs';
-import { assertBlocksWithinLimits, bestNumber } from './lib/blocks.mjs';
+import { createDataNet, findEvent, registerModel, send } from './lib/tx.mjs';
+import { waitForLog } from './lib/worker.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
-import { OPEN, askAndWait, registerInline, requestInference, setUpDemo, uploads, waitPaid } from './lib/demo.mjs';
+import { OPEN, askAndWait, contributeUri, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
 
-/**
- * The worker's documented peak-memory budget with the shipped models (docs/VALIDATOR.md), checked against its peak
- * resident memory (VmHWM), so a spike that came and went counts too. Measured 2.4 GiB, set while crediting a
- * fine-tuned model's answer by influence (backpropagation through the eight retrieved contexts).
- */
-const WORKER_MEMORY_BUDGET = 3 * 2 ** 30;
 /** Retries start after a quarter second (the default is 1 s) so the backoff tests do not wait on the clock. */
 const WORKER_ARGS = ['--fetch-backoff', '0.25'];
 
@@ -108,37 +97,7 @@ async function askAndWaitFor(id) {
   }, { timeoutMs: 240_000, intervalMs: 1_000 });
 }
 
-/** Registers `bytes` as a dataset of `owner` at `uri`, proposes it to `datanet` and has `curator` approve it. */
-async function contributeUri(datanet, owner, curator, bytes, uri) {
-  const registered = await send(api, api.tx.datasets.register(
-    contentHash(bytes), '0x' + '22'.repeat(32), 1, bytes.length, 'CC-BY-4.0', minhashSketch(bytes), { Uri: uri }, '',
-  ), owner);
-  const dataset = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
-  await send(api, api.tx.dataNets.propose(datanet, dataset), owner);
-  const approved = await send(api, api.tx.dataNets.approve(datanet, dataset), curator);
-  return { dataset, version: findEvent(approved.events, 'dataNets', 'VersionCreated').data.version.toNumber() };
-}
-
-const logged = (what, predicate, timeoutMs = 90_000) => waitFor(what, async () => worker.logs.some(predicate), { timeoutMs })
-  .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
-
-/** The worker is alive and its peak resident memory (VmHWM, so a spike that came and went counts) is in budget. */
-function assertWorkerWithinBudget() {
-  assert.doesNotThrow(() => process.kill(worker.pid, 0), 'the worker process is alive');
-  const peak = Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)[1]) * 1024;
-  assert.ok(peak < WORKER_MEMORY_BUDGET, `peak resident memory ${(peak / 2 ** 20).toFixed(0)} MiB`);
-}
-
-/** An honest request made now is answered and paid within two minutes; resolves with it. */
-async function assertHonestRequestAnswered() {
-  const asked = Date.now();
-  const paid = await askAndWait(api, chain.httpUrl, {
-    app: keys.ferdie, model: demo.model, fee: OPEN, question: 'What aspirin dose is recommended after a myocardial infarction?',
-  });
-  assert.ok(paid.output.length > 0 && paid.weights.length > 0);
-  assert.ok(Date.now() - asked < 120_000, `answered and paid in ${(Date.now() - asked) / 1000} s`);
-  return paid;
-}
+const logged = (what, predicate, timeoutMs) => waitForLog(worker, what, predicate, timeoutMs);
 
 test('a dataset whose content does not match its on-chain hash is refused and never indexed', async () => {
   // The chain records the hash of one text; the file at the URI holds another. The worker fetches it as soon as
@@ -148,7 +107,7 @@ test('a dataset whose content does not match its on-chain hash is refused and ne
   const path = join(mkdtempSync(join(tmpdir(), 'ol-uri-')), 'tampered.txt');
   writeFileSync(path, servedText);
   const datanet = await createDataNet(api, keys.alice, 'tampered');
-  const { dataset, version } = await contributeUri(datanet, keys.dave, keys.alice, registeredText, `file://${path}`);
+  const { dataset, version } = await contributeUri(api, datanet, keys.dave, keys.alice, registeredText, `file://${path}`);
   await logged('the worker to refuse the tampered content',
     (line) => line.includes(`dataset ${dataset}:`) && line.includes('refused, not indexed'));
   const stored = (text) => existsSync(join(worker.dataDir, 'content', contentHash(text).slice(2)));
@@ -163,7 +122,7 @@ test('datasets and adapters at http URIs: retried through failures, checked, ind
     { failFirst: { '/anaphylaxis.txt': 2 } });
   try {
     const datanet = await createDataNet(api, keys.alice, 'emergency');
-    const { dataset, version } = await contributeUri(datanet, keys.eve, keys.alice, text, server.url('/anaphylaxis.txt'));
+    const { dataset, version } = await contributeUri(api, datanet, keys.eve, keys.alice, text, server.url('/anaphylaxis.txt'));
     await logged('the worker to index the version', (line) => line.includes(`indexed DataNet ${datanet} version ${version}`));
     assert.equal(server.hits('/anaphylaxis.txt'), 3, 'two 503s, then the content');
     assert.ok(worker.logs.some((line) => line.includes('/anaphylaxis.txt: HTTP 503') && line.includes('retrying')));
@@ -266,132 +225,11 @@ test('an unreachable dataset URI is retried with backoff, then reported', async 
   await gone.close();
   const text = stringToU8a('Q: Unreachable?\nA: Yes.\n');
   const datanet = await createDataNet(api, keys.alice, 'unreachable');
-  const { dataset } = await contributeUri(datanet, keys.dave, keys.alice, text, url);
+  const { dataset } = await contributeUri(api, datanet, keys.dave, keys.alice, text, url);
   await logged('the URI to be reported unreachable',
     (line) => line.includes(`dataset ${dataset}`) && line.includes('unreachable after 5 attempts'), 120_000);
   const retries = worker.logs.filter((line) => line.includes(url) && line.includes('retrying'));
   assert.equal(retries.length, 4, retries.join('\n'));
-});
-
-test('hostile content cannot stop or stall the worker: /dev/zero as a dataset and an adapter, an endless body, a hanging server', async () => {
-  // Eve, with nothing but a funded account, curates her own DataNet and approves her own datasets; every worker
-  // fetches what a new version holds. Before the fetch policy, /dev/zero declared as 1 byte took the worker's
-  // memory past 20 GB within a minute, and the restarted worker replayed the block and died again.
-  const endless = createServer((request, response) => {
-    response.writeHead(200);
-    const zeros = Buffer.alloc(1 << 16);
-    const pump = () => { while (!response.destroyed && response.write(zeros)); };
-    response.on('drain', pump);
-    pump();
-  });
-  await new Promise((resolve) => endless.listen(0, '127.0.0.1', resolve));
-  let hanging;
-  try {
-    const datanet = await createDataNet(api, keys.eve, 'hostile');
-    const zero = await contributeUri(datanet, keys.eve, keys.eve, stringToU8a('z'), 'file:///dev/zero');
-    await logged('the /dev/zero dataset to be refused',
-      (line) => line.includes(`dataset ${zero.dataset}`) && line.includes('not a regular file'));
-    // Another DataNet: a version is indexed whole or not at all, so the first refusal above ends its duty.
-    const streaming = await createDataNet(api, keys.eve, 'hostile-stream');
-    const stream = await contributeUri(streaming, keys.eve, keys.eve, stringToU8a('s'),
-      `http://127.0.0.1:${endless.address().port}/forever`);
-    await logged('the endless body to be cut off at the declared size',
-      (line) => line.includes(`dataset ${stream.dataset}`) && line.includes('more than 1 bytes'));
-    const model = await registerModel(api, keys.eve, {
-      datanet: demo.datanet, version: demo.version, datasets: demo.datasets.map((d) => d.id), fee: OPEN,
-      adapter: contentHash(loraAdapter({ seed: 77 })), metadata: { adapterUri: 'file:///dev/zero' },
-    });
-    await logged(`model ${model}'s /dev/zero adapter to be refused`,
-      (line) => line.includes(`model ${model}`) && line.includes('not a regular file'));
-
-    // A server that accepts and never answers: the content job waits on it (up to --fetch-timeout per attempt,
-    // in the background queue), but answering does not.
-    let hangs = 0;
-    hanging = createServer(() => { hangs += 1; });
-    await new Promise((resolve) => hanging.listen(0, '127.0.0.1', resolve));
-    const slow = await createDataNet(api, keys.eve, 'hostile-hang');
-    await contributeUri(slow, keys.eve, keys.eve, stringToU8a('h'), `http://127.0.0.1:${hanging.address().port}/hang`);
-    await waitFor('the worker to be stuck on the hanging URI', async () => hangs > 0, { timeoutMs: 60_000 });
-
-    // Still up, within its memory budget, and serving on time: an honest request made now is answered and paid.
-    assertWorkerWithinBudget();
-    await assertHonestRequestAnswered();
-    assert.ok(!worker.logs.some((line) => line.includes('/hang') && line.includes('unreachable')), 'the fetch was still hanging');
-  } finally {
-    for (const server of [endless, hanging].filter(Boolean)) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  }
-});
-
-test('hundreds of approvals in a few blocks: the worker indexes the newest version ahead, skips the rest, and keeps answering', async () => {
-  // Before the background queue, every approval's new version was an index duty in the block loop, one after
-  // another, ahead of answers, commits and reveals.
-  const count = 200;
-  const start = await bestNumber(api);
-  const datanet = await createDataNet(api, keys.eve, 'hostile-approvals', '{}', { maxDatasets: count });
-  const texts = Array.from({ length: count },
-    (_, i) => stringToU8a(`Q: What does compound ${randomAsHex(8)} treat?\nA: ${randomAsHex(48)}, dose ${i} mg.\n`));
-  const registered = await sendAll(api, texts.map((text, i) => registerInline(api, text, `approval-${i}`)), keys.eve);
-  const ids = registered.map(({ events }) => findEvent(events, 'datasets', 'DatasetRegistered').data.dataset.toNumber());
-  await sendAll(api, [...ids.flatMap((id, i) => uploads(api, id, texts[i])), ...ids.map((id) => api.tx.dataNets.propose(datanet, id))], keys.eve);
-  const approved = await sendAll(api, ids.map((id) => api.tx.dataNets.approve(datanet, id)), keys.eve);
-  const versions = approved.map(({ events }) => findEvent(events, 'dataNets', 'VersionCreated').data.version.toNumber());
-  assert.equal(new Set(versions).size, count, 'every approval created a version');
-  const blocks = new Set(approved.map(({ blockHash }) => blockHash.toHex())).size;
-  assert.ok(blocks <= 10, `the approvals landed in ${blocks} blocks`);
-
-  await assertHonestRequestAnswered();
-  const newest = Math.max(...versions);
-  await logged(`DataNet ${datanet}'s newest version to be indexed`,
-    (line) => line.includes(`indexed DataNet ${datanet} version ${newest}:`), 180_000);
-  const indexed = worker.logs.filter((line) => line.includes(`indexed DataNet ${datanet} version`));
-  assert.ok(indexed.length <= 4 * blocks, `${indexed.length} of ${count} versions indexed ahead (superseded ones skipped)`);
-  assertWorkerWithinBudget();
-  await assertBlocksWithinLimits(api, start, await bestNumber(api));
-});
-
-test('a 16 MiB inline dataset is fetched piece by piece, checked and indexed, and a model over it answers and is paid', async () => {
-  // Before, the worker read inline content as one RPC response: 16 MiB is ~32 MiB of hex, over the node's
-  // 10 MiB limit, so the dataset's models could never answer. Its filler is words of 199 letters: each is one
-  // [UNK] word piece, so the 16 MiB stay cheap to embed in CI (≈ 1 700 chunks, each cut to 1 KiB).
-  const size = 16 * 2 ** 20;
-  const row = stringToU8a('Q: What is in this dataset?\nA: Filler.\n');
-  const bytes = new Uint8Array(size).fill(0x61);
-  bytes.set(row);
-  for (let i = row.length + 199; i < size; i += 200) bytes[i] = 0x20;
-  bytes[size - 1] = 0x0a;
-  const start = await bestNumber(api);
-  const datanet = await createDataNet(api, keys.eve, 'hostile-large', '{}', { maxDatasetBytes: size });
-  // A sketch of other text: a contributor declares the sketch, nothing checks it (issue 24), and computing the
-  // real one over 16 MiB in JavaScript takes minutes.
-  const registered = await send(api, registerInline(api, bytes, 'sixteen-mib', { sketch: minhashSketch(stringToU8a(randomAsHex(64))) }), keys.eve);
-  const large = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
-  await sendAll(api, uploads(api, large, bytes), keys.eve, { inFlight: 32 });
-  // Beside it, Eve's pharmacology dataset from the demo, so the answer is retrieved from text a model can read
-  // (eight chunks of filler make a prompt of ≈ 1 500 tokens: an answer slower than a dev chain's 60 s window).
-  const pharmacology = demo.datasets.find((d) => d.name === 'pharmacology');
-  assert.equal(pharmacology.owner, keys.eve.address);
-  for (const dataset of [large, pharmacology.id]) await send(api, api.tx.dataNets.propose(datanet, dataset), keys.eve);
-  let version;
-  for (const dataset of [large, pharmacology.id]) {
-    const approved = await send(api, api.tx.dataNets.approve(datanet, dataset), keys.eve);
-    version = findEvent(approved.events, 'dataNets', 'VersionCreated').data.version.toNumber();
-  }
-  const model = await registerModel(api, keys.eve, { datanet, version, datasets: [large, pharmacology.id], fee: OPEN });
-  await logged(`model ${model} to be ready`, (line) => line.includes(`model ${model} ready`), 300_000);
-  // Fetched piece by piece, checked against its content hash and stored whole.
-  assert.equal(statSync(join(worker.dataDir, 'content', contentHash(bytes).slice(2))).size, size);
-  const asked = Date.now();
-  const paid = await askAndWait(api, chain.httpUrl, { app: keys.ferdie, model, fee: OPEN, question: 'What is the antidote for warfarin?' })
-    .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
-  assert.ok(paid.output.length > 0, 'an answer is stored');
-  assert.equal(paid.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
-  assert.ok(paid.weights.every((w) => [large, pharmacology.id].includes(w.dataset)), JSON.stringify(paid.weights));
-  assert.ok(Date.now() - asked < 120_000, `answered and paid in ${(Date.now() - asked) / 1000} s`);
-  assertWorkerWithinBudget();
-  await assertBlocksWithinLimits(api, start, await bestNumber(api));
 });
 
 test('a worker key nobody registered is refused with a clear error', async () => {

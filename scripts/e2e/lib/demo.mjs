@@ -41,6 +41,17 @@ export async function contributeInline(api, datanet, owner, name, bytes) {
   return id;
 }
 
+/** Registers `bytes` as a dataset of `owner` at `uri`, proposes it to `datanet` and has `curator` approve it. */
+export async function contributeUri(api, datanet, owner, curator, bytes, uri) {
+  const registered = await send(api, api.tx.datasets.register(
+    contentHash(bytes), '0x' + '22'.repeat(32), 1, bytes.length, 'CC-BY-4.0', minhashSketch(bytes), { Uri: uri }, '',
+  ), owner);
+  const dataset = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  await send(api, api.tx.dataNets.propose(datanet, dataset), owner);
+  const approved = await send(api, api.tx.dataNets.approve(datanet, dataset), curator);
+  return { dataset, version: findEvent(approved.events, 'dataNets', 'VersionCreated').data.version.toNumber() };
+}
+
 /**
  * Puts the demo DataNet on chain: `curator` creates it and approves each dataset contributed by
  * `contributors[i]`; `owner` registers a model on the final version charging `fee`. Returns ids and owners.
