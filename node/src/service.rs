@@ -1,16 +1,15 @@
-//! The node service: ParityDB-backed client, Aura block production, GRANDPA finality, networking, RPC.
+//! The node service: ParityDB-backed client, BABE block production, GRANDPA finality, networking, RPC.
 
 use std::{sync::Arc, time::Duration};
 
 use futures::FutureExt;
 use openledger_runtime::{apis::RuntimeApi, opaque::Block};
 use sc_client_api::{Backend, BlockBackend};
-use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
+use sc_consensus_babe::{BabeWorkerHandle, SlotProportion};
 use sc_consensus_grandpa::SharedVoterState;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
-use sp_consensus_aura::sr25519::AuthorityPair as AuraPair;
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>>;
@@ -18,6 +17,16 @@ type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type GrandpaBlockImport = sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
 type GrandpaLink = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>;
+/// BABE's import checks (slot claims, VRFs, epoch changes, inherents) in front of GRANDPA's.
+type BabeBlockImport =
+	sc_consensus_babe::BabeBlockImport<Block, FullClient, GrandpaBlockImport, CreateInherents, FullSelectChain>;
+/// What BABE checks a block's inherents with: its slot and timestamp.
+type CreateInherents = fn(
+	<Block as sp_runtime::traits::Block>::Hash,
+	(),
+) -> std::future::Ready<
+	Result<(sp_consensus_babe::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider), Box<dyn std::error::Error + Send + Sync>>,
+>;
 
 /// Blocks between GRANDPA justifications stored for light clients and warp sync.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
@@ -29,15 +38,15 @@ pub type Service = sc_service::PartialComponents<
 	FullSelectChain,
 	sc_consensus::DefaultImportQueue<Block>,
 	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
-	(GrandpaBlockImport, GrandpaLink, Option<Telemetry>),
+	(BabeBlockImport, sc_consensus_babe::BabeLink<Block>, GrandpaLink, Option<Telemetry>),
 >;
 
-/// Inherent data for a block at `slot_duration`: the current time and the Aura slot it falls in.
+/// Inherent data for a block at `slot_duration`: the current time and the BABE slot it falls in.
 fn timestamp_and_slot(
-	slot_duration: sp_consensus_aura::SlotDuration,
-) -> (sp_consensus_aura::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider) {
+	slot_duration: sp_consensus_babe::SlotDuration,
+) -> (sp_consensus_babe::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider) {
 	let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-	let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+	let slot = sp_consensus_babe::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
 		*timestamp,
 		slot_duration,
 	);
@@ -92,24 +101,44 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		telemetry.as_ref().map(|x| x.handle()),
 	)?;
 
-	let cidp_client = client.clone();
-	let import_queue = sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
-		block_import: grandpa_block_import.clone(),
-		justification_import: Some(Box::new(grandpa_block_import.clone())),
+	let babe_config = sc_consensus_babe::configuration(&*client)?;
+	let slot_duration = babe_config.slot_duration();
+	// BABE checks an imported block's inherents against the slot its header claims; a plain function keeps
+	// the block import's type nameable.
+	let check_inherents: CreateInherents = |_, ()| {
+		let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+		// The slot duration is fixed at genesis; the import check only needs the timestamp's slot.
+		let slot = sp_consensus_babe::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+			*timestamp,
+			sp_consensus_babe::SlotDuration::from_millis(openledger_runtime::SLOT_DURATION),
+		);
+		std::future::ready(Ok((slot, timestamp)))
+	};
+	let (block_import, babe_link) = sc_consensus_babe::block_import(
+		babe_config,
+		grandpa_block_import.clone(),
+		client.clone(),
+		check_inherents,
+		select_chain.clone(),
+		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
+	)?;
+
+	let (import_queue, babe_worker_handle) = sc_consensus_babe::import_queue(sc_consensus_babe::ImportQueueParams {
+		link: babe_link.clone(),
+		block_import: block_import.clone(),
+		justification_import: Some(Box::new(grandpa_block_import)),
 		client: client.clone(),
-		create_inherent_data_providers: move |parent_hash, _| {
-			let cidp_client = cidp_client.clone();
-			async move {
-				let slot_duration = sc_consensus_aura::standalone::slot_duration_at(&*cidp_client, parent_hash)?;
-				Ok(timestamp_and_slot(slot_duration))
-			}
-		},
+		slot_duration,
 		spawner: &task_manager.spawn_essential_handle(),
 		registry: config.prometheus_registry(),
-		check_for_equivocation: Default::default(),
 		telemetry: telemetry.as_ref().map(|x| x.handle()),
-		compatibility_mode: Default::default(),
 	})?;
+	// The BABE worker (an essential task) answers epoch queries until its last handle is dropped, and its end
+	// would stop the node: one handle lives as long as the service.
+	task_manager.spawn_handle().spawn("babe-worker-handle", None, async move {
+		let _handle: BabeWorkerHandle<Block> = babe_worker_handle;
+		std::future::pending::<()>().await
+	});
 
 	Ok(sc_service::PartialComponents {
 		client,
@@ -119,11 +148,11 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (grandpa_block_import, grandpa_link, telemetry),
+		other: (block_import, babe_link, grandpa_link, telemetry),
 	})
 }
 
-/// Builds and starts a full node: networking, RPC, and — for an authority — Aura and the GRANDPA voter.
+/// Builds and starts a full node: networking, RPC, and — for an authority — BABE and the GRANDPA voter.
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
 	config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
@@ -135,7 +164,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (block_import, grandpa_link, mut telemetry),
+		other: (block_import, babe_link, grandpa_link, mut telemetry),
 	} = new_partial(&config)?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
@@ -236,27 +265,25 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 			prometheus_registry.as_ref(),
 			telemetry.as_ref().map(|x| x.handle()),
 		);
-		let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
-
-		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(StartAuraParams {
-			slot_duration,
+		let slot_duration = babe_link.config().slot_duration();
+		let babe = sc_consensus_babe::start_babe(sc_consensus_babe::BabeParams {
+			keystore: keystore_container.keystore(),
 			client,
 			select_chain,
+			env: proposer_factory,
 			block_import,
-			proposer_factory,
+			sync_oracle: sync_service.clone(),
+			justification_sync_link: sync_service.clone(),
 			create_inherent_data_providers: move |_, ()| async move { Ok(timestamp_and_slot(slot_duration)) },
 			force_authoring,
 			backoff_authoring_blocks: Option::<()>::None,
-			keystore: keystore_container.keystore(),
-			sync_oracle: sync_service.clone(),
-			justification_sync_link: sync_service.clone(),
+			babe_link,
 			block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
 			max_block_proposal_slot_portion: None,
 			telemetry: telemetry.as_ref().map(|x| x.handle()),
-			compatibility_mode: Default::default(),
 		})?;
 		// Authoring is essential: if it stops, the node stops.
-		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
+		task_manager.spawn_essential_handle().spawn_blocking("babe-proposer", Some("block-authoring"), babe);
 	}
 
 	if enable_grandpa {

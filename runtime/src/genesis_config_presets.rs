@@ -8,13 +8,13 @@
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_babe::AuthorityId as BabeId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	configs::treasury_account, AccountId, AttributionConfig, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig,
+	configs::{treasury_account, BABE_GENESIS_EPOCH_CONFIG}, AccountId, AttributionConfig, BabeConfig, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig,
 	SessionConfig, SessionKeys, SudoConfig, ValidatorStakingConfig, EXISTENTIAL_DEPOSIT, OPEN,
 };
 
@@ -83,7 +83,7 @@ pub fn worker_key(who: Sr25519Keyring) -> Option<AccountId> {
 	DEV_WORKER_KEYS.iter().find(|(k, _)| *k == who).map(|(_, key)| AccountId::new(*key))
 }
 
-/// The session keys (Aura, GRANDPA) of one well-known development validator.
+/// The session keys (BABE, GRANDPA) of one well-known development validator.
 fn session_keys(who: Sr25519Keyring) -> SessionKeys {
 	let grandpa = match who {
 		Sr25519Keyring::Alice => Ed25519Keyring::Alice,
@@ -93,9 +93,9 @@ fn session_keys(who: Sr25519Keyring) -> SessionKeys {
 		Sr25519Keyring::Eve => Ed25519Keyring::Eve,
 		_ => Ed25519Keyring::Ferdie,
 	};
-	let aura: AuraId = who.public().into();
+	let babe: BabeId = who.public().into();
 	let grandpa: GrandpaId = grandpa.public().into();
-	SessionKeys { aura, grandpa }
+	SessionKeys { babe, grandpa }
 }
 
 /// Genesis with `validators` bonded and validating (their session keys registered), the development
@@ -120,6 +120,7 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 			bonding_sessions: Some(DEV_BONDING_SESSIONS),
 		},
 		session: SessionConfig { keys },
+		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
 		attribution: AttributionConfig { params: Some(dev_attribution_params()) },
 		sudo: SudoConfig { key: Some(root) },
 	})

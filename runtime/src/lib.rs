@@ -1,6 +1,6 @@
 //! The OpenLedger attribution appchain runtime.
 //!
-//! Consensus: Aura block production and GRANDPA finality. Currency: OPEN (pallet-balances, 18 decimals).
+//! Consensus: BABE block production (its VRF also seeds the attribution draws) and GRANDPA finality. Currency: OPEN (pallet-balances, 18 decimals).
 //! `configs/` holds each pallet's configuration, `apis.rs` the runtime APIs the node and apps call,
 //! `genesis_config_presets.rs` the `development` and `local_testnet` genesis states.
 
@@ -46,7 +46,7 @@ pub mod opaque {
 impl_opaque_keys! {
 	/// The keys a validator registers for consensus.
 	pub struct SessionKeys {
-		pub aura: Aura,
+		pub babe: Babe,
 		pub grandpa: Grandpa,
 	}
 }
@@ -63,9 +63,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	system_version: 1,
 };
 
-/// Target block time. Aura's slot is this long; it cannot change once the chain has started.
+/// Target block time. BABE's slot is this long; it cannot change once the chain has started.
 pub const MILLISECS_PER_BLOCK: u64 = 2_000;
-/// Aura slot duration.
+/// BABE slot duration.
 pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
 /// Blocks per minute at the target block time.
 pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
@@ -152,11 +152,12 @@ mod runtime {
 	#[runtime::pallet_index(0)]
 	pub type System = frame_system;
 
+	// BABE before Timestamp and Session: it reads the slot first, and sessions end with its epochs.
+	#[runtime::pallet_index(2)]
+	pub type Babe = pallet_babe;
+
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
-
-	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
 
 	#[runtime::pallet_index(3)]
 	pub type Grandpa = pallet_grandpa;

@@ -5,6 +5,7 @@ use serde_json::Value;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
 
+use frame_support::traits::Get;
 use sp_runtime::BuildStorage;
 
 use crate::{
@@ -36,7 +37,7 @@ fn json_patch(base: &mut Value, patch: Value) {
 #[test]
 fn development_has_alice_as_sole_authority_and_sudo() {
 	build(DEV_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 1);
+		assert_eq!(pallet_babe::Authorities::<crate::Runtime>::get().len(), 1);
 		assert_eq!(crate::Grandpa::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<crate::Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 		assert_eq!(crate::Balances::free_balance(Sr25519Keyring::Bob.to_account_id()), DEV_ENDOWMENT);
@@ -54,6 +55,12 @@ fn development_has_alice_bonded_as_the_elected_validator() {
 		assert_eq!(pallet_session::Validators::<Runtime>::get(), vec![alice.clone()]);
 		assert_eq!(pallet_validator_staking::Workers::<Runtime>::get(&alice), worker_key(Sr25519Keyring::Alice));
 		assert_eq!(pallet_validator_staking::SessionLength::<Runtime>::get(), DEV_SESSION_LENGTH);
+		// A session is a BABE epoch, and every BABE slot has a VRF-proven leader (the attribution draws need it).
+		assert_eq!(<Runtime as pallet_babe::Config>::EpochDuration::get(), u64::from(DEV_SESSION_LENGTH));
+		assert_eq!(
+			pallet_babe::EpochConfig::<Runtime>::get().map(|c| c.allowed_slots),
+			Some(sp_consensus_babe::AllowedSlots::PrimaryAndSecondaryVRFSlots)
+		);
 		assert!(crate::Balances::free_balance(treasury_account()) > 0);
 		pallet_validator_staking::Pallet::<Runtime>::do_try_state().unwrap();
 	});
@@ -62,14 +69,14 @@ fn development_has_alice_bonded_as_the_elected_validator() {
 #[test]
 fn local_testnet_has_four_bonded_validators_as_authorities() {
 	build(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 4);
+		assert_eq!(pallet_babe::Authorities::<crate::Runtime>::get().len(), 4);
 		assert_eq!(crate::Grandpa::grandpa_authorities().len(), 4);
 		assert_eq!(pallet_validator_staking::ActiveValidators::<Runtime>::get().len(), 4);
 		assert_eq!(pallet_validator_staking::Candidates::<Runtime>::count(), 4);
 		// A session change with the same stake keeps the same authorities.
 		crate::Session::rotate_session();
 		crate::Session::rotate_session();
-		assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 4);
+		assert_eq!(pallet_babe::Authorities::<crate::Runtime>::get().len(), 4);
 		assert_eq!(pallet_validator_staking::CurrentSession::<Runtime>::get(), 2);
 	});
 }

@@ -1,8 +1,8 @@
 //! # Attribution
 //!
 //! Paid inference requests and their **Proof of Attribution**. An app asks a registered model a question
-//! (`request_inference`); the fee waits in this pallet's escrow account while a validator, drawn
-//! deterministically from the active set, answers through its worker key (`submit_result`: the output and
+//! (`request_inference`); the fee waits in this pallet's escrow account while a validator, drawn from the
+//! active set by randomness that did not exist when the request was signed (`features/assignment.rs`), answers through its worker key (`submit_result`: the output and
 //! an attribution over the model's datasets in basis points). A committee of other validators recomputes
 //! the attribution and commits to hashes of its vectors, then reveals them. The server's vector stands if
 //! `quorum` reveals lie within `tolerance` (L1, basis points) of it; if instead `quorum` reveals agree with
@@ -84,6 +84,15 @@ pub mod pallet {
 
 		/// The active validators and their worker keys.
 		type Validators: ValidatorSet<Self::AccountId>;
+
+		/// Per-block randomness the draws mix in: BABE's VRF output of the parent block (`None` where there
+		/// is none yet). It must be unknown before its block is produced to everyone but the block's author.
+		type Randomness: frame_support::traits::Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
+
+		/// Blocks between the transaction that asks for a draw (request, answer, challenge) and the draw:
+		/// the randomness of each block in between goes into it. At least 1.
+		#[pallet::constant]
+		type DrawDelay: Get<BlockNumberFor<Self>>;
 
 		/// Slashes validators whose attribution lost.
 		type Slasher: SlashValidator<Self::AccountId, BalanceOf<Self>>;
@@ -194,6 +203,10 @@ pub mod pallet {
 	pub type Deadlines<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, RequestId, (), OptionQuery>;
 
+	/// Every block's randomness so far, hashed together: what draws are seeded with.
+	#[pallet::storage]
+	pub type DrawEntropy<T> = StorageValue<_, H256, ValueQuery>;
+
 	/// The earliest block whose deadlines may not all be processed yet.
 	#[pallet::storage]
 	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
@@ -227,7 +240,7 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A request was made and its fee put in escrow; `server` must answer by `until`.
+		/// A request was made and its fee put in escrow; its server is drawn at block `draw_at`.
 		InferenceRequested {
 			request: RequestId,
 			requester: T::AccountId,
@@ -235,9 +248,10 @@ pub mod pallet {
 			datanet: DataNetId,
 			version: VersionNumber,
 			fee: BalanceOf<T>,
-			server: T::AccountId,
-			until: BlockNumberFor<T>,
+			draw_at: BlockNumberFor<T>,
 		},
+		/// `server` was drawn to answer, by `until`.
+		ServerAssigned { request: RequestId, server: T::AccountId, until: BlockNumberFor<T> },
 		/// The server did not answer in time; `server` now must, by `until`.
 		ServerReplaced { request: RequestId, previous: T::AccountId, server: T::AccountId, until: BlockNumberFor<T> },
 		/// The server answered.
@@ -330,21 +344,27 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Processes the deadlines that are due.
+		/// Mixes this block's randomness into the draws' entropy, then processes the deadlines that are due.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::process_deadlines(now)
+			Self::mix_entropy();
+			// The randomness source's read, and the entropy's read and write.
+			T::DbWeight::get().reads_writes(2, 1).saturating_add(Self::process_deadlines(now))
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
 		}
+
+		fn integrity_test() {
+			assert!(T::DrawDelay::get() >= 1u32.into(), "a draw must wait at least one block for its randomness");
+		}
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Asks `model` to answer `prompt`, paying its fee (at most `max_fee`) into escrow. A server is drawn
-		/// from the active validators by the request id and the parent block hash.
+		/// from the active validators `DrawDelay` blocks later.
 		///
 		/// # Errors
 		/// [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::FeeAboveMax`], [`Error::NoValidators`],

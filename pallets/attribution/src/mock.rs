@@ -165,11 +165,35 @@ parameter_types! {
 	pub const RequestDepositPerByte: Balance = 1;
 }
 
+/// Blocks a draw waits in the mock.
+pub const DRAW_DELAY: u64 = 2;
+
+std::thread_local! {
+	/// The mock VRF's key: what only a block's author knows. Tests that play a requester never read it.
+	pub static VRF_KEY: core::cell::Cell<u64> = const { core::cell::Cell::new(7) };
+}
+
+/// Stands in for BABE's `ParentBlockRandomness`: the parent block's "VRF output", a hash of a key nobody but the
+/// test harness knows and the block number; none in the first block, as on a real chain.
+pub struct MockVrf;
+impl frame_support::traits::Randomness<Option<sp_core::H256>, u64> for MockVrf {
+	fn random(subject: &[u8]) -> (Option<sp_core::H256>, u64) {
+		use sp_runtime::traits::Hash;
+		let parent = System::block_number().saturating_sub(1);
+		let output = (parent > 0).then(|| {
+			sp_runtime::traits::BlakeTwo256::hash_of(&(subject, VRF_KEY.with(|k| k.get()), parent))
+		});
+		(output, parent)
+	}
+}
+
 impl pallet_attribution::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = MockModels;
 	type Validators = MockValidators;
+	type Randomness = MockVrf;
+	type DrawDelay = frame_support::traits::ConstU64<DRAW_DELAY>;
 	type Slasher = MockSlasher;
 	type Payout = MockPayout;
 	type Treasury = Treasury;

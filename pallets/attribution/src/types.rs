@@ -30,9 +30,21 @@ pub type AttributionOf<T> = openledger_primitives::attribution::Attribution<<T a
 /// A committee.
 pub type Committee<T> = BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxCommittee>;
 
+/// What a request waits to have drawn.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub enum Draw {
+	/// Its server.
+	Server,
+	/// A round's committee.
+	Committee(Round),
+}
+
 /// Where a request is in its life. Each open phase ends at its `until` block (see `docs/ATTRIBUTION.md`).
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
 pub enum Phase<BlockNumber> {
+	/// Waiting `DrawDelay` blocks after the request, answer or challenge for the draw, so that it uses
+	/// randomness (BABE VRF outputs) that did not exist when the transaction was signed.
+	Drawing { draw: Draw, until: BlockNumber },
 	/// Waiting for the assigned server's answer.
 	Assigned { until: BlockNumber },
 	/// The round's committee commits to hashes of its own vectors.
@@ -49,7 +61,8 @@ impl<BlockNumber: Copy> Phase<BlockNumber> {
 	/// The block the phase ends at, for open phases.
 	pub fn until(&self) -> Option<BlockNumber> {
 		match self {
-			Phase::Assigned { until }
+			Phase::Drawing { until, .. }
+			| Phase::Assigned { until }
 			| Phase::Committing { until, .. }
 			| Phase::Revealing { until, .. }
 			| Phase::Challengeable { until } => Some(*until),
@@ -104,10 +117,8 @@ pub struct Request<T: Config> {
 	pub fee: BalanceOf<T>,
 	/// When it was made.
 	pub created_at: BlockNumberFor<T>,
-	/// Seeds the choice of server and committees: blake2-256 of the request id and the parent block hash.
-	pub seed: H256,
-	/// The validator assigned to answer.
-	pub server: T::AccountId,
+	/// The validator assigned to answer; none until drawn.
+	pub server: Option<T::AccountId>,
 	/// Servers assigned so far (1, or 2 after a timeout).
 	pub assignments: u8,
 	/// Where it is.

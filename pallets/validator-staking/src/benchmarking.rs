@@ -108,9 +108,9 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_session_params() {
+	fn set_bonding_sessions() {
 		#[extrinsic_call]
-		_(RawOrigin::Root, 100u32.into(), 4);
+		_(RawOrigin::Root, 4);
 		assert_eq!(BondingSessions::<T>::get(), 4);
 	}
 

@@ -226,8 +226,8 @@ pub mod pallet {
 		Slashed { stash: T::AccountId, amount: BalanceOf<T>, reason: openledger_primitives::staking::SlashReason },
 		/// The validators for `session` were elected.
 		ValidatorsElected { session: SessionIndex, validators: alloc::vec::Vec<T::AccountId> },
-		/// Root changed the session length or the bonding period.
-		SessionParamsSet { session_length: BlockNumberFor<T>, bonding_sessions: SessionIndex },
+		/// Root changed the bonding period.
+		BondingSessionsSet { bonding_sessions: SessionIndex },
 	}
 
 	#[pallet::error]
@@ -345,19 +345,16 @@ pub mod pallet {
 			Self::do_chill(stash)
 		}
 
-		/// Sets the session length (blocks) and the bonding period (sessions). Root only.
+		/// Sets the bonding period (sessions). Root only. The session length is set at genesis only: it is
+		/// BABE's epoch length, which block producers fix when the chain starts.
 		///
 		/// # Errors
-		/// [`Error::InvalidSessionParams`] for a zero.
+		/// [`Error::InvalidSessionParams`] for fewer than [`MIN_BONDING_SESSIONS`] sessions.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::set_session_params())]
-		pub fn set_session_params(
-			origin: OriginFor<T>,
-			session_length: BlockNumberFor<T>,
-			bonding_sessions: SessionIndex,
-		) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::set_bonding_sessions())]
+		pub fn set_bonding_sessions(origin: OriginFor<T>, bonding_sessions: SessionIndex) -> DispatchResult {
 			ensure_root(origin)?;
-			Self::do_set_session_params(session_length, bonding_sessions)
+			Self::do_set_bonding_sessions(bonding_sessions)
 		}
 
 		/// Slashes `fraction` of `validator`'s active and unbonding bond into the treasury and chills it.

@@ -466,27 +466,22 @@ mod params {
 	use super::*;
 
 	#[test]
-	fn root_sets_session_params() {
+	fn root_sets_the_bonding_period_and_nobody_the_session_length() {
 		ExtBuilder::default().build_and_execute(|| {
-			assert_ok!(Staking::set_session_params(RuntimeOrigin::root(), 20, 3));
-			assert_eq!(SessionLength::<Test>::get(), 20);
-			assert_eq!(<SessionLengthOf<Test> as frame_support::traits::Get<u64>>::get(), 20);
+			let length = SessionLength::<Test>::get();
+			assert_ok!(Staking::set_bonding_sessions(RuntimeOrigin::root(), 3));
 			assert_eq!(BondingSessions::<Test>::get(), 3);
+			System::assert_last_event(Event::BondingSessionsSet { bonding_sessions: 3 }.into());
+			assert_eq!(SessionLength::<Test>::get(), length);
+			assert_eq!(<SessionLengthOf<Test> as frame_support::traits::Get<u64>>::get(), u64::from(length));
 		});
 	}
 
 	#[test]
-	fn session_params_need_root_and_sane_values() {
+	fn the_bonding_period_needs_root_and_two_sessions() {
 		ExtBuilder::default().build_and_execute(|| {
-			assert_noop!(Staking::set_session_params(RuntimeOrigin::signed(ALICE), 20, 3), DispatchError::BadOrigin);
-			assert_noop!(
-				Staking::set_session_params(RuntimeOrigin::root(), 0, 3),
-				Error::<Test>::InvalidSessionParams
-			);
-			assert_noop!(
-				Staking::set_session_params(RuntimeOrigin::root(), 20, 1),
-				Error::<Test>::InvalidSessionParams
-			);
+			assert_noop!(Staking::set_bonding_sessions(RuntimeOrigin::signed(ALICE), 3), DispatchError::BadOrigin);
+			assert_noop!(Staking::set_bonding_sessions(RuntimeOrigin::root(), 1), Error::<Test>::InvalidSessionParams);
 		});
 	}
 }

@@ -42,7 +42,7 @@ pub trait WeightInfo {
 	fn withdraw_unbonded(c: u32, ) -> Weight;
 	fn validate() -> Weight;
 	fn chill() -> Weight;
-	fn set_session_params() -> Weight;
+	fn set_bonding_sessions() -> Weight;
 	fn elect(c: u32, ) -> Weight;
 	fn force_slash(c: u32, ) -> Weight;
 }
@@ -130,13 +130,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `ValidatorStaking::SessionLength` (r:0 w:1)
-	/// Proof: `ValidatorStaking::SessionLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ValidatorStaking::BondingSessions` (r:0 w:1)
 	/// Proof: `ValidatorStaking::BondingSessions` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	fn set_session_params() -> Weight {
+	fn set_bonding_sessions() -> Weight {
 		Weight::from_parts(4_848_000, 0)
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `ValidatorStaking::Candidates` (r:5 w:0)
 	/// Proof: `ValidatorStaking::Candidates` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
@@ -205,9 +203,9 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
-	fn set_session_params() -> Weight {
+	fn set_bonding_sessions() -> Weight {
 		Weight::from_parts(4_848_000, 0)
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn elect(c: u32, ) -> Weight {
 		Weight::from_parts(45_297_851, 12834)

@@ -55,6 +55,9 @@ pub enum RequestStatus {
 	RefundedNoQuorum,
 	/// The payout failed (a credited dataset vanished): refunded.
 	RefundedPayoutFailed,
+	/// Waiting for its server (no `round`) or its `round`'s committee to be drawn, at `until`, from
+	/// randomness nobody knew when the request, answer or challenge was signed.
+	Drawing,
 }
 
 /// A committee member's seat and vote.
@@ -86,8 +89,8 @@ pub struct InferenceView<AccountId, Balance, BlockNumber> {
 	#[serde(serialize_with = "json::string")]
 	pub fee: Balance,
 	pub created_at: BlockNumber,
-	/// The validator assigned to answer, and how many have been.
-	pub server: AccountId,
+	/// The validator assigned to answer (none until drawn), and how many have been.
+	pub server: Option<AccountId>,
 	pub assignments: u8,
 	/// The question; `None` once pruned (`retained_until` passed).
 	#[serde(serialize_with = "json::optional_text")]

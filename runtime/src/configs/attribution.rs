@@ -21,6 +21,11 @@ impl pallet_attribution::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Validators = ValidatorStaking;
+	/// BABE's VRF output of the parent block: its author could withhold the block, not choose the output.
+	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+	/// Two blocks: knowing a draw in advance takes the authors of both blocks after the transaction
+	/// (docs/ATTRIBUTION.md, "What colluding validators can still do").
+	type DrawDelay = frame_support::traits::ConstU32<2>;
 	type Slasher = ValidatorStaking;
 	/// Accepted answers' fees are split and credited by the rewards pallet.
 	type Payout = Rewards;

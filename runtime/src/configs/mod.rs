@@ -12,6 +12,7 @@ mod system;
 
 #[cfg(test)]
 pub(crate) use rewards::register_uri_dataset;
+pub use consensus::BABE_GENESIS_EPOCH_CONFIG;
 pub use staking::{treasury_account, TREASURY_PALLET_ID};
 pub use currency::{LENGTH_FEE_PER_BYTE, WEIGHT_FEE_PER_PICOSECOND};
 pub use system::RuntimeBlockWeights;

@@ -1,16 +1,15 @@
-//! Validator staking and sessions: bonded OPEN elects the Aura/GRANDPA set at every session.
+//! Validator staking and sessions: bonded OPEN elects the BABE/GRANDPA set at every session.
 
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Contains},
 	PalletId,
 };
-use pallet_session::PeriodicSessions;
 use sp_runtime::traits::{AccountIdConversion, Convert, ConvertInto, OpaqueKeys};
 
 use super::consensus::MAX_AUTHORITIES;
 use crate::{
-	AccountId, Aura, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, SessionKeys, ValidatorStaking, OPEN,
+	AccountId, Babe, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, SessionKeys, ValidatorStaking, OPEN,
 };
 
 /// The protocol treasury's pallet id; slashed bonds (and, later, the protocol's fee share) go to its account.
@@ -65,24 +64,22 @@ impl pallet_validator_staking::BenchmarkHelper<AccountId> for BenchmarkSessionKe
 		let mut raw = [0u8; 32];
 		raw.copy_from_slice(who.as_ref());
 		let keys = SessionKeys {
-			aura: sp_core::sr25519::Public::from_raw(raw).into(),
+			babe: sp_core::sr25519::Public::from_raw(raw).into(),
 			grandpa: sp_core::ed25519::Public::from_raw(raw).into(),
 		};
 		pallet_session::NextKeys::<Runtime>::insert(who, keys);
 	}
 }
 
-/// Sessions end every `SessionLength` blocks (genesis sets it: 10 blocks on dev and local chains, an hour
-/// by default; root may change it).
-type Sessions = PeriodicSessions<pallet_validator_staking::SessionLengthOf<Runtime>, ConstU32<0>>;
 
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	/// A validator is named by its account (the stash that bonded).
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = ConvertInto;
-	type ShouldEndSession = Sessions;
-	type NextSessionRotation = Sessions;
+	/// A session is a BABE epoch (`SessionLength` slots, set at genesis: see `configs/consensus.rs`).
+	type ShouldEndSession = Babe;
+	type NextSessionRotation = Babe;
 	/// The election, wrapped so each session's validator set is kept as a trie root for key-ownership
 	/// proofs (GRANDPA equivocation reports).
 	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Runtime, ValidatorStaking>;
@@ -108,9 +105,9 @@ impl pallet_session::historical::Config for Runtime {
 	type FullIdentificationOf = NoIdentification;
 }
 
-/// The author of each block, from Aura's slot and the session's validators (GRANDPA's equivocation system
-/// reads it).
+/// The author of each block, from BABE's pre-digest and the session's validators (the equivocation systems
+/// read it).
 impl pallet_authorship::Config for Runtime {
-	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Babe>;
 	type EventHandler = ();
 }

@@ -1,38 +1,115 @@
-//! Drawing servers and committees from the active validators, deterministically from on-chain randomness
-//! every node agrees on: the request id and the parent block hash.
+//! Drawing servers and committees from the active validators, from randomness nobody knew when the
+//! transaction that asked for the draw was signed.
+//!
+//! Every block mixes the runtime's randomness (BABE's VRF output of the parent block) into [`DrawEntropy`]. A
+//! request, an answer or a challenge does not draw at once: it waits in [`Phase::Drawing`] for `DrawDelay`
+//! blocks, and the draw then uses the entropy of that block with the request id. Knowing a draw when the
+//! transaction is signed therefore needs every VRF output of the blocks in between, which only their authors
+//! learn in advance. `docs/ATTRIBUTION.md` states what colluding authors can still do.
 
 use alloc::vec::Vec;
 use codec::Encode;
+use frame_support::traits::{Get, Randomness};
+use frame_system::pallet_prelude::BlockNumberFor;
 use openledger_primitives::staking::ValidatorSet;
 use sp_core::H256;
-use sp_runtime::traits::{BlakeTwo256, Hash};
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash},
+	Saturating,
+};
 
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// A request's seed: blake2-256 of its id and the parent block hash.
-	pub(crate) fn request_seed(id: RequestId) -> H256 {
-		BlakeTwo256::hash_of(&(b"ol/request", id, frame_system::Pallet::<T>::parent_hash()))
+	/// Mixes this block's randomness into [`DrawEntropy`] (at the start of every block, before any draw).
+	/// Without any (the first block), the parent hash stands in.
+	pub(crate) fn mix_entropy() {
+		let (random, _) = T::Randomness::random(b"ol/draw");
+		let fresh = random.map(|r| r.encode()).unwrap_or_else(|| frame_system::Pallet::<T>::parent_hash().encode());
+		DrawEntropy::<T>::mutate(|entropy| *entropy = BlakeTwo256::hash_of(&(*entropy, fresh)));
+	}
+
+	/// The seed of `id`'s draws in this block.
+	fn draw_seed(id: RequestId) -> H256 {
+		BlakeTwo256::hash_of(&(b"ol/request", id, DrawEntropy::<T>::get()))
 	}
 
 	/// The active validators except those in `excluded`. Every active validator registered a worker key
 	/// (`validate` requires one), so none is filtered out here: reading each one's key would cost a storage
 	/// proof per validator on every request. One whose key vanished simply cannot answer and times out.
-	fn servable(excluded: &[T::AccountId]) -> Vec<T::AccountId> {
+	pub(crate) fn servable(excluded: &[T::AccountId]) -> Vec<T::AccountId> {
 		T::Validators::active_validators().into_iter().filter(|v| !excluded.contains(v)).collect()
 	}
 
-	/// The server for a request's `assignment`-th draw (0 first), not one of `excluded`.
-	pub(crate) fn draw_server(seed: H256, assignment: u8, excluded: &[T::AccountId]) -> Option<T::AccountId> {
-		draw(Self::servable(excluded), 1, BlakeTwo256::hash_of(&(seed, b"server", assignment))).into_iter().next()
+	/// The server for `id`'s `assignment`-th draw (0 first), not one of `excluded`.
+	pub(crate) fn draw_server(id: RequestId, assignment: u8, excluded: &[T::AccountId]) -> Option<T::AccountId> {
+		let seed = BlakeTwo256::hash_of(&(Self::draw_seed(id), b"server", assignment));
+		draw(Self::servable(excluded), 1, seed).into_iter().next()
 	}
 
-	/// Up to `size` validators other than `server` for `round`, drawn with the parent block hash mixed in so
-	/// that a challenge committee is not known before the challenge.
-	pub(crate) fn draw_committee(seed: H256, round: Round, server: &T::AccountId, size: u32) -> Committee<T> {
-		let seed = BlakeTwo256::hash_of(&(seed, round, frame_system::Pallet::<T>::parent_hash()));
+	/// Up to `size` validators other than `server` for `id`'s `round`.
+	pub(crate) fn draw_committee(id: RequestId, round: Round, server: &T::AccountId, size: u32) -> Committee<T> {
+		let seed = BlakeTwo256::hash_of(&(Self::draw_seed(id), round));
 		let members = draw(Self::servable(core::slice::from_ref(server)), size as usize, seed);
 		Committee::<T>::truncate_from(members)
+	}
+
+	/// Puts `request` in [`Phase::Drawing`] for `draw`, `DrawDelay` blocks from `now` (its deadline moved
+	/// from `from`).
+	pub(crate) fn schedule_draw(
+		id: RequestId,
+		request: &mut Request<T>,
+		draw: Draw,
+		from: Option<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> BlockNumberFor<T> {
+		let until = now.saturating_add(T::DrawDelay::get());
+		request.phase = Phase::Drawing { draw, until };
+		Self::move_deadline(id, from, until);
+		until
+	}
+
+	/// The draw `request` waited for: its server, then its answer is awaited; or a committee, which then
+	/// commits. With nobody to draw, a request is refunded, a review confirms the answer (a single
+	/// validator) and a challenge is inconclusive.
+	pub(crate) fn on_draw(id: RequestId, request: &mut Request<T>, draw: Draw, now: BlockNumberFor<T>) {
+		let params = Self::params();
+		let (round, server) = match (draw, request.server.clone()) {
+			(Draw::Server, _) => {
+				let Some(server) = Self::draw_server(id, 0, &[]) else {
+					return Self::refund(id, request, Closure::RefundedNoAnswer);
+				};
+				let until = now.saturating_add(params.response_window);
+				request.server = Some(server.clone());
+				request.phase = Phase::Assigned { until };
+				Self::move_deadline(id, None, until);
+				Self::deposit_event(Event::ServerAssigned { request: id, server, until });
+				return;
+			},
+			(Draw::Committee(round), Some(server)) => (round, server),
+			// A committee is only drawn for an answered request, which has a server (`try_state` checks it).
+			(Draw::Committee(_), None) => return Self::refund(id, request, Closure::RefundedNoQuorum),
+		};
+		let size = match round {
+			Round::Review => params.committee_size,
+			Round::Challenge => params.challenge_committee_size,
+		};
+		let committee = Self::draw_committee(id, round, &server, size);
+		if committee.is_empty() {
+			if round == Round::Challenge {
+				Self::settle_bond(id, request, false);
+			}
+			let verdict = match round {
+				Round::Review => Verdict::Confirmed,
+				Round::Challenge => Verdict::ChallengeInconclusive,
+			};
+			return Self::decided(id, request, round, verdict, now);
+		}
+		let until = now.saturating_add(params.commit_window);
+		request.phase = Phase::Committing { round, until };
+		Self::move_deadline(id, None, until);
+		Self::deposit_event(Event::CommitteeDrawn { request: id, round, members: committee.to_vec(), until });
+		Committees::<T>::insert(id, round, committee);
 	}
 }
 

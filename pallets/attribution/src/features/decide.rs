@@ -70,7 +70,9 @@ impl<T: Config> Pallet<T> {
 		let verdict = match (round, replaced) {
 			(Round::Review, false) => Verdict::Confirmed,
 			(Round::Review, true) => {
-				Self::penalise(id, &request.server, params.server_slash, SlashReason::WrongAttribution);
+				if let Some(server) = &request.server {
+					Self::penalise(id, server, params.server_slash, SlashReason::WrongAttribution);
+				}
 				Verdict::Corrected
 			},
 			(Round::Challenge, false) => {
@@ -118,8 +120,8 @@ impl<T: Config> Pallet<T> {
 		overturned: &AttributionOf<T>,
 		params: &Params<BalanceOf<T>, BlockNumberFor<T>>,
 	) {
-		if request.verdict == Some(Verdict::Confirmed) {
-			Self::penalise(id, &request.server, params.server_slash, SlashReason::LostChallenge);
+		if let (Some(Verdict::Confirmed), Some(server)) = (request.verdict, &request.server) {
+			Self::penalise(id, server, params.server_slash, SlashReason::LostChallenge);
 		}
 		for member in Committees::<T>::get(id, Round::Review).unwrap_or_default().iter() {
 			if let Some(Vote { revealed: Some(weights), .. }) = Votes::<T>::get((id, Round::Review, member)) {
@@ -140,7 +142,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Returns the challenger's bond, or sends it to the treasury when `forfeited`.
-	fn settle_bond(id: RequestId, request: &Request<T>, forfeited: bool) {
+	pub(crate) fn settle_bond(id: RequestId, request: &Request<T>, forfeited: bool) {
 		let Some((challenger, bond)) = request.challenge.clone() else { return };
 		let reason = HoldReason::ChallengeBond.into();
 		// The bond is held under this reason since the challenge, so neither can fail; `try_state` checks

@@ -52,7 +52,15 @@ impl<T: Config> Pallet<T> {
 			}
 			let deciding_challenge = matches!(
 				request.phase,
-				Phase::Committing { round: Round::Challenge, .. } | Phase::Revealing { round: Round::Challenge, .. }
+				Phase::Drawing { draw: Draw::Committee(Round::Challenge), .. }
+					| Phase::Committing { round: Round::Challenge, .. }
+					| Phase::Revealing { round: Round::Challenge, .. }
+			);
+			ensure!(
+				request.server.is_some()
+					|| !request.phase.is_open()
+					|| matches!(request.phase, Phase::Drawing { draw: Draw::Server, .. }),
+				"an open request past its server's draw has no server"
 			);
 			if let (true, Some((challenger, bond))) = (deciding_challenge, request.challenge) {
 				let sum = bonds.entry(challenger).or_default();

@@ -21,6 +21,8 @@ impl<BlockNumber> Phase<BlockNumber> {
 	/// The phase's name, and the round it decides while committing or revealing.
 	pub fn status(&self) -> (RequestStatus, Option<Round>) {
 		match self {
+			Phase::Drawing { draw: Draw::Server, .. } => (RequestStatus::Drawing, None),
+			Phase::Drawing { draw: Draw::Committee(round), .. } => (RequestStatus::Drawing, Some(*round)),
 			Phase::Assigned { .. } => (RequestStatus::Assigned, None),
 			Phase::Committing { round, .. } => (RequestStatus::Committing, Some(*round)),
 			Phase::Revealing { round, .. } => (RequestStatus::Revealing, Some(*round)),

@@ -3,6 +3,7 @@
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
+		Get,
 		fungible::{Mutate, MutateHold},
 		tokens::Preservation,
 	},
@@ -15,7 +16,8 @@ use crate::*;
 
 impl<T: Config> Pallet<T> {
 	/// Records a request for `model` to answer `prompt`, moves the model's fee into escrow, holds the
-	/// request's deposit (see [`Self::request_deposit`]) and assigns a server. Returns the request's id.
+	/// request's deposit (see [`Self::request_deposit`]) and schedules its server's draw (`DrawDelay` blocks
+	/// later: see `features/assignment.rs`). Returns the request's id.
 	///
 	/// # Errors
 	/// - [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::FeeAboveMax`], [`Error::NoValidators`],
@@ -31,8 +33,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(terms.fee <= max_fee, Error::<T>::FeeAboveMax);
 		let id = NextRequestId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
-		let seed = Self::request_seed(id);
-		let server = Self::draw_server(seed, 0, &[]).ok_or(Error::<T>::NoValidators)?;
+		ensure!(!Self::servable(&[]).is_empty(), Error::<T>::NoValidators);
 		T::Currency::transfer(&requester, &Self::escrow_account(), terms.fee, Preservation::Preserve)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let deposit = Self::request_deposit(prompt.len());
@@ -40,29 +41,26 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
-		let until = now.saturating_add(Self::params().response_window);
-		Requests::<T>::insert(
-			id,
-			Request {
-				requester: requester.clone(),
-				model,
-				model_owner: terms.owner,
-				datanet: terms.datanet,
-				version: terms.version,
-				fee: terms.fee,
-				created_at: now,
-				seed,
-				server: server.clone(),
-				assignments: 1,
-				phase: Phase::Assigned { until },
-				verdict: None,
-				challenge: None,
-				deposit,
-				retained_until: None,
-			},
-		);
+		let draw_at = now.saturating_add(T::DrawDelay::get());
+		let request = Request {
+			requester: requester.clone(),
+			model,
+			model_owner: terms.owner,
+			datanet: terms.datanet,
+			version: terms.version,
+			fee: terms.fee,
+			created_at: now,
+			server: None,
+			assignments: 1,
+			phase: Phase::Drawing { draw: Draw::Server, until: draw_at },
+			verdict: None,
+			challenge: None,
+			deposit,
+			retained_until: None,
+		};
+		Requests::<T>::insert(id, request);
+		Self::move_deadline(id, None, draw_at);
 		Prompts::<T>::insert(id, prompt);
-		Self::move_deadline(id, None, until);
 		NextRequestId::<T>::put(next);
 		Self::deposit_event(Event::InferenceRequested {
 			request: id,
@@ -71,8 +69,7 @@ impl<T: Config> Pallet<T> {
 			datanet: terms.datanet,
 			version: terms.version,
 			fee: terms.fee,
-			server,
-			until,
+			draw_at,
 		});
 		Ok(id)
 	}
@@ -88,11 +85,14 @@ impl<T: Config> Pallet<T> {
 	/// can serve, the fee is refunded.
 	pub(crate) fn on_response_timeout(id: RequestId, request: &mut Request<T>, now: BlockNumberFor<T>) {
 		if request.assignments < 2 {
-			if let Some(server) =
-				Self::draw_server(request.seed, request.assignments, core::slice::from_ref(&request.server))
-			{
+			let previous = request.server.clone();
+			// The deadline was fixed when the server was drawn, so this draw's randomness was unknown then too.
+			if let (Some(previous), Some(server)) = (
+				previous.clone(),
+				Self::draw_server(id, request.assignments, previous.as_slice()),
+			) {
 				let until = now.saturating_add(Self::params().response_window);
-				let previous = core::mem::replace(&mut request.server, server.clone());
+				request.server = Some(server.clone());
 				request.assignments = request.assignments.saturating_add(1);
 				request.phase = Phase::Assigned { until };
 				Self::move_deadline(id, None, until);

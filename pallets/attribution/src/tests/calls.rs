@@ -194,7 +194,7 @@ fn challenge_refuses_wrong_phases_small_bonds_and_paupers() {
 		assert_noop!(challenge(CHALLENGER, MIN_BOND), Error::<Test>::WrongPhase);
 		submit(id, honest());
 		committee_votes(id, Round::Review, |_| honest());
-		run_to_block(2);
+		next_block();
 		assert_noop!(challenge(CHALLENGER, MIN_BOND - 1), Error::<Test>::BondTooSmall);
 		assert_noop!(challenge(PAUPER, MIN_BOND), Error::<Test>::InsufficientBalance);
 		assert_ok!(challenge(CHALLENGER, MIN_BOND));
@@ -236,7 +236,7 @@ fn set_params_is_root_only_and_checked() {
 		assert_ok!(Attribution::set_params(RuntimeOrigin::root(), params));
 		assert_eq!(Attribution::params(), params);
 		let id = request();
-		assert_eq!(phase(id), Phase::Assigned { until: 10 });
+		assert_eq!(phase(id), Phase::Assigned { until: System::block_number() + 9 });
 		let _ = Perbill::zero();
 		let _: BoundedVec<u8, <Test as Config>::MaxPromptLen> = prompt();
 	});

@@ -33,8 +33,15 @@ pub fn output() -> BoundedVec<u8, <Test as Config>::MaxOutputLen> {
 	BoundedVec::truncate_from(b"75-100 mg daily, indefinitely.".to_vec())
 }
 
-/// REQUESTER asks model 0; returns the request id.
+/// REQUESTER asks model 0 and blocks run until its server is drawn; returns the request id.
 pub fn request() -> RequestId {
+	let id = request_undrawn();
+	run_past_phase(id);
+	id
+}
+
+/// REQUESTER asks model 0 (its server is drawn `DRAW_DELAY` blocks later); returns the request id.
+pub fn request_undrawn() -> RequestId {
 	let id = NextRequestId::<Test>::get();
 	assert_ok!(Attribution::request_inference(RuntimeOrigin::signed(REQUESTER), 0, prompt(), FEE));
 	id
@@ -49,12 +56,18 @@ pub fn phase(id: RequestId) -> Phase<u64> {
 }
 
 pub fn server(id: RequestId) -> AccountId {
-	info(id).server
+	info(id).server.expect("the server was drawn")
 }
 
-/// The server's worker answers `weights`.
+/// The server's worker answers `weights` (the review committee is drawn `DRAW_DELAY` blocks later).
+pub fn submit_now(id: RequestId, weights: Weights<Test>) {
+	assert_ok!(Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), weights));
+}
+
+/// The server's worker answers `weights`, and blocks run until the review committee is drawn.
 pub fn submit(id: RequestId, weights: Weights<Test>) {
 	assert_ok!(Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), weights));
+	run_past_phase(id);
 }
 
 pub fn committee(id: RequestId, round: Round) -> Vec<AccountId> {
@@ -84,6 +97,11 @@ pub fn committee_votes(id: RequestId, round: Round, vote: impl Fn(usize) -> Weig
 	for (i, member) in members.iter().enumerate() {
 		reveal(id, *member, vote(i));
 	}
+}
+
+/// Runs one block.
+pub fn next_block() {
+	run_to_block(System::block_number() + 1);
 }
 
 /// Runs blocks until the request's phase ends and the next one begins.

@@ -28,12 +28,13 @@ fn with_one_validator_an_answer_is_paid_after_the_challenge_window() {
 		assert_eq!(escrow(), 1 + FEE);
 		assert_eq!(server(id), 1);
 		submit(id, honest());
-		// Nobody to review: decided at once, challengeable for 4 blocks.
-		assert_eq!(phase(id), Phase::Challengeable { until: 5 });
+		// Nobody to review: decided at the draw, challengeable for 4 blocks.
+		let now = System::block_number();
+		assert_eq!(phase(id), Phase::Challengeable { until: now + 4 });
 		assert_eq!(info(id).verdict, Some(Verdict::Confirmed));
-		run_to_block(4);
+		run_to_block(now + 3);
 		assert!(payouts().is_empty());
-		run_to_block(5);
+		run_to_block(now + 4);
 		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
 		let paid = payouts();
 		assert_eq!(paid.len(), 1);
@@ -48,7 +49,7 @@ fn with_one_validator_an_answer_is_paid_after_the_challenge_window() {
 		assert!(events().contains(&Event::AnswerPaid { request: id, fee: FEE }));
 		let view = Attribution::inference(id).unwrap();
 		assert_eq!((view.id, view.status, view.round, view.until), (id, RequestStatus::Paid, None, None));
-		assert_eq!((view.requester, view.server, view.fee, view.verdict), (REQUESTER, 1, FEE, Some(Verdict::Confirmed)));
+		assert_eq!((view.requester, view.server, view.fee, view.verdict), (REQUESTER, Some(1), FEE, Some(Verdict::Confirmed)));
 		assert_eq!(view.output, Some(output().into_inner()));
 		assert_eq!(view.weights.map(|w| w.into_inner()), Some(held(honest()).into_inner()));
 		assert_eq!(view.submitted_weights.map(|w| w.into_inner()), Some(held(honest()).into_inner()));
@@ -69,7 +70,7 @@ fn a_committee_that_agrees_confirms_the_answer_and_an_outlier_is_slashed() {
 		assert!(matches!(phase(id), Phase::Committing { round: Round::Review, .. }));
 		committee_votes(id, Round::Review, |i| if i == 2 { other() } else { w(&[(10, 6_100), (12, 3_900)]) });
 		// Everyone revealed: decided in the next block.
-		run_to_block(2);
+		next_block();
 		assert_eq!(info(id).verdict, Some(Verdict::Confirmed));
 		assert_eq!(Standing::<Test>::get(id), Some(held(honest())));
 		assert_eq!(slashed(SlashReason::WrongAttribution), vec![members[2]]);
@@ -90,7 +91,7 @@ fn a_committee_that_agrees_on_another_vector_corrects_the_answer_and_the_server_
 		let server = server(id);
 		submit(id, other());
 		committee_votes(id, Round::Review, |i| if i == 0 { other() } else { honest() });
-		run_to_block(2);
+		next_block();
 		assert_eq!(info(id).verdict, Some(Verdict::Corrected));
 		assert_eq!(Standing::<Test>::get(id), Some(held(honest())));
 		assert_eq!(Answers::<Test>::get(id).unwrap().weights, held(other()), "the server's answer stays on record");
@@ -149,8 +150,9 @@ fn a_silent_server_is_replaced_once_then_the_fee_is_refunded() {
 		let second = server(id);
 		assert_ne!(first, second);
 		assert_eq!(info(id).assignments, 2);
-		assert_eq!(phase(id), Phase::Assigned { until: 11 });
-		assert!(events().contains(&Event::ServerReplaced { request: id, previous: first, server: second, until: 11 }));
+		let until = System::block_number() + test_params().response_window;
+		assert_eq!(phase(id), Phase::Assigned { until });
+		assert!(events().contains(&Event::ServerReplaced { request: id, previous: first, server: second, until }));
 		// The first server is too late now.
 		assert_eq!(
 			Attribution::submit_result(RuntimeOrigin::signed(worker(first)), id, 0, 2, output(), honest()),
@@ -212,6 +214,9 @@ fn a_challenge_the_larger_committee_rejects_forfeits_the_bond() {
 		let treasury = free(TREASURY);
 		assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
 		assert_eq!(Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &CHALLENGER), MIN_BOND);
+		assert!(matches!(phase(id), Phase::Drawing { draw: Draw::Committee(Round::Challenge), .. }));
+		assert!(committee(id, Round::Challenge).is_empty(), "not drawn in the challenge's own block");
+		run_past_phase(id);
 		let members = committee(id, Round::Challenge);
 		assert_eq!(members.len(), 5);
 		assert!(!members.contains(&server(id)));
@@ -231,6 +236,7 @@ fn an_upheld_challenge_slashes_the_server_and_its_backers_and_pays_by_the_new_ve
 		let id = confirmed_request();
 		let reviewers = committee(id, Round::Review);
 		assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
+		run_past_phase(id);
 		committee_votes(id, Round::Challenge, |_| other());
 		run_to_block(System::block_number() + 1);
 		assert_eq!(info(id).verdict, Some(Verdict::ChallengeUpheld));
@@ -252,6 +258,7 @@ fn an_inconclusive_challenge_returns_the_bond_and_the_answer_stands() {
 		let id = confirmed_request();
 		assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
 		run_past_phase(id);
+		run_past_phase(id);
 		assert_eq!(info(id).verdict, Some(Verdict::ChallengeInconclusive));
 		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
 		assert_eq!(free(CHALLENGER), INITIAL_BALANCE);
@@ -262,16 +269,19 @@ fn an_inconclusive_challenge_returns_the_bond_and_the_answer_stands() {
 #[test]
 fn deadlines_beyond_the_per_block_limit_wait_for_the_next_block() {
 	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
-		// Five requests all due at block 6; the mock processes three deadlines a block.
-		let ids: Vec<_> = (0..5).map(|_| request()).collect();
-		run_to_block(6);
-		let refunded = |ids: &[RequestId]| ids.iter().filter(|id| !phase(**id).is_open()).count();
-		assert_eq!(refunded(&ids), 3);
-		assert_eq!(DeadlineCursor::<Test>::get(), 6);
-		run_to_block(7);
-		assert_eq!(refunded(&ids), 5);
-		// What is left is each closed request's pruning, at the end of its retention.
-		assert!(Deadlines::<Test>::iter().all(|(at, id, ())| info(id).retained_until == Some(at)));
+		// Five requests made in one block, so their draws are all due at the same block; the mock processes
+		// three deadlines a block.
+		let ids: Vec<_> = (0..5).map(|_| request_undrawn()).collect();
+		let due = phase(ids[0]).until().unwrap();
+		assert!(ids.iter().all(|id| phase(*id).until() == Some(due)));
+		run_to_block(due);
+		let drawn = |ids: &[RequestId]| ids.iter().filter(|id| info(**id).server.is_some()).count();
+		assert_eq!(drawn(&ids), 3);
+		assert_eq!(DeadlineCursor::<Test>::get(), due);
+		run_to_block(due + 1);
+		assert_eq!(drawn(&ids), 5);
+		// What is left is each request's response deadline.
+		assert!(Deadlines::<Test>::iter().all(|(at, id, ())| phase(id) == Phase::Assigned { until: at }));
 		assert_eq!(Deadlines::<Test>::iter().count(), 5);
 	});
 }
@@ -281,37 +291,40 @@ fn deadlines_stop_at_the_weight_budget_and_no_block_exceeds_it() {
 	use frame_support::traits::Hooks;
 	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
 		let db: frame_support::weights::RuntimeDbWeight = <Test as frame_system::Config>::DbWeight::get();
-		// Room for exactly two response timeouts a block (the per-block count limit, 3, would allow three).
-		let one = <() as crate::WeightInfo>::response_timeout() + db.reads_writes(4, 1);
+		// Room for exactly two draws a block (the per-block count limit, 3, would allow three).
+		let one = <() as crate::WeightInfo>::response_timeout() + db.reads_writes(3, 2);
 		let budget = db.reads_writes(1, 1) + one * 2;
 		crate::mock::DeadlineWeightBudget::set(budget);
-		let ids: Vec<_> = (0..5).map(|_| request()).collect();
+		let ids: Vec<_> = (0..5).map(|_| request_undrawn()).collect();
+		let due = phase(ids[0]).until().unwrap();
+		assert!(ids.iter().all(|id| phase(*id).until() == Some(due)));
 		// 10 000 more deadlines queued behind them, due a block later (of requests that no longer exist).
 		for id in 1_000..11_000 {
-			Deadlines::<Test>::insert(7, id, ());
+			Deadlines::<Test>::insert(due + 1, id, ());
 		}
-		run_to_block(5);
-		let closed = |ids: &[RequestId]| ids.iter().filter(|id| !phase(**id).is_open()).count();
+		run_to_block(due - 1);
+		let closed = |ids: &[RequestId]| ids.iter().filter(|id| info(**id).server.is_some()).count();
 		let mut blocks = 0;
-		for now in 6u64.. {
+		for now in due.. {
 			System::set_block_number(now);
 			let used = Attribution::on_initialize(now);
 			assert!(used.all_lte(budget), "block {now} used {used:?} of {budget:?}");
 			blocks += 1;
-			if now == 6 {
+			if now == due {
 				assert_eq!(closed(&ids), 2, "two fit the budget");
 			}
-			if now == 7 {
-				assert_eq!(closed(&ids), 4, "two more; block 7's wait");
+			if now == due + 1 {
+				assert_eq!(closed(&ids), 4, "two more; the next block's wait");
 			}
-			if Deadlines::<Test>::iter_key_prefix(6).chain(Deadlines::<Test>::iter_key_prefix(7)).next().is_none() {
+			if Deadlines::<Test>::iter_key_prefix(due).chain(Deadlines::<Test>::iter_key_prefix(due + 1)).next().is_none()
+			{
 				break;
 			}
 		}
 		assert_eq!(closed(&ids), 5);
 		// Three a block at most: the queue drains at the count limit once the costly ones are done.
 		assert!(blocks >= 10_005 / 3, "{blocks} blocks");
-		assert!(DeadlineCursor::<Test>::get() >= 6);
+		assert!(DeadlineCursor::<Test>::get() >= due);
 	});
 }
 
@@ -319,11 +332,12 @@ fn deadlines_stop_at_the_weight_budget_and_no_block_exceeds_it() {
 fn a_deadline_dearer_than_the_whole_budget_still_moves_one_a_block() {
 	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
 		crate::mock::DeadlineWeightBudget::set(Weight::from_parts(1, 1));
-		let ids: Vec<_> = (0..2).map(|_| request()).collect();
-		run_to_block(6);
-		assert_eq!(ids.iter().filter(|id| !phase(**id).is_open()).count(), 1);
-		run_to_block(7);
-		assert_eq!(ids.iter().filter(|id| !phase(**id).is_open()).count(), 2);
+		let ids: Vec<_> = (0..2).map(|_| request_undrawn()).collect();
+		let draw_at = phase(ids[0]).until().unwrap();
+		run_to_block(draw_at);
+		assert_eq!(ids.iter().filter(|id| info(**id).server.is_some()).count(), 1, "one draw a block");
+		run_to_block(draw_at + 1);
+		assert_eq!(ids.iter().filter(|id| info(**id).server.is_some()).count(), 2);
 	});
 }
 
@@ -337,7 +351,7 @@ fn answers_are_paged_per_dataset() {
 				id
 			})
 			.collect();
-		run_to_block(10);
+		run_to_block(System::block_number() + 10);
 		let (first, second) = (Attribution::by_dataset(12, 0), Attribution::by_dataset(12, 1));
 		assert_eq!((first.total, first.answers.len(), second.total, second.answers.len()), (3, 2, 3, 1));
 		let mut paged: Vec<_> = first.answers.into_iter().chain(second.answers).collect();

@@ -30,17 +30,18 @@ fn a_paid_request_is_pruned_when_its_retention_ends_and_its_deposit_comes_back()
 		let before = free(REQUESTER);
 		let id = request();
 		submit(id, honest());
-		run_to_block(5);
+		run_past_phase(id);
 		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
-		// Closed at block 5, kept for 10 blocks.
-		assert_eq!(info(id).retained_until, Some(15));
+		// Closed now, kept for 10 blocks.
+		let closed = System::block_number();
+		assert_eq!(info(id).retained_until, Some(closed + 10));
 		let view = Attribution::inference(id).unwrap();
 		assert!(view.prompt.is_some() && view.output.is_some());
-		run_to_block(14);
+		run_to_block(closed + 9);
 		assert!(!Attribution::is_pruned(id), "kept until its retention ends");
 		assert_eq!(deposits_held(REQUESTER), deposit());
 
-		run_to_block(15);
+		run_to_block(closed + 10);
 		assert!(Attribution::is_pruned(id));
 		assert!(events().contains(&Event::Pruned { request: id, requester: REQUESTER, deposit: deposit() }));
 		assert_eq!(deposits_held(REQUESTER), 0);
@@ -96,9 +97,10 @@ fn retention_is_a_parameter_and_zero_is_refused() {
 		assert_ok!(Attribution::set_params(RuntimeOrigin::root(), Params { retention: 1, ..test_params() }));
 		let id = request();
 		submit(id, honest());
-		run_to_block(5);
-		assert_eq!(info(id).retained_until, Some(6));
-		run_to_block(6);
+		run_past_phase(id);
+		let closed = System::block_number();
+		assert_eq!(info(id).retained_until, Some(closed + 1));
+		run_to_block(closed + 1);
 		assert!(Attribution::is_pruned(id));
 	});
 }
@@ -106,20 +108,22 @@ fn retention_is_a_parameter_and_zero_is_refused() {
 #[test]
 fn pruning_stays_within_the_deadline_weight_budget() {
 	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
-		// Four answers due at block 5: the mock settles three a block, so three close at 5 and one at 6, and
-		// their prunings fall due at 15 and 16. The budget fits one pruning a block: they are spread out.
-		let ids: Vec<_> = (0..4).map(|_| request()).collect();
+		// Four answers in one block: the mock settles three a block, so their prunings fall due over two
+		// blocks. The budget fits one pruning a block: they are spread out.
+		let ids: Vec<_> = (0..4).map(|_| request_undrawn()).collect();
+		run_to_block(phase(ids[0]).until().unwrap() + 1);
 		for id in &ids {
-			submit(*id, honest());
+			submit_now(*id, honest());
 		}
-		run_to_block(6);
+		run_to_block(System::block_number() + DRAW_DELAY + 6);
 		assert!(ids.iter().all(|id| phase(*id) == Phase::Closed(Closure::Paid)));
 		let prune = <() as WeightInfo>::prune(0);
 		crate::mock::DeadlineWeightBudget::set(prune);
-		run_to_block(15);
+		let first = ids.iter().filter_map(|id| info(*id).retained_until).min().unwrap();
+		run_to_block(first);
 		let pruned = ids.iter().filter(|id| Attribution::is_pruned(**id)).count();
 		assert_eq!(pruned, 1, "one pruning a block when the budget fits one");
-		run_to_block(18);
+		run_to_block(first + 3);
 		assert!(ids.iter().all(|id| Attribution::is_pruned(*id)));
 	});
 }

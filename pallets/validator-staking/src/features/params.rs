@@ -1,4 +1,4 @@
-//! Session length and bonding period, set at genesis and by root.
+//! Session length (set at genesis only: it is BABE's epoch length) and bonding period (genesis and root).
 
 use core::marker::PhantomData;
 use frame_support::{pallet_prelude::*, traits::Get};
@@ -13,18 +13,28 @@ use crate::*;
 pub const MIN_BONDING_SESSIONS: SessionIndex = 2;
 
 impl<T: Config> Pallet<T> {
-	/// Sets the session length (blocks) and the bonding period (sessions).
+	/// Sets the session length (blocks) and the bonding period (sessions): genesis only.
 	///
 	/// # Errors
 	/// - [`Error::InvalidSessionParams`] for a zero length or fewer than [`MIN_BONDING_SESSIONS`].
-	pub fn do_set_session_params(session_length: BlockNumberFor<T>, bonding_sessions: SessionIndex) -> DispatchResult {
-		ensure!(
-			!session_length.is_zero() && bonding_sessions >= MIN_BONDING_SESSIONS,
-			Error::<T>::InvalidSessionParams
-		);
+	pub(crate) fn do_set_session_params(
+		session_length: BlockNumberFor<T>,
+		bonding_sessions: SessionIndex,
+	) -> DispatchResult {
+		ensure!(!session_length.is_zero(), Error::<T>::InvalidSessionParams);
+		Self::do_set_bonding_sessions(bonding_sessions)?;
 		SessionLength::<T>::put(session_length);
+		Ok(())
+	}
+
+	/// Sets the bonding period (sessions).
+	///
+	/// # Errors
+	/// - [`Error::InvalidSessionParams`] for fewer than [`MIN_BONDING_SESSIONS`].
+	pub fn do_set_bonding_sessions(bonding_sessions: SessionIndex) -> DispatchResult {
+		ensure!(bonding_sessions >= MIN_BONDING_SESSIONS, Error::<T>::InvalidSessionParams);
 		BondingSessions::<T>::put(bonding_sessions);
-		Self::deposit_event(Event::SessionParamsSet { session_length, bonding_sessions });
+		Self::deposit_event(Event::BondingSessionsSet { bonding_sessions });
 		Ok(())
 	}
 }
