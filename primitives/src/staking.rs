@@ -63,3 +63,14 @@ impl<AccountId> OnSessionEnd<AccountId> for () {
 		Weight::zero()
 	}
 }
+
+/// Takes a slashed validator out of block production for the rest of its time in the validator set (the runtime:
+/// pallet-session's disabling, within its strategy's limit, so that finality and production survive).
+pub trait DisableValidator<AccountId> {
+	/// Disables `validator` in the current session.
+	fn disable(validator: &AccountId);
+}
+
+impl<AccountId> DisableValidator<AccountId> for () {
+	fn disable(_: &AccountId) {}
+}

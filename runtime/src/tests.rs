@@ -120,7 +120,7 @@ fn prevote_equivocation(
 }
 
 #[test]
-fn a_grandpa_equivocation_with_a_key_ownership_proof_slashes_and_chills_the_validator() {
+fn a_grandpa_equivocation_with_a_key_ownership_proof_slashes_chills_and_disables_the_validator() {
 	use frame_support::traits::KeyOwnerProofSystem;
 	use sp_keyring::Ed25519Keyring;
 	build(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
@@ -145,6 +145,10 @@ fn a_grandpa_equivocation_with_a_key_ownership_proof_slashes_and_chills_the_vali
 		assert_eq!(slashed, sp_runtime::Perbill::from_rational(9u32, 16u32).mul_floor(before));
 		assert_eq!(crate::Balances::free_balance(treasury_account()), treasury_before + slashed);
 		assert!(!pallet_validator_staking::Candidates::<Runtime>::contains_key(&bob));
+		// …and disabled at once: drawn for no more attribution work, and out of BABE's authors this session.
+		assert!(pallet_validator_staking::Disabled::<Runtime>::get().contains(&bob));
+		let index = pallet_session::Validators::<Runtime>::get().iter().position(|v| *v == bob).unwrap() as u32;
+		assert!(pallet_session::DisabledValidators::<Runtime>::get().iter().any(|(i, _)| *i == index));
 		// The same report cannot be made twice.
 		assert!(crate::Grandpa::report_equivocation_unsigned(
 			crate::RuntimeOrigin::none(),
@@ -237,8 +241,12 @@ fn answered_on_development() -> (u64, u32, u64, u64) {
 		10 * crate::OPEN,
 	)
 	.unwrap();
+	// The server is drawn `DrawDelay` blocks later, from BABE's randomness (none in these blocks: the parent hash
+	// stands in).
+	let phase = |id| pallet_attribution::Requests::<Runtime>::get(id).unwrap().phase;
+	run_to(phase(id).until().unwrap());
 	let request = pallet_attribution::Requests::<Runtime>::get(id).unwrap();
-	assert_eq!(request.server, Sr25519Keyring::Alice.to_account_id(), "the only validator serves");
+	assert_eq!(request.server, Some(Sr25519Keyring::Alice.to_account_id()), "the only validator serves");
 	let weights = BoundedVec::truncate_from(vec![(cardiology, 7_500), (neurology, 2_500)]);
 	crate::Attribution::do_submit_result(
 		worker_key(Sr25519Keyring::Alice).unwrap(),
@@ -249,15 +257,17 @@ fn answered_on_development() -> (u64, u32, u64, u64) {
 		weights,
 	)
 	.unwrap();
-	// One validator: nobody reviews; the answer waits out its challenge window.
-	let until = pallet_attribution::Requests::<Runtime>::get(id).unwrap().phase.until().unwrap();
+	// One validator: nobody reviews (decided when the empty committee is drawn); the answer waits out its
+	// challenge window.
+	run_to(phase(id).until().unwrap());
+	let until = phase(id).until().unwrap();
 	(id, until, cardiology, neurology)
 }
 
-/// Runs the attribution pallet's block hook up to block `until`.
+/// Runs the attribution pallet's block hook from the next block up to block `until`.
 fn run_to(until: u32) {
 	use frame_support::traits::Hooks;
-	for n in 1..=until {
+	for n in crate::System::block_number().saturating_add(1)..=until {
 		crate::System::set_block_number(n);
 		crate::Attribution::on_initialize(n);
 	}
@@ -318,5 +328,74 @@ fn the_treasury_exists_even_when_the_balances_genesis_leaves_it_out() {
 	assert!(config.balances.balances.is_empty());
 	sp_io::TestExternalities::from(config.build_storage().unwrap()).execute_with(|| {
 		assert_eq!(crate::Balances::free_balance(treasury_account()), crate::EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
+fn genesis_writes_every_pallets_storage_version_so_migrations_can_check_it() {
+	use frame_support::traits::GetStorageVersion;
+	build(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		macro_rules! same_version {
+			($($pallet:ident),*) => {$(
+				assert_eq!(
+					crate::$pallet::on_chain_storage_version(),
+					crate::$pallet::in_code_storage_version(),
+					concat!(stringify!($pallet), ": the on-chain storage version is not the code's")
+				);
+			)*};
+		}
+		same_version!(Datasets, DataNets, Models, ValidatorStaking, Attribution, Rewards);
+	});
+}
+
+/// Two headers Bob sealed for the same BABE slot (differing in their state root).
+fn babe_equivocation(slot: u64) -> sp_consensus_babe::EquivocationProof<crate::Header> {
+	use sp_consensus_babe::digests::{CompatibleDigestItem, PreDigest, SecondaryPlainPreDigest};
+	use sp_core::Pair as _;
+	use sp_runtime::{traits::Header as _, Digest, DigestItem};
+	let bob = Sr25519Keyring::Bob;
+	let authority_index = pallet_babe::Authorities::<Runtime>::get()
+		.iter()
+		.position(|(id, _)| *id == sp_consensus_babe::AuthorityId::from(bob.public()))
+		.unwrap() as u32;
+	let slot = sp_consensus_babe::Slot::from(slot);
+	let header = |state_root: u8| {
+		let pre = PreDigest::SecondaryPlain(SecondaryPlainPreDigest { authority_index, slot });
+		let digest = Digest { logs: vec![<DigestItem as CompatibleDigestItem>::babe_pre_digest(pre)] };
+		let mut header = crate::Header::new(1, Default::default(), [state_root; 32].into(), Default::default(), digest);
+		let seal = bob.pair().sign(header.hash().as_ref());
+		header.digest_mut().push(<DigestItem as CompatibleDigestItem>::babe_seal(seal.into()));
+		header
+	};
+	sp_consensus_babe::EquivocationProof { offender: bob.public().into(), slot, first_header: header(1), second_header: header(2) }
+}
+
+#[test]
+fn a_babe_equivocation_with_a_key_ownership_proof_slashes_chills_and_disables_the_validator() {
+	use frame_support::traits::KeyOwnerProofSystem;
+	build(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		crate::System::set_block_number(1);
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let before = pallet_validator_staking::Ledgers::<Runtime>::get(&bob).unwrap().active;
+		let key_owner_proof = crate::Historical::prove((
+			sp_consensus_babe::KEY_TYPE,
+			sp_consensus_babe::AuthorityId::from(Sr25519Keyring::Bob.public()),
+		))
+		.unwrap();
+		let proof = babe_equivocation(1);
+		assert!(crate::Babe::report_equivocation_unsigned(
+			crate::RuntimeOrigin::none(),
+			Box::new(proof.clone()),
+			key_owner_proof.clone()
+		)
+		.is_ok());
+		let after = pallet_validator_staking::Ledgers::<Runtime>::get(&bob).unwrap().active;
+		assert!(after < before, "slashed");
+		assert!(!pallet_validator_staking::Candidates::<Runtime>::contains_key(&bob), "chilled");
+		assert!(pallet_validator_staking::Disabled::<Runtime>::get().contains(&bob), "disabled");
+		// Once only.
+		assert!(crate::Babe::report_equivocation_unsigned(crate::RuntimeOrigin::none(), Box::new(proof), key_owner_proof)
+			.is_err());
+		pallet_validator_staking::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }

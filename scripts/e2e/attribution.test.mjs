@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { stringToU8a, u8aConcat } from '@polkadot/util';
 import { rpc, waitFor } from './lib/dev-node.mjs';
 import { startDevChain, workerKey } from './lib/fixture.mjs';
-import { findEvent, send, sendAll } from './lib/tx.mjs';
+import { drawnServer, findEvent, send, sendAll, waitForEvent } from './lib/tx.mjs';
 import { assertBlocksWithinLimits, bestNumber } from './lib/blocks.mjs';
 import { OPEN, canonical, medicineModel } from './lib/attribution.mjs';
 
@@ -55,7 +55,12 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
   const requested = await send(api, api.tx.attribution.requestInference(model, 'Aspirin after a heart attack?', FEE), keys.ferdie);
   const event = findEvent(requested.events, 'attribution', 'InferenceRequested').data;
   const id = event.request.toNumber();
-  assert.equal(event.server.toString(), keys.alice.address, 'the only validator serves');
+  // The server is drawn two blocks later, from randomness nobody knew when the request was signed.
+  const requestedAt = (await api.rpc.chain.getHeader(requested.blockHash)).number.toNumber();
+  assert.equal(event.drawAt.toNumber(), requestedAt + 2);
+  const { server, blockHash: drawnIn } = await drawnServer(api, id, requested.blockHash);
+  assert.equal(server, keys.alice.address, 'the only validator serves');
+  assert.equal((await api.rpc.chain.getHeader(drawnIn)).number.toNumber(), requestedAt + 2);
   const requestFee = findEvent(requested.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
   const deposit = depositFor('Aspirin after a heart attack?');
   assert.equal(await free(keys.ferdie, requested.blockHash), ferdieBefore - FEE - requestFee - deposit,
@@ -71,7 +76,9 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
   const answered = await send(api, api.tx.attribution.submitResult(
     id, model, 2, '75-100 mg of aspirin daily, for life.', weights()), keys.aliceWorker);
   assert.equal(findEvent(answered.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt(), 0n);
-  const decided = findEvent(answered.events, 'attribution', 'Decided').data;
+  // Nobody to review: decided when the (empty) review committee is drawn.
+  const decided = (await waitForEvent(api, 'attribution', 'Decided', (d) => d.request.toNumber() === id,
+    { after: answered.blockHash })).data;
   assert.equal(decided.verdict.toString(), 'Confirmed');
 
   inference = await waitFor('the answer to be paid', async () => {
@@ -147,6 +154,7 @@ test('bad input is refused by name and leaves the escrow as it was', async () =>
   assert.equal(held, escrowBefore + FEE);
   const submit = (signer, w, modelId = model, version = 2, request = id) =>
     send(api, api.tx.attribution.submitResult(request, modelId, version, 'answer', w), signer);
+  await drawnServer(api, id, requested.blockHash);
   await assert.rejects(submit(keys.bob, weights()), /attribution\.NotAssignedWorker/);
   await assert.rejects(submit(keys.alice, weights()), /attribution\.NotAssignedWorker/, 'the stash key is not the worker key');
   await assert.rejects(submit(keys.aliceWorker, weights(), model, 1), /attribution\.ProofMismatch/);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { u8aToHex } from '@polkadot/util';
 import { rpc, waitFor } from './lib/dev-node.mjs';
 import { connectChain, workerKey } from './lib/fixture.mjs';
-import { findEvent, send } from './lib/tx.mjs';
+import { drawnServer, findEvent, send, waitForEvent } from './lib/tx.mjs';
 import { canonical, commitment, medicineModel } from './lib/attribution.mjs';
 import { best, finalized, startTestnet } from './lib/testnet.mjs';
 
@@ -40,7 +40,7 @@ after(async () => {
 const validators = async () => (await api.query.session.validators()).map((v) => v.toString());
 const currentSession = async () => (await api.query.validatorStaking.currentSession()).toNumber();
 
-/** Authors of the last `count` blocks, from their Aura digests. */
+/** Authors of the last `count` blocks, from their BABE pre-runtime digests. */
 async function recentAuthors(count) {
   const authors = new Set();
   let hash = await api.rpc.chain.getBlockHash();
@@ -70,14 +70,18 @@ test('an answer is reviewed by the other three validators, commit then reveal, a
     curator: alice, cardiologist: charlie, neurologist: dave, owner: bob, fee: OPEN,
   });
   const requested = await send(api, api.tx.attribution.requestInference(model, 'Aspirin after MI?', OPEN), ferdie);
-  const { request, server } = findEvent(requested.events, 'attribution', 'InferenceRequested').data;
-  const id = request.toNumber();
+  const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
+  const { server } = await drawnServer(api, id, requested.blockHash);
   const answer = canonical([[datasets.cardiology, 7_500], [datasets.neurology, 2_500]]);
   const answered = await send(api, api.tx.attribution.submitResult(id, model, 2, '75-100 mg daily.', answer),
-    workerOf(server.toString()));
-  const members = findEvent(answered.events, 'attribution', 'CommitteeDrawn').data.members.map((m) => m.toString());
+    workerOf(server));
+  assert.equal(findEvent(answered.events, 'attribution', 'CommitteeDrawn'), undefined,
+    'the committee is not drawn in the answer\'s block');
+  const drawn = await waitForEvent(api, 'attribution', 'CommitteeDrawn', (d) => d.request.toNumber() === id,
+    { after: answered.blockHash });
+  const members = drawn.data.members.map((m) => m.toString());
   assert.equal(members.length, 3);
-  assert.ok(!members.includes(server.toString()), 'the server does not review itself');
+  assert.ok(!members.includes(server), 'the server does not review itself');
 
   // Each member's worker recomputes (here: a vector within the 5 % tolerance), commits, then reveals.
   const votes = members.map((member, i) => ({

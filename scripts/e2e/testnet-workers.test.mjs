@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rpc, waitFor } from './lib/dev-node.mjs';
 import { connectChain, workerUri } from './lib/fixture.mjs';
-import { findEvent, send } from './lib/tx.mjs';
+import { drawnServer, findEvent, send, waitForEvent } from './lib/tx.mjs';
 import { OPEN, setUpDemo } from './lib/demo.mjs';
 import { startTestnet } from './lib/testnet.mjs';
 import { startWorker } from './lib/worker.mjs';
@@ -52,8 +52,9 @@ after(async () => {
 /** Ferdie asks; returns the request id and its server's name. */
 async function ask(question) {
   const requested = await send(api, api.tx.attribution.requestInference(demo.model, question, OPEN), keys.ferdie);
-  const event = findEvent(requested.events, 'attribution', 'InferenceRequested').data;
-  return { id: event.request.toNumber(), server: nameOf(event.server.toString()) };
+  const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
+  const { server } = await drawnServer(api, id, requested.blockHash);
+  return { id, server: nameOf(server), blockHash: requested.blockHash };
 }
 
 async function paid(id) {
@@ -68,13 +69,16 @@ async function paid(id) {
 
 test('a lying worker is outvoted and its validator slashed', async () => {
   const bondBefore = (await api.query.validatorStaking.ledgers(keys[LIAR].address)).unwrap().active.toBigInt();
-  const { id, server } = await ask('What aspirin dose is recommended after a myocardial infarction?');
+  const { id, server, blockHash } = await ask('What aspirin dose is recommended after a myocardial infarction?');
   const done = await paid(id);
   assert.equal(done.votes.filter((v) => v.revealed).length >= 2, true, JSON.stringify(done.votes));
   // Whether the liar served (its answer corrected) or reviewed (an outlier), it lost part of its bond.
   const bondAfter = (await api.query.validatorStaking.ledgers(keys[LIAR].address)).unwrap().active.toBigInt();
   assert.ok(bondAfter < bondBefore, `the liar (${server === LIAR ? 'server' : 'reviewer'}) was slashed`);
   assert.equal(done.verdict, server === LIAR ? 'corrected' : 'confirmed');
+  // Slashed while serving: disabled at once (drawn for nothing more, no more blocks from it this session).
+  await waitForEvent(api, 'validatorStaking', 'Disabled', (d) => d.stash.toString() === keys[LIAR].address,
+    { after: blockHash, timeoutMs: 5_000 });
 });
 
 test('a worker killed while its request waits is replaced by another validator\'s', async () => {

@@ -107,7 +107,7 @@ impl Worker {
 		for event in events.find::<runtime::models::events::ModelRetired>() {
 			self.engines.forget(event?.model);
 		}
-		for event in events.find::<runtime::attribution::events::InferenceRequested>() {
+		for event in events.find::<runtime::attribution::events::ServerAssigned>() {
 			let event = event?;
 			if event.server == self.validator {
 				duties.push(Duty::Serve { request: event.request });

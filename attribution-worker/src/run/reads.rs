@@ -174,7 +174,7 @@ impl InferenceExt for Inference {
 	}
 
 	fn awaits_answer_from(&self, server: &AccountId32) -> bool {
-		self.status == RequestStatus::Assigned && self.server == *server
+		self.status == RequestStatus::Assigned && self.server.as_ref() == Some(server)
 	}
 
 	fn is_committing(&self, round: Round) -> bool {

@@ -44,7 +44,12 @@ pub mod pallet {
 	use sp_core::H256;
 	use sp_runtime::Permill;
 
+	/// The layout of this pallet's storage; a change to it comes with a `VersionedMigration` in the runtime's
+	/// `Migrations` (docs/BUILD.md, "Runtime upgrades").
+	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

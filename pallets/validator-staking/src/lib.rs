@@ -64,7 +64,12 @@ pub mod pallet {
 	use openledger_primitives::staking::{OnSessionEnd, SessionIndex};
 	use sp_runtime::Perbill;
 
+	/// The layout of this pallet's storage; a change to it comes with a `VersionedMigration` in the runtime's
+	/// `Migrations` (docs/BUILD.md, "Runtime upgrades").
+	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -85,6 +90,9 @@ pub mod pallet {
 
 		/// Called at the end of every session with its validators (rewards).
 		type OnSessionEnd: OnSessionEnd<Self::AccountId>;
+
+		/// Disables a slashed validator for the rest of its time in the set (block production).
+		type Disabler: openledger_primitives::staking::DisableValidator<Self::AccountId>;
 
 		/// Smallest bond an account may hold.
 		#[pallet::constant]
@@ -152,6 +160,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PlannedValidators<T: Config> =
 		StorageMap<_, Twox64Concat, SessionIndex, BoundedVec<T::AccountId, T::MaxValidators>>;
+
+	/// Validators slashed while in the current or queued set, until they validate again or leave the set: they
+	/// are no [`ValidatorSet::active_validators`] (so other pallets stop drawing them) and are disabled again at
+	/// every session they still serve.
+	///
+	/// [`ValidatorSet::active_validators`]: openledger_primitives::staking::ValidatorSet::active_validators
+	#[pallet::storage]
+	pub type Disabled<T: Config> = StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
 
 	/// The set most recently elected (what pallet-session has queued).
 	#[pallet::storage]
@@ -224,6 +240,9 @@ pub mod pallet {
 		Chilled { stash: T::AccountId },
 		/// Part of a validator's bond moved to the treasury.
 		Slashed { stash: T::AccountId, amount: BalanceOf<T>, reason: openledger_primitives::staking::SlashReason },
+		/// A slashed validator was disabled: it is drawn for no more work and produces no more blocks until it
+		/// validates again or leaves the set.
+		Disabled { stash: T::AccountId },
 		/// The validators for `session` were elected.
 		ValidatorsElected { session: SessionIndex, validators: alloc::vec::Vec<T::AccountId> },
 		/// Root changed the bonding period.

@@ -61,6 +61,7 @@ impl pallet_balances::Config for Test {
 thread_local! {
 	static SESSION_KEYS: RefCell<BTreeSet<AccountId>> = const { RefCell::new(BTreeSet::new()) };
 	static ENDED_SESSIONS: RefCell<Vec<(SessionIndex, Vec<AccountId>)>> = const { RefCell::new(Vec::new()) };
+	static DISABLED_CALLS: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Plays pallet-session's `NextKeys`.
@@ -91,6 +92,19 @@ impl OnSessionEnd<AccountId> for RecordSessionEnd {
 	}
 }
 
+/// Records each validator the pallet disables, as pallet-session would be told.
+pub struct RecordDisabled;
+impl openledger_primitives::staking::DisableValidator<AccountId> for RecordDisabled {
+	fn disable(validator: &AccountId) {
+		DISABLED_CALLS.with(|calls| calls.borrow_mut().push(*validator));
+	}
+}
+
+/// Every validator disabled so far, in order (again at each session it still serves).
+pub fn disabled_calls() -> Vec<AccountId> {
+	DISABLED_CALLS.with(|calls| calls.borrow().clone())
+}
+
 /// Sessions ended so far, with their validators.
 pub fn ended_sessions() -> Vec<(SessionIndex, Vec<AccountId>)> {
 	ENDED_SESSIONS.with(|ended| ended.borrow().clone())
@@ -111,6 +125,7 @@ impl pallet_validator_staking::Config for Test {
 	type HasSessionKeys = MockSessionKeys;
 	type Treasury = Treasury;
 	type OnSessionEnd = RecordSessionEnd;
+	type Disabler = RecordDisabled;
 	type MinBond = MinBond;
 	type MinValidatorBond = MinValidatorBond;
 	type MaxValidators = MaxValidators;

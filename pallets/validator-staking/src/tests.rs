@@ -353,9 +353,52 @@ mod slashing {
 			assert_eq!(Balances::balance(&TREASURY), 1 + 400);
 			assert_eq!(TotalSlashed::<Test>::get(), 400);
 			assert!(!Candidates::<Test>::contains_key(BOB));
-			System::assert_last_event(
+			System::assert_has_event(
 				Event::Slashed { stash: BOB, amount: 400, reason: SlashReason::WrongAttribution }.into(),
 			);
+		});
+	}
+
+	#[test]
+	fn a_slashed_validator_is_disabled_at_once_until_it_leaves_the_set() {
+		use openledger_primitives::staking::ValidatorSet;
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 4_000), (CHARLIE, 3_000)]).build_and_execute(|| {
+			assert_eq!(Staking::active_validators(), vec![ALICE, BOB, CHARLIE]);
+			Staking::do_slash(&BOB, Perbill::from_percent(1), SlashReason::WrongAttribution);
+			System::assert_last_event(Event::Disabled { stash: BOB }.into());
+			assert_eq!(Staking::active_validators(), vec![ALICE, CHARLIE], "drawn for nothing more");
+			assert_eq!(disabled_calls(), vec![BOB], "and out of block production");
+			// Slashed again: disabled already.
+			Staking::do_slash(&BOB, Perbill::from_percent(1), SlashReason::WrongAttribution);
+			assert_eq!(Disabled::<Test>::get().into_inner(), vec![BOB]);
+			// The queued session still has BOB (pallet-session queues a session ahead): disabled again there.
+			rotate_session();
+			assert!(active().contains(&BOB));
+			assert_eq!(Staking::active_validators(), vec![ALICE, CHARLIE]);
+			assert_eq!(disabled_calls().iter().filter(|v| **v == BOB).count(), 3);
+			// Chilled by the slash, BOB is not elected again: once out of the set, it is forgotten.
+			rotate_session();
+			assert!(!active().contains(&BOB));
+			assert!(Disabled::<Test>::get().is_empty());
+			Staking::do_try_state().unwrap();
+		});
+	}
+
+	#[test]
+	fn validating_again_requalifies_and_a_slash_outside_the_set_disables_nobody() {
+		use openledger_primitives::staking::ValidatorSet;
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 4_000)]).build_and_execute(|| {
+			Staking::do_slash(&BOB, Perbill::from_percent(1), SlashReason::WrongAttribution);
+			assert_eq!(Staking::active_validators(), vec![ALICE]);
+			assert_ok!(Staking::validate(RuntimeOrigin::signed(BOB), Perbill::zero(), worker(BOB)));
+			assert_eq!(Staking::active_validators(), vec![ALICE, BOB], "re-qualified");
+			assert!(Disabled::<Test>::get().is_empty());
+
+			make_validator(DAVE, 2_000);
+			let calls = disabled_calls().len();
+			Staking::do_slash(&DAVE, Perbill::from_percent(1), SlashReason::Governance);
+			assert!(Disabled::<Test>::get().is_empty(), "a candidate outside the set serves nothing");
+			assert_eq!(disabled_calls().len(), calls);
 		});
 	}
 
@@ -445,9 +488,10 @@ mod offences {
 			assert_ok!(report(&[BOB], 7));
 			assert_eq!(ledger(BOB).active, 3_200);
 			assert!(!Candidates::<Test>::contains_key(BOB));
-			System::assert_last_event(
+			System::assert_has_event(
 				Event::Slashed { stash: BOB, amount: 800, reason: SlashReason::Equivocation }.into(),
 			);
+			System::assert_last_event(Event::Disabled { stash: BOB }.into());
 			// The same report again is refused and changes nothing.
 			assert_eq!(report(&[BOB], 7), Err(OffenceError::DuplicateReport));
 			assert_eq!(ledger(BOB).active, 3_200);
@@ -473,7 +517,7 @@ mod params {
 			assert_eq!(BondingSessions::<Test>::get(), 3);
 			System::assert_last_event(Event::BondingSessionsSet { bonding_sessions: 3 }.into());
 			assert_eq!(SessionLength::<Test>::get(), length);
-			assert_eq!(<SessionLengthOf<Test> as frame_support::traits::Get<u64>>::get(), u64::from(length));
+			assert_eq!(<SessionLengthOf<Test> as frame_support::traits::Get<u64>>::get(), length);
 		});
 	}
 

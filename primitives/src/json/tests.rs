@@ -27,7 +27,7 @@ fn a_request_reads_as_the_documented_json() {
 		version: 4,
 		fee: 1_000_000_000_000_000_000_000,
 		created_at: 12,
-		server: alice(),
+		server: Some(alice()),
 		assignments: 1,
 		prompt: Some(b"dose?".to_vec()),
 		output: Some(vec![b'o', b'k', 0xff]),

@@ -45,6 +45,7 @@ impl pallet_validator_staking::Config for Runtime {
 	type Treasury = TreasuryAccount;
 	/// The rewards pallet shares the validators' pool among the session's validators.
 	type OnSessionEnd = crate::Rewards;
+	type Disabler = DisableInSession;
 	type MinBond = MinBond;
 	type MinValidatorBond = MinValidatorBond;
 	type MaxValidators = ConstU32<MAX_AUTHORITIES>;
@@ -85,10 +86,24 @@ impl pallet_session::Config for Runtime {
 	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Runtime, ValidatorStaking>;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
-	type DisablingStrategy = ();
+	/// At most a third of the set disabled at once (the byzantine threshold), so a slashing spree cannot stop
+	/// block production or finality.
+	type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy<3>;
 	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
 	type Currency = Balances;
 	type KeyDeposit = SessionKeyDeposit;
+}
+
+/// Disables a slashed validator in pallet-session (within `DisablingStrategy`'s limit): BABE stops taking
+/// its blocks until the next session, when the staking pallet disables it again if it still serves.
+pub struct DisableInSession;
+impl openledger_primitives::staking::DisableValidator<AccountId> for DisableInSession {
+	fn disable(validator: &AccountId) {
+		pallet_session::Pallet::<Runtime>::report_offence(
+			validator.clone(),
+			sp_staking::offence::OffenceSeverity(sp_runtime::Perbill::one()),
+		);
+	}
 }
 
 /// A validator needs no identification beyond its account (no nominators, no exposure).

@@ -44,6 +44,35 @@ export async function sendAll(api, txs, signer, { inFlight = 250 } = {}) {
   return results;
 }
 
+/**
+ * Waits for the first event `section.method` whose data `matches`, in the blocks after `after` (a block hash: the
+ * block of the transaction that caused it) on the best chain; resolves with `{ blockHash, data }`. For what the
+ * chain does in later blocks: draws (`ServerAssigned`, `CommitteeDrawn`), decisions.
+ */
+export async function waitForEvent(api, section, method, matches = () => true, { after, timeoutMs = 60_000 } = {}) {
+  let next = (await api.rpc.chain.getHeader(after)).number.toNumber() + 1;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const best = (await api.rpc.chain.getHeader()).number.toNumber();
+    for (; next <= best; next++) {
+      const blockHash = await api.rpc.chain.getBlockHash(next);
+      const events = await (await api.at(blockHash)).query.system.events();
+      const found = events.map(({ event }) => event)
+        .find((e) => e.section === section && e.method === method && matches(e.data));
+      if (found) return { blockHash, data: found.data };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`no ${section}.${method} within ${timeoutMs} ms`);
+}
+
+/** The server drawn for request `id` (asked in block `after`): `{ server, blockHash }`, `server` an address. */
+export async function drawnServer(api, id, after) {
+  const { blockHash, data } = await waitForEvent(api, 'attribution', 'ServerAssigned',
+    (d) => d.request.toNumber() === id, { after });
+  return { server: data.server.toString(), blockHash };
+}
+
 /** The first event `section.method` among `events`, or undefined. */
 export const findEvent = (events, section, method) =>
   events.map(({ event }) => event).find((e) => e.section === section && e.method === method);

@@ -25,7 +25,7 @@ fn a_requester_cannot_steer_its_server_by_timing_or_padding() {
 	ExtBuilder::default().validators(vec![1, 2, 3, 4]).build_and_execute(|| {
 		let _ = Balances::mint_into(&REQUESTER, 1_000_000_000);
 		let rounds = 300u32;
-		let (mut wanted, mut got_target, mut waited) = (Vec::new(), 0u32, 0u32);
+		let (mut wanted, mut waited) = (Vec::new(), 0u32);
 		while wanted.len() < rounds as usize {
 			let next = NextRequestId::<Test>::get();
 			// Timing and padding: in this block, is there a number of padding requests after which the request
@@ -63,7 +63,7 @@ fn a_requester_cannot_steer_its_server_by_timing_or_padding() {
 			first_server = first_servers();
 		}
 		let drawn: Vec<AccountId> = wanted.iter().map(|id| first_server[id]).collect();
-		got_target = drawn.iter().filter(|s| **s == TARGET).count() as u32;
+		let got_target = drawn.iter().filter(|s| **s == TARGET).count() as u32;
 		println!("requester got its chosen server {got_target} times in {rounds}; waited {waited} blocks");
 		// Chance is 1/4; three standard deviations of a binomial over `rounds` draws above it.
 		let (n, p) = (f64::from(rounds), 0.25);

@@ -15,7 +15,11 @@ impl<T: Config> Pallet<T> {
 		let ledger = Ledgers::<T>::get(&stash).ok_or(Error::<T>::NotBonded)?;
 		ensure!(ledger.active >= T::MinValidatorBond::get(), Error::<T>::BondBelowValidatorMinimum);
 		ensure!(T::HasSessionKeys::contains(&stash), Error::<T>::NoSessionKeys);
-		Self::register_candidate(stash, commission, worker)
+		Self::register_candidate(stash.clone(), commission, worker)?;
+		// Validating again re-qualifies a slashed validator for work (its block production waits for the next
+		// session, when pallet-session re-enables everyone).
+		Disabled::<T>::mutate(|disabled| disabled.retain(|v| *v != stash));
+		Ok(())
 	}
 
 	/// Records `stash` as a candidate and `worker` as its worker key, without the bond and key checks

@@ -6,7 +6,7 @@
 
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::Contains, BoundedVec};
-use openledger_primitives::staking::{OnSessionEnd, SessionIndex};
+use openledger_primitives::staking::{DisableValidator, OnSessionEnd, SessionIndex};
 
 use crate::*;
 
@@ -70,6 +70,16 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 		// No entry: the set did not change when this session was planned.
 		if let Some(set) = PlannedValidators::<T>::take(start_index) {
 			ActiveValidators::<T>::put(set);
+		}
+		// pallet-session re-enables everyone at a new session: whoever was slashed and still serves is disabled
+		// again; whoever left the set is forgotten.
+		let active = ActiveValidators::<T>::get();
+		let disabled = Disabled::<T>::mutate(|disabled| {
+			disabled.retain(|v| active.contains(v));
+			disabled.clone()
+		});
+		for validator in disabled.iter() {
+			T::Disabler::disable(validator);
 		}
 	}
 }

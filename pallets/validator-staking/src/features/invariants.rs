@@ -10,8 +10,14 @@ use crate::*;
 
 impl<T: Config> Pallet<T> {
 	/// Checks that every ledger is exactly what is held for staking, that candidates are bonded enough and
-	/// own their worker keys, that worker keys map both ways, and that the sets are within bounds.
+	/// own their worker keys, that worker keys map both ways, that the sets are within bounds, and that every
+	/// disabled validator serves the current or the queued set.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let (active, queued) = (ActiveValidators::<T>::get(), QueuedValidators::<T>::get());
+		ensure!(
+			Disabled::<T>::get().iter().all(|v| active.contains(v) || queued.contains(v)),
+			"a disabled validator serves neither the current nor the queued set"
+		);
 		for (stash, ledger) in Ledgers::<T>::iter() {
 			let held = T::Currency::balance_on_hold(&HoldReason::Staking.into(), &stash);
 			ensure!(held == ledger.total(), "held balance differs from the ledger");

@@ -5,7 +5,7 @@ use frame_support::traits::{
 	tokens::{Fortitude, Precision, Restriction},
 	Get,
 };
-use openledger_primitives::staking::{SlashReason, SlashValidator};
+use openledger_primitives::staking::{DisableValidator, SlashReason, SlashValidator};
 use sp_runtime::{traits::Zero, Perbill, Saturating};
 
 use crate::*;
@@ -43,7 +43,25 @@ impl<T: Config> Pallet<T> {
 			TotalSlashed::<T>::mutate(|total| *total = total.saturating_add(amount));
 		}
 		Self::deposit_event(Event::Slashed { stash: stash.clone(), amount, reason });
+		Self::disable(stash);
 		amount
+	}
+
+	/// Disables `stash` at once if it serves the current or the queued set: it is drawn for nothing more and
+	/// produces no more blocks until it validates again or leaves the set.
+	pub(crate) fn disable(stash: &T::AccountId) {
+		let serving = ActiveValidators::<T>::get().contains(stash) || QueuedValidators::<T>::get().contains(stash);
+		if !serving {
+			return;
+		}
+		let added = Disabled::<T>::mutate(|disabled| {
+			// Bounded by the set's size: every entry serves the current or the queued set.
+			!disabled.contains(stash) && disabled.try_push(stash.clone()).is_ok()
+		});
+		if added {
+			Self::deposit_event(Event::Disabled { stash: stash.clone() });
+		}
+		T::Disabler::disable(stash);
 	}
 }
 

@@ -11,8 +11,10 @@ impl<T: Config> ValidatorSet<T::AccountId> for Pallet<T> {
 		CurrentSession::<T>::get()
 	}
 
+	/// The current session's validators, without those disabled since (slashed).
 	fn active_validators() -> Vec<T::AccountId> {
-		ActiveValidators::<T>::get().into_inner()
+		let disabled = Disabled::<T>::get();
+		ActiveValidators::<T>::get().into_iter().filter(|v| !disabled.contains(v)).collect()
 	}
 
 	fn worker_of(validator: &T::AccountId) -> Option<T::AccountId> {
