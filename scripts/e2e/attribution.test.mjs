@@ -185,7 +185,7 @@ test('a burst of 200 requests is refunded and pruned over the following blocks, 
       if (!found.status.startsWith('refunded') || found.prompt !== null) return false;
     }
     return true;
-  }, { timeoutMs: 120_000, intervalMs: 2_000 });
+  }, { timeoutMs: 240_000, intervalMs: 2_000 }); // 600 deadlines: each request's draw, refund and pruning
   for (const id of ids) {
     const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
     assert.equal(found.status, 'refundedNoAnswer', `request ${id}`);

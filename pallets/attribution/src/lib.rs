@@ -285,8 +285,16 @@ pub mod pallet {
 		},
 		/// Someone challenged the decision with a bond.
 		Challenged { request: RequestId, challenger: T::AccountId, bond: BalanceOf<T> },
-		/// A challenger's bond went to the treasury or back to the challenger.
-		ChallengeBondSettled { request: RequestId, challenger: T::AccountId, bond: BalanceOf<T>, forfeited: bool },
+		/// A challenger's bond was settled: `forfeited` of it went to the treasury, the rest back to the
+		/// challenger.
+		ChallengeBondSettled {
+			request: RequestId,
+			challenger: T::AccountId,
+			bond: BalanceOf<T>,
+			forfeited: BalanceOf<T>,
+		},
+		/// An upheld challenge's challenger received its share of the slashes.
+		ChallengerRewarded { request: RequestId, challenger: T::AccountId, amount: BalanceOf<T> },
 		/// The fee was paid out by the standing attribution.
 		AnswerPaid { request: RequestId, fee: BalanceOf<T> },
 		/// The fee went back to the requester.

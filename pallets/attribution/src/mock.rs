@@ -134,9 +134,16 @@ impl ValidatorSet<AccountId> for MockValidators {
 /// Records slashes; each is worth `fraction` of 10 000.
 pub struct MockSlasher;
 impl SlashValidator<AccountId, Balance> for MockSlasher {
+	/// Records the slash and moves `fraction` of a 10 000 bond from the validator (its worker's account stands
+	/// in for the bond) to the treasury, as the staking pallet would.
 	fn slash(validator: &AccountId, fraction: Perbill, reason: SlashReason) -> Balance {
+		use frame_support::traits::{fungible::Mutate, tokens::Preservation};
 		SLASHES.with(|s| s.borrow_mut().push((*validator, fraction, reason)));
-		fraction.mul_floor(10_000)
+		let amount = fraction.mul_floor(10_000);
+		match <Balances as Mutate<AccountId>>::transfer(&worker(*validator), &TREASURY, amount, Preservation::Expendable) {
+			Ok(_) => amount,
+			Err(_) => 0,
+		}
 	}
 }
 
@@ -247,6 +254,8 @@ pub fn test_params() -> Params<Balance, u64> {
 		min_challenge_bond: MIN_BOND,
 		server_slash: Perbill::from_percent(10),
 		member_slash: Perbill::from_percent(1),
+		challenger_reward: Perbill::from_percent(50),
+		inconclusive_fee: Perbill::from_percent(10),
 		retention: 10,
 	}
 }

@@ -223,6 +223,12 @@ pub struct Params<Balance, BlockNumber> {
 	/// Slashed from a committee member that commits and does not reveal, reveals an outlier against a quorum,
 	/// or backed a vector a challenge overturned.
 	pub member_slash: Perbill,
+	/// The share of what an upheld challenge slashed (from the server and the review members who backed the
+	/// overturned vector) that goes from the treasury to the challenger: finding a wrong attribution pays.
+	pub challenger_reward: Perbill,
+	/// The share of the bond an inconclusive challenge costs the challenger (to the treasury): a challenge
+	/// committee recomputes the answer, so a challenge nobody can decide is not free to repeat.
+	pub inconclusive_fee: Perbill,
 	/// Blocks a closed request keeps its prompt, answer, committees and votes before they are pruned and its
 	/// deposit returned.
 	pub retention: BlockNumber,

@@ -97,7 +97,8 @@ impl<T: Config> Pallet<T> {
 		let committee = Self::draw_committee(id, round, &server, size);
 		if committee.is_empty() {
 			if round == Round::Challenge {
-				Self::settle_bond(id, request, false);
+				// Nobody left to decide it: not the challenger's doing, so the whole bond comes back.
+				Self::settle_bond(id, request, sp_runtime::Perbill::zero());
 			}
 			let verdict = match round {
 				Round::Review => Verdict::Confirmed,

@@ -67,7 +67,10 @@ impl<T: Config> Pallet<T> {
 			Phase::Assigned { .. } => T::WeightInfo::response_timeout(),
 			Phase::Committing { round, .. } | Phase::Revealing { round, .. } => {
 				let committee = len(Committees::<T>::decode_len(id, round)).min(T::MaxCommittee::get());
-				T::WeightInfo::close_round(committee, T::MaxWeights::get())
+				let close = T::WeightInfo::close_round(committee, T::MaxWeights::get());
+				// An upheld challenge also pays the challenger from the treasury: counted, not measured.
+				let reward = if round == Round::Challenge { T::DbWeight::get().reads_writes(2, 2) } else { Weight::zero() };
+				close.saturating_add(reward)
 			},
 			Phase::Challengeable { .. } => {
 				let weights = Standing::<T>::get(id).map(|w| w.len());

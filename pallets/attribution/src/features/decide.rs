@@ -2,8 +2,8 @@
 
 use alloc::vec::Vec;
 use frame_support::traits::{
-	fungible::MutateHold,
-	tokens::{Fortitude, Precision, Restriction},
+	fungible::{Mutate, MutateHold},
+	tokens::{Fortitude, Precision, Preservation, Restriction},
 	Get,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -27,7 +27,7 @@ impl<T: Config> Pallet<T> {
 			match Votes::<T>::get((id, round, member)) {
 				Some(Vote { revealed: Some(weights), .. }) => reveals.push((member.clone(), weights)),
 				Some(Vote { revealed: None, .. }) => {
-					Self::penalise(id, member, params.member_slash, SlashReason::BrokenCommitment)
+					Self::penalise(id, member, params.member_slash, SlashReason::BrokenCommitment);
 				},
 				None => {},
 			}
@@ -54,7 +54,7 @@ impl<T: Config> Pallet<T> {
 				return match round {
 					Round::Review => Self::refund(id, request, Closure::RefundedNoQuorum),
 					Round::Challenge => {
-						Self::settle_bond(id, request, false);
+						Self::settle_bond(id, request, params.inconclusive_fee);
 						Self::decided(id, request, round, Verdict::ChallengeInconclusive, now);
 					},
 				};
@@ -76,12 +76,13 @@ impl<T: Config> Pallet<T> {
 				Verdict::Corrected
 			},
 			(Round::Challenge, false) => {
-				Self::settle_bond(id, request, true);
+				Self::settle_bond(id, request, Perbill::one());
 				Verdict::ChallengeRejected
 			},
 			(Round::Challenge, true) => {
-				Self::penalise_backers(id, request, &standing, &params);
-				Self::settle_bond(id, request, false);
+				let slashed = Self::penalise_backers(id, request, &standing, &params);
+				Self::settle_bond(id, request, Perbill::zero());
+				Self::reward_challenger(id, request, params.challenger_reward.mul_floor(slashed));
 				Verdict::ChallengeUpheld
 			},
 		};
@@ -113,53 +114,69 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A challenge overturned `overturned`: whoever backed it is slashed for losing — the server if it was
-	/// its own vector, and the review members whose reveals lay within tolerance of it.
+	/// its own vector, and the review members whose reveals lay within tolerance of it. Returns what was slashed.
 	fn penalise_backers(
 		id: RequestId,
 		request: &Request<T>,
 		overturned: &AttributionOf<T>,
 		params: &Params<BalanceOf<T>, BlockNumberFor<T>>,
-	) {
+	) -> BalanceOf<T> {
+		let mut slashed = BalanceOf::<T>::default();
 		if let (Some(Verdict::Confirmed), Some(server)) = (request.verdict, &request.server) {
-			Self::penalise(id, server, params.server_slash, SlashReason::LostChallenge);
+			slashed = slashed.saturating_add(Self::penalise(id, server, params.server_slash, SlashReason::LostChallenge));
 		}
 		for member in Committees::<T>::get(id, Round::Review).unwrap_or_default().iter() {
 			if let Some(Vote { revealed: Some(weights), .. }) = Votes::<T>::get((id, Round::Review, member)) {
 				if weights.l1_distance(overturned) <= params.tolerance {
-					Self::penalise(id, member, params.member_slash, SlashReason::LostChallenge);
+					let amount = Self::penalise(id, member, params.member_slash, SlashReason::LostChallenge);
+					slashed = slashed.saturating_add(amount);
 				}
 			}
 		}
+		slashed
 	}
 
-	/// Slashes `validator` through the staking pallet and records it.
-	fn penalise(id: RequestId, validator: &T::AccountId, fraction: Perbill, reason: SlashReason) {
+	/// Slashes `validator` through the staking pallet and records it; returns the amount.
+	fn penalise(id: RequestId, validator: &T::AccountId, fraction: Perbill, reason: SlashReason) -> BalanceOf<T> {
 		if fraction.is_zero() {
-			return;
+			return BalanceOf::<T>::default();
 		}
 		let amount = T::Slasher::slash(validator, fraction, reason);
 		Self::deposit_event(Event::ValidatorSlashed { request: id, validator: validator.clone(), reason, amount });
+		amount
 	}
 
-	/// Returns the challenger's bond, or sends it to the treasury when `forfeited`.
-	pub(crate) fn settle_bond(id: RequestId, request: &Request<T>, forfeited: bool) {
+	/// Pays an upheld challenge's challenger `amount` (its share of the slashes) from the treasury, where the
+	/// slashes went.
+	fn reward_challenger(id: RequestId, request: &Request<T>, amount: BalanceOf<T>) {
+		let Some((challenger, _)) = request.challenge.clone() else { return };
+		if amount == BalanceOf::<T>::default() {
+			return;
+		}
+		// The treasury just received at least `amount` (and keeps its existential deposit): this cannot fail;
+		// if it did, the challenger would simply go without.
+		if T::Currency::transfer(&T::Treasury::get(), &challenger, amount, Preservation::Preserve).is_ok() {
+			Self::deposit_event(Event::ChallengerRewarded { request: id, challenger, amount });
+		}
+	}
+
+	/// Sends `forfeit` of the challenger's bond to the treasury and returns the rest.
+	pub(crate) fn settle_bond(id: RequestId, request: &Request<T>, forfeit: Perbill) {
 		let Some((challenger, bond)) = request.challenge.clone() else { return };
 		let reason = HoldReason::ChallengeBond.into();
+		let forfeited = forfeit.mul_floor(bond);
 		// The bond is held under this reason since the challenge, so neither can fail; `try_state` checks
 		// that holds match open challenges.
-		let _ = if forfeited {
-			T::Currency::transfer_on_hold(
-				&reason,
-				&challenger,
-				&T::Treasury::get(),
-				bond,
-				Precision::BestEffort,
-				Restriction::Free,
-				Fortitude::Force,
-			)
-		} else {
-			T::Currency::release(&reason, &challenger, bond, Precision::BestEffort)
-		};
+		let _ = T::Currency::transfer_on_hold(
+			&reason,
+			&challenger,
+			&T::Treasury::get(),
+			forfeited,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		);
+		let _ = T::Currency::release(&reason, &challenger, bond.saturating_sub(forfeited), Precision::BestEffort);
 		Self::deposit_event(Event::ChallengeBondSettled { request: id, challenger, bond, forfeited });
 	}
 }

@@ -33,6 +33,8 @@ impl<T: Config> Pallet<T> {
 			min_challenge_bond: T::Currency::minimum_balance().saturating_mul(1_000u32.into()),
 			server_slash: Perbill::from_percent(10),
 			member_slash: Perbill::from_percent(1),
+			challenger_reward: Perbill::from_percent(50),
+			inconclusive_fee: Perbill::from_percent(10),
 			retention: (7u32 * DAY).into(),
 		}
 	}

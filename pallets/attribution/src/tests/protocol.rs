@@ -231,9 +231,10 @@ fn a_challenge_the_larger_committee_rejects_forfeits_the_bond() {
 }
 
 #[test]
-fn an_upheld_challenge_slashes_the_server_and_its_backers_and_pays_by_the_new_vector() {
+fn an_upheld_challenge_slashes_the_server_and_its_backers_rewards_the_challenger_and_pays_by_the_new_vector() {
 	ExtBuilder::default().validators((1..=6).collect()).build_and_execute(|| {
 		let id = confirmed_request();
+		let treasury = free(TREASURY);
 		let reviewers = committee(id, Round::Review);
 		assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
 		run_past_phase(id);
@@ -247,21 +248,33 @@ fn an_upheld_challenge_slashes_the_server_and_its_backers_and_pays_by_the_new_ve
 		expected.push(server(id));
 		expected.sort();
 		assert_eq!(lost, expected);
-		assert_eq!(free(CHALLENGER), INITIAL_BALANCE, "the bond is returned");
+		// The server lost 10 % of its (mock) 10 000 bond, each of the three reviewers 1 %: 1 300 slashed, half
+		// of it to the challenger, with its bond back.
+		assert_eq!(free(CHALLENGER), INITIAL_BALANCE + 650, "the bond is returned and half the slashes paid");
+		assert_eq!(free(TREASURY), treasury + 1_300 - 650);
+		assert!(events().contains(&Event::ChallengerRewarded { request: id, challenger: CHALLENGER, amount: 650 }));
 		assert_eq!(payouts()[0].weights, held(other()));
 	});
 }
 
 #[test]
-fn an_inconclusive_challenge_returns_the_bond_and_the_answer_stands() {
+fn an_inconclusive_challenge_costs_a_tenth_of_the_bond_and_the_answer_stands() {
 	ExtBuilder::default().validators((1..=6).collect()).build_and_execute(|| {
 		let id = confirmed_request();
+		let treasury = free(TREASURY);
 		assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
 		run_past_phase(id);
 		run_past_phase(id);
 		assert_eq!(info(id).verdict, Some(Verdict::ChallengeInconclusive));
 		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
-		assert_eq!(free(CHALLENGER), INITIAL_BALANCE);
+		assert_eq!(free(CHALLENGER), INITIAL_BALANCE - MIN_BOND / 10, "a tenth of the bond is the price");
+		assert_eq!(free(TREASURY), treasury + MIN_BOND / 10);
+		assert!(events().contains(&Event::ChallengeBondSettled {
+			request: id,
+			challenger: CHALLENGER,
+			bond: MIN_BOND,
+			forfeited: MIN_BOND / 10
+		}));
 		assert_eq!(payouts()[0].weights, held(honest()));
 	});
 }
