@@ -63,23 +63,39 @@ fn worker<T: Config>(validator: &T::AccountId) -> Result<T::AccountId, Benchmark
 	T::Validators::worker_of(validator).ok_or(BenchmarkError::Stop("a benchmark validator has no worker key"))
 }
 
-/// A request for `model` with the longest prompt.
+/// A request for `model` with the longest prompt, its server drawn.
 fn requested<T: Config>(model: ModelId) -> Result<RequestId, BenchmarkError> {
 	let requester = funded::<T>("requester");
 	let fee = T::Models::terms(model).map(|t| t.fee).unwrap_or_default();
 	let prompt = BoundedVec::truncate_from(alloc::vec![b'?'; T::MaxPromptLen::get() as usize]);
-	Pallet::<T>::do_request_inference(requester, model, prompt, fee).map_err(|_| BenchmarkError::Stop("request failed"))
+	let id = Pallet::<T>::do_request_inference(requester, model, prompt, fee)
+		.map_err(|_| BenchmarkError::Stop("request failed"))?;
+	run_deadline::<T>(id)?;
+	Ok(id)
 }
 
-/// Request, answer with `standing`; returns the request.
+/// `id`'s drawn server.
+fn server_of<T: Config>(id: RequestId) -> Result<T::AccountId, BenchmarkError> {
+	Requests::<T>::get(id).and_then(|r| r.server).ok_or(BenchmarkError::Stop("no server drawn"))
+}
+
+/// Request, answer with `standing`, and the review committee drawn; returns the request.
 fn answered<T: Config>(model: ModelId, standing: Weights<T>) -> Result<RequestId, BenchmarkError> {
 	let id = requested::<T>(model)?;
-	let server = Requests::<T>::get(id).map(|r| r.server).ok_or(BenchmarkError::Stop("no request"))?;
+	let server = server_of::<T>(id)?;
 	let output = BoundedVec::truncate_from(alloc::vec![b'!'; T::MaxOutputLen::get() as usize]);
 	let version = Requests::<T>::get(id).map(|r| r.version).unwrap_or_default();
 	Pallet::<T>::do_submit_result(worker::<T>(&server)?, id, model, version, output, standing)
 		.map_err(|_| BenchmarkError::Stop("submit failed"))?;
+	run_deadline::<T>(id)?;
 	Ok(id)
+}
+
+/// `challenger` challenges `id` and the challenge committee is drawn.
+fn challenged<T: Config>(id: RequestId) -> Result<(), BenchmarkError> {
+	Pallet::<T>::do_challenge(funded::<T>("challenger"), id, Pallet::<T>::params().min_challenge_bond)
+		.map_err(|_| BenchmarkError::Stop("challenge failed"))?;
+	run_deadline::<T>(id)
 }
 
 /// Request, answer with `standing`, and a review committee of `size` all revealing it; returns the request in
@@ -156,7 +172,7 @@ mod benchmarks {
 		Parameters::<T>::put(params_with::<T>(T::MaxCommittee::get()));
 		let id = requested::<T>(model)?;
 		let request = Requests::<T>::get(id).ok_or(BenchmarkError::Stop("no request"))?;
-		let signer = worker::<T>(&request.server)?;
+		let signer = worker::<T>(&server_of::<T>(id)?)?;
 		let output = BoundedVec::truncate_from(alloc::vec![b'!'; o as usize]);
 
 		#[extrinsic_call]
@@ -219,7 +235,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(challenger), id, bond);
 
-		assert!(Committees::<T>::contains_key(id, Round::Challenge));
+		assert!(matches!(
+			Requests::<T>::get(id).map(|r| r.phase),
+			Some(Phase::Drawing { draw: Draw::Committee(Round::Challenge), .. })
+		));
 		Ok(())
 	}
 
@@ -259,8 +278,7 @@ mod benchmarks {
 		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get().saturating_mul(2));
 		Parameters::<T>::put(params_with::<T>(c));
 		let id = reviewed::<T>(model, &weights::<T>(&datasets, 0, w), c)?;
-		Pallet::<T>::do_challenge(funded::<T>("challenger"), id, Pallet::<T>::params().min_challenge_bond)
-			.map_err(|_| BenchmarkError::Stop("challenge failed"))?;
+		challenged::<T>(id)?;
 		let replacement = weights::<T>(&datasets, T::MaxWeights::get() as usize, w);
 		vote::<T>(id, Round::Challenge, &replacement, c as usize, c as usize)?;
 		next_block::<T>();
@@ -301,8 +319,7 @@ mod benchmarks {
 		Parameters::<T>::put(params_with::<T>(c));
 		let standing = weights::<T>(&datasets, 0, 1);
 		let id = reviewed::<T>(model, &standing, c)?;
-		Pallet::<T>::do_challenge(funded::<T>("challenger"), id, Pallet::<T>::params().min_challenge_bond)
-			.map_err(|_| BenchmarkError::Stop("challenge failed"))?;
+		challenged::<T>(id)?;
 		vote::<T>(id, Round::Challenge, &standing, c as usize, c as usize)?;
 		next_block::<T>();
 		run_deadline::<T>(id)?;
