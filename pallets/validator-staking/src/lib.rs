@@ -1,11 +1,11 @@
 //! # Validator staking
 //!
-//! Bonded OPEN decides who produces (Aura) and finalises (GRANDPA) blocks. An account **bonds** OPEN (held
+//! Bonded OPEN decides who produces (BABE) and finalises (GRANDPA) blocks. An account **bonds** OPEN (held
 //! under [`HoldReason::Staking`]), registers its session keys with pallet-session's `set_keys`, and calls
 //! **validate** with a commission and a **worker key**: the separate account its attribution worker signs
 //! proofs with. At the end of every session the pallet, as pallet-session's `SessionManager`, elects the
 //! `MaxValidators` candidates with the largest active bond at or above `MinValidatorBond` (ties broken by
-//! account id); pallet-session hands their keys to Aura and GRANDPA one session later.
+//! account id); pallet-session hands their keys to BABE and GRANDPA one session later.
 //!
 //! **Unbond** moves part of the active bond into an unlocking chunk that stays held — and slashable — for
 //! `BondingSessions` sessions; **withdraw_unbonded** then releases it. A candidate whose active bond falls
@@ -14,7 +14,9 @@
 //! Other pallets see this one through [`openledger_primitives::staking`]: [`ValidatorSet`] (the active set
 //! and worker keys), [`SlashValidator`] (a fraction of active and unlocking bond moves to the treasury and the
 //! validator is chilled) and [`OnSessionEnd`] (called with the validators of each session that ends — the
-//! rewards pallet pays their share there).
+//! rewards pallet pays their share there). A validator slashed while it serves is also disabled at once
+//! ([`Disabled`]): it leaves [`ValidatorSet`]'s active validators and `Config::Disabler` takes it out of block
+//! production, again at every session it still serves, until it validates again or leaves the set.
 //!
 //! [`ValidatorSet`]: openledger_primitives::staking::ValidatorSet
 //! [`SlashValidator`]: openledger_primitives::staking::SlashValidator

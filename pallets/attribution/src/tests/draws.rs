@@ -109,6 +109,42 @@ fn a_server_does_not_know_its_review_committee_when_it_answers() {
 }
 
 #[test]
+fn a_challenger_does_not_know_its_challenge_committee_when_it_challenges() {
+	ExtBuilder::default().validators((1..=9).collect()).build_and_execute(|| {
+		let (mut same, rounds) = (0u32, 60u32);
+		let size = test_params().challenge_committee_size;
+		for _ in 0..rounds {
+			let id = request();
+			submit(id, honest());
+			committee_votes(id, Round::Review, |_| honest());
+			next_block();
+			assert!(matches!(phase(id), Phase::Challengeable { .. }));
+			// What the challenge committee would be if drawn in the challenge's block.
+			let mut predicted = Attribution::draw_committee(id, Round::Challenge, &server(id), size).into_inner();
+			assert_ok!(Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND));
+			run_past_phase(id);
+			let mut drawn = committee(id, Round::Challenge);
+			assert_eq!(drawn.len(), size as usize);
+			predicted.sort();
+			drawn.sort();
+			if drawn == predicted {
+				same += 1;
+			}
+			// Nobody commits: the challenge ends inconclusive and the request is paid.
+			for _ in 0..4 {
+				if phase(id).is_open() {
+					run_past_phase(id);
+				}
+			}
+			assert_eq!(phase(id), Phase::Closed(Closure::Paid));
+		}
+		// 5 of the 8 validators other than the server: 56 possible committees; chance is about one hit in 60
+		// rounds, and the bound three standard deviations above it.
+		assert!(same <= 6, "the challenge's block predicted its committee {same} times in {rounds}");
+	});
+}
+
+#[test]
 fn entropy_changes_every_block_and_draws_wait_for_it() {
 	ExtBuilder::default().build_and_execute(|| {
 		let before = DrawEntropy::<Test>::get();
