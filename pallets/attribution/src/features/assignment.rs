@@ -54,6 +54,11 @@ impl<T: Config> Pallet<T> {
 		Committee::<T>::truncate_from(members)
 	}
 
+	/// The block at which a draw asked for at `now` is made.
+	pub(crate) fn draw_block(now: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		now.saturating_add(T::DrawDelay::get())
+	}
+
 	/// Puts `request` in [`Phase::Drawing`] for `draw`, `DrawDelay` blocks from `now` (its deadline moved
 	/// from `from`).
 	pub(crate) fn schedule_draw(
@@ -63,7 +68,7 @@ impl<T: Config> Pallet<T> {
 		from: Option<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 	) -> BlockNumberFor<T> {
-		let until = now.saturating_add(T::DrawDelay::get());
+		let until = Self::draw_block(now);
 		request.phase = Phase::Drawing { draw, until };
 		Self::move_deadline(id, from, until);
 		until

@@ -41,7 +41,7 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
-		let draw_at = now.saturating_add(T::DrawDelay::get());
+		let draw_at = Self::draw_block(now);
 		let request = Request {
 			requester: requester.clone(),
 			model,
@@ -85,12 +85,10 @@ impl<T: Config> Pallet<T> {
 	/// can serve, the fee is refunded.
 	pub(crate) fn on_response_timeout(id: RequestId, request: &mut Request<T>, now: BlockNumberFor<T>) {
 		if request.assignments < 2 {
-			let previous = request.server.clone();
 			// The deadline was fixed when the server was drawn, so this draw's randomness was unknown then too.
-			if let (Some(previous), Some(server)) = (
-				previous.clone(),
-				Self::draw_server(id, request.assignments, previous.as_slice()),
-			) {
+			let previous = request.server.clone();
+			let next = previous.as_ref().and_then(|p| Self::draw_server(id, request.assignments, core::slice::from_ref(p)));
+			if let (Some(previous), Some(server)) = (previous, next) {
 				let until = now.saturating_add(Self::params().response_window);
 				request.server = Some(server.clone());
 				request.assignments = request.assignments.saturating_add(1);
