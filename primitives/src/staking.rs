@@ -29,6 +29,17 @@ pub enum SlashReason {
 	Equivocation,
 	/// Slashed by governance.
 	Governance,
+	/// Missed an assignment: a server that did not answer in time, or a committee member that did not commit.
+	Absent,
+}
+
+impl SlashReason {
+	/// Whether the slash also takes the validator out of the set (chills and disables it). Misbehaviour does;
+	/// an absence costs only its small slash, so that one missed block (a worker restarting) does not cost a
+	/// validator its seat.
+	pub fn removes_from_set(&self) -> bool {
+		!matches!(self, SlashReason::Absent)
+	}
 }
 
 /// The validator set and the worker keys its members registered.

@@ -49,6 +49,7 @@ pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumb
 		min_challenge_bond: 10 * OPEN,
 		server_slash: sp_runtime::Perbill::from_percent(10),
 		member_slash: sp_runtime::Perbill::from_percent(1),
+		absence_slash: sp_runtime::Perbill::from_parts(1_000_000),
 		challenger_reward: sp_runtime::Perbill::from_percent(50),
 		inconclusive_fee: sp_runtime::Perbill::from_percent(10),
 		retention: 1_800,

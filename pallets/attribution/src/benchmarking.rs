@@ -11,6 +11,7 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::RawOrigin;
+use sp_core::H256;
 use openledger_primitives::{
 	attribution::commitment,
 	dataset::DatasetId,
@@ -34,6 +35,7 @@ fn params_with<T: Config>(size: u32) -> Params<BalanceOf<T>, frame_system::palle
 		challenge_quorum: size.min(1),
 		server_slash: Perbill::from_percent(10),
 		member_slash: Perbill::from_percent(1),
+		absence_slash: Perbill::from_parts(1_000_000),
 		..Pallet::<T>::default_params()
 	}
 }
@@ -79,13 +81,14 @@ fn server_of<T: Config>(id: RequestId) -> Result<T::AccountId, BenchmarkError> {
 	Requests::<T>::get(id).and_then(|r| r.server).ok_or(BenchmarkError::Stop("no server drawn"))
 }
 
-/// Request, answer with `standing`, and the review committee drawn; returns the request.
+/// Request, answer committing to `standing`, and the review committee drawn; returns the request.
 fn answered<T: Config>(model: ModelId, standing: Weights<T>) -> Result<RequestId, BenchmarkError> {
 	let id = requested::<T>(model)?;
 	let server = server_of::<T>(id)?;
 	let output = BoundedVec::truncate_from(alloc::vec![b'!'; T::MaxOutputLen::get() as usize]);
 	let version = Requests::<T>::get(id).map(|r| r.version).unwrap_or_default();
-	Pallet::<T>::do_submit_result(worker::<T>(&server)?, id, model, version, output, standing)
+	let hash = commitment(id, Round::Review, &server, &standing, &SALT);
+	Pallet::<T>::do_submit_result(worker::<T>(&server)?, id, model, version, output, hash)
 		.map_err(|_| BenchmarkError::Stop("submit failed"))?;
 	run_deadline::<T>(id)?;
 	Ok(id)
@@ -108,8 +111,11 @@ fn reviewed<T: Config>(model: ModelId, standing: &Weights<T>, size: u32) -> Resu
 	Ok(id)
 }
 
-/// Every member of `id`'s current `round` committee commits to and, but for the last when `all` is false,
-/// reveals `vote`.
+/// The salt every benchmark vote uses.
+const SALT: [u8; 32] = [7u8; 32];
+
+/// The first `commits` members of `id`'s current `round` committee commit to `vote`; then, if any reveal, the
+/// server reveals its own vector first (in a review) and the first `reveals` members reveal theirs.
 fn vote<T: Config>(
 	id: RequestId,
 	round: Round,
@@ -118,10 +124,16 @@ fn vote<T: Config>(
 	reveals: usize,
 ) -> Result<(), BenchmarkError> {
 	let members = Committees::<T>::get(id, round).unwrap_or_default();
-	let salt = [7u8; 32];
+	let salt = SALT;
 	for member in members.iter().take(commits) {
 		let hash = commitment(id, round, member, vote, &salt);
 		Pallet::<T>::do_commit(worker::<T>(member)?, id, hash).map_err(|_| BenchmarkError::Stop("commit failed"))?;
+	}
+	// Every review here votes for the vector the server committed to (`answered`).
+	if round == Round::Review && reveals > 0 {
+		let server = server_of::<T>(id)?;
+		Pallet::<T>::do_reveal(worker::<T>(&server)?, id, vote.clone(), salt)
+			.map_err(|_| BenchmarkError::Stop("the server's reveal failed"))?;
 	}
 	for member in members.iter().take(reveals) {
 		Pallet::<T>::do_reveal(worker::<T>(member)?, id, vote.clone(), salt)
@@ -164,11 +176,8 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn submit_result(
-		w: Linear<1, { T::MaxWeights::get() }>,
-		o: Linear<0, { T::MaxOutputLen::get() }>,
-	) -> Result<(), BenchmarkError> {
-		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get());
+	fn submit_result(o: Linear<0, { T::MaxOutputLen::get() }>) -> Result<(), BenchmarkError> {
+		let (_, model, _) = T::BenchmarkHelper::setup(u32::MAX, 1);
 		Parameters::<T>::put(params_with::<T>(T::MaxCommittee::get()));
 		let id = requested::<T>(model)?;
 		let request = Requests::<T>::get(id).ok_or(BenchmarkError::Stop("no request"))?;
@@ -176,7 +185,7 @@ mod benchmarks {
 		let output = BoundedVec::truncate_from(alloc::vec![b'!'; o as usize]);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(signer), id, model, request.version, output, weights::<T>(&datasets, 0, w));
+		_(RawOrigin::Signed(signer), id, model, request.version, output, H256::repeat_byte(1));
 
 		assert!(Answers::<T>::contains_key(id));
 		Ok(())
@@ -194,7 +203,7 @@ mod benchmarks {
 		let last = Committees::<T>::get(id, Round::Review)
 			.and_then(|c| c.last().cloned())
 			.ok_or(BenchmarkError::Stop("empty committee"))?;
-		let hash = commitment(id, Round::Review, &last, &standing, &[7u8; 32]);
+		let hash = commitment(id, Round::Review, &last, &standing, &SALT);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(worker::<T>(&last)?), id, hash);
@@ -217,7 +226,7 @@ mod benchmarks {
 			.ok_or(BenchmarkError::Stop("empty committee"))?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(worker::<T>(&last)?), id, standing, [7u8; 32]);
+		_(RawOrigin::Signed(worker::<T>(&last)?), id, standing, SALT);
 
 		assert!(Votes::<T>::get((id, Round::Review, &last)).is_some_and(|v| v.revealed.is_some()));
 		Ok(())
@@ -298,9 +307,13 @@ mod benchmarks {
 	#[benchmark]
 	fn settle(w: Linear<1, { T::MaxWeights::get() }>) -> Result<(), BenchmarkError> {
 		let (_, model, datasets) = T::BenchmarkHelper::setup(u32::MAX, T::MaxWeights::get());
-		// No review committee: the answer goes straight to its challenge window.
+		// No review committee: the server reveals alone and the answer goes to its challenge window.
 		Parameters::<T>::put(params_with::<T>(0));
-		let id = answered::<T>(model, weights::<T>(&datasets, 0, w))?;
+		let standing = weights::<T>(&datasets, 0, w);
+		let id = answered::<T>(model, standing.clone())?;
+		vote::<T>(id, Round::Review, &standing, 0, 1)?;
+		next_block::<T>();
+		run_deadline::<T>(id)?;
 
 		#[block]
 		{

@@ -2,9 +2,11 @@
 //!
 //! Paid inference requests and their **Proof of Attribution**. An app asks a registered model a question
 //! (`request_inference`); the fee waits in this pallet's escrow account while a validator, drawn from the
-//! active set by randomness that did not exist when the request was signed (`features/assignment.rs`), answers through its worker key (`submit_result`: the output and
-//! an attribution over the model's datasets in basis points). A committee of other validators recomputes
-//! the attribution and commits to hashes of its vectors, then reveals them. The server's vector stands if
+//! active set by randomness that did not exist when the request was signed (`features/assignment.rs`),
+//! answers through its worker key (`submit_result`: the output and a commitment to its attribution over the
+//! model's datasets in basis points, hidden so that nobody can copy it). A committee of other validators
+//! recomputes the attribution and commits to hashes of its vectors; then the committee and the server reveal
+//! theirs. The server's vector stands if
 //! `quorum` reveals lie within `tolerance` (L1, basis points) of it; if instead `quorum` reveals agree with
 //! each other, their per-dataset median stands and the server is slashed; with neither, the fee is refunded.
 //! A decided answer may be challenged with a bond for a larger committee during the challenge window; then
@@ -21,6 +23,7 @@
 extern crate alloc;
 
 mod features;
+pub mod migrations;
 mod types;
 pub mod weights;
 
@@ -69,7 +72,7 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage; a change to it comes with a `VersionedMigration` in the runtime's
 	/// `Migrations` (docs/BUILD.md, "Runtime upgrades").
-	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(0);
+	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -270,9 +273,9 @@ pub mod pallet {
 		},
 		/// A member committed.
 		Committed { request: RequestId, round: Round, member: T::AccountId },
-		/// The reveal phase began: members reveal by `until`.
+		/// The reveal phase began: members (and, in a review, the server) reveal by `until`.
 		RevealStarted { request: RequestId, round: Round, until: BlockNumberFor<T> },
-		/// A member revealed.
+		/// A member (or, in a review, the server) revealed.
 		Revealed { request: RequestId, round: Round, member: T::AccountId },
 		/// The round was decided; the decision may be challenged until `until`.
 		Decided { request: RequestId, round: Round, verdict: Verdict, until: BlockNumberFor<T> },
@@ -394,26 +397,27 @@ pub mod pallet {
 			Self::do_request_inference(requester, model, prompt, max_fee).map(|_| ())
 		}
 
-		/// The assigned server's answer: `output` and its attribution, signed by the server's worker key.
-		/// `model` and `version` must be the request's: the proof binds request, model, DataNet version and
-		/// worker. Free when it succeeds.
+		/// The assigned server's answer: `output` and its `commitment` to its attribution
+		/// ([`openledger_primitives::attribution::commitment`] of the request, the review round, the server,
+		/// the vector and a secret salt), signed by the server's worker key. The server reveals the vector
+		/// with `reveal` once its review committee has committed. `model` and `version` must be the request's:
+		/// the proof binds request, model, DataNet version and worker. Free when it succeeds.
 		///
 		/// # Errors
 		/// [`Error::UnknownRequest`], [`Error::WrongPhase`], [`Error::NotAssignedWorker`],
-		/// [`Error::ProofMismatch`], [`Error::WeightsNotWhole`], [`Error::DuplicateOrUnsortedDataset`],
-		/// [`Error::ZeroWeight`], [`Error::DatasetNotInModel`].
+		/// [`Error::ProofMismatch`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::submit_result(weights.len() as u32, output.len() as u32))]
+		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			request: RequestId,
 			model: ModelId,
 			version: VersionNumber,
 			output: BoundedVec<u8, T::MaxOutputLen>,
-			weights: Weights<T>,
+			commitment: H256,
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			Self::do_submit_result(worker, request, model, version, output, weights)?;
+			Self::do_submit_result(worker, request, model, version, output, commitment)?;
 			Ok(Pays::No.into())
 		}
 

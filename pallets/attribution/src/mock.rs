@@ -254,6 +254,7 @@ pub fn test_params() -> Params<Balance, u64> {
 		min_challenge_bond: MIN_BOND,
 		server_slash: Perbill::from_percent(10),
 		member_slash: Perbill::from_percent(1),
+		absence_slash: Perbill::from_parts(1_000_000),
 		challenger_reward: Perbill::from_percent(50),
 		inconclusive_fee: Perbill::from_percent(10),
 		retention: 10,

@@ -153,15 +153,14 @@ pub struct Answer<T: Config> {
 	pub server: T::AccountId,
 	/// The worker key that signed it.
 	pub worker: T::AccountId,
-	/// The generated text.
+	/// The generated text. The server's attribution is not here: it committed to it with the answer and
+	/// reveals it with its review committee, as the server's [`Vote`] of the review round.
 	pub output: BoundedVec<u8, T::MaxOutputLen>,
-	/// The server's attribution.
-	pub weights: AttributionOf<T>,
 	/// When it arrived.
 	pub submitted_at: BlockNumberFor<T>,
 }
 
-/// A committee member's vote.
+/// A committee member's vote, or the server's own (under the review round, keyed by the server).
 #[derive(
 	CloneNoBound,
 	PartialEqNoBound,
@@ -223,6 +222,9 @@ pub struct Params<Balance, BlockNumber> {
 	/// Slashed from a committee member that commits and does not reveal, reveals an outlier against a quorum,
 	/// or backed a vector a challenge overturned.
 	pub member_slash: Perbill,
+	/// Slashed from a validator that misses an assignment: a server that does not answer in time, a committee
+	/// member that does not commit. It stays in the set (see `SlashReason::Absent`).
+	pub absence_slash: Perbill,
 	/// The share of what an upheld challenge slashed (from the server and the review members who backed the
 	/// overturned vector) that goes from the treasury to the challenger: finding a wrong attribution pays.
 	pub challenger_reward: Perbill,

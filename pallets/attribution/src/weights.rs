@@ -37,7 +37,7 @@ use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
 /// Weights of the calls of `pallet_attribution`.
 pub trait WeightInfo {
 	fn request_inference(p: u32, ) -> Weight;
-	fn submit_result(w: u32, o: u32, ) -> Weight;
+	fn submit_result(o: u32, ) -> Weight;
 	fn commit() -> Weight;
 	fn reveal(w: u32, ) -> Weight;
 	fn challenge() -> Weight;
@@ -98,11 +98,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attribution::Answers` (`max_values`: None, `max_size`: Some(8920), added: 11395, mode: `MaxEncodedLen`)
 	/// Storage: `Attribution::Deadlines` (r:0 w:2)
 	/// Proof: `Attribution::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// The range of component `w` is `[1, 64]`.
 	/// The range of component `o` is `[0, 8192]`.
-	fn submit_result(w: u32, o: u32, ) -> Weight {
+	fn submit_result(o: u32, ) -> Weight {
 		Weight::from_parts(184_218_490, 12719)
-			.saturating_add(Weight::from_parts(123_558, 0).saturating_mul(w.into()))
 			.saturating_add(Weight::from_parts(1_851, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -320,9 +318,8 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
-	fn submit_result(w: u32, o: u32, ) -> Weight {
+	fn submit_result(o: u32, ) -> Weight {
 		Weight::from_parts(184_218_490, 12719)
-			.saturating_add(Weight::from_parts(123_558, 0).saturating_mul(w.into()))
 			.saturating_add(Weight::from_parts(1_851, 0).saturating_mul(o.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))

@@ -9,7 +9,6 @@ use openledger_primitives::{
 	attribution::Attribution,
 	dataset::DatasetRegistry,
 	rewards::{AcceptedAnswer, ALL_BASIS_POINTS},
-	staking::OnSessionEnd,
 };
 use sp_runtime::traits::{Bounded, CheckedDiv};
 
@@ -32,7 +31,8 @@ fn answer<T: Config>(w: u32) -> Result<AcceptedAnswer<T::AccountId, BalanceOf<T>
 		})
 		.collect::<alloc::vec::Vec<_>>();
 	let weights = Attribution::try_new(weights).map_err(|e| BenchmarkError::Stop(e.as_str()))?;
-	Ok(AcceptedAnswer { model_owner: account("model-owner", 0, 0), datanet: 0, weights, fee: 1_000_000_000u32.into() })
+	let validators = alloc::vec![(account("server", 0, 0), 2)];
+	Ok(AcceptedAnswer { model_owner: account("model-owner", 0, 0), datanet: 0, weights, fee: 1_000_000_000u32.into(), validators })
 }
 
 #[benchmarks]
@@ -73,22 +73,10 @@ mod benchmarks {
 		{
 			Pallet::<T>::do_pay(&payer, &answer).unwrap_or_default();
 		}
-		assert!(ValidatorPool::<T>::get() != Default::default());
+		assert!(Pending::<T>::get(account::<T::AccountId>("server", 0, 0)) != Default::default());
 		Ok(())
 	}
 
-	#[benchmark]
-	fn on_session_end(v: Linear<1, 100>) -> Result<(), BenchmarkError> {
-		let payer = funded::<T>("payer", 0);
-		Pallet::<T>::do_pay(&payer, &answer::<T>(1)?).unwrap_or_default();
-		let validators: alloc::vec::Vec<T::AccountId> = (0..v).map(|i| account("validator", i, 0)).collect();
-		#[block]
-		{
-			<Pallet<T> as OnSessionEnd<T::AccountId>>::on_session_end(1, &validators);
-		}
-		assert!(validators.iter().all(|v| Pending::<T>::get(v) != Default::default()));
-		Ok(())
-	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);
 }

@@ -3,18 +3,20 @@
 //! Every accepted answer's fee becomes OPEN its contributors can claim. The attribution pallet hands the fee
 //! over through [`AnswerPayout`](openledger_primitives::rewards::AnswerPayout); this pallet splits it by the
 //! [`FeeSplit`] root sets (treasury, model owner, validators, data contributors), credits each credited
-//! dataset's owner by its attribution weight, pools the validators' part until the session ends (the staking
-//! pallet's `OnSessionEnd` hook shares it among that session's validators), and sends every rounding
-//! remainder to the treasury. Crediting costs O(weights) — never a loop over contributors or datasets.
+//! dataset's owner by its attribution weight, credits the validators' part to the validators who did the
+//! answer's work (the server and the committee members whose reveals agreed, by their shares), and sends
+//! every rounding remainder to the treasury. Crediting costs O(weights + validators) — never a loop over
+//! contributors or datasets.
 //!
 //! Owners `claim` everything pending in one call. The pallet's account always holds exactly what is pending
-//! plus the validator pool plus its existential deposit (`try_state`, property test).
+//! plus its existential deposit (`try_state`, property test).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 mod features;
+pub mod migrations;
 mod types;
 pub mod weights;
 
@@ -46,12 +48,11 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use openledger_primitives::{
 		dataset::{DataNetId, DatasetId, DatasetRegistry},
-		staking::SessionIndex,
 	};
 
 	/// The layout of this pallet's storage; a change to it comes with a `VersionedMigration` in the runtime's
 	/// `Migrations` (docs/BUILD.md, "Runtime upgrades").
-	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(0);
+	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -106,10 +107,6 @@ pub mod pallet {
 	pub type DataNetEarnings<T: Config> =
 		StorageMap<_, Blake2_128Concat, DataNetId, Earnings<BalanceOf<T>>, ValueQuery>;
 
-	/// The validators' part of fees since the last session ended (and what did not divide evenly).
-	#[pallet::storage]
-	pub type ValidatorPool<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
-
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -145,8 +142,10 @@ pub mod pallet {
 		DatasetCredited { dataset: DatasetId, owner: T::AccountId, amount: BalanceOf<T> },
 		/// A credited dataset no longer exists (retired while its answer waited): its share went to the treasury.
 		ShareForfeited { dataset: DatasetId, amount: BalanceOf<T> },
-		/// The validator pool was shared among the validators of a session that ended.
-		ValidatorsPaid { session: SessionIndex, each: BalanceOf<T>, validators: u32 },
+		/// A validator was credited its share of an answer's validators' part, for the work it did on it.
+		ValidatorCredited { validator: T::AccountId, amount: BalanceOf<T> },
+		/// The storage migration to version 1 moved the retired validator pool to the treasury.
+		PoolRetired { amount: BalanceOf<T> },
 		/// An account claimed its pending OPEN.
 		Claimed { who: T::AccountId, amount: BalanceOf<T> },
 		/// Root changed the fee split.

@@ -1,4 +1,4 @@
-//! Unit tests: the split, crediting, the session hook, claims, and every failure path.
+//! Unit tests: the split, crediting contributors and validators, claims, and every failure path.
 #![allow(clippy::default_constructed_unit_structs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod property;
@@ -7,19 +7,26 @@ use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use openledger_primitives::{
 	attribution::Attribution,
 	rewards::{AcceptedAnswer, AnswerPayout},
-	staking::OnSessionEnd,
 };
 use sp_runtime::DispatchError;
 
 use crate::{mock::*, *};
 
+/// The server (2 shares) and two agreeing reviewers (1 each).
+const EARNERS: [(AccountId, u32); 3] = [(VALIDATOR_A, 2), (VALIDATOR_B, 1), (VALIDATOR_C, 1)];
+
 fn answer(weights: &[(u64, u16)], fee: Balance) -> AcceptedAnswer<AccountId, Balance, MaxWeights> {
 	let weights = Attribution::try_new(weights.to_vec()).expect("tests pay valid attributions");
-	AcceptedAnswer { model_owner: MODEL_OWNER, datanet: 7, weights, fee }
+	AcceptedAnswer { model_owner: MODEL_OWNER, datanet: 7, weights, fee, validators: EARNERS.to_vec() }
 }
 
 fn pay(weights: &[(u64, u16)], fee: Balance) -> sp_runtime::DispatchResult {
 	<Rewards as AnswerPayout<AccountId, Balance, MaxWeights>>::pay(&ESCROW, &answer(weights, fee))
+}
+
+fn pay_earners(fee: Balance, validators: &[(AccountId, u32)]) -> sp_runtime::DispatchResult {
+	let answer = AcceptedAnswer { validators: validators.to_vec(), ..answer(&[(0, 10_000)], fee) };
+	<Rewards as AnswerPayout<AccountId, Balance, MaxWeights>>::pay(&ESCROW, &answer)
 }
 
 #[test]
@@ -30,7 +37,9 @@ fn a_fee_is_split_and_contributors_are_credited_by_weight() {
 		assert_eq!(Pending::<Test>::get(DANA), 300_000);
 		assert_eq!(Pending::<Test>::get(EVE), 200_000);
 		assert_eq!(Pending::<Test>::get(MODEL_OWNER), 200_000);
-		assert_eq!(ValidatorPool::<Test>::get(), 200_000);
+		assert_eq!(Pending::<Test>::get(VALIDATOR_A), 100_000, "the server: 2 of 4 shares of the validators' part");
+		assert_eq!(Pending::<Test>::get(VALIDATOR_B), 50_000);
+		assert_eq!(Pending::<Test>::get(VALIDATOR_C), 50_000);
 		assert_eq!(Balances::balance(&TREASURY), 1 + 100_000);
 		assert_eq!(DatasetEarnings::<Test>::get(0), Earnings { total: 300_000, answers: 1 });
 		assert_eq!(DataNetEarnings::<Test>::get(7), Earnings { total: 500_000, answers: 1 });
@@ -97,17 +106,59 @@ fn bad_payouts_are_refused_and_move_nothing() {
 }
 
 #[test]
-fn the_validator_pool_is_shared_when_a_session_ends() {
+fn the_validators_part_goes_to_who_earned_it_by_shares_and_remainders_to_the_treasury() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(pay(&[(0, 10_000)], 1_001)); // validators' part: 200 (floor of 20 % of 1 001)
-		<Rewards as OnSessionEnd<AccountId>>::on_session_end(4, &[VALIDATOR_A, VALIDATOR_B, VALIDATOR_C]);
-		assert_eq!(Pending::<Test>::get(VALIDATOR_A), 66);
-		assert_eq!(Pending::<Test>::get(VALIDATOR_C), 66);
-		assert_eq!(ValidatorPool::<Test>::get(), 2, "what does not divide evenly waits for the next session");
-		System::assert_last_event(Event::ValidatorsPaid { session: 4, each: 66, validators: 3 }.into());
-		// No validators, or nothing to share: nothing happens.
-		<Rewards as OnSessionEnd<AccountId>>::on_session_end(5, &[]);
-		assert_eq!(ValidatorPool::<Test>::get(), 2);
+		// Validators' part: 200 (floor of 20 % of 1 001), three equal shares: 66 each, 2 left over.
+		let treasury = Balances::balance(&TREASURY);
+		assert_ok!(pay_earners(1_001, &[(VALIDATOR_A, 1), (VALIDATOR_B, 1), (VALIDATOR_C, 1)]));
+		assert_eq!([VALIDATOR_A, VALIDATOR_B, VALIDATOR_C].map(Pending::<Test>::get), [66, 66, 66]);
+		System::assert_has_event(Event::ValidatorCredited { validator: VALIDATOR_B, amount: 66 }.into());
+		// Treasury: its 10 % (100), the contributors' and validators' remainders (0 and 2), and 1 of the split.
+		assert_eq!(Balances::balance(&TREASURY), treasury + 1_001 - 500 - 200 - 198);
+		// One validator on both committees is credited twice, for the two reveals.
+		assert_ok!(pay_earners(1_000, &[(VALIDATOR_A, 2), (VALIDATOR_B, 1), (VALIDATOR_B, 1)]));
+		assert_eq!(Pending::<Test>::get(VALIDATOR_B), 66 + 50 + 50);
+		Rewards::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn with_nobody_who_earned_it_the_validators_part_goes_to_the_treasury() {
+	ExtBuilder::default().build_and_execute(|| {
+		let treasury = Balances::balance(&TREASURY);
+		assert_ok!(pay_earners(1_000, &[]));
+		assert_eq!(Balances::balance(&TREASURY), treasury + 100 + 200);
+		System::assert_has_event(
+			Event::AnswerPaid { datanet: 7, fee: 1_000, contributors: 500, model_owner: 200, validators: 0, treasury: 300 }
+				.into(),
+		);
+		Rewards::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn the_migration_to_v1_moves_the_retired_pool_to_the_treasury_once() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		// Version 0: 700 of validators' fees pooled in the rewards account.
+		StorageVersion::new(0).put::<Rewards>();
+		migrations::v1::v0::ValidatorPool::<Test>::put(700);
+		assert_ok!(<Balances as frame_support::traits::fungible::Mutate<AccountId>>::transfer(
+			&ESCROW,
+			&Rewards::account_id(),
+			700,
+			frame_support::traits::tokens::Preservation::Preserve
+		));
+		let treasury = Balances::balance(&TREASURY);
+		migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Balances::balance(&TREASURY), treasury + 700);
+		assert!(!migrations::v1::v0::ValidatorPool::<Test>::exists());
+		assert_eq!(Rewards::on_chain_storage_version(), StorageVersion::new(1));
+		System::assert_has_event(Event::PoolRetired { amount: 700 }.into());
+		Rewards::do_try_state().unwrap();
+		// Run again (the version says it is done): nothing moves.
+		migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Balances::balance(&TREASURY), treasury + 700);
 	});
 }
 

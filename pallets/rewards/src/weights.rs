@@ -39,7 +39,6 @@ pub trait WeightInfo {
 	fn claim() -> Weight;
 	fn set_split() -> Weight;
 	fn pay(w: u32, ) -> Weight;
-	fn on_session_end(v: u32, ) -> Weight;
 }
 
 /// Weights measured for `pallet_rewards`, with the runtime's database weights.
@@ -74,8 +73,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::DatasetEarnings` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::DataNetEarnings` (r:1 w:1)
 	/// Proof: `Rewards::DataNetEarnings` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::ValidatorPool` (r:1 w:1)
-	/// Proof: `Rewards::ValidatorPool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// The range of component `w` is `[1, 64]`.
 	fn pay(w: u32, ) -> Weight {
 		Weight::from_parts(84_154_228, 8799)
@@ -85,20 +82,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(w.into())))
 			.saturating_add(Weight::from_parts(0, 4211).saturating_mul(w.into()))
-	}
-	/// Storage: `Rewards::ValidatorPool` (r:1 w:1)
-	/// Proof: `Rewards::ValidatorPool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::Pending` (r:100 w:100)
-	/// Proof: `Rewards::Pending` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// The range of component `v` is `[1, 100]`.
-	fn on_session_end(v: u32, ) -> Weight {
-		Weight::from_parts(7_704_758, 1501)
-			.saturating_add(Weight::from_parts(2_298_614, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(v.into()))
 	}
 }
 
@@ -121,14 +104,5 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(w.into())))
 			.saturating_add(Weight::from_parts(0, 4211).saturating_mul(w.into()))
-	}
-	fn on_session_end(v: u32, ) -> Weight {
-		Weight::from_parts(7_704_758, 1501)
-			.saturating_add(Weight::from_parts(2_298_614, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(v.into()))
 	}
 }

@@ -385,6 +385,23 @@ mod slashing {
 	}
 
 	#[test]
+	fn an_absence_costs_its_slash_but_not_the_seat() {
+		use openledger_primitives::staking::ValidatorSet;
+		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 4_000)]).build_and_execute(|| {
+			let treasury = Balances::free_balance(TREASURY);
+			let amount = Staking::do_slash(&BOB, Perbill::from_percent(1), SlashReason::Absent);
+			assert_eq!(amount, 40);
+			assert_eq!(Balances::free_balance(TREASURY), treasury + 40);
+			System::assert_last_event(Event::Slashed { stash: BOB, amount: 40, reason: SlashReason::Absent }.into());
+			assert!(Candidates::<Test>::contains_key(BOB), "still a candidate");
+			assert!(Disabled::<Test>::get().is_empty(), "and not disabled");
+			assert_eq!(Staking::active_validators(), vec![ALICE, BOB]);
+			assert!(disabled_calls().is_empty());
+			Staking::do_try_state().unwrap();
+		});
+	}
+
+	#[test]
 	fn validating_again_requalifies_and_a_slash_outside_the_set_disables_nobody() {
 		use openledger_primitives::staking::ValidatorSet;
 		ExtBuilder::default().validators(vec![(ALICE, 5_000), (BOB, 4_000)]).build_and_execute(|| {

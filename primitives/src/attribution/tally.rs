@@ -114,10 +114,11 @@ impl<S: Get<u32>> Attribution<S> {
 
 	/// Decides a round: `Confirm` if `quorum` reveals lie within `tolerance` of `standing`; otherwise `Replace`
 	/// by the reveals' median if `quorum` of them lie within `tolerance` of it; otherwise `NoQuorum`. A quorum
-	/// of zero (no committee) confirms.
-	pub fn decide(standing: &Self, reveals: &[&Self], quorum: usize, tolerance: u32) -> Decision<S> {
+	/// of zero (no committee) confirms. Without a standing vector (a server that never revealed its own) only
+	/// the reveals' median can stand.
+	pub fn decide(standing: Option<&Self>, reveals: &[&Self], quorum: usize, tolerance: u32) -> Decision<S> {
 		let near = |target: &Self| reveals.iter().filter(|vector| vector.l1_distance(target) <= tolerance).count();
-		if near(standing) >= quorum {
+		if standing.is_some_and(|standing| near(standing) >= quorum) {
 			return Decision::Confirm;
 		}
 		match Self::median(reveals) {

@@ -97,11 +97,15 @@ fn decide_confirms_replaces_or_finds_no_quorum() {
 	let server = a(&[(1, 6_000), (2, 4_000)]);
 	let near = a(&[(1, 6_200), (2, 3_800)]);
 	let far = a(&[(3, 10_000)]);
-	assert_eq!(A::decide(&server, &[], 0, 500), Decision::Confirm);
-	assert_eq!(A::decide(&server, &[&near, &server, &far], 2, 500), Decision::Confirm);
-	assert_eq!(A::decide(&server, &[&far, &far, &near], 2, 500), Decision::Replace(far.clone()));
-	assert_eq!(A::decide(&server, &[&far, &near], 2, 500), Decision::NoQuorum);
-	assert_eq!(A::decide(&server, &[], 1, 500), Decision::NoQuorum);
+	assert_eq!(A::decide(Some(&server), &[], 0, 500), Decision::Confirm);
+	assert_eq!(A::decide(Some(&server), &[&near, &server, &far], 2, 500), Decision::Confirm);
+	assert_eq!(A::decide(Some(&server), &[&far, &far, &near], 2, 500), Decision::Replace(far.clone()));
+	assert_eq!(A::decide(Some(&server), &[&far, &near], 2, 500), Decision::NoQuorum);
+	assert_eq!(A::decide(Some(&server), &[], 1, 500), Decision::NoQuorum);
+	// A server that never revealed: only a quorum of the committee decides.
+	assert_eq!(A::decide(None, &[&far, &far, &near], 2, 500), Decision::Replace(far.clone()));
+	assert_eq!(A::decide(None, &[&far, &near], 2, 500), Decision::NoQuorum);
+	assert_eq!(A::decide(None, &[], 0, 500), Decision::NoQuorum);
 }
 
 /// Random valid attributions: up to 8 distinct datasets below 20, weights summing to 10 000.
@@ -139,7 +143,7 @@ proptest! {
 	#[test]
 	fn a_unanimous_committee_confirms_and_roundtrips(x in attribution(), quorum in 0usize..4) {
 		let reveals = vec![&x; 3];
-		prop_assert_eq!(A::decide(&x, &reveals, quorum, 0), Decision::Confirm);
+		prop_assert_eq!(A::decide(Some(&x), &reveals, quorum, 0), Decision::Confirm);
 		prop_assert_eq!(A::decode(&mut &x.encode()[..]).unwrap(), x);
 	}
 }

@@ -100,7 +100,9 @@ pub struct InferenceView<AccountId, Balance, BlockNumber> {
 	pub output: Option<Vec<u8>>,
 	/// The worker key that signed the answer.
 	pub worker: Option<AccountId>,
-	/// The server's own attribution.
+	/// The server's commitment to its own attribution, made with its answer.
+	pub server_commitment: Option<H256>,
+	/// The server's own attribution, once it revealed it with its review committee.
 	pub submitted_weights: Option<Attribution<Unbounded>>,
 	/// The attribution that stands (final once paid).
 	pub weights: Option<Attribution<Unbounded>>,

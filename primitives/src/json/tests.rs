@@ -32,6 +32,7 @@ fn a_request_reads_as_the_documented_json() {
 		prompt: Some(b"dose?".to_vec()),
 		output: Some(vec![b'o', b'k', 0xff]),
 		worker: None,
+		server_commitment: Some(H256::repeat_byte(0xcd)),
 		submitted_weights: Some(weights.clone()),
 		weights: Some(weights),
 		verdict: Some(Verdict::ChallengeInconclusive),
@@ -53,6 +54,7 @@ fn a_request_reads_as_the_documented_json() {
 	assert_eq!(json["prompt"], "dose?");
 	assert_eq!(json["output"], "ok\u{fffd}", "text is UTF-8, invalid bytes replaced");
 	assert_eq!(json["worker"], serde_json::Value::Null);
+	assert_eq!(json["serverCommitment"], format!("0x{}", "cd".repeat(32)));
 	assert_eq!(json["weights"], json!([{ "dataset": 3, "bps": 2_500 }, { "dataset": 7, "bps": 7_500 }]));
 	assert_eq!(json["verdict"], "challengeInconclusive");
 	assert_eq!(json["createdAt"], 12);

@@ -75,8 +75,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The draw `request` waited for: its server, then its answer is awaited; or a committee, which then
-	/// commits. With nobody to draw, a request is refunded, a review confirms the answer (a single
-	/// validator) and a challenge is inconclusive.
+	/// commits. With nobody to draw, a request is refunded, a review goes straight to the server's reveal (a
+	/// single validator: its own vector stands once revealed) and a challenge is inconclusive.
 	pub(crate) fn on_draw(id: RequestId, request: &mut Request<T>, draw: Draw, now: BlockNumberFor<T>) {
 		let params = Self::params();
 		let (round, server) = match (draw, request.server.clone()) {
@@ -101,15 +101,14 @@ impl<T: Config> Pallet<T> {
 		};
 		let committee = Self::draw_committee(id, round, &server, size);
 		if committee.is_empty() {
-			if round == Round::Challenge {
-				// Nobody left to decide it: not the challenger's doing, so the whole bond comes back.
-				Self::settle_bond(id, request, sp_runtime::Perbill::zero());
-			}
-			let verdict = match round {
-				Round::Review => Verdict::Confirmed,
-				Round::Challenge => Verdict::ChallengeInconclusive,
+			return match round {
+				Round::Review => Self::start_reveal(id, request, round, None, now),
+				Round::Challenge => {
+					// Nobody left to decide it: not the challenger's doing, so the whole bond comes back.
+					Self::settle_bond(id, request, sp_runtime::Perbill::zero());
+					Self::decided(id, request, round, Verdict::ChallengeInconclusive, now)
+				},
 			};
-			return Self::decided(id, request, round, verdict, now);
 		}
 		let until = now.saturating_add(params.commit_window);
 		request.phase = Phase::Committing { round, until };

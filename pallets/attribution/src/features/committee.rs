@@ -20,6 +20,24 @@ impl<T: Config> Pallet<T> {
 		Ok(member)
 	}
 
+	/// Who reveals with `worker`'s key in `id`'s `round`: a committee member, or, in the review round, the
+	/// server revealing the vector it committed to with its answer.
+	///
+	/// # Errors
+	/// - [`Error::NotOnCommittee`].
+	fn revealer_of(
+		worker: &T::AccountId,
+		id: RequestId,
+		request: &Request<T>,
+		round: Round,
+	) -> Result<T::AccountId, DispatchError> {
+		let validator = T::Validators::validator_of(worker).ok_or(Error::<T>::NotOnCommittee)?;
+		if round == Round::Review && request.server.as_ref() == Some(&validator) {
+			return Ok(validator);
+		}
+		Self::member_of(worker, id, round)
+	}
+
 	/// Records the commitment of the member whose worker key signed; when every member has committed, the
 	/// reveal phase starts at once.
 	///
@@ -44,8 +62,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The commit window closed: members who committed reveal; with no commitment at all the round is
-	/// decided at once (no quorum).
+	/// The commit window closed: members who committed (and the server, in a review) reveal; with no
+	/// commitment at all the round is decided at once (no quorum).
 	pub(crate) fn on_commit_window_end(id: RequestId, request: &mut Request<T>, round: Round, now: BlockNumberFor<T>) {
 		let committed = Votes::<T>::iter_prefix((id, round)).next().is_some();
 		if committed {
@@ -56,7 +74,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Opens the reveal window.
-	fn start_reveal(
+	pub(crate) fn start_reveal(
 		id: RequestId,
 		request: &mut Request<T>,
 		round: Round,
@@ -69,8 +87,9 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::RevealStarted { request: id, round, until });
 	}
 
-	/// Records a member's revealed vector after checking it against its commitment and the model. When
-	/// every member who committed has revealed, the round is decided in the next block.
+	/// Records a member's (or, in a review, the server's) revealed vector after checking it against its
+	/// commitment and the model. When everyone who committed has revealed, the round is decided in the next
+	/// block.
 	///
 	/// # Errors
 	/// - [`Error::UnknownRequest`], [`Error::WrongPhase`], [`Error::NotOnCommittee`], [`Error::NoCommitment`],
@@ -80,7 +99,7 @@ impl<T: Config> Pallet<T> {
 		let Phase::Revealing { round, until } = request.phase else {
 			return Err(Error::<T>::WrongPhase.into());
 		};
-		let member = Self::member_of(&worker, id, round)?;
+		let member = Self::revealer_of(&worker, id, &request, round)?;
 		let mut vote = Votes::<T>::get((id, round, &member)).ok_or(Error::<T>::NoCommitment)?;
 		ensure!(vote.revealed.is_none(), Error::<T>::AlreadyRevealed);
 		ensure!(vote.commitment == commitment(id, round, &member, &weights, &salt), Error::<T>::RevealMismatch);

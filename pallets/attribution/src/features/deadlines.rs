@@ -68,13 +68,17 @@ impl<T: Config> Pallet<T> {
 			Phase::Committing { round, .. } | Phase::Revealing { round, .. } => {
 				let committee = len(Committees::<T>::decode_len(id, round)).min(T::MaxCommittee::get());
 				let close = T::WeightInfo::close_round(committee, T::MaxWeights::get());
-				// An upheld challenge also pays the challenger from the treasury: counted, not measured.
-				let reward = if round == Round::Challenge { T::DbWeight::get().reads_writes(2, 2) } else { Weight::zero() };
-				close.saturating_add(reward)
+				// Counted, not measured: in a review the server's vote and its slash; after a challenge the
+				// challenger's reward from the treasury and the pay of everyone who agreed.
+				let extra = match round {
+					Round::Review => T::DbWeight::get().reads_writes(3, 2),
+					Round::Challenge => T::DbWeight::get().reads_writes(2, 2).saturating_add(Self::earners_cost(id)),
+				};
+				close.saturating_add(extra)
 			},
 			Phase::Challengeable { .. } => {
 				let weights = Standing::<T>::get(id).map(|w| w.len());
-				T::WeightInfo::settle(len(weights).min(T::MaxWeights::get()))
+				T::WeightInfo::settle(len(weights).min(T::MaxWeights::get())).saturating_add(Self::earners_cost(id))
 			},
 			Phase::Closed(_) => {
 				// The larger committee (none drawn: 0).
@@ -87,6 +91,17 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::prune(members)
 			},
 		}
+	}
+
+	/// Counted, not measured: finding who earns an answer's validators' part (a vote read for the server and
+	/// for each member of either committee) and crediting each of them (a write).
+	fn earners_cost(id: RequestId) -> Weight {
+		let members = [Round::Review, Round::Challenge]
+			.into_iter()
+			.map(|round| Committees::<T>::decode_len(id, round).unwrap_or(0).min(T::MaxCommittee::get() as usize))
+			.sum::<usize>()
+			.saturating_add(1) as u64;
+		T::DbWeight::get().reads_writes(members.saturating_add(2), members)
 	}
 
 	/// Ends `id`'s current phase.

@@ -15,10 +15,12 @@ use openledger_primitives::attribution::Decision;
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Decides `round` from its reveals (see [`decide`]): members who committed and did not reveal, and
-	/// revealed outliers against a quorum, are slashed. A review round confirms the server's vector, replaces
-	/// it by the committee's median (slashing the server) or refunds the fee; then the challenge window
-	/// opens. A challenge round keeps or replaces the standing vector, settles the bond, and pays out.
+	/// Decides `round` from its reveals (see [`decide`]): members who did not commit pay `absence_slash`;
+	/// members who committed and did not reveal, and revealed outliers against a quorum, are slashed. A
+	/// review round confirms the server's revealed vector, replaces it by the committee's median (slashing
+	/// the server; a server that did not reveal is slashed as if outvoted) or refunds the fee; then the
+	/// challenge window opens. A challenge round keeps or replaces the standing vector, settles the bond, and
+	/// pays out.
 	pub(crate) fn close_round(id: RequestId, request: &mut Request<T>, round: Round, now: BlockNumberFor<T>) {
 		let params = Self::params();
 		let committee = Committees::<T>::get(id, round).unwrap_or_default();
@@ -29,7 +31,9 @@ impl<T: Config> Pallet<T> {
 				Some(Vote { revealed: None, .. }) => {
 					Self::penalise(id, member, params.member_slash, SlashReason::BrokenCommitment);
 				},
-				None => {},
+				None => {
+					Self::penalise(id, member, params.absence_slash, SlashReason::Absent);
+				},
 			}
 		}
 		let quorum = match round {
@@ -37,20 +41,29 @@ impl<T: Config> Pallet<T> {
 			Round::Challenge => params.challenge_quorum,
 		}
 		.min(committee.len() as u32) as usize;
-		// A round only opens on an answered request, which always has a standing attribution (`try_state`
-		// checks it); without one there is nothing to decide about, so the fee goes back.
-		let Some(standing) = Standing::<T>::get(id) else {
-			return Self::refund(id, request, Closure::RefundedNoQuorum);
+		// What the round decides about: in a review the server's revealed vector (none if it did not reveal:
+		// hiding it after seeing the committee's reveals costs as much as being outvoted); in a challenge the
+		// attribution that stands, which every challengeable request has (`try_state` checks it).
+		let standing = match round {
+			Round::Review => Self::server_reveal(id, request, &params),
+			Round::Challenge => {
+				let Some(standing) = Standing::<T>::get(id) else {
+					return Self::refund(id, request, Closure::RefundedNoQuorum);
+				};
+				Some(standing)
+			},
 		};
 		let vectors: Vec<&AttributionOf<T>> = reveals.iter().map(|(_, w)| w).collect();
-		let decision = AttributionOf::<T>::decide(&standing, &vectors, quorum, params.tolerance);
+		let decision = AttributionOf::<T>::decide(standing.as_ref(), &vectors, quorum, params.tolerance);
 
-		let stands = match decision {
-			Decision::Confirm => standing.clone(),
+		let stands = match (decision, &standing) {
+			(Decision::Confirm, Some(standing)) => standing.clone(),
 			// A median within tolerance of the standing vector changes nothing.
-			Decision::Replace(median) if median.l1_distance(&standing) <= params.tolerance => standing.clone(),
-			Decision::Replace(median) => median,
-			Decision::NoQuorum => {
+			(Decision::Replace(median), Some(standing)) if median.l1_distance(standing) <= params.tolerance => {
+				standing.clone()
+			},
+			(Decision::Replace(median), _) => median,
+			(Decision::Confirm | Decision::NoQuorum, _) => {
 				return match round {
 					Round::Review => Self::refund(id, request, Closure::RefundedNoQuorum),
 					Round::Challenge => {
@@ -66,11 +79,12 @@ impl<T: Config> Pallet<T> {
 				Self::penalise(id, member, params.member_slash, SlashReason::WrongAttribution);
 			}
 		}
-		let replaced = stands != standing;
+		let replaced = standing.as_ref() != Some(&stands);
 		let verdict = match (round, replaced) {
 			(Round::Review, false) => Verdict::Confirmed,
 			(Round::Review, true) => {
-				if let Some(server) = &request.server {
+				// A server that did not reveal was slashed for it already.
+				if let (Some(server), Some(_)) = (&request.server, &standing) {
 					Self::penalise(id, server, params.server_slash, SlashReason::WrongAttribution);
 				}
 				Verdict::Corrected
@@ -80,7 +94,10 @@ impl<T: Config> Pallet<T> {
 				Verdict::ChallengeRejected
 			},
 			(Round::Challenge, true) => {
-				let slashed = Self::penalise_backers(id, request, &standing, &params);
+				let slashed = standing
+					.as_ref()
+					.map(|overturned| Self::penalise_backers(id, request, overturned, &params))
+					.unwrap_or_default();
 				Self::settle_bond(id, request, Perbill::zero());
 				Self::reward_challenger(id, request, params.challenger_reward.mul_floor(slashed));
 				Verdict::ChallengeUpheld
@@ -88,6 +105,24 @@ impl<T: Config> Pallet<T> {
 		};
 		Standing::<T>::insert(id, stands);
 		Self::decided(id, request, round, verdict, now);
+	}
+
+	/// The server's revealed vector for `id`'s review; a server that committed with its answer and did not
+	/// reveal is slashed `server_slash` for breaking its commitment.
+	fn server_reveal(
+		id: RequestId,
+		request: &Request<T>,
+		params: &Params<BalanceOf<T>, BlockNumberFor<T>>,
+	) -> Option<AttributionOf<T>> {
+		let server = request.server.as_ref()?;
+		match Votes::<T>::get((id, Round::Review, server)) {
+			Some(Vote { revealed: Some(weights), .. }) => Some(weights),
+			Some(Vote { revealed: None, .. }) => {
+				Self::penalise(id, server, params.server_slash, SlashReason::BrokenCommitment);
+				None
+			},
+			None => None,
+		}
 	}
 
 	/// Records the verdict; after a review the challenge window opens, after a challenge the request is paid.
@@ -137,7 +172,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Slashes `validator` through the staking pallet and records it; returns the amount.
-	fn penalise(id: RequestId, validator: &T::AccountId, fraction: Perbill, reason: SlashReason) -> BalanceOf<T> {
+	pub(crate) fn penalise(id: RequestId, validator: &T::AccountId, fraction: Perbill, reason: SlashReason) -> BalanceOf<T> {
 		if fraction.is_zero() {
 			return BalanceOf::<T>::default();
 		}

@@ -11,6 +11,8 @@ use crate::*;
 
 impl<T: Config> Pallet<T> {
 	/// Checks that the escrow holds exactly its existential deposit plus the fee of every open request; that
+	/// an answer always comes with the server's commitment and a decided request with a standing attribution;
+	/// that
 	/// every open request has exactly one deadline, at the end of its phase, every closed request not yet
 	/// pruned one, at the end of its retention, and pruned ones none (so nothing closed outlives its
 	/// retention); that pruned requests kept nothing but their record and standing attribution; that each
@@ -35,7 +37,17 @@ impl<T: Config> Pallet<T> {
 				);
 				continue;
 			}
-			ensure!(Answers::<T>::contains_key(id) == Standing::<T>::contains_key(id), "an answer without weights");
+			let server_vote = request.server.as_ref().is_some_and(|s| Votes::<T>::contains_key((id, Round::Review, s)));
+			ensure!(Answers::<T>::contains_key(id) == server_vote, "an answer without the server's commitment");
+			let decided = matches!(
+				request.phase,
+				Phase::Challengeable { .. }
+					| Phase::Drawing { draw: Draw::Committee(Round::Challenge), .. }
+					| Phase::Committing { round: Round::Challenge, .. }
+					| Phase::Revealing { round: Round::Challenge, .. }
+					| Phase::Closed(Closure::Paid)
+			);
+			ensure!(!decided || Standing::<T>::contains_key(id), "a decided request has no standing attribution");
 			let sum = deposits.entry(request.requester.clone()).or_default();
 			*sum = sum.saturating_add(request.deposit);
 			scheduled = scheduled.saturating_add(1);

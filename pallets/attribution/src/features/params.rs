@@ -15,7 +15,8 @@ const DAY: u32 = 24 * 60 * 30;
 impl<T: Config> Pallet<T> {
 	/// Production defaults at 2-second blocks (committees capped at `MaxCommittee`): a committee of 3 with a quorum of 2 and a tolerance of 5 %,
 	/// a minute to answer, 30 s each to commit and reveal, 5 minutes to challenge (7 members, quorum 4),
-	/// a challenge bond of 1 000 existential deposits; 10 % of a lying server's bond and 1 % of a member's;
+	/// a challenge bond of 1 000 existential deposits; 10 % of a lying server's bond, 1 % of a member's and
+	/// 0.1 % of an absent validator's;
 	/// closed requests keep their prompt, answer and votes for a week. Genesis presets set their own.
 	pub fn default_params() -> Params<BalanceOf<T>, BlockNumberFor<T>> {
 		let max = T::MaxCommittee::get();
@@ -33,6 +34,7 @@ impl<T: Config> Pallet<T> {
 			min_challenge_bond: T::Currency::minimum_balance().saturating_mul(1_000u32.into()),
 			server_slash: Perbill::from_percent(10),
 			member_slash: Perbill::from_percent(1),
+			absence_slash: Perbill::from_parts(1_000_000),
 			challenger_reward: Perbill::from_percent(50),
 			inconclusive_fee: Perbill::from_percent(10),
 			retention: (7u32 * DAY).into(),

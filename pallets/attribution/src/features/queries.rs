@@ -58,6 +58,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let answer = Answers::<T>::get(id);
+		let server_vote = request.server.as_ref().and_then(|server| Votes::<T>::get((id, Round::Review, server)));
 		let (status, round) = request.phase.status();
 		let (challenger, challenge_bond) = request.challenge.map(|(who, bond)| (Some(who), Some(bond))).unwrap_or_default();
 		Some(InferenceView {
@@ -76,7 +77,8 @@ impl<T: Config> Pallet<T> {
 			prompt: Prompts::<T>::get(id).map(|p| p.into_inner()),
 			output: answer.as_ref().map(|a| a.output.to_vec()),
 			worker: answer.as_ref().map(|a| a.worker.clone()),
-			submitted_weights: answer.and_then(|a| unbounded::<T>(a.weights)),
+			server_commitment: server_vote.as_ref().map(|v| v.commitment),
+			submitted_weights: server_vote.and_then(|v| v.revealed).and_then(unbounded::<T>),
 			weights: Standing::<T>::get(id).and_then(unbounded::<T>),
 			verdict: request.verdict,
 			challenger,

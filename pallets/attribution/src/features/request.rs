@@ -9,7 +9,10 @@ use frame_support::{
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use openledger_primitives::model::{ModelId, ModelRegistry};
+use openledger_primitives::{
+	model::{ModelId, ModelRegistry},
+	staking::SlashReason,
+};
 use sp_runtime::Saturating;
 
 use crate::*;
@@ -81,9 +84,12 @@ impl<T: Config> Pallet<T> {
 		T::RequestDepositBase::get().saturating_add(T::RequestDepositPerByte::get().saturating_mul(bytes.into()))
 	}
 
-	/// A server missed its deadline: the next one is drawn, once; after that, or when no other validator
-	/// can serve, the fee is refunded.
+	/// A server missed its deadline: it pays `absence_slash` and the next one is drawn, once; after that, or
+	/// when no other validator can serve, the fee is refunded.
 	pub(crate) fn on_response_timeout(id: RequestId, request: &mut Request<T>, now: BlockNumberFor<T>) {
+		if let Some(server) = &request.server {
+			Self::penalise(id, server, Self::params().absence_slash, SlashReason::Absent);
+		}
 		if request.assignments < 2 {
 			// The deadline was fixed when the server was drawn, so this draw's randomness was unknown then too.
 			let previous = request.server.clone();

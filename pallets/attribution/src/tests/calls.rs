@@ -51,8 +51,8 @@ fn a_prompt_over_the_limit_does_not_even_decode() {
 fn submit_result_is_free_for_the_assigned_worker() {
 	ExtBuilder::default().build_and_execute(|| {
 		let id = request();
-		let result =
-			Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), honest());
+		let hash = server_commitment(id, &honest());
+		let result = Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), hash);
 		assert_eq!(result.unwrap().pays_fee, Pays::No);
 	});
 }
@@ -63,41 +63,59 @@ fn submit_result_refuses_bad_proofs() {
 		let id = request();
 		let server_worker = worker(server(id));
 		let other_validator = (1..=4).find(|v| *v != server(id)).unwrap();
-		let submit_as = |who, request, model, version, weights| {
-			Attribution::submit_result(RuntimeOrigin::signed(who), request, model, version, output(), weights)
+		let hash = server_commitment(id, &honest());
+		let submit_as = |who, request, model, version| {
+			Attribution::submit_result(RuntimeOrigin::signed(who), request, model, version, output(), hash)
 		};
-		assert_noop!(submit_as(server_worker, 9, 0, 2, honest()), Error::<Test>::UnknownRequest);
-		assert_noop!(submit_as(worker(other_validator), id, 0, 2, honest()), Error::<Test>::NotAssignedWorker);
-		assert_noop!(submit_as(server(id), id, 0, 2, honest()), Error::<Test>::NotAssignedWorker);
+		assert_noop!(submit_as(server_worker, 9, 0, 2), Error::<Test>::UnknownRequest);
+		assert_noop!(submit_as(worker(other_validator), id, 0, 2), Error::<Test>::NotAssignedWorker);
+		assert_noop!(submit_as(server(id), id, 0, 2), Error::<Test>::NotAssignedWorker);
 		// A proof made for another model or DataNet version.
-		assert_noop!(submit_as(server_worker, id, 7, 2, honest()), Error::<Test>::ProofMismatch);
-		assert_noop!(submit_as(server_worker, id, 0, 1, honest()), Error::<Test>::ProofMismatch);
+		assert_noop!(submit_as(server_worker, id, 7, 2), Error::<Test>::ProofMismatch);
+		assert_noop!(submit_as(server_worker, id, 0, 1), Error::<Test>::ProofMismatch);
 		assert_noop!(
-			submit_as(server_worker, id, 0, 2, w(&[(10, 6_000), (12, 3_999)])),
-			Error::<Test>::WeightsNotWhole
-		);
-		assert_noop!(submit_as(server_worker, id, 0, 2, w(&[])), Error::<Test>::WeightsNotWhole);
-		assert_noop!(
-			submit_as(server_worker, id, 0, 2, w(&[(10, 5_000), (10, 5_000)])),
-			Error::<Test>::DuplicateOrUnsortedDataset
-		);
-		assert_noop!(
-			submit_as(server_worker, id, 0, 2, w(&[(12, 5_000), (10, 5_000)])),
-			Error::<Test>::DuplicateOrUnsortedDataset
-		);
-		assert_noop!(submit_as(server_worker, id, 0, 2, w(&[(10, 10_000), (12, 0)])), Error::<Test>::ZeroWeight);
-		assert_noop!(
-			submit_as(server_worker, id, 0, 2, w(&[(10, 5_000), (14, 5_000)])),
-			Error::<Test>::DatasetNotInModel
-		);
-		assert_noop!(
-			Attribution::submit_result(RuntimeOrigin::root(), id, 0, 2, output(), honest()),
+			Attribution::submit_result(RuntimeOrigin::root(), id, 0, 2, output(), hash),
 			DispatchError::BadOrigin
 		);
 		assert_eq!(escrow(), 1 + FEE);
-		assert_ok!(submit_as(server_worker, id, 0, 2, honest()));
-		assert_noop!(submit_as(server_worker, id, 0, 2, honest()), Error::<Test>::WrongPhase);
+		assert_ok!(submit_as(server_worker, id, 0, 2));
+		assert_noop!(submit_as(server_worker, id, 0, 2), Error::<Test>::WrongPhase);
+		// The answer is public; the vector is not.
+		let view = Attribution::inference(id).unwrap();
+		assert_eq!(view.server_commitment, Some(hash));
+		assert_eq!(view.submitted_weights, None);
+		assert_eq!(view.weights, None);
 	});
+}
+
+#[test]
+fn the_servers_reveal_is_checked_like_a_members() {
+	// Each broken vector, committed to by a server: its reveal is refused by name and nothing changes.
+	let broken: [(Weights<Test>, Error<Test>); 6] = [
+		(w(&[(10, 6_000), (12, 3_999)]), Error::<Test>::WeightsNotWhole),
+		(w(&[]), Error::<Test>::WeightsNotWhole),
+		(w(&[(10, 5_000), (10, 5_000)]), Error::<Test>::DuplicateOrUnsortedDataset),
+		(w(&[(12, 5_000), (10, 5_000)]), Error::<Test>::DuplicateOrUnsortedDataset),
+		(w(&[(10, 10_000), (12, 0)]), Error::<Test>::ZeroWeight),
+		(w(&[(10, 5_000), (14, 5_000)]), Error::<Test>::DatasetNotInModel),
+	];
+	for (vector, error) in broken {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = request();
+			submit(id, vector.clone());
+			let members = committee(id, Round::Review);
+			for member in &members {
+				commit(id, Round::Review, *member, &honest());
+			}
+			let server = server(id);
+			// In the reveal phase: a vector it did not commit to is a mismatch, the one it did is checked.
+			assert_noop!(
+				Attribution::reveal(RuntimeOrigin::signed(worker(server)), id, honest(), salt(server)),
+				Error::<Test>::RevealMismatch
+			);
+			assert_noop!(Attribution::reveal(RuntimeOrigin::signed(worker(server)), id, vector, salt(server)), error);
+		});
+	}
 }
 
 #[test]
@@ -109,15 +127,16 @@ fn a_proof_cannot_be_replayed_on_another_request() {
 		// only accepted if that validator is also the second request's server — and then it is its answer.
 		let second = request();
 		let replayer = worker(Answers::<Test>::get(first).unwrap().server);
+		let hash = server_commitment(first, &honest());
 		if worker(server(second)) != replayer {
 			assert_noop!(
-				Attribution::submit_result(RuntimeOrigin::signed(replayer), second, 0, 2, output(), honest()),
+				Attribution::submit_result(RuntimeOrigin::signed(replayer), second, 0, 2, output(), hash),
 				Error::<Test>::NotAssignedWorker
 			);
 		}
 		// And the first request, answered, takes nothing more.
 		assert_noop!(
-			Attribution::submit_result(RuntimeOrigin::signed(replayer), first, 0, 2, output(), honest()),
+			Attribution::submit_result(RuntimeOrigin::signed(replayer), first, 0, 2, output(), hash),
 			Error::<Test>::WrongPhase
 		);
 	});
@@ -169,7 +188,12 @@ fn reveal_must_match_its_commitment_once() {
 			Attribution::reveal(RuntimeOrigin::signed(worker(a)), 9, honest(), salt(a)),
 			Error::<Test>::UnknownRequest
 		);
-		assert_noop!(reveal_as(server(id), honest(), salt(a)), Error::<Test>::NotOnCommittee);
+		assert_noop!(
+			Attribution::reveal(RuntimeOrigin::signed(REQUESTER), id, honest(), salt(a)),
+			Error::<Test>::NotOnCommittee
+		);
+		// The server reveals too, but only what it committed to with its answer.
+		assert_noop!(reveal_as(server(id), honest(), salt(a)), Error::<Test>::RevealMismatch);
 		assert_noop!(reveal_as(members[2], honest(), salt(members[2])), Error::<Test>::NoCommitment);
 		assert_noop!(reveal_as(a, honest(), [0; 32]), Error::<Test>::RevealMismatch);
 		assert_noop!(reveal_as(a, other(), salt(a)), Error::<Test>::RevealMismatch);
@@ -207,7 +231,7 @@ fn challenge_refuses_wrong_phases_small_bonds_and_paupers() {
 fn with_one_validator_there_is_nobody_to_challenge_with() {
 	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
 		let id = request();
-		submit(id, honest());
+		answer_alone(id, honest());
 		assert_noop!(
 			Attribution::challenge(RuntimeOrigin::signed(CHALLENGER), id, MIN_BOND),
 			Error::<Test>::NoChallengeCommittee

@@ -59,15 +59,43 @@ pub fn server(id: RequestId) -> AccountId {
 	info(id).server.expect("the server was drawn")
 }
 
-/// The server's worker answers `weights` (the review committee is drawn `DRAW_DELAY` blocks later).
-pub fn submit_now(id: RequestId, weights: Weights<Test>) {
-	assert_ok!(Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), weights));
+std::thread_local! {
+	/// What each request's server committed to, for [`server_reveals`].
+	static COMMITTED: core::cell::RefCell<std::collections::BTreeMap<RequestId, Weights<Test>>> = Default::default();
 }
 
-/// The server's worker answers `weights`, and blocks run until the review committee is drawn.
+/// The server's commitment to `weights` for `id`.
+pub fn server_commitment(id: RequestId, weights: &Weights<Test>) -> sp_core::H256 {
+	commitment(id, Round::Review, &server(id), weights, &salt(server(id)))
+}
+
+/// The server's worker answers, committing to `weights` (the review committee is drawn `DRAW_DELAY` blocks
+/// later).
+pub fn submit_now(id: RequestId, weights: Weights<Test>) {
+	let hash = server_commitment(id, &weights);
+	assert_ok!(Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), hash));
+	COMMITTED.with(|c| c.borrow_mut().insert(id, weights));
+}
+
+/// The server's worker answers, committing to `weights`, and blocks run until the review committee is drawn.
 pub fn submit(id: RequestId, weights: Weights<Test>) {
-	assert_ok!(Attribution::submit_result(RuntimeOrigin::signed(worker(server(id))), id, 0, 2, output(), weights));
+	submit_now(id, weights);
 	run_past_phase(id);
+}
+
+/// With nobody to review (one validator): the server answers, committing to `weights`, reveals it alone, and
+/// the round is decided (the request is in its challenge window).
+pub fn answer_alone(id: RequestId, weights: Weights<Test>) {
+	submit(id, weights);
+	assert!(matches!(phase(id), Phase::Revealing { round: Round::Review, .. }), "no committee: straight to the reveal");
+	server_reveals(id);
+	next_block();
+}
+
+/// The server reveals what it committed to.
+pub fn server_reveals(id: RequestId) {
+	let weights = COMMITTED.with(|c| c.borrow().get(&id).cloned()).expect("the server answered");
+	reveal(id, server(id), weights);
 }
 
 pub fn committee(id: RequestId, round: Round) -> Vec<AccountId> {
@@ -88,11 +116,15 @@ pub fn reveal(id: RequestId, member: AccountId, weights: Weights<Test>) {
 	assert_ok!(Attribution::reveal(RuntimeOrigin::signed(worker(member)), id, weights, salt(member)));
 }
 
-/// Every member of the round's committee commits to and reveals the vector `vote(member)` gives.
+/// Every member of the round's committee commits to and reveals the vector `vote(member)` gives; in a review
+/// the server reveals its own first.
 pub fn committee_votes(id: RequestId, round: Round, vote: impl Fn(usize) -> Weights<Test>) {
 	let members = committee(id, round);
 	for (i, member) in members.iter().enumerate() {
 		commit(id, round, *member, &vote(i));
+	}
+	if round == Round::Review {
+		server_reveals(id);
 	}
 	for (i, member) in members.iter().enumerate() {
 		reveal(id, *member, vote(i));

@@ -75,7 +75,10 @@ fn apply(step: &Step, intents: &mut BTreeMap<(RequestId, Round, AccountId), Weig
 			// Before its server is drawn, the requester's own key tries.
 			let server = info(id).server.unwrap_or(REQUESTER);
 			let signer = if wrong_signer { worker(server % 5 + 1) } else { worker(server) };
-			let _ = Attribution::submit_result(RuntimeOrigin::signed(signer), id, 0, 2, output(), weights);
+			let hash = commitment(id, Round::Review, &server, &weights, &salt(server));
+			if Attribution::submit_result(RuntimeOrigin::signed(signer), id, 0, 2, output(), hash).is_ok() {
+				intents.insert((id, Round::Review, server), weights);
+			}
 		},
 		Step::Commit { pick, member, honest: is_honest } => {
 			let Some(id) = pick_request(pick) else { return };
@@ -89,7 +92,11 @@ fn apply(step: &Step, intents: &mut BTreeMap<(RequestId, Round, AccountId), Weig
 		},
 		Step::Reveal { pick, member, faithful } => {
 			let Some(id) = pick_request(pick) else { return };
-			let Some((round, members)) = current_round(id) else { return };
+			let Some((round, mut members)) = current_round(id) else { return };
+			// In a review the server reveals too.
+			if let (Round::Review, Some(server)) = (round, info(id).server) {
+				members.push(server);
+			}
 			let Some(member) = members.get(usize::from(member) % members.len().max(1)).copied() else { return };
 			let weights = match (intents.get(&(id, round, member)), faithful) {
 				(Some(weights), true) => weights.clone(),

@@ -2,7 +2,7 @@
 //! deadlines.
 
 use frame_support::{
-	assert_ok,
+	assert_noop, assert_ok,
 	traits::{fungible::InspectHold, Get},
 	weights::Weight,
 };
@@ -27,8 +27,8 @@ fn with_one_validator_an_answer_is_paid_after_the_challenge_window() {
 		assert_eq!(owned(REQUESTER), before - FEE);
 		assert_eq!(escrow(), 1 + FEE);
 		assert_eq!(server(id), 1);
-		submit(id, honest());
-		// Nobody to review: decided at the draw, challengeable for 4 blocks.
+		answer_alone(id, honest());
+		// Nobody to review: decided once the server revealed, challengeable for 4 blocks.
 		let now = System::block_number();
 		assert_eq!(phase(id), Phase::Challengeable { until: now + 4 });
 		assert_eq!(info(id).verdict, Some(Verdict::Confirmed));
@@ -40,6 +40,7 @@ fn with_one_validator_an_answer_is_paid_after_the_challenge_window() {
 		assert_eq!(paid.len(), 1);
 		assert_eq!((paid[0].fee, paid[0].model_owner, paid[0].datanet), (FEE, MODEL_OWNER, 3));
 		assert_eq!(paid[0].weights, held(honest()));
+		assert_eq!(paid[0].validators, vec![(1, 2)], "the server earned the validators' part alone");
 		assert_eq!(escrow(), 1);
 		assert_eq!(
 			Attribution::by_dataset(10, 0),
@@ -94,7 +95,8 @@ fn a_committee_that_agrees_on_another_vector_corrects_the_answer_and_the_server_
 		next_block();
 		assert_eq!(info(id).verdict, Some(Verdict::Corrected));
 		assert_eq!(Standing::<Test>::get(id), Some(held(honest())));
-		assert_eq!(Answers::<Test>::get(id).unwrap().weights, held(other()), "the server's answer stays on record");
+		let view = Attribution::inference(id).unwrap();
+		assert_eq!(view.submitted_weights.map(|w| w.into_inner()), Some(held(other()).into_inner()), "the server's vector stays on record");
 		let members = committee(id, Round::Review);
 		assert_eq!(
 			slashes(),
@@ -119,24 +121,116 @@ fn without_a_quorum_the_fee_is_refunded_and_silent_committers_are_slashed() {
 		commit(id, Round::Review, members[1], &other());
 		run_past_phase(id);
 		assert!(matches!(phase(id), Phase::Revealing { .. }));
+		server_reveals(id);
 		reveal(id, members[0], honest());
 		run_past_phase(id);
 		assert_eq!(phase(id), Phase::Closed(Closure::RefundedNoQuorum));
 		assert_eq!(owned(REQUESTER), before, "the fee came back; the deposit is held until pruning");
 		assert_eq!(escrow(), 1);
 		assert_eq!(slashed(SlashReason::BrokenCommitment), vec![members[1]]);
+		assert_eq!(slashes().iter().find(|(v, ..)| *v == members[1]).map(|s| s.1), Some(Perbill::from_percent(1)));
+		assert_eq!(slashed(SlashReason::Absent), vec![members[2]], "the member that never committed");
 		assert!(payouts().is_empty());
 	});
 }
 
 #[test]
-fn when_nobody_commits_the_round_ends_at_the_commit_deadline() {
+fn when_no_member_commits_the_server_alone_cannot_decide_and_absent_members_pay() {
 	ExtBuilder::default().build_and_execute(|| {
 		let id = request();
 		submit(id, honest());
+		let members = committee(id, Round::Review);
 		run_past_phase(id);
+		// The server committed with its answer: it reveals; nobody else can.
+		assert!(matches!(phase(id), Phase::Revealing { round: Round::Review, .. }));
+		server_reveals(id);
+		next_block();
 		assert_eq!(phase(id), Phase::Closed(Closure::RefundedNoQuorum));
-		assert!(slashes().is_empty());
+		let mut absent = slashed(SlashReason::Absent);
+		absent.sort();
+		let mut expected = members.clone();
+		expected.sort();
+		assert_eq!(absent, expected);
+		assert!(slashes().iter().all(|(_, fraction, _)| *fraction == Perbill::from_parts(1_000_000)));
+		assert!(payouts().is_empty());
+	});
+}
+
+#[test]
+fn a_server_that_hides_its_vector_is_slashed_as_if_outvoted_and_the_committee_decides() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = request();
+		let server = server(id);
+		submit(id, other());
+		let members = committee(id, Round::Review);
+		for member in &members {
+			commit(id, Round::Review, *member, &honest());
+		}
+		// The server sees the committee's reveals and keeps its own vector to itself.
+		for member in &members {
+			reveal(id, *member, honest());
+		}
+		run_past_phase(id);
+		assert_eq!(info(id).verdict, Some(Verdict::Corrected));
+		assert_eq!(Standing::<Test>::get(id), Some(held(honest())));
+		assert_eq!(slashes(), vec![(server, Perbill::from_percent(10), SlashReason::BrokenCommitment)]);
+		run_past_phase(id);
+		let paid = payouts();
+		let mut earners: Vec<_> = paid[0].validators.clone();
+		earners.sort();
+		let mut expected: Vec<_> = members.iter().map(|m| (*m, 1)).collect();
+		expected.sort();
+		assert_eq!(earners, expected, "the reviewers who agreed earned it; the server nothing");
+	});
+}
+
+#[test]
+fn nobody_can_read_the_servers_vector_before_the_committee_has_committed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = request();
+		submit(id, honest());
+		let members = committee(id, Round::Review);
+		let server = server(id);
+		// Committing: only a hash of the server's vector is on chain, in the view and in storage.
+		let view = Attribution::inference(id).unwrap();
+		assert_eq!(view.submitted_weights, None);
+		assert_eq!(view.server_commitment, Some(server_commitment(id, &honest())));
+		assert_eq!(Standing::<Test>::get(id), None);
+		assert_eq!(Votes::<Test>::get((id, Round::Review, server)).unwrap().revealed, None);
+		// The server cannot reveal early, so it cannot show its vector to the committee on chain.
+		assert_noop!(
+			Attribution::reveal(RuntimeOrigin::signed(worker(server)), id, honest(), salt(server)),
+			Error::<Test>::WrongPhase
+		);
+		for member in &members {
+			commit(id, Round::Review, *member, &honest());
+		}
+		assert!(matches!(phase(id), Phase::Revealing { .. }));
+		server_reveals(id);
+		assert_eq!(
+			Attribution::inference(id).unwrap().submitted_weights.map(|w| w.into_inner()),
+			Some(held(honest()).into_inner())
+		);
+	});
+}
+
+#[test]
+fn the_validators_part_pays_the_server_and_the_reviewers_who_agreed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = request();
+		let server = server(id);
+		submit(id, honest());
+		committee_votes(id, Round::Review, |i| if i == 0 { other() } else { honest() });
+		next_block();
+		assert_eq!(info(id).verdict, Some(Verdict::Confirmed));
+		run_past_phase(id);
+		let members = committee(id, Round::Review);
+		let paid = payouts();
+		assert_eq!(
+			paid[0].validators,
+			vec![(server, 2), (members[1], 1), (members[2], 1)],
+			"the server two shares, the agreeing reviewers one each, the outlier nothing"
+		);
 	});
 }
 
@@ -155,12 +249,20 @@ fn a_silent_server_is_replaced_once_then_the_fee_is_refunded() {
 		assert!(events().contains(&Event::ServerReplaced { request: id, previous: first, server: second, until }));
 		// The first server is too late now.
 		assert_eq!(
-			Attribution::submit_result(RuntimeOrigin::signed(worker(first)), id, 0, 2, output(), honest()),
+			Attribution::submit_result(RuntimeOrigin::signed(worker(first)), id, 0, 2, output(), sp_core::H256::zero()),
 			Err(Error::<Test>::NotAssignedWorker.into())
 		);
 		run_past_phase(id);
 		assert_eq!(phase(id), Phase::Closed(Closure::RefundedNoAnswer));
 		assert_eq!(owned(REQUESTER), before, "the fee came back; the deposit is held until pruning");
+		assert_eq!(
+			slashes(),
+			vec![
+				(first, Perbill::from_parts(1_000_000), SlashReason::Absent),
+				(second, Perbill::from_parts(1_000_000), SlashReason::Absent)
+			],
+			"each silent server paid its absence"
+		);
 	});
 }
 
@@ -188,7 +290,7 @@ fn a_failed_payout_refunds_the_fee() {
 	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
 		let before = owned(REQUESTER);
 		let id = request();
-		submit(id, honest());
+		answer_alone(id, honest());
 		make_payouts_fail(true);
 		run_past_phase(id);
 		assert_eq!(phase(id), Phase::Closed(Closure::RefundedPayoutFailed));
@@ -268,7 +370,10 @@ fn an_inconclusive_challenge_costs_a_tenth_of_the_bond_and_the_answer_stands() {
 		assert_eq!(info(id).verdict, Some(Verdict::ChallengeInconclusive));
 		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
 		assert_eq!(free(CHALLENGER), INITIAL_BALANCE - MIN_BOND / 10, "a tenth of the bond is the price");
-		assert_eq!(free(TREASURY), treasury + MIN_BOND / 10);
+		// The challenge committee never committed: each member pays its absence (0.1 % of its 10 000 bond).
+		let absent = committee(id, Round::Challenge).len() as Balance;
+		assert_eq!(slashed(SlashReason::Absent).len() as Balance, absent);
+		assert_eq!(free(TREASURY), treasury + MIN_BOND / 10 + 10 * absent);
 		assert!(events().contains(&Event::ChallengeBondSettled {
 			request: id,
 			challenger: CHALLENGER,
@@ -360,7 +465,7 @@ fn answers_are_paged_per_dataset() {
 		let ids: Vec<_> = (0..3)
 			.map(|_| {
 				let id = request();
-				submit(id, honest());
+				answer_alone(id, honest());
 				id
 			})
 			.collect();

@@ -29,7 +29,7 @@ fn a_paid_request_is_pruned_when_its_retention_ends_and_its_deposit_comes_back()
 	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {
 		let before = free(REQUESTER);
 		let id = request();
-		submit(id, honest());
+		answer_alone(id, honest());
 		run_past_phase(id);
 		assert_eq!(phase(id), Phase::Closed(Closure::Paid));
 		// Closed now, kept for 10 blocks.
@@ -96,7 +96,7 @@ fn retention_is_a_parameter_and_zero_is_refused() {
 		assert_eq!(Attribution::set_params(RuntimeOrigin::root(), params), Err(Error::<Test>::InvalidParams.into()));
 		assert_ok!(Attribution::set_params(RuntimeOrigin::root(), Params { retention: 1, ..test_params() }));
 		let id = request();
-		submit(id, honest());
+		answer_alone(id, honest());
 		run_past_phase(id);
 		let closed = System::block_number();
 		assert_eq!(info(id).retained_until, Some(closed + 1));
@@ -115,7 +115,12 @@ fn pruning_stays_within_the_deadline_weight_budget() {
 		for id in &ids {
 			submit_now(*id, honest());
 		}
-		run_to_block(System::block_number() + DRAW_DELAY + 6);
+		// Three deadlines a block: the fourth draw comes a block later.
+		run_to_block(System::block_number() + DRAW_DELAY + 1);
+		for id in &ids {
+			server_reveals(*id);
+		}
+		run_to_block(System::block_number() + 6);
 		assert!(ids.iter().all(|id| phase(*id) == Phase::Closed(Closure::Paid)));
 		let prune = <() as WeightInfo>::prune(0);
 		crate::mock::DeadlineWeightBudget::set(prune);
@@ -125,5 +130,69 @@ fn pruning_stays_within_the_deadline_weight_budget() {
 		assert_eq!(pruned, 1, "one pruning a block when the budget fits one");
 		run_to_block(first + 3);
 		assert!(ids.iter().all(|id| Attribution::is_pruned(*id)));
+	});
+}
+
+#[test]
+fn the_migration_to_v1_hides_nothing_in_flight_and_extends_the_parameters() {
+	use crate::migrations::v1::{v0, MigrateV0ToV1};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		// A version-0 chain: a request answered in the clear, its review committee committing, and the old
+		// parameters.
+		let id = request();
+		submit(id, honest());
+		let server = server(id);
+		let answer = Answers::<Test>::take(id).unwrap();
+		Votes::<Test>::remove((id, Round::Review, server));
+		v0::Answers::<Test>::insert(
+			id,
+			v0::Answer {
+				server: answer.server,
+				worker: answer.worker,
+				output: answer.output.clone(),
+				weights: held(honest()),
+				submitted_at: answer.submitted_at,
+			},
+		);
+		let p = test_params();
+		Parameters::<Test>::kill();
+		v0::Parameters::<Test>::put(v0::Params {
+			committee_size: p.committee_size,
+			quorum: p.quorum,
+			tolerance: p.tolerance,
+			response_window: p.response_window,
+			commit_window: p.commit_window,
+			reveal_window: p.reveal_window,
+			challenge_window: p.challenge_window,
+			challenge_committee_size: p.challenge_committee_size,
+			challenge_quorum: 3,
+			min_challenge_bond: p.min_challenge_bond,
+			server_slash: p.server_slash,
+			member_slash: p.member_slash,
+			challenger_reward: p.challenger_reward,
+			inconclusive_fee: p.inconclusive_fee,
+			retention: p.retention,
+		});
+		StorageVersion::new(0).put::<Attribution>();
+
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Attribution::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Attribution::params(), Params { challenge_quorum: 3, absence_slash: sp_runtime::Perbill::from_parts(1_000_000), ..p });
+		assert_eq!(Answers::<Test>::get(id).unwrap().output, answer.output);
+		// The server's vector was public: it is its revealed vote now, and the round goes on as before.
+		assert_eq!(Votes::<Test>::get((id, Round::Review, server)).unwrap().revealed, Some(held(honest())));
+		Attribution::do_try_state().unwrap();
+		for member in committee(id, Round::Review) {
+			commit(id, Round::Review, member, &honest());
+		}
+		for member in committee(id, Round::Review) {
+			reveal(id, member, honest());
+		}
+		next_block();
+		assert_eq!(info(id).verdict, Some(Verdict::Confirmed));
+		// A second run does nothing: the version is 1.
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		Attribution::do_try_state().unwrap();
 	});
 }

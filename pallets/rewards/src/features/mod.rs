@@ -4,4 +4,3 @@ mod account;
 mod claim;
 mod invariants;
 mod payout;
-mod session;

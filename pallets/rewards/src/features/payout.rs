@@ -30,8 +30,28 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
+	/// Credits `part` to `validators` in proportion to their shares (each rounded down); returns what was
+	/// credited.
+	fn credit_validators(validators: &[(T::AccountId, u32)], part: BalanceOf<T>) -> BalanceOf<T> {
+		let total = validators.iter().fold(0u32, |sum, (_, shares)| sum.saturating_add(*shares));
+		let mut paid = BalanceOf::<T>::default();
+		if total == 0 {
+			return paid;
+		}
+		for (validator, shares) in validators {
+			let amount = Perbill::from_rational(*shares, total).mul_floor(part);
+			if amount == BalanceOf::<T>::default() {
+				continue;
+			}
+			paid = paid.saturating_add(amount);
+			Pending::<T>::mutate(validator, |pending| *pending = pending.saturating_add(amount));
+			Self::deposit_event(Event::ValidatorCredited { validator: validator.clone(), amount });
+		}
+		paid
+	}
+
 	/// Takes `answer.fee` from `payer` and shares it by the split: contributors by weight, the model's owner,
-	/// the validator pool, and the treasury (with every rounding remainder, and the share of any credited
+	/// the validators who earned it (by their shares), and the treasury (with every rounding remainder, and the share of any credited
 	/// dataset that no longer exists: retiring a dataset forfeits its pending credit, it cannot cancel the
 	/// payout — models need not pin their datasets, and owners stay free to retire them).
 	///
@@ -72,17 +92,18 @@ impl<T: Config> Pallet<T> {
 			e.answers = e.answers.saturating_add(1);
 		});
 		Pending::<T>::mutate(&answer.model_owner, |pending| *pending = pending.saturating_add(model_owner_part));
-		ValidatorPool::<T>::mutate(|pool| *pool = pool.saturating_add(validators_part));
+		let validators_paid = Self::credit_validators(&answer.validators, validators_part);
 
-		// The treasury's part and every remainder: what is left of the fee.
-		let treasury_part = fee.saturating_sub(credited).saturating_sub(model_owner_part).saturating_sub(validators_part);
+		// The treasury's part and every remainder: what is left of the fee (with the validators' part when
+		// nobody earned it).
+		let treasury_part = fee.saturating_sub(credited).saturating_sub(model_owner_part).saturating_sub(validators_paid);
 		T::Currency::transfer(&account, &T::Treasury::get(), treasury_part, Preservation::Preserve)?;
 		Self::deposit_event(Event::AnswerPaid {
 			datanet: answer.datanet,
 			fee,
 			contributors: credited,
 			model_owner: model_owner_part,
-			validators: validators_part,
+			validators: validators_paid,
 			treasury: treasury_part,
 		});
 		Ok(())

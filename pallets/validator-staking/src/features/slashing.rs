@@ -11,11 +11,13 @@ use sp_runtime::{traits::Zero, Perbill, Saturating};
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Moves `fraction` of `stash`'s active and unlocking bond to the treasury and chills it. Returns the
-	/// amount moved; nothing changes for an account without a ledger.
+	/// Moves `fraction` of `stash`'s active and unlocking bond to the treasury and, for misbehaviour
+	/// ([`SlashReason::removes_from_set`]), chills and disables it. Returns the amount moved; nothing changes
+	/// for an account without a ledger.
 	pub fn do_slash(stash: &T::AccountId, fraction: Perbill, reason: SlashReason) -> BalanceOf<T> {
 		let Some(mut ledger) = Ledgers::<T>::get(stash) else { return Zero::zero() };
-		if Candidates::<T>::contains_key(stash) {
+		let removes = reason.removes_from_set();
+		if removes && Candidates::<T>::contains_key(stash) {
 			Self::remove_candidate(stash);
 		}
 		let amount = ledger.slash(fraction);
@@ -43,7 +45,9 @@ impl<T: Config> Pallet<T> {
 			TotalSlashed::<T>::mutate(|total| *total = total.saturating_add(amount));
 		}
 		Self::deposit_event(Event::Slashed { stash: stash.clone(), amount, reason });
-		Self::disable(stash);
+		if removes {
+			Self::disable(stash);
+		}
 		amount
 	}
 
