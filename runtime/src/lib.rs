@@ -56,10 +56,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("openledger"),
 	impl_name: alloc::borrow::Cow::Borrowed("openledger-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -119,8 +119,13 @@ where
 	}
 }
 
-/// Storage migrations run on upgrade, beyond those the pallets declare.
-type Migrations = ();
+/// Storage migrations run on upgrade, each guarded by its pallet's storage version (docs/BUILD.md, "Runtime
+/// upgrades"): version 1 of the attribution pallet hides servers' vectors until they reveal them, version 1 of
+/// the rewards pallet pays validators per answer instead of from a session pool.
+pub type Migrations = (
+	pallet_attribution::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_rewards::migrations::v1::MigrateV0ToV1<Runtime>,
+);
 
 /// Dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -185,18 +185,47 @@ fn grandpa_id(who: sp_keyring::Ed25519Keyring) -> sp_consensus_grandpa::Authorit
 }
 
 #[test]
-fn session_ends_pay_the_validator_pool_to_the_session_validators() {
-	use frame_support::traits::fungible::Mutate;
+fn the_runtimes_migrations_take_a_version_0_chain_to_version_1_once() {
+	use frame_support::traits::{fungible::Mutate, GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	build(DEV_RUNTIME_PRESET).execute_with(|| {
-		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
-		// As if answers had put 10 OPEN into the validators' pool.
+		// A version-0 chain: 10 OPEN of validators' fees pooled, and the old parameters' layout.
 		let account = pallet_rewards::Pallet::<Runtime>::account_id();
 		crate::Balances::mint_into(&account, 10 * crate::OPEN).unwrap();
-		pallet_rewards::ValidatorPool::<Runtime>::put(10 * crate::OPEN);
-		crate::Session::rotate_session();
-		let alice = Sr25519Keyring::Alice.to_account_id();
-		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&alice), 10 * crate::OPEN);
+		pallet_rewards::migrations::v1::v0::ValidatorPool::<Runtime>::put(10 * crate::OPEN);
+		let p = crate::Attribution::params();
+		pallet_attribution::Parameters::<Runtime>::kill();
+		pallet_attribution::migrations::v1::v0::Parameters::<Runtime>::put(pallet_attribution::migrations::v1::v0::Params {
+			committee_size: p.committee_size,
+			quorum: p.quorum,
+			tolerance: p.tolerance,
+			response_window: p.response_window,
+			commit_window: p.commit_window,
+			reveal_window: p.reveal_window,
+			challenge_window: p.challenge_window,
+			challenge_committee_size: p.challenge_committee_size,
+			challenge_quorum: p.challenge_quorum,
+			min_challenge_bond: p.min_challenge_bond,
+			server_slash: p.server_slash,
+			member_slash: p.member_slash,
+			challenger_reward: p.challenger_reward,
+			inconclusive_fee: p.inconclusive_fee,
+			retention: p.retention,
+		});
+		StorageVersion::new(0).put::<crate::Attribution>();
+		StorageVersion::new(0).put::<crate::Rewards>();
+		let treasury = crate::Balances::free_balance(treasury_account());
+
+		let weight = <crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
+		assert!(weight.ref_time() > 0);
+		assert_eq!(crate::Attribution::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(crate::Rewards::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(crate::Attribution::params(), p, "the parameters decode, absence_slash at its default");
+		assert_eq!(crate::Balances::free_balance(treasury_account()), treasury + 10 * crate::OPEN);
+		pallet_attribution::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_rewards::Pallet::<Runtime>::do_try_state().unwrap();
+		// Applied once: a second upgrade finds version 1 and changes nothing.
+		<crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
+		assert_eq!(crate::Balances::free_balance(treasury_account()), treasury + 10 * crate::OPEN);
 	});
 }
 
@@ -247,18 +276,23 @@ fn answered_on_development() -> (u64, u32, u64, u64) {
 	run_to(phase(id).until().unwrap());
 	let request = pallet_attribution::Requests::<Runtime>::get(id).unwrap();
 	assert_eq!(request.server, Some(Sr25519Keyring::Alice.to_account_id()), "the only validator serves");
-	let weights = BoundedVec::truncate_from(vec![(cardiology, 7_500), (neurology, 2_500)]);
-	crate::Attribution::do_submit_result(
-		worker_key(Sr25519Keyring::Alice).unwrap(),
+	let weights: pallet_attribution::Weights<Runtime> =
+		BoundedVec::truncate_from(vec![(cardiology, 7_500), (neurology, 2_500)]);
+	let (alice, salt) = (Sr25519Keyring::Alice.to_account_id(), [9u8; 32]);
+	let worker = worker_key(Sr25519Keyring::Alice).unwrap();
+	let hidden = openledger_primitives::attribution::commitment(
 		id,
-		0,
-		1,
-		BoundedVec::truncate_from(b"75 mg daily.".to_vec()),
-		weights,
-	)
-	.unwrap();
-	// One validator: nobody reviews (decided when the empty committee is drawn); the answer waits out its
-	// challenge window.
+		openledger_primitives::attribution::Round::Review,
+		&alice,
+		&weights,
+		&salt,
+	);
+	crate::Attribution::do_submit_result(worker.clone(), id, 0, 1, BoundedVec::truncate_from(b"75 mg daily.".to_vec()), hidden)
+		.unwrap();
+	// One validator: nobody reviews; once the empty committee is drawn the server reveals alone, and the
+	// answer waits out its challenge window.
+	run_to(phase(id).until().unwrap());
+	crate::Attribution::do_reveal(worker, id, weights, salt).unwrap();
 	run_to(phase(id).until().unwrap());
 	let until = phase(id).until().unwrap();
 	(id, until, cardiology, neurology)
@@ -286,6 +320,9 @@ fn an_answer_on_development_is_paid_to_the_data_owners_through_rewards() {
 		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&charlie), 3_750_000_000_000_000_000);
 		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&dave), 1_250_000_000_000_000_000);
 		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&bob), 2 * crate::OPEN);
+		// The validators' 20 % to Alice, who answered alone.
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(pallet_rewards::Pending::<Runtime>::get(&alice), 2 * crate::OPEN);
 		assert_eq!(
 			crate::Attribution::by_dataset(cardiology, 0).answers,
 			vec![openledger_primitives::attribution::DatasetAnswer { request: id, bps: 7_500 }]

@@ -16,7 +16,7 @@ import { rpc, waitFor } from './lib/dev-node.mjs';
 import { startDevChain, workerKey } from './lib/fixture.mjs';
 import { drawnServer, findEvent, send, sendAll, waitForEvent } from './lib/tx.mjs';
 import { assertBlocksWithinLimits, bestNumber } from './lib/blocks.mjs';
-import { OPEN, canonical, medicineModel } from './lib/attribution.mjs';
+import { OPEN, canonical, commitment, medicineModel } from './lib/attribution.mjs';
 
 const FEE = OPEN;
 let chain;
@@ -72,13 +72,23 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
   assert.equal(inference.deposit, deposit.toString());
   assert.equal(inference.retainedUntil, null, 'an open request is not scheduled for pruning');
 
-  // Alice's worker answers; a successful proof costs the worker nothing.
+  // Alice's worker answers with a commitment to its vector (hidden until it reveals); a successful proof costs
+  // the worker nothing.
+  const salt = '0x' + '5a'.repeat(32);
+  const hidden = commitment(api, id, 'Review', keys.alice.address, weights(), salt);
   const answered = await send(api, api.tx.attribution.submitResult(
-    id, model, 2, '75-100 mg of aspirin daily, for life.', weights()), keys.aliceWorker);
+    id, model, 2, '75-100 mg of aspirin daily, for life.', hidden), keys.aliceWorker);
   assert.equal(findEvent(answered.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt(), 0n);
-  // Nobody to review: decided when the (empty) review committee is drawn.
+  inference = await rpc(chain.httpUrl, 'attribution_inference', [id]);
+  assert.equal(inference.serverCommitment, hidden);
+  assert.equal(inference.submittedWeights, null, 'nobody can read the server\'s vector yet');
+  // Nobody to review: when the (empty) committee is drawn, the server reveals alone.
+  await waitForEvent(api, 'attribution', 'RevealStarted', (d) => d.request.toNumber() === id, { after: answered.blockHash });
+  await assert.rejects(send(api, api.tx.attribution.reveal(id, weights(), '0x' + '00'.repeat(32)), keys.aliceWorker),
+    /attribution\.RevealMismatch/);
+  const revealed = await send(api, api.tx.attribution.reveal(id, weights(), salt), keys.aliceWorker);
   const decided = (await waitForEvent(api, 'attribution', 'Decided', (d) => d.request.toNumber() === id,
-    { after: answered.blockHash })).data;
+    { after: revealed.blockHash })).data;
   assert.equal(decided.verdict.toString(), 'Confirmed');
 
   inference = await waitFor('the answer to be paid', async () => {
@@ -89,6 +99,7 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
   assert.equal(inference.verdict, 'confirmed');
   assert.equal(inference.worker, keys.aliceWorker.address);
   assert.deepEqual(inference.weights, weights().map(([dataset, bps]) => ({ dataset, bps })));
+  assert.deepEqual(inference.submittedWeights, inference.weights);
   assert.deepEqual(inference.votes, []);
   assert.equal(inference.fee, FEE.toString());
   assert.ok(inference.retainedUntil > 1_000, `kept an hour after it closed: ${inference.retainedUntil}`);
@@ -102,6 +113,10 @@ test('a request is answered, accepted, paid to the data owners, and a contributo
   assert.equal((await rpc(chain.httpUrl, 'rewards_pending', [keys.dave.address])).pending, (FEE / 8n).toString());
   assert.deepEqual(await rpc(chain.httpUrl, 'rewards_datasetEarnings', [datasets.cardiology]),
     { total: charlie.pending, answers: 1 });
+  // The validators' 20 % goes to the one validator that did the work, Alice, at once.
+  const credited = await waitForEvent(api, 'rewards', 'ValidatorCredited', () => true, { after: revealed.blockHash });
+  assert.equal(credited.data.validator.toString(), keys.alice.address);
+  assert.equal(credited.data.amount.toBigInt(), FEE / 5n);
 
   // Charlie claims from his wallet: his free balance grows by exactly the pending amount less the fee.
   const before = await free(keys.charlie);
@@ -152,16 +167,20 @@ test('bad input is refused by name and leaves the escrow as it was', async () =>
   const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
   const held = await escrow();
   assert.equal(held, escrowBefore + FEE);
-  const submit = (signer, w, modelId = model, version = 2, request = id) =>
-    send(api, api.tx.attribution.submitResult(request, modelId, version, 'answer', w), signer);
+  // (A vector that is not an attribution is refused by name when the server reveals it: the pallet's tests try
+  // each kind. Revealing one here would slash the only validator for its broken commitment.)
+  const salt = '0x' + '11'.repeat(32);
+  const hidden = commitment(api, id, 'Review', keys.alice.address, weights(), salt);
+  const submit = (signer, modelId = model, version = 2, request = id) =>
+    send(api, api.tx.attribution.submitResult(request, modelId, version, 'answer', hidden), signer);
   await drawnServer(api, id, requested.blockHash);
-  await assert.rejects(submit(keys.bob, weights()), /attribution\.NotAssignedWorker/);
-  await assert.rejects(submit(keys.alice, weights()), /attribution\.NotAssignedWorker/, 'the stash key is not the worker key');
-  await assert.rejects(submit(keys.aliceWorker, weights(), model, 1), /attribution\.ProofMismatch/);
-  await assert.rejects(submit(keys.aliceWorker, [[datasets.cardiology, 5_000]]), /attribution\.WeightsNotWhole/);
-  await assert.rejects(submit(keys.aliceWorker, [[999, 10_000]]), /attribution\.DatasetNotInModel/);
-  await assert.rejects(submit(keys.aliceWorker, weights(), model, 2, id + 100), /attribution\.UnknownRequest/);
+  await assert.rejects(submit(keys.bob), /attribution\.NotAssignedWorker/);
+  await assert.rejects(submit(keys.alice), /attribution\.NotAssignedWorker/, 'the stash key is not the worker key');
+  await assert.rejects(submit(keys.aliceWorker, model, 1), /attribution\.ProofMismatch/);
+  await assert.rejects(submit(keys.aliceWorker, model, 2, id + 100), /attribution\.UnknownRequest/);
   assert.equal((await rpc(chain.httpUrl, 'attribution_inference', [id])).status, 'assigned');
+  await assert.rejects(send(api, api.tx.attribution.reveal(id, weights(), salt), keys.aliceWorker),
+    /attribution\.WrongPhase/, 'nothing to reveal before the answer');
   await assert.rejects(send(api, api.tx.attribution.challenge(id, 10n * OPEN), keys.ferdie), /attribution\.WrongPhase/);
   await assert.rejects(send(api, api.tx.attribution.setParams(
     (await api.query.attribution.parameters()).unwrap().toJSON()), keys.ferdie), /BadOrigin/);

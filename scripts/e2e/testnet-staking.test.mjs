@@ -73,8 +73,10 @@ test('an answer is reviewed by the other three validators, commit then reveal, a
   const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
   const { server } = await drawnServer(api, id, requested.blockHash);
   const answer = canonical([[datasets.cardiology, 7_500], [datasets.neurology, 2_500]]);
-  const answered = await send(api, api.tx.attribution.submitResult(id, model, 2, '75-100 mg daily.', answer),
-    workerOf(server));
+  // The server commits to its vector with the answer; nobody sees it until the committee has committed.
+  const serverSalt = '0x' + '9'.repeat(64);
+  const answered = await send(api, api.tx.attribution.submitResult(id, model, 2, '75-100 mg daily.',
+    commitment(api, id, 'Review', server, answer, serverSalt)), workerOf(server));
   assert.equal(findEvent(answered.events, 'attribution', 'CommitteeDrawn'), undefined,
     'the committee is not drawn in the answer\'s block');
   const drawn = await waitForEvent(api, 'attribution', 'CommitteeDrawn', (d) => d.request.toNumber() === id,
@@ -92,7 +94,11 @@ test('an answer is reviewed by the other three validators, commit then reveal, a
   for (const { member, weights, salt } of votes) {
     await send(api, api.tx.attribution.commit(id, commitment(api, id, 'Review', member, weights, salt)), workerOf(member));
   }
-  assert.equal((await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [id])).status, 'revealing');
+  const revealing = await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [id]);
+  assert.equal(revealing.status, 'revealing');
+  assert.equal(revealing.submittedWeights, null, 'the server\'s vector is still hidden');
+  // The server reveals with its committee.
+  await send(api, api.tx.attribution.reveal(id, answer, serverSalt), workerOf(server));
   for (const { member, weights, salt } of votes) {
     await send(api, api.tx.attribution.reveal(id, weights, salt), workerOf(member));
   }
@@ -105,6 +111,21 @@ test('an answer is reviewed by the other three validators, commit then reveal, a
   assert.equal(paid.votes.length, 3);
   assert.ok(paid.votes.every((v) => v.round === 'review' && v.revealed !== null));
   assert.equal((await validators()).length, 4, 'nobody was slashed or chilled');
+  // The validators' 20 % of the fee, in fifths: 2 to the server, 1 to each of the three reviewers who agreed.
+  const credited = [];
+  let after = answered.blockHash;
+  while (credited.length < 4) {
+    const found = await waitForEvent(api, 'rewards', 'ValidatorCredited', () => true, { after });
+    const events = await (await api.at(found.blockHash)).query.system.events();
+    for (const { event } of events) {
+      if (event.section === 'rewards' && event.method === 'ValidatorCredited') {
+        credited.push([event.data.validator.toString(), event.data.amount.toBigInt()]);
+      }
+    }
+    after = found.blockHash;
+  }
+  const part = OPEN / 5n;
+  assert.deepEqual(Object.fromEntries(credited), Object.fromEntries([[server, part * 2n / 5n], ...members.map((m) => [m, part / 5n])]));
 });
 
 test('a new account sets keys, bonds and validates, and authors blocks once elected', async () => {

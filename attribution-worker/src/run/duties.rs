@@ -151,8 +151,8 @@ impl Worker {
 
 	async fn perform(&mut self, duty: &Duty, progress: &mut Progress) -> Result<()> {
 		match duty {
-			Duty::Serve { request } => self.serve(*request).await,
-			Duty::ServeBatch { requests } => self.serve_batch(requests).await,
+			Duty::Serve { request } => self.serve(*request, progress).await,
+			Duty::ServeBatch { requests } => self.serve_batch(requests, progress).await,
 			Duty::Commit { request, round } => self.commit(*request, *round, progress).await,
 			Duty::Reveal { request, round } => self.reveal(*request, *round, progress).await,
 		}
@@ -168,7 +168,7 @@ impl Worker {
 	}
 
 	/// Answers `request` if it is still waiting for this validator.
-	async fn serve(&mut self, request: u64) -> Result<()> {
+	async fn serve(&mut self, request: u64, progress: &mut Progress) -> Result<()> {
 		let started = Instant::now();
 		let Some((inference, engine)) = self.assigned(request).await? else { return Ok(()) };
 		let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
@@ -178,13 +178,13 @@ impl Worker {
 		})
 		.await??;
 		self.models.observe(&self.metrics);
-		self.submit_answer(request, &inference, answer, weights, started).await
+		self.submit_answer(request, &inference, (answer, weights), started, progress).await
 	}
 
 	/// Answers several requests in one batched decoding pass (their models may differ: OpenLoRA serves every
 	/// adapter over the one base model), then attributes and submits each. If the batch fails, each request is
 	/// answered on its own, so one broken model cannot hold the others back.
-	async fn serve_batch(&mut self, requests: &[u64]) -> Result<()> {
+	async fn serve_batch(&mut self, requests: &[u64], progress: &mut Progress) -> Result<()> {
 		let started = Instant::now();
 		let mut jobs = Vec::with_capacity(requests.len());
 		for &request in requests {
@@ -212,7 +212,7 @@ impl Worker {
 			Err(e) => {
 				tracing::warn!("answering {count} requests together failed ({e:#}); answering each alone");
 				for (request, _, _) in jobs {
-					if let Err(e) = self.serve(request).await {
+					if let Err(e) = self.serve(request, progress).await {
 						self.metrics.failed("serve");
 						tracing::warn!("request {request}: {e:#}");
 					}
@@ -228,7 +228,7 @@ impl Worker {
 				.await
 				.map_err(Into::into);
 			let submitted = match attributed.and_then(|result| result) {
-				Ok((answer, weights)) => self.submit_answer(request, &inference, answer, weights, started).await,
+				Ok(attributed) => self.submit_answer(request, &inference, attributed, started, progress).await,
 				Err(e) => Err(e),
 			};
 			if let Err(e) = submitted {
@@ -250,28 +250,35 @@ impl Worker {
 		Ok(Some((inference, engine)))
 	}
 
+	/// Submits the answer with a commitment to its attribution, which is kept (like a committee member's) to
+	/// be revealed once the review committee has committed.
 	async fn submit_answer(
 		&mut self,
 		request: u64,
 		inference: &Inference,
-		answer: String,
-		weights: Computed,
+		(answer, weights): Attributed,
 		started: Instant,
+		progress: &mut Progress,
 	) -> Result<()> {
 		let weights = if self.perturb { perturb(&weights)? } else { weights };
 		let mut output = answer.into_bytes();
 		truncate_utf8(&mut output, self.chain.limits.max_output as usize);
+		let round = Round::Review;
+		let validator = SpAccountId::new(self.validator.0);
+		let hash = commitment(request, round, &validator, weights.shares(), &self.salt(request, round));
 		let call = runtime::tx().attribution().submit_result(
 			request,
 			inference.model,
 			inference.version,
 			BoundedVec(output),
-			BoundedVec(weights.shares().to_vec()),
+			subxt::utils::H256(hash.0),
 		);
+		progress.commitments.insert(Progress::key(request, round_name(round)), weights.shares().to_vec());
+		progress.save(&self.data_dir)?;
 		self.chain.submit(&call, &self.key).await?;
 		self.metrics.served.inc();
 		self.metrics.answer_seconds.observe(started.elapsed().as_secs_f64());
-		tracing::info!("answered request {request} crediting {weights:?}");
+		tracing::info!("answered request {request}, committed to crediting {weights:?}");
 		Ok(())
 	}
 
@@ -302,14 +309,13 @@ impl Worker {
 		Ok(())
 	}
 
-	/// Reveals what this worker committed to for `request`'s `round`.
+	/// Reveals what this worker committed to for `request`'s `round`: as a committee member, or, in a review,
+	/// as the server.
 	async fn reveal(&mut self, request: u64, round: Round, progress: &mut Progress) -> Result<()> {
 		let key = Progress::key(request, round_name(round));
 		let Some(weights) = progress.commitments.get(&key).cloned() else { return Ok(()) };
 		let inference = self.inference(request).await?;
-		let pending = inference.is_revealing(round)
-			&& matches!(inference.seat(round, &self.validator), Some(vote) if vote.commitment.is_some() && vote.revealed.is_none());
-		if pending {
+		if inference.awaits_reveal_from(round, &self.validator) {
 			let call =
 				runtime::tx().attribution().reveal(request, BoundedVec(weights.clone()), self.salt(request, round));
 			self.chain.submit(&call, &self.key).await?;

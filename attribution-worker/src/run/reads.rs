@@ -161,6 +161,9 @@ pub trait InferenceExt {
 	fn is_committing(&self, round: Round) -> bool;
 	/// Whether `round`'s committee is revealing.
 	fn is_revealing(&self, round: Round) -> bool;
+	/// Whether `validator` committed in `round` (as a member, or as the server in a review) and has yet to
+	/// reveal, while the round is revealing.
+	fn awaits_reveal_from(&self, round: Round, validator: &AccountId32) -> bool;
 }
 
 impl InferenceExt for Inference {
@@ -183,5 +186,14 @@ impl InferenceExt for Inference {
 
 	fn is_revealing(&self, round: Round) -> bool {
 		self.status == RequestStatus::Revealing && self.round == Some(round)
+	}
+
+	fn awaits_reveal_from(&self, round: Round, validator: &AccountId32) -> bool {
+		let member = matches!(self.seat(round, validator), Some(vote) if vote.commitment.is_some() && vote.revealed.is_none());
+		let server = round == Round::Review
+			&& self.server.as_ref() == Some(validator)
+			&& self.server_commitment.is_some()
+			&& self.submitted_weights.is_none();
+		self.is_revealing(round) && (member || server)
 	}
 }

@@ -397,6 +397,10 @@ mod slashing {
 			assert!(Disabled::<Test>::get().is_empty(), "and not disabled");
 			assert_eq!(Staking::active_validators(), vec![ALICE, BOB]);
 			assert!(disabled_calls().is_empty());
+			// An absence that leaves a candidate below the validator minimum chills it, as unbonding would.
+			make_validator(DAVE, MIN_VALIDATOR_BOND);
+			Staking::do_slash(&DAVE, Perbill::from_percent(1), SlashReason::Absent);
+			assert!(!Candidates::<Test>::contains_key(DAVE));
 			Staking::do_try_state().unwrap();
 		});
 	}

@@ -44,7 +44,8 @@ impl pallet_validator_staking::Config for Runtime {
 	type HasSessionKeys = HasSessionKeys;
 	type Treasury = TreasuryAccount;
 	/// The rewards pallet shares the validators' pool among the session's validators.
-	type OnSessionEnd = crate::Rewards;
+	// Validators are paid per answer (the rewards pallet), not per session.
+	type OnSessionEnd = ();
 	type Disabler = DisableInSession;
 	type MinBond = MinBond;
 	type MinValidatorBond = MinValidatorBond;

@@ -44,8 +44,9 @@ export async function medicineModel(api, { curator, cardiologist, neurologist, o
 export const canonical = (pairs) => [...pairs].sort((a, b) => a[0] - b[0]);
 
 /**
- * A committee member's commitment, as `openledger_primitives::attribution::commitment` computes it:
- * blake2-256 of SCALE(request, round, validator, weights, salt).
+ * A committee member's (or, under the review round, the server's) commitment, as
+ * `openledger_primitives::attribution::commitment` computes it: blake2-256 of SCALE(request, round, validator,
+ * weights, salt).
  */
 export function commitment(api, request, round, validator, weights, salt) {
   const encoded = api.createType('(u64, u8, AccountId32, Vec<(u64, u16)>, [u8; 32])',

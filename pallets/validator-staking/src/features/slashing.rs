@@ -12,15 +12,17 @@ use crate::*;
 
 impl<T: Config> Pallet<T> {
 	/// Moves `fraction` of `stash`'s active and unlocking bond to the treasury and, for misbehaviour
-	/// ([`SlashReason::removes_from_set`]), chills and disables it. Returns the amount moved; nothing changes
-	/// for an account without a ledger.
+	/// ([`SlashReason::removes_from_set`]), chills and disables it; any slash that leaves a candidate's active
+	/// bond below `MinValidatorBond` chills it too. Returns the amount moved; nothing changes for an account
+	/// without a ledger.
 	pub fn do_slash(stash: &T::AccountId, fraction: Perbill, reason: SlashReason) -> BalanceOf<T> {
 		let Some(mut ledger) = Ledgers::<T>::get(stash) else { return Zero::zero() };
 		let removes = reason.removes_from_set();
-		if removes && Candidates::<T>::contains_key(stash) {
+		let amount = ledger.slash(fraction);
+		let below_minimum = ledger.active < T::MinValidatorBond::get();
+		if (removes || below_minimum) && Candidates::<T>::contains_key(stash) {
 			Self::remove_candidate(stash);
 		}
-		let amount = ledger.slash(fraction);
 		if !amount.is_zero() {
 			let moved = T::Currency::transfer_on_hold(
 				&HoldReason::Staking.into(),
