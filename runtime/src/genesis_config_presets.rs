@@ -1,7 +1,8 @@
 //! Genesis presets: `development` (Alice, bonded, alone authors and finalises) and `local_testnet` (four
 //! bonded validators: Alice, Bob, Charlie, Dave). Both endow the well-known development accounts with OPEN,
-//! fund the treasury, use 10-block sessions and a 2-session bonding period, and make Alice the sudo key;
-//! neither is meant for a public network.
+//! fund the treasury, use 10-block sessions and a 2-session bonding period, and make the validators the
+//! council. Only `development` has a sudo key (Alice); `local_testnet` is governed by its council alone, as a
+//! public network would be. Neither is meant for a public network.
 //!
 //! Each validator's worker key is the development account `//<Name>//worker` (see [`worker_key`]).
 
@@ -15,7 +16,7 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::{treasury_account, BABE_GENESIS_EPOCH_CONFIG}, AccountId, AttributionConfig, BabeConfig, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, SudoConfig, ValidatorStakingConfig, EXISTENTIAL_DEPOSIT, OPEN,
+	CouncilMembershipConfig, SessionConfig, SessionKeys, SudoConfig, ValidatorStakingConfig, EXISTENTIAL_DEPOSIT, OPEN,
 };
 
 /// What each endowed development account starts with.
@@ -101,9 +102,9 @@ fn session_keys(who: Sr25519Keyring) -> SessionKeys {
 	SessionKeys { babe, grandpa }
 }
 
-/// Genesis with `validators` bonded and validating (their session keys registered), the development
-/// accounts endowed, the treasury funded and `root` as sudo.
-fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: AccountId) -> Value {
+/// Genesis with `validators` bonded and validating (their session keys registered) and forming the council,
+/// the development accounts endowed, the treasury funded, and `root` as sudo if any.
+fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Option<AccountId>) -> Value {
 	let mut balances: Vec<(AccountId, Balance)> = endowed.into_iter().map(|who| (who, DEV_ENDOWMENT)).collect();
 	balances.push((treasury_account(), EXISTENTIAL_DEPOSIT));
 	balances.extend(DEV_WORKER_KEYS.iter().map(|(_, key)| (AccountId::from(*key), DEV_WORKER_ENDOWMENT)));
@@ -125,7 +126,10 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 		session: SessionConfig { keys },
 		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
 		attribution: AttributionConfig { params: Some(dev_attribution_params()) },
-		sudo: SudoConfig { key: Some(root) },
+		council_membership: CouncilMembershipConfig {
+			members: validators.iter().map(|v| v.to_account_id()).collect::<Vec<_>>().try_into().unwrap_or_default(),
+		},
+		sudo: SudoConfig { key: root },
 	})
 }
 
@@ -137,15 +141,17 @@ fn dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
-/// `development`: Alice, bonded, is the only validator.
+/// `development`: Alice, bonded, is the only validator and the council; she also holds sudo, for quick
+/// experiments.
 pub fn development() -> Value {
-	genesis(&[Sr25519Keyring::Alice], dev_accounts(), Sr25519Keyring::Alice.to_account_id())
+	genesis(&[Sr25519Keyring::Alice], dev_accounts(), Some(Sr25519Keyring::Alice.to_account_id()))
 }
 
-/// `local_testnet`: four bonded validators on one machine or a LAN.
+/// `local_testnet`: four bonded validators on one machine or a LAN, governed as a public network would be: the
+/// four form the council and there is no sudo key.
 pub fn local_testnet() -> Value {
 	let validators = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
-	genesis(&validators, dev_accounts(), Sr25519Keyring::Alice.to_account_id())
+	genesis(&validators, dev_accounts(), None)
 }
 
 /// The JSON genesis patch of a named preset.

@@ -198,6 +198,18 @@ mod runtime {
 	#[runtime::pallet_index(15)]
 	pub type Rewards = pallet_rewards;
 
+	#[runtime::pallet_index(20)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(21)]
+	pub type CouncilMembership = pallet_membership<Instance1>;
+
+	#[runtime::pallet_index(22)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(23)]
+	pub type Whitelist = pallet_whitelist;
+
 	#[runtime::pallet_index(10)]
 	pub type Datasets = pallet_datasets;
 

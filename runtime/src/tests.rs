@@ -381,7 +381,7 @@ fn genesis_writes_every_pallets_storage_version_so_migrations_can_check_it() {
 				);
 			)*};
 		}
-		same_version!(Datasets, DataNets, Models, ValidatorStaking, Attribution, Rewards);
+		same_version!(Datasets, DataNets, Models, ValidatorStaking, Attribution, Rewards, Council, CouncilMembership, Preimage, Whitelist);
 	});
 }
 
@@ -434,5 +434,37 @@ fn a_babe_equivocation_with_a_key_ownership_proof_slashes_chills_and_disables_th
 		assert!(crate::Babe::report_equivocation_unsigned(crate::RuntimeOrigin::none(), Box::new(proof), key_owner_proof)
 			.is_err());
 		pallet_validator_staking::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn two_thirds_of_the_council_may_govern_and_fewer_may_not() {
+	use crate::configs::governance::{CouncilCollective, RootOrCouncil};
+	use frame_support::traits::EnsureOrigin;
+	let motion = |ayes, members| {
+		crate::RuntimeOrigin::from(pallet_collective::RawOrigin::<crate::AccountId, CouncilCollective>::Members(ayes, members))
+	};
+	assert!(RootOrCouncil::try_origin(motion(3, 4)).is_ok());
+	assert!(RootOrCouncil::try_origin(motion(2, 3)).is_ok());
+	assert!(RootOrCouncil::try_origin(motion(2, 4)).is_err(), "half is not two thirds");
+	assert!(RootOrCouncil::try_origin(crate::RuntimeOrigin::root()).is_ok());
+	assert!(RootOrCouncil::try_origin(crate::RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id())).is_err());
+}
+
+#[test]
+fn the_local_testnet_has_no_sudo_key_and_its_validators_form_the_council() {
+	build(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		let mut council = pallet_collective::Members::<Runtime, crate::configs::governance::CouncilCollective>::get();
+		council.sort();
+		let mut validators: Vec<_> = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+			.iter()
+			.map(|k| k.to_account_id())
+			.collect();
+		validators.sort();
+		assert_eq!(council, validators);
+	});
+	build(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 	});
 }

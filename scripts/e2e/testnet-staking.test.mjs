@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { u8aToHex } from '@polkadot/util';
 import { rpc, waitFor } from './lib/dev-node.mjs';
 import { connectChain, workerKey } from './lib/fixture.mjs';
-import { drawnServer, findEvent, send, waitForEvent } from './lib/tx.mjs';
+import { councilMotion, drawnServer, findEvent, send, waitForEvent } from './lib/tx.mjs';
 import { canonical, commitment, medicineModel } from './lib/attribution.mjs';
 import { best, finalized, startTestnet } from './lib/testnet.mjs';
 
@@ -126,6 +126,41 @@ test('an answer is reviewed by the other three validators, commit then reveal, a
   }
   const part = OPEN / 5n;
   assert.deepEqual(Object.fromEntries(credited), Object.fromEntries([[server, part * 2n / 5n], ...members.map((m) => [m, part / 5n])]));
+});
+
+test('without a sudo key, the council changes parameters by two thirds and acts as root through the whitelist', async () => {
+  const { alice, bob, charlie, dave } = chain.accounts;
+  const council = [alice, bob, charlie, dave];
+  assert.ok((await api.query.sudo.key()).isNone, 'the testnet has no sudo key');
+  assert.deepEqual((await api.query.council.members()).map((m) => m.toString()).sort(),
+    council.map((m) => m.address).sort(), 'the validators form the council');
+
+  // One member alone cannot change the protocol: a motion with a threshold of one executes as one of four.
+  const params = (await api.query.attribution.parameters()).unwrap().toJSON();
+  const change = api.tx.attribution.setParams({ ...params, retention: params.retention + 1 });
+  const alone = await send(api, api.tx.council.propose(1, change, change.method.encodedLength), bob);
+  assert.ok(findEvent(alone.events, 'council', 'Executed').data.result.isErr, 'one of four is not two thirds');
+  assert.equal((await api.query.attribution.parameters()).unwrap().toJSON().retention, params.retention);
+  // Three of four can.
+  const passed = await councilMotion(api, change, council);
+  assert.ok(passed.isOk, `${passed}`);
+  assert.equal((await api.query.attribution.parameters()).unwrap().toJSON().retention, params.retention + 1);
+  assert.ok((await councilMotion(api, api.tx.attribution.setParams(params), council)).isOk);
+
+  // Root-only calls (a runtime upgrade, `system.setStorage` here): two thirds whitelist the call's hash, then
+  // any one member dispatches it as root. Not whitelisted, the dispatch is refused.
+  const key = '0x' + Buffer.from(':governance-test').toString('hex');
+  const rootCall = api.tx.system.setStorage([[key, '0x01']]);
+  const dispatch = api.tx.whitelist.dispatchWhitelistedCallWithPreimage(rootCall);
+  const early = await send(api, api.tx.council.execute(dispatch, dispatch.method.encodedLength), dave);
+  const refused = findEvent(early.events, 'council', 'MemberExecuted').data.result;
+  assert.equal(api.registry.findMetaError(refused.asErr.asModule).name, 'CallIsNotWhitelisted');
+  const whitelisted = await councilMotion(api, api.tx.whitelist.whitelistCall(rootCall.method.hash), council);
+  assert.ok(whitelisted.isOk, `${whitelisted}`);
+  const done = await send(api, api.tx.council.execute(dispatch, dispatch.method.encodedLength), dave);
+  assert.ok(findEvent(done.events, 'council', 'MemberExecuted').data.result.isOk);
+  assert.ok(findEvent(done.events, 'whitelist', 'WhitelistedCallDispatched').data.result.isOk, 'dispatched as root');
+  assert.equal((await api.rpc.state.getStorage(key)).toHex(), '0x01');
 });
 
 test('a new account sets keys, bonds and validates, and authors blocks once elected', async () => {

@@ -153,6 +153,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type AnswersPerPage: Get<u32>;
 
+		/// Who may change the pallet's parameters: root, or governance (the runtime's council by two thirds).
+		type AdminOrigin: frame_support::traits::EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -469,14 +472,14 @@ pub mod pallet {
 			Self::do_challenge(challenger, request, bond)
 		}
 
-		/// Sets the protocol's parameters. Root only; requests already open keep their deadlines.
+		/// Sets the protocol's parameters (`AdminOrigin`); requests already open keep their deadlines.
 		///
 		/// # Errors
 		/// [`Error::InvalidParams`].
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(origin: OriginFor<T>, params: Params<BalanceOf<T>, BlockNumberFor<T>>) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_set_params(params)
 		}
 	}

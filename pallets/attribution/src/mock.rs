@@ -214,6 +214,7 @@ impl pallet_attribution::Config for Test {
 	type RequestDepositBase = RequestDepositBase;
 	type RequestDepositPerByte = RequestDepositPerByte;
 	type AnswersPerPage = frame_support::traits::ConstU32<2>;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockSetup;

@@ -77,6 +77,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxWeights: Get<u32>;
 
+		/// Who may change the pallet's parameters: root, or governance (the runtime's council by two thirds).
+		type AdminOrigin: frame_support::traits::EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
@@ -184,14 +187,14 @@ pub mod pallet {
 			Self::do_claim(who)
 		}
 
-		/// Sets the fee split. Root only.
+		/// Sets the fee split (`AdminOrigin`).
 		///
 		/// # Errors
 		/// [`Error::InvalidSplit`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_split())]
 		pub fn set_split(origin: OriginFor<T>, split: FeeSplit) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_set_split(split)
 		}
 	}

@@ -92,6 +92,7 @@ impl pallet_rewards::Config for Test {
 	type PalletId = RewardsPalletId;
 	type Treasury = Treasury;
 	type MaxWeights = MaxWeights;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockDatasets;

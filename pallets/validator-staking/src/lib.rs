@@ -116,6 +116,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxUnlockingChunks: Get<u32>;
 
+		/// Who may change the pallet's parameters: root, or governance (the runtime's council by two thirds).
+		type AdminOrigin: frame_support::traits::EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
@@ -366,7 +369,7 @@ pub mod pallet {
 			Self::do_chill(stash)
 		}
 
-		/// Sets the bonding period (sessions). Root only. The session length is set at genesis only: it is
+		/// Sets the bonding period (sessions) (`AdminOrigin`). The session length is set at genesis only: it is
 		/// BABE's epoch length, which block producers fix when the chain starts.
 		///
 		/// # Errors
@@ -374,12 +377,12 @@ pub mod pallet {
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::set_bonding_sessions())]
 		pub fn set_bonding_sessions(origin: OriginFor<T>, bonding_sessions: SessionIndex) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_set_bonding_sessions(bonding_sessions)
 		}
 
 		/// Slashes `fraction` of `validator`'s active and unbonding bond into the treasury and chills it.
-		/// Root only: governance's answer to what the chain cannot prove by itself (an equivocation seen
+		/// `AdminOrigin` only: governance's answer to what the chain cannot prove by itself (an equivocation seen
 		/// off chain, say).
 		///
 		/// # Errors
@@ -387,7 +390,7 @@ pub mod pallet {
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::force_slash(T::MaxUnlockingChunks::get()))]
 		pub fn force_slash(origin: OriginFor<T>, validator: T::AccountId, fraction: Perbill) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(Ledgers::<T>::contains_key(&validator), Error::<T>::NotBonded);
 			Self::do_slash(&validator, fraction, openledger_primitives::staking::SlashReason::Governance);
 			Ok(())

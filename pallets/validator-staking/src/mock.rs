@@ -131,6 +131,7 @@ impl pallet_validator_staking::Config for Test {
 	type MaxValidators = MaxValidators;
 	type MaxCandidates = MaxCandidates;
 	type MaxUnlockingChunks = MaxUnlockingChunks;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockSessionKeys;

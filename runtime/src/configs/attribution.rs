@@ -47,6 +47,7 @@ impl pallet_attribution::Config for Runtime {
 	type RequestDepositBase = RequestDepositBase;
 	type RequestDepositPerByte = DatasetDepositPerByte;
 	type AnswersPerPage = ConstU32<50>;
+	type AdminOrigin = crate::configs::governance::RootOrCouncil;
 	type WeightInfo = pallet_attribution::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkSetup;

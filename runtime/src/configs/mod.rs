@@ -4,7 +4,7 @@ mod attribution;
 mod consensus;
 mod currency;
 mod datanets;
-mod governance;
+pub mod governance;
 mod models;
 mod rewards;
 mod staking;

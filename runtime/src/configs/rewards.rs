@@ -18,6 +18,7 @@ impl pallet_rewards::Config for Runtime {
 	type PalletId = RewardsPalletId;
 	type Treasury = TreasuryAccount;
 	type MaxWeights = MaxAttributionWeights;
+	type AdminOrigin = crate::configs::governance::RootOrCouncil;
 	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkDatasets;

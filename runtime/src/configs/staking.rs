@@ -52,6 +52,7 @@ impl pallet_validator_staking::Config for Runtime {
 	type MaxValidators = ConstU32<MAX_AUTHORITIES>;
 	type MaxCandidates = ConstU32<1_000>;
 	type MaxUnlockingChunks = ConstU32<32>;
+	type AdminOrigin = crate::configs::governance::RootOrCouncil;
 	type WeightInfo = pallet_validator_staking::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkSessionKeys;

@@ -114,3 +114,23 @@ export async function registerModel(api, owner, { datanet, version, datasets, fe
   }, fee, JSON.stringify(metadata)), owner);
   return findEvent(registered.events, 'models', 'ModelRegistered').data.model.toNumber();
 }
+
+/**
+ * Passes `call` through the council: `members[0]` proposes it with a two-thirds threshold, the first
+ * two-thirds of `members` vote aye, and `members[0]` closes the motion. Resolves with the dispatch result
+ * (`council.Executed`'s `result`, a `Result<(), DispatchError>`). `members` must be the whole council, in any order.
+ */
+export async function councilMotion(api, call, members) {
+  const threshold = Math.ceil((members.length * 2) / 3);
+  const length = call.method.encodedLength;
+  const proposed = await send(api, api.tx.council.propose(threshold, call, length), members[0]);
+  const executed = findEvent(proposed.events, 'council', 'Executed');
+  if (executed) return executed.data.result; // a threshold of one executes at once
+  const { proposalIndex, proposalHash } = findEvent(proposed.events, 'council', 'Proposed').data;
+  for (const member of members.slice(0, threshold)) {
+    await send(api, api.tx.council.vote(proposalHash, proposalIndex, true), member);
+  }
+  const { weight } = await call.paymentInfo(members[0]);
+  const closed = await send(api, api.tx.council.close(proposalHash, proposalIndex, weight, length), members[0]);
+  return findEvent(closed.events, 'council', 'Executed').data.result;
+}
