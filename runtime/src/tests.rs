@@ -381,7 +381,7 @@ fn genesis_writes_every_pallets_storage_version_so_migrations_can_check_it() {
 				);
 			)*};
 		}
-		same_version!(Datasets, DataNets, Models, ValidatorStaking, Attribution, Rewards, Council, CouncilMembership, Preimage, Whitelist);
+		same_version!(Datasets, DataNets, Models, ValidatorStaking, Attribution, Rewards, Preimage);
 	});
 }
 

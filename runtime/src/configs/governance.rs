@@ -20,7 +20,7 @@ use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 use crate::{
-	AccountId, Balances, BlockNumber, Council, Preimage, Runtime, RuntimeBlockWeights, RuntimeCall, RuntimeEvent,
+	configs::RuntimeBlockWeights, AccountId, Balances, BlockNumber, Council, Preimage, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeHoldReason, RuntimeOrigin, MINUTES, OPEN,
 };
 
@@ -45,7 +45,10 @@ parameter_types! {
 	pub const CouncilMaxProposals: u32 = 32;
 	pub const CouncilMaxMembers: u32 = 32;
 	/// The heaviest call a motion may carry: half a block.
-	pub MaxProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+	pub MaxProposalWeight: Weight = {
+		let (half, max) = (Perbill::from_percent(50), RuntimeBlockWeights::get().max_block);
+		Weight::from_parts(half.mul_floor(max.ref_time()), half.mul_floor(max.proof_size()))
+	};
 	/// A whitelisted call not dispatched within a day may be removed by anyone.
 	pub const DeferredDispatchExpiration: BlockNumber = 24 * 60 * MINUTES;
 	pub const PreimageHoldReason: RuntimeHoldReason = RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage);
