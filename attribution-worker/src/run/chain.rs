@@ -41,11 +41,44 @@ use subxt::{
 )]
 pub mod runtime {}
 
-/// Makes cargo rebuild the client when the metadata file changes (the macro's read is not tracked).
-const _METADATA: &[u8] = include_bytes!("../../metadata/openledger.scale");
+/// The metadata the client was generated from (and cargo rebuilds the client when it changes: the macro's read is
+/// not tracked).
+const METADATA: &[u8] = include_bytes!("../../metadata/openledger.scale");
 
 /// The runtime this worker was built for.
 pub const SPEC_NAME: &str = "openledger";
+
+/// The pallets whose calls, events, storage and constants the worker uses, and the runtime APIs it calls. A
+/// runtime whose metadata hashes the same over these serves the worker exactly as the one it was generated from,
+/// whatever else an upgrade changed (subxt's `is_codegen_valid_for` would compare every pallet).
+const PALLETS: [&str; 4] = ["Attribution", "DataNets", "Models", "ValidatorStaking"];
+const RUNTIME_APIS: [&str; 3] = ["AttributionApi", "DataNetsApi", "ModelsApi"];
+
+/// The hash of what the worker uses of `metadata`.
+fn used_hash(metadata: &subxt::Metadata) -> [u8; 32] {
+	metadata.hasher().only_these_pallets(&PALLETS).only_these_runtime_apis(&RUNTIME_APIS).hash()
+}
+
+/// The node runs a runtime whose calls, events, storage or runtime APIs differ, in what the worker uses, from
+/// those it was generated from. Not a transient failure: the worker stops rather than sign calls the runtime would
+/// misread.
+#[derive(Debug, thiserror::Error)]
+#[error(
+	"the node runs `{SPEC_NAME}` spec version {spec_version}{since}, whose calls, events or runtime APIs differ from \
+	 those this worker was built for: upgrade the worker to the release of that runtime",
+	since = at_block.map(|n| format!(" (since block {n})")).unwrap_or_default()
+)]
+pub struct IncompatibleRuntime {
+	pub spec_version: u32,
+	/// The first block of the upgraded runtime, when the worker saw the upgrade happen.
+	pub at_block: Option<u64>,
+}
+
+/// Whether `metadata` serves the worker as the metadata it was generated from does.
+pub fn serves_this_worker(metadata: &subxt::Metadata) -> Result<bool> {
+	let built_for = subxt::Metadata::decode_from(METADATA).context("the shipped metadata does not decode")?;
+	Ok(used_hash(metadata) == used_hash(&built_for))
+}
 
 /// A connection to a node.
 #[derive(Clone)]
@@ -57,6 +90,8 @@ pub struct Chain {
 	/// The client at the best block last read at (see `reads.rs`): building one costs several RPC round trips and
 	/// a metadata fetch, so reads within one best block share it.
 	pub(super) best: std::sync::Arc<tokio::sync::Mutex<Option<AtBlock>>>,
+	/// The runtime's spec version last checked to serve this worker (`check_runtime_at`).
+	checked_spec: u32,
 }
 
 /// A client at one block.
@@ -64,7 +99,9 @@ pub type AtBlock = subxt::client::ClientAtBlock<PolkadotConfig, subxt::client::O
 
 impl Chain {
 	/// Connects to `url` and checks that the node runs the runtime this worker was generated from: the same spec
-	/// name and metadata compatible with every call and event the worker uses.
+	/// name and metadata compatible with every call, event and runtime API the worker uses
+	/// ([`serves_this_worker`]); a runtime upgraded since is checked again when it takes effect
+	/// ([`Self::check_runtime_at`]).
 	pub async fn connect(url: &str) -> Result<Self> {
 		let rpc = RpcClient::from_insecure_url(url).await.with_context(|| format!("connecting to {url}"))?;
 		let version: serde_json::Value = rpc.request("state_getRuntimeVersion", rpc_params![]).await?;
@@ -74,19 +111,47 @@ impl Chain {
 		}
 		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone()).await?;
 		let at = api.at_current_block().await?;
-		if !runtime::is_codegen_valid_for(&at.metadata()) {
-			bail!(
-				"the node at {url} runs `{SPEC_NAME}` spec version {} whose calls or events differ from those this worker \
-				 was built for: rebuild the worker from the same source as the runtime",
-				at.spec_version()
-			);
+		if !serves_this_worker(&at.metadata())? {
+			return Err(IncompatibleRuntime { spec_version: at.spec_version(), at_block: None }.into());
 		}
+		let limits = Self::limits_at(&at)?;
+		Ok(Self { api, rpc, limits, best: Default::default(), checked_spec: at.spec_version() })
+	}
+
+	/// The runtime's limits, from its metadata's constants.
+	fn limits_at(at: &AtBlock) -> Result<Limits> {
 		let constants = at.constants();
-		let limits = Limits {
+		Ok(Limits {
 			max_weights: constants.entry(runtime::constants().attribution().max_weights())?,
 			max_output: constants.entry(runtime::constants().attribution().max_output_len())?,
-		};
-		Ok(Self { api, rpc, limits, best: Default::default() })
+		})
+	}
+
+	/// Before the worker acts on finalized block `number`: if the block runs another runtime version than the one
+	/// last checked (an upgrade took effect), checks that it still serves this worker and reads its limits again,
+	/// so a compatible upgrade goes on without a restart and an incompatible one stops the worker at the block it
+	/// starts, before anything is signed against it.
+	///
+	/// # Errors
+	/// [`IncompatibleRuntime`], or the node's failure to answer.
+	pub async fn check_runtime_at(&mut self, number: u64) -> Result<()> {
+		let at = self.api.at_block(number).await.with_context(|| format!("reading block {number}"))?;
+		let spec_version = at.spec_version();
+		if spec_version == self.checked_spec {
+			return Ok(());
+		}
+		if !serves_this_worker(&at.metadata())? {
+			return Err(IncompatibleRuntime { spec_version, at_block: Some(number) }.into());
+		}
+		self.limits = Self::limits_at(&at)?;
+		tracing::info!(
+			"the runtime was upgraded from spec version {} to {spec_version} at block {number}; what this worker uses \
+			 is unchanged: serving on (limits {:?})",
+			self.checked_spec,
+			self.limits
+		);
+		self.checked_spec = spec_version;
+		Ok(())
 	}
 
 	/// Calls one of the node's JSON-RPC methods.
@@ -153,4 +218,55 @@ impl Chain {
 pub async fn backoff(attempt: u32) {
 	let seconds = 1u64 << attempt.min(5);
 	tokio::time::sleep(Duration::from_secs(seconds.min(30))).await;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use codec::{Decode, Encode};
+	use subxt::ext::frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
+
+	/// The shipped metadata with `change` applied to its v16 form.
+	fn changed(change: impl FnOnce(&mut subxt::ext::frame_metadata::v16::RuntimeMetadataV16)) -> subxt::Metadata {
+		let mut prefixed = RuntimeMetadataPrefixed::decode(&mut &METADATA[..]).unwrap();
+		let RuntimeMetadata::V16(ref mut v16) = prefixed.1 else { panic!("the shipped metadata is v16") };
+		change(v16);
+		subxt::Metadata::decode_from(&prefixed.encode()).unwrap()
+	}
+
+	#[test]
+	fn an_upgrade_that_leaves_what_the_worker_uses_alone_still_serves_it() {
+		assert!(serves_this_worker(&changed(|_| {})).unwrap());
+		// A pallet the worker does not use changes (here: the council disappears), and a runtime API it does not
+		// call: the worker serves on.
+		let upgraded = changed(|m| {
+			m.pallets.retain(|p| p.name != "Council");
+			m.apis.retain(|api| api.name != "RewardsApi");
+		});
+		assert!(upgraded.pallet_by_name("Council").is_none());
+		assert!(serves_this_worker(&upgraded).unwrap());
+		// A limit changes value (not type): the worker serves on and reads it again (`check_runtime_at`).
+		let bigger_output = changed(|m| {
+			let attribution = m.pallets.iter_mut().find(|p| p.name == "Attribution").unwrap();
+			attribution.constants.iter_mut().find(|c| c.name == "MaxOutputLen").unwrap().value = 16_384u32.encode();
+		});
+		assert!(serves_this_worker(&bigger_output).unwrap());
+	}
+
+	#[test]
+	fn an_upgrade_that_changes_what_the_worker_uses_is_refused_by_name() {
+		// A constant the worker reads changes type.
+		let retyped = changed(|m| {
+			let attribution = m.pallets.iter_mut().find(|p| p.name == "Attribution").unwrap();
+			let pallet_id = attribution.constants.iter().find(|c| c.name == "PalletId").unwrap().ty;
+			attribution.constants.iter_mut().find(|c| c.name == "MaxOutputLen").unwrap().ty = pallet_id;
+		});
+		assert!(!serves_this_worker(&retyped).unwrap());
+		// A pallet it follows is gone; a runtime API it calls is gone.
+		assert!(!serves_this_worker(&changed(|m| m.pallets.retain(|p| p.name != "Models"))).unwrap());
+		assert!(!serves_this_worker(&changed(|m| m.apis.retain(|api| api.name != "AttributionApi"))).unwrap());
+		let refused = anyhow::Error::from(IncompatibleRuntime { spec_version: 102, at_block: Some(40) });
+		assert!(refused.downcast_ref::<IncompatibleRuntime>().is_some());
+		assert!(refused.to_string().contains("spec version 102 (since block 40)"), "{refused}");
+	}
 }

@@ -146,7 +146,9 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 		let chain = match chain {
 			Ok(chain) => chain,
 			// A node of another runtime is not a transient failure.
-			Err(e) if format!("{e:#}").contains("runtime") => return Err(e),
+			Err(e) if e.downcast_ref::<chain::IncompatibleRuntime>().is_some() || format!("{e:#}").contains("runtime") => {
+				return Err(e)
+			},
 			Err(e) => {
 				tracing::warn!("cannot reach the node ({e:#}); retrying");
 				chain::backoff(attempt).await;
@@ -204,8 +206,10 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 		tokio::select! {
 			_ = &mut shutdown => return stop(&progress, &args),
 			result = follow_blocks(&mut worker, &mut progress) => {
-				if let Err(e) = result {
-					tracing::warn!("lost the node ({e:#}); reconnecting");
+				match result {
+					Err(e) if e.downcast_ref::<chain::IncompatibleRuntime>().is_some() => return Err(e),
+					Err(e) => tracing::warn!("lost the node ({e:#}); reconnecting"),
+					Ok(()) => {},
 				}
 			}
 		}
@@ -218,6 +222,7 @@ async fn follow_blocks(worker: &mut duties::Worker, progress: &mut progress::Pro
 		let finalized = worker.chain.finalized().await?;
 		let start = progress.last_block.map_or(finalized, |last| last.saturating_add(1));
 		for number in start..=finalized {
+			worker.chain.check_runtime_at(number).await?;
 			worker.handle_block(number, progress).await?;
 			progress.last_block = Some(number);
 			progress.save(&worker.data_dir)?;
