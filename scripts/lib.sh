@@ -10,6 +10,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$STATE_DIR/target}"
 export OPENLEDGER_MODELS_DIR="${OPENLEDGER_MODELS_DIR:-$STATE_DIR/models}"
 # The wasm builder looks for Cargo.lock above the target dir; it lives in the clone instead.
 export WASM_BUILD_WORKSPACE_HINT="$PROJECT_ROOT"
+# The runtime build also builds the runtime one spec version later (`upgrade-test`), which the end-to-end upgrade
+# test enacts (runtime/build.rs). Set for every build, so that no build undoes another's.
+export OPENLEDGER_UPGRADE_RUNTIME=1
 # One cargo profile (release) builds the node, the worker and the tests (see docs/BUILD.md).
 NODE_BIN="$CARGO_TARGET_DIR/release/openledger-node"
 WORKER_BIN="$CARGO_TARGET_DIR/release/attribution-worker"

@@ -23,9 +23,11 @@ try {
     console.log(`    dataset ${dataset} (${names[dataset].name}): ${bps}`);
   }
   console.log('\n  pending rewards (OPEN), claimable with rewards.claim():');
-  for (const who of [keys.charlie, keys.dave, keys.eve, keys.bob]) {
+  const roles = [[keys.charlie, 'contributor'], [keys.dave, 'contributor'], [keys.eve, 'contributor'],
+    [keys.bob, 'model owner'], [keys.alice, 'validator: served the answer']];
+  for (const [who, role] of roles) {
     const { pending } = await rpc(httpUrl, 'rewards_pending', [who.address]);
-    console.log(`    ${who.meta.name.padEnd(8)} ${(Number(BigInt(pending)) / Number(OPEN)).toFixed(6)}`);
+    console.log(`    ${who.meta.name.padEnd(8)} ${(Number(BigInt(pending)) / Number(OPEN)).toFixed(6)}   ${role}`);
   }
   console.log(`\n  Explore it: attribution_inference(${paid.id}), attribution_byDataset(…), rewards_pending(…)`);
 } finally {

@@ -11,6 +11,11 @@ import { councilMotion, drawnServer, findEvent, send, waitForEvent } from './lib
 import { OPEN, setUpDemo } from './lib/demo.mjs';
 import { startTestnet } from './lib/testnet.mjs';
 import { startWorker } from './lib/worker.mjs';
+import { asRoot, storageKey, storageVersion, storageVersionKey, upgradeRuntime } from './lib/governance.mjs';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+
+/** The account of a pallet id (`modl` ++ id, zero-padded to 32 bytes). */
+const palletAccount = (id) => u8aToHex(u8aConcat(stringToU8a('modl'), stringToU8a(id), new Uint8Array(28 - id.length)));
 
 const NAMES = ['alice', 'bob', 'charlie', 'dave'];
 const LIAR = 'dave';
@@ -109,6 +114,60 @@ test('a node restarted under its running worker loses nothing', async () => {
     return up && workers[name].logs.some((l) => l.includes('lost the node'));
   }, { timeoutMs: 120_000, intervalMs: 2_000 });
   const { id } = await ask('How are acute migraine attacks treated?');
+  const done = await paid(id);
+  assert.equal(done.status, 'paid');
+});
+
+test('the council upgrades the running chain to the next runtime; its migrations run and the workers answer on', async () => {
+  const council = NAMES.map((n) => keys[n]);
+  const free = async (address) => (await api.query.system.account(address)).data.free.toBigInt();
+  assert.equal((await api.rpc.state.getRuntimeVersion()).specVersion.toNumber(), 101);
+
+  // The state a chain of the previous release holds (storage version 0 of attribution and rewards): parameters
+  // without `absenceSlash`, and 7 OPEN of validators' fees in the session pool (held by the rewards account). No
+  // key can write it: the council does, as root.
+  const p = (await api.query.attribution.parameters()).unwrap();
+  const oldParams = api.createType('(u32, u32, u32, u32, u32, u32, u32, u32, u32, u128, u32, u32, u32, u32, u32)', [
+    p.committeeSize, p.quorum, p.tolerance, p.responseWindow, p.commitWindow, p.revealWindow, p.challengeWindow,
+    p.challengeCommitteeSize, p.challengeQuorum, p.minChallengeBond, p.serverSlash, p.memberSlash,
+    p.challengerReward, p.inconclusiveFee, p.retention]).toHex();
+  const pool = 7n * OPEN;
+  await send(api, api.tx.balances.transferKeepAlive(palletAccount('ol/rewrd'), pool), keys.ferdie);
+  await asRoot(api, api.tx.system.setStorage([
+    [storageVersionKey('Attribution'), storageVersion(0)],
+    [storageVersionKey('Rewards'), storageVersion(0)],
+    [storageKey('Attribution', 'Parameters'), oldParams],
+    [storageKey('Rewards', 'ValidatorPool'), api.createType('u128', pool).toHex()],
+  ]), council);
+  assert.equal((await api.query.attribution.palletVersion()).toNumber(), 0);
+  const treasuryBefore = await free(palletAccount('ol/trsry'));
+
+  // The upgrade, through governance: two thirds whitelist `system.setCode(the next runtime)`, one member
+  // dispatches it.
+  const upgraded = await asRoot(api, api.tx.system.setCode(upgradeRuntime()), council);
+  assert.ok(findEvent(upgraded.events, 'system', 'CodeUpdated'), 'the code was set');
+  // The next block runs the new runtime, its migrations first.
+  const retired = await waitForEvent(api, 'rewards', 'PoolRetired', () => true, { after: upgraded.blockHash });
+  assert.equal(retired.data.amount.toBigInt(), pool, 'the pool went to the treasury');
+  const version = await api.rpc.state.getRuntimeVersion(retired.blockHash);
+  assert.equal(version.specVersion.toNumber(), 102);
+  assert.equal((await api.query.attribution.palletVersion()).toNumber(), 1);
+  assert.equal((await api.query.rewards.palletVersion()).toNumber(), 1);
+  const migrated = (await api.query.attribution.parameters()).unwrap();
+  assert.equal(migrated.absenceSlash.toNumber(), 1_000_000, 'the parameters gained the absence slash (0.1 %)');
+  assert.equal(migrated.responseWindow.toNumber(), p.responseWindow.toNumber(), 'and kept the rest');
+  assert.ok((await free(palletAccount('ol/trsry'))) >= treasuryBefore + pool);
+
+  // Blocks keep coming and finalizing; every worker saw the upgrade, found what it uses unchanged, and answers on.
+  const upgradedAt = (await api.rpc.chain.getHeader(retired.blockHash)).number.toNumber();
+  await waitFor('finality past the upgrade', async () => {
+    const head = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
+    return head.number.toNumber() > upgradedAt + 2;
+  }, { timeoutMs: 60_000 });
+  await waitFor('every worker to follow the upgrade', async () =>
+    NAMES.every((n) => workers[n].logs.some((l) => l.includes('upgraded from spec version 101 to 102'))),
+  { timeoutMs: 60_000, intervalMs: 1_000 });
+  const { id } = await ask('What aspirin dose is recommended after a myocardial infarction?');
   const done = await paid(id);
   assert.equal(done.status, 'paid');
 });
