@@ -137,7 +137,7 @@ test('the council upgrades the running chain to the next runtime; its migrations
     [storageVersionKey('Attribution'), storageVersion(0)],
     [storageVersionKey('Rewards'), storageVersion(0)],
     [storageKey('Attribution', 'Parameters'), oldParams],
-    [storageKey('Rewards', 'ValidatorPool'), api.createType('u128', pool).toHex()],
+    [storageKey('Rewards', 'ValidatorPool'), u8aToHex(api.createType('u128', pool).toU8a())],
   ]), council);
   assert.equal((await api.query.attribution.palletVersion()).toNumber(), 0);
   const treasuryBefore = await free(palletAccount('ol/trsry'));

@@ -8,7 +8,7 @@
 //! Answers are pruned after `Params::retention`, so the migration touches the answers of the last retention
 //! period only (two writes each).
 
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeAll, Encode};
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, storage_alias, traits::UncheckedOnRuntimeUpgrade,
 };
@@ -68,22 +68,34 @@ pub mod v0 {
 		StorageValue<Pallet<T>, Params<BalanceOf<T>, BlockNumberFor<T>>, OptionQuery>;
 }
 
+/// The value at `key` if it decodes exactly (every byte) as `Old`.
+fn old_value<Old: Decode>(key: &[u8]) -> Option<Old> {
+	let raw = frame_support::storage::unhashed::get_raw(key)?;
+	Old::decode_all(&mut &raw[..]).ok()
+}
+
 /// The migration, without the version check: use [`MigrateV0ToV1`].
 pub struct UncheckedMigrateV0ToV1<T>(core::marker::PhantomData<T>);
 
 impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV0ToV1<T> {
 	fn on_runtime_upgrade() -> Weight {
+		// Each value is read raw and converted only if it decodes exactly as version 0: one already in the new
+		// layout (never the case after a real version 0, but cheap to be sure of) is left as it is, where
+		// `translate` would delete it.
 		let mut answers = 0u64;
-		Answers::<T>::translate::<v0::AnswerOf<T>, _>(|id, old| {
+		let ids: alloc::vec::Vec<RequestId> = Answers::<T>::iter_keys().collect();
+		for id in ids {
 			answers = answers.saturating_add(1);
+			let Some(old) = old_value::<v0::AnswerOf<T>>(&Answers::<T>::hashed_key_for(id)) else { continue };
 			let hidden = commitment(id, Round::Review, &old.server, old.weights.shares(), &[0u8; 32]);
 			Votes::<T>::insert(
 				(id, Round::Review, &old.server),
 				Vote { commitment: hidden, revealed: Some(old.weights) },
 			);
-			Some(Answer { server: old.server, worker: old.worker, output: old.output, submitted_at: old.submitted_at })
-		});
-		if let Some(old) = v0::Parameters::<T>::take() {
+			let new = Answer { server: old.server, worker: old.worker, output: old.output, submitted_at: old.submitted_at };
+			Answers::<T>::insert(id, new);
+		}
+		if let Some(old) = old_value::<v0::Params<BalanceOf<T>, BlockNumberFor<T>>>(&Parameters::<T>::hashed_key()) {
 			let new = Params {
 				committee_size: old.committee_size,
 				quorum: old.quorum,

@@ -138,6 +138,10 @@ fn the_migration_to_v1_hides_nothing_in_flight_and_extends_the_parameters() {
 	use crate::migrations::v1::{v0, MigrateV0ToV1};
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	ExtBuilder::default().build_and_execute(|| {
+		// One answer already in the new layout (a chain cannot hold both; the migration must not lose it).
+		let new = request();
+		submit_now(new, other());
+		let new_server = info(new).server.unwrap();
 		// A version-0 chain: a request answered in the clear, its review committee committing, and the old
 		// parameters.
 		let id = request();
@@ -177,6 +181,8 @@ fn the_migration_to_v1_hides_nothing_in_flight_and_extends_the_parameters() {
 		StorageVersion::new(0).put::<Attribution>();
 
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert!(Answers::<Test>::contains_key(new), "an answer already in the new layout is kept");
+		assert_eq!(Votes::<Test>::get((new, Round::Review, new_server)).unwrap().revealed, None);
 		assert_eq!(Attribution::on_chain_storage_version(), StorageVersion::new(1));
 		assert_eq!(Attribution::params(), Params { challenge_quorum: 3, absence_slash: sp_runtime::Perbill::from_parts(1_000_000), ..p });
 		assert_eq!(Answers::<Test>::get(id).unwrap().output, answer.output);
