@@ -194,23 +194,8 @@ fn the_runtimes_migrations_take_a_version_0_chain_to_version_1_once() {
 		pallet_rewards::migrations::v1::v0::ValidatorPool::<Runtime>::put(10 * crate::OPEN);
 		let p = crate::Attribution::params();
 		pallet_attribution::Parameters::<Runtime>::kill();
-		pallet_attribution::migrations::v1::v0::Parameters::<Runtime>::put(pallet_attribution::migrations::v1::v0::Params {
-			committee_size: p.committee_size,
-			quorum: p.quorum,
-			tolerance: p.tolerance,
-			response_window: p.response_window,
-			commit_window: p.commit_window,
-			reveal_window: p.reveal_window,
-			challenge_window: p.challenge_window,
-			challenge_committee_size: p.challenge_committee_size,
-			challenge_quorum: p.challenge_quorum,
-			min_challenge_bond: p.min_challenge_bond,
-			server_slash: p.server_slash,
-			member_slash: p.member_slash,
-			challenger_reward: p.challenger_reward,
-			inconclusive_fee: p.inconclusive_fee,
-			retention: p.retention,
-		});
+		let old = pallet_attribution::migrations::v1::v0::Params::from_current(p);
+		pallet_attribution::migrations::v1::v0::Parameters::<Runtime>::put(old);
 		StorageVersion::new(0).put::<crate::Attribution>();
 		StorageVersion::new(0).put::<crate::Rewards>();
 		let treasury = crate::Balances::free_balance(treasury_account());

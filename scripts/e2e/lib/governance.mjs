@@ -16,9 +16,15 @@ export async function asRoot(api, call, council) {
   if (whitelisted.isErr) throw new Error(`whitelisting failed: ${whitelisted}`);
   const dispatch = api.tx.whitelist.dispatchWhitelistedCallWithPreimage(call);
   const done = await send(api, api.tx.council.execute(dispatch, dispatch.method.encodedLength), council[0]);
-  const result = findEvent(done.events, 'whitelist', 'WhitelistedCallDispatched')?.data.result;
+  let { events } = done;
+  if (!findEvent(events, 'whitelist', 'WhitelistedCallDispatched')) {
+    // A runtime upgrade's block: polkadot.js may decode its events while it switches to the new runtime's
+    // metadata, and lose them. Read them again at the block itself.
+    events = await (await api.at(done.blockHash)).query.system.events();
+  }
+  const result = findEvent(events, 'whitelist', 'WhitelistedCallDispatched')?.data.result;
   if (!result || result.isErr) throw new Error(`the root dispatch failed: ${result}`);
-  return done;
+  return { blockHash: done.blockHash, events };
 }
 
 /** The raw key of storage value `item` of `pallet` (twox128 ++ twox128). */

@@ -32,10 +32,12 @@ impl<T: Config> Pallet<T> {
 		round: Round,
 	) -> Result<T::AccountId, DispatchError> {
 		let validator = T::Validators::validator_of(worker).ok_or(Error::<T>::NotOnCommittee)?;
-		if round == Round::Review && request.server.as_ref() == Some(&validator) {
-			return Ok(validator);
-		}
-		Self::member_of(worker, id, round)
+		let serves = round == Round::Review && request.server.as_ref() == Some(&validator);
+		ensure!(
+			serves || Committees::<T>::get(id, round).unwrap_or_default().contains(&validator),
+			Error::<T>::NotOnCommittee
+		);
+		Ok(validator)
 	}
 
 	/// Records the commitment of the member whose worker key signed; when every member has committed, the

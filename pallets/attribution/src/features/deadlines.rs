@@ -64,7 +64,9 @@ impl<T: Config> Pallet<T> {
 			// Counted, not measured: a server redraw (which the timeout benchmark measures) plus the
 			// committee's write.
 			Phase::Drawing { .. } => T::WeightInfo::response_timeout().saturating_add(T::DbWeight::get().writes(1)),
-			Phase::Assigned { .. } => T::WeightInfo::response_timeout(),
+			// Counted, not measured: the silent server's absence slash (its ledger, the hold moved to the treasury,
+			// the slash total, and the set read to know it stays in it).
+			Phase::Assigned { .. } => T::WeightInfo::response_timeout().saturating_add(T::DbWeight::get().reads_writes(6, 5)),
 			Phase::Committing { round, .. } | Phase::Revealing { round, .. } => {
 				let committee = len(Committees::<T>::decode_len(id, round)).min(T::MaxCommittee::get());
 				let close = T::WeightInfo::close_round(committee, T::MaxWeights::get());

@@ -60,6 +60,47 @@ pub mod v0 {
 		pub retention: BlockNumber,
 	}
 
+	impl<Balance, BlockNumber> Params<Balance, BlockNumber> {
+		/// `params` as version 0 held them: without `absence_slash` (tests write it to play a version-0 chain).
+		pub fn from_current(params: crate::Params<Balance, BlockNumber>) -> Self {
+			let crate::Params {
+				committee_size,
+				quorum,
+				tolerance,
+				response_window,
+				commit_window,
+				reveal_window,
+				challenge_window,
+				challenge_committee_size,
+				challenge_quorum,
+				min_challenge_bond,
+				server_slash,
+				member_slash,
+				absence_slash: _,
+				challenger_reward,
+				inconclusive_fee,
+				retention,
+			} = params;
+			Self {
+				committee_size,
+				quorum,
+				tolerance,
+				response_window,
+				commit_window,
+				reveal_window,
+				challenge_window,
+				challenge_committee_size,
+				challenge_quorum,
+				min_challenge_bond,
+				server_slash,
+				member_slash,
+				challenger_reward,
+				inconclusive_fee,
+				retention,
+			}
+		}
+	}
+
 	#[storage_alias]
 	pub type Answers<T: Config> = StorageMap<Pallet<T>, Twox64Concat, RequestId, AnswerOf<T>>;
 

@@ -161,23 +161,7 @@ fn the_migration_to_v1_hides_nothing_in_flight_and_extends_the_parameters() {
 		);
 		let p = test_params();
 		Parameters::<Test>::kill();
-		v0::Parameters::<Test>::put(v0::Params {
-			committee_size: p.committee_size,
-			quorum: p.quorum,
-			tolerance: p.tolerance,
-			response_window: p.response_window,
-			commit_window: p.commit_window,
-			reveal_window: p.reveal_window,
-			challenge_window: p.challenge_window,
-			challenge_committee_size: p.challenge_committee_size,
-			challenge_quorum: 3,
-			min_challenge_bond: p.min_challenge_bond,
-			server_slash: p.server_slash,
-			member_slash: p.member_slash,
-			challenger_reward: p.challenger_reward,
-			inconclusive_fee: p.inconclusive_fee,
-			retention: p.retention,
-		});
+		v0::Parameters::<Test>::put(v0::Params { challenge_quorum: 3, ..v0::Params::from_current(p) });
 		StorageVersion::new(0).put::<Attribution>();
 
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
