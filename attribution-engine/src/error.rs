@@ -23,6 +23,9 @@ pub enum WorkerError {
 	/// A DataNet manifest is malformed or inconsistent.
 	#[error("{}: {message}", path.display())]
 	InvalidManifest { path: PathBuf, message: String },
+	/// A benchmark's question file is malformed, too large, or has nothing to ask.
+	#[error("{}: {message}", path.display())]
+	InvalidBenchmark { path: PathBuf, message: String },
 	/// The prompt, with its context, does not fit the generator's context window.
 	#[error("prompt is {tokens} tokens with its context; the model's context holds {limit}")]
 	PromptTooLong { tokens: usize, limit: usize },

@@ -10,6 +10,7 @@ pub mod datanet;
 pub mod embed;
 pub mod engine_config;
 pub mod error;
+pub mod evaluate;
 pub mod generate;
 pub mod index;
 pub mod models;

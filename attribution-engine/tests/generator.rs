@@ -53,6 +53,38 @@ fn leave_one_out_with_shared_prefixes_equals_scoring_each_prompt_from_scratch() 
 }
 
 #[test]
+fn every_subset_scored_through_shared_prefixes_equals_scoring_each_prompt_from_scratch() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let prompt = g.rag_prompt("which drug?", &["zorvatin treats fever", "melquizole 40 mg", "store cool"]).unwrap();
+	let answer = g.encode("zorvatin, 40 mg").unwrap();
+	let subsets = g.score_subsets(&prompt, &answer).unwrap();
+	assert_eq!((subsets.contexts, subsets.logp.len(), subsets.all()), (3, 8, 7));
+	for mask in 0..8usize {
+		let mut segments = vec![prompt.segments[0].clone()];
+		segments.extend((0..3).filter(|i| mask & (1 << i) != 0).map(|i| prompt.segments[i + 1].clone()));
+		segments.push(prompt.segments.last().unwrap().clone());
+		let expected = g.score(&Prompt { segments }.tokens(), &answer).unwrap();
+		assert!((subsets.get(mask) - expected).abs() < 1e-3, "mask {mask:03b}: {} vs {expected}", subsets.get(mask));
+	}
+	// Leave-one-out is the masks with one bit cleared.
+	let loo = g.score_leave_one_out(&prompt, &answer).unwrap();
+	for (i, without) in loo.without.iter().enumerate() {
+		assert!((subsets.get(7 & !(1 << i)) - without).abs() < 1e-3);
+	}
+	// Tokens fed: the head once, context i 2^i times, tail and answer (but its last token) 8 times.
+	let s = &prompt.segments;
+	let expected_fed = s[0].len() + s[1].len() + 2 * s[2].len() + 4 * s[3].len() + 8 * (s[4].len() + answer.len() - 1);
+	assert_eq!(subsets.tokens_fed, expected_fed);
+	assert_eq!(g.score_subsets(&prompt, &answer).unwrap(), subsets, "deterministic");
+	// Refused by name: an empty answer, too many contexts.
+	assert!(matches!(g.score_subsets(&prompt, &[]), Err(WorkerError::InvalidInput(_))));
+	let many: Vec<&str> = vec!["x"; attribution_engine::generate::MAX_SUBSET_CONTEXTS + 1];
+	let big = g.rag_prompt("which?", &many).unwrap();
+	assert!(matches!(g.score_subsets(&big, &answer), Err(WorkerError::InvalidInput(_))));
+}
+
+#[test]
 fn greedy_decoding_reports_the_log_probability_scoring_gives() {
 	let dir = tempfile::tempdir().unwrap();
 	let g = support::tiny_generator(dir.path());

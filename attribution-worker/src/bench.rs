@@ -36,6 +36,10 @@ pub enum BenchCommand {
 		#[arg(long, value_enum, default_value_t = Ablation::Exact)]
 		ablation: Ablation,
 	},
+	/// Attribution on PubMedQA: retrieval recall, gold recovery, top-k log-probability drop and the linear
+	/// datamodeling score for every method and baseline, on a tuning part and a held-out part (validator mode).
+	#[command(name = "pubmedqa")]
+	PubMedQa(crate::bench_pubmedqa::PubMedQaArgs),
 	/// Many LoRA adapters on one base model: tokens/s with random adapters against one adapter, cold-load
 	/// latency and memory per cached adapter.
 	#[command(name = "openlora")]
@@ -69,6 +73,7 @@ pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 			quality(common, datasets, probes, seed, ablation.into())
 		},
 		BenchCommand::OpenLora(args) => crate::bench_openlora::run(common, &args),
+		BenchCommand::PubMedQa(args) => crate::bench_pubmedqa::run(common, &args),
 		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {
 			speed(common, python, rows, queries, texts, &work_dir, &only)
 		},

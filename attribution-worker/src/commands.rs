@@ -17,7 +17,10 @@ use std::path::Path;
 pub fn run(cli: Cli) -> Result<()> {
 	// A worker serving the chain always computes in validator mode: committee members must reach the same
 	// vector whatever their core count.
-	let threads = if cli.common.validator || matches!(cli.command, Command::Run(_)) {
+	// The PubMedQA bench measures what validators compute, so it runs as they do.
+	let threads = if cli.common.validator
+		|| matches!(cli.command, Command::Run(_) | Command::Bench(crate::bench::BenchCommand::PubMedQa(_)))
+	{
 		validator_mode()
 	} else {
 		set_threads(cli.common.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))

@@ -3,6 +3,8 @@
 
 mod bench;
 mod bench_openlora;
+mod bench_plot;
+mod bench_pubmedqa;
 mod commands;
 mod engine_args;
 mod factory;

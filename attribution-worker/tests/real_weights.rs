@@ -188,3 +188,51 @@ fn openlora_bench_serves_random_adapters_under_a_budget_and_reports_its_ratio() 
 	assert!(report["ratio_mixed_to_single"].as_f64().unwrap() > 0.0);
 	assert!(report["single_adapter"]["tokens"].as_u64().unwrap() > 0);
 }
+
+/// A slice of `bench pubmedqa` on every CI run: items 100–139 by PubMed id (the start of the held-out part)
+/// as a DataNet of four datasets, the first question asked and attributed. The combined vector the chain pays
+/// by must stay more faithful than the baselines: a higher LDS than random scores and the retriever's own
+/// similarities, a larger top-1 drop than removing a random context, and the gold dataset credited first
+/// whenever the retriever ranks it first.
+#[test]
+fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
+	let Some(_) = models() else { return };
+	let shipped: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(
+		&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/pubmedqa/pqal_500.json")).unwrap(),
+	)
+	.unwrap();
+	let mut ids: Vec<&String> = shipped.keys().collect();
+	ids.sort_by_key(|id| id.parse::<u64>().unwrap());
+	let slice: serde_json::Map<String, serde_json::Value> =
+		ids[100..140].iter().map(|id| ((*id).clone(), shipped[*id].clone())).collect();
+	let dir = tempfile::tempdir().unwrap();
+	let data = dir.path().join("slice.json");
+	std::fs::write(&data, serde_json::to_vec(&slice).unwrap()).unwrap();
+	let report = worker(&[
+		"--json", "bench", "pubmedqa", "--data", data.to_str().unwrap(), "--tune", "0", "--limit", "1", "--part", "held-out",
+	]);
+	let part = &report["held_out"];
+	assert_eq!(part["questions"], 1, "{report}");
+	assert_eq!(part["attributed"], 1, "the answer was empty: {report}");
+	let method = |name: &str, path: &[&str]| {
+		let mut v = &part["methods"][name];
+		for p in path {
+			v = if let Ok(i) = p.parse::<usize>() { &v[i] } else { &v[*p] };
+		}
+		v.as_f64().unwrap_or_else(|| panic!("{name} {path:?} missing: {report}"))
+	};
+	let lds = |name: &str| method(name, &["lds", "mean"]);
+	assert!(lds("combined") > lds("random"), "LDS: combined {} ≤ random {}", lds("combined"), lds("random"));
+	assert!(
+		lds("combined") > lds("retrieval_similarity"),
+		"LDS: combined {} ≤ retrieval similarity {}",
+		lds("combined"),
+		lds("retrieval_similarity")
+	);
+	let drop = method("combined", &["top_k_drop", "0", "mean"]);
+	let random_drop = part["random_drop"][0]["mean"].as_f64().unwrap();
+	assert!(drop > random_drop, "top-1 drop: combined {drop} ≤ random {random_drop}");
+	let (ours, retrieval) =
+		(method("combined", &["gold_precision_at_1", "mean"]), method("retrieval_similarity", &["gold_precision_at_1", "mean"]));
+	assert!(ours >= retrieval, "gold precision@1: combined {ours} < retrieval's rank-1 {retrieval}");
+}

@@ -140,6 +140,35 @@ impl Attribution {
 	}
 }
 
+/// A chunk's retrieval credit: its KNN-Shapley value, negatives counting 0.
+pub fn shapley_credit(value: i128) -> u128 {
+	u128::try_from(value.max(0)).unwrap_or(0)
+}
+
+/// A chunk's ablation credit: the drop in log-probability when it is removed, in micro-nats, negatives
+/// counting 0 (a chunk that made the answer less likely earns nothing).
+pub fn ablation_credit(delta: f64) -> u128 {
+	#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+	let micro = (delta.max(0.0) * 1e6).round() as u128;
+	micro
+}
+
+/// Verbatim credit of `answer` against `index`'s sources: each matched span's words (× 10⁶), split over the
+/// span's occurrences.
+pub fn verbatim_credit(index: &verbatim::VerbatimIndex, answer: &str) -> Scores {
+	let mut scores = Scores::new();
+	for span in index.matches(answer) {
+		let occurrences: usize = span.datasets.iter().map(|d| d.1).sum();
+		for (d, count) in &span.datasets {
+			let share = (span.len as u128).saturating_mul(1_000_000).saturating_mul(*count as u128)
+				/ (occurrences.max(1) as u128);
+			let e = scores.entry(*d).or_insert(0);
+			*e = e.saturating_add(share);
+		}
+	}
+	scores
+}
+
 /// Everything needed to answer and attribute over one DataNet version.
 pub struct Engine {
 	pub embedder: Arc<Embedder>,
@@ -264,7 +293,11 @@ impl Engine {
 			.collect())
 	}
 
-	fn prompt(&self, question: &str, context: &[Retrieved]) -> Result<Prompt> {
+	/// The prompt the generator answers from, given the retrieved context.
+	///
+	/// # Errors
+	/// Tokenizer failures, an empty question.
+	pub fn prompt(&self, question: &str, context: &[Retrieved]) -> Result<Prompt> {
 		let texts: Vec<&str> = context.iter().map(|r| r.text.as_str()).collect();
 		self.generator.rag_prompt(question, &texts)
 	}
@@ -339,7 +372,7 @@ impl Engine {
 		let mut retrieval_scores = Scores::new();
 		for (r, v) in candidates.iter().zip(&shapley) {
 			let e = retrieval_scores.entry(r.chunk.dataset).or_insert(0);
-			*e = e.saturating_add(u128::try_from((*v).max(0)).unwrap_or(0));
+			*e = e.saturating_add(shapley_credit(*v));
 		}
 		let retrieval_ms = ms_since(t);
 
@@ -357,25 +390,13 @@ impl Engine {
 		for (r, without) in context.iter().zip(&ablation.without) {
 			let delta = ablation.full - without;
 			deltas.push(delta);
-			#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-			let micro = (delta.max(0.0) * 1e6).round() as u128;
 			let e = ablation_scores.entry(r.chunk.dataset).or_insert(0);
-			*e = e.saturating_add(micro);
+			*e = e.saturating_add(ablation_credit(delta));
 		}
 		let ablation_ms = ms_since(t);
 
 		let t = Instant::now();
-		let mut verbatim_scores = Scores::new();
-		for span in self.corpus.verbatim.matches(answer) {
-			let occurrences: usize = span.datasets.iter().map(|d| d.1).sum();
-			for (d, count) in &span.datasets {
-				// Credit a span's words, split over its occurrences (integer, scaled by 10⁶).
-				let share = (span.len as u128).saturating_mul(1_000_000).saturating_mul(*count as u128)
-					/ (occurrences.max(1) as u128);
-				let e = verbatim_scores.entry(*d).or_insert(0);
-				*e = e.saturating_add(share);
-			}
-		}
+		let verbatim_scores = verbatim_credit(&self.corpus.verbatim, answer);
 		let verbatim_ms = ms_since(t);
 
 		let t = Instant::now();

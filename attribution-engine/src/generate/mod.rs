@@ -5,6 +5,7 @@
 pub mod llama;
 pub mod lora;
 pub mod openlora;
+pub mod subsets;
 
 use crate::{
 	error::{tokenizer_error, Result, WorkerError},
@@ -14,6 +15,7 @@ use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
 use llama::{KvCache, Llama};
 use rayon::prelude::*;
 use lora::LoraAdapter;
+pub use subsets::{SubsetScores, MAX_SUBSET_CONTEXTS};
 use std::{path::Path, sync::Arc};
 use tokenizers::Tokenizer;
 

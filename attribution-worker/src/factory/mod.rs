@@ -6,7 +6,7 @@
 
 mod fine_tune;
 mod outputs;
-mod plot;
+pub(crate) mod plot;
 
 pub use fine_tune::{fine_tune, FineTuned, Stage};
 pub use outputs::{ADAPTER_FILE, INFLUENCE_FILE, LOSS_PLOT_FILE};

@@ -8,14 +8,14 @@ use plotters::{prelude::*, style::register_font};
 use std::{path::Path, sync::OnceLock};
 
 /// Where Debian's `fonts-dejavu-core` installs the font the labels are drawn in.
-const FONT_PATH: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+pub(crate) const FONT_PATH: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 /// The family name the font is registered under for plotters.
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// The picture's width and height in pixels.
 pub const SIZE: (u32, u32) = (800, 480);
 
 /// Registers DejaVu Sans with plotters once per process; false when it cannot be read or parsed.
-fn font_available() -> bool {
+pub(crate) fn font_available() -> bool {
 	static REGISTERED: OnceLock<bool> = OnceLock::new();
 	*REGISTERED.get_or_init(|| match std::fs::read(FONT_PATH) {
 		// plotters keeps fonts for the life of the process: the bytes are leaked once.
