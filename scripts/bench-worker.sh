@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The worker's benchmarks: speed (as ratios against sentence-transformers and faiss, measured in the same run)
-# attribution quality on a synthetic DataNet, and OpenLoRA (1 000 adapters on one base, tokens/s against one
-# adapter). Sets up its own Python reference env (~6 GB, once) for speed.
-# Results: target/bench-worker/{speed,quality,openlora}.json; docs/BENCHMARKS.md, docs/ATTRIBUTION.md and
-# docs/MODELFACTORY.md quote them.
-#   scripts/bench-worker.sh [speed|quality|openlora|all]   (default all)
+# attribution quality on a synthetic DataNet and on PubMedQA, and OpenLoRA (1 000 adapters on one base, tokens/s
+# against one adapter). Sets up its own Python reference env (~6 GB, once) for speed.
+# Results: target/bench-worker/{speed,quality,pubmedqa,openlora}.json (+ pubmedqa.png, pubmedqa-records.jsonl);
+# docs/BENCHMARKS.md, docs/ATTRIBUTION.md and docs/MODELFACTORY.md quote them.
+#   scripts/bench-worker.sh [speed|quality|pubmedqa|openlora|all]   (default all)
+# PUBMEDQA_LIMIT (default 24) questions per part; about 2–3 minutes each on 2 cores (the 256-subset table).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib.sh
@@ -32,6 +33,13 @@ fi
 if [ "$what" = quality ] || [ "$what" = all ]; then
 	step "quality: precision@1 and the deletion test on a synthetic DataNet (validator mode)"
 	"$worker" --validator --json bench quality --datasets 40 --probes "${QUALITY_PROBES:-24}" | tee "$out/quality.json"
+	ok
+fi
+if [ "$what" = pubmedqa ] || [ "$what" = all ]; then
+	step "PubMedQA: recall, gold recovery, top-k drop and LDS per method, tuning and held-out parts (validator mode)"
+	# Records are kept: a second run with the same limit only recomputes the report.
+	"$worker" --json bench pubmedqa --limit "${PUBMEDQA_LIMIT:-24}" --records "$out/pubmedqa-records.jsonl" \
+		--plot "$out/pubmedqa.png" | tee "$out/pubmedqa.json"
 	ok
 fi
 if [ "$what" = openlora ] || [ "$what" = all ]; then

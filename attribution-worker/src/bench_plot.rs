@@ -47,25 +47,31 @@ pub fn quality_against_cost(path: &Path, report: &PartReport) -> Result<()> {
 		mesh.x_labels(0).y_labels(0);
 	}
 	mesh.draw().map_err(|e| failed(&e))?;
-	for (name, x, y, lo, hi) in &points {
-		let colour = if name.starts_with("combined") {
-			RED
-		} else if name.starts_with("contextcite") {
-			BLUE
-		} else if matches!(*name, "random" | "retrieval_similarity") {
-			BLACK
-		} else {
-			GREEN
-		};
+	// One colour per method, named in the legend (labels beside the points would overlap: several methods
+	// cost nothing at query time and sit on the same vertical).
+	for (i, (name, x, y, lo, hi)) in points.iter().enumerate() {
+		let colour = Palette99::pick(i).to_rgba();
 		chart
 			.draw_series(std::iter::once(PathElement::new(vec![(*x, *lo), (*x, *hi)], colour.stroke_width(2))))
 			.map_err(|e| failed(&e))?;
-		chart.draw_series(std::iter::once(Circle::new((*x, *y), 5, colour.filled()))).map_err(|e| failed(&e))?;
+		let drawn = chart
+			.draw_series(std::iter::once(Circle::new((*x, *y), 6, colour.filled())))
+			.map_err(|e| failed(&e))?;
 		if with_text {
-			chart
-				.draw_series(std::iter::once(Text::new((*name).to_owned(), (*x + x_max * 0.01, *y), (FONT, 14))))
-				.map_err(|e| failed(&e))?;
+			drawn
+				.label(format!("{name}  {y:.2}"))
+				.legend(move |(lx, ly)| Circle::new((lx + 8, ly), 5, colour.filled()));
 		}
+	}
+	if with_text {
+		chart
+			.configure_series_labels()
+			.position(SeriesLabelPosition::LowerRight)
+			.label_font((FONT, 14))
+			.background_style(WHITE.mix(0.85))
+			.border_style(BLACK)
+			.draw()
+			.map_err(|e| failed(&e))?;
 	}
 	root.present().map_err(|e| failed(&e))?;
 	Ok(())

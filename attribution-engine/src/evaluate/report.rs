@@ -407,6 +407,16 @@ pub struct GridRow {
 	pub gold_precision_at_1: f64,
 }
 
+/// The tuning rule: the weighting with the highest LDS among those whose gold precision@1 is at least the
+/// retriever's rank-1 precision (`floor`) — faithful to what the answer used, without crediting the gold source
+/// less often than retrieval alone would. If none reaches the floor, the highest precision@1 (then LDS).
+pub fn choose_weights(grid: &[GridRow], floor: f64) -> Option<&GridRow> {
+	let by_lds = |a: &&GridRow, b: &&GridRow| a.lds.total_cmp(&b.lds).then(a.top_1_drop.total_cmp(&b.top_1_drop));
+	grid.iter().filter(|g| g.gold_precision_at_1 >= floor).max_by(by_lds).or_else(|| {
+		grid.iter().max_by(|a, b| a.gold_precision_at_1.total_cmp(&b.gold_precision_at_1).then(by_lds(a, b)))
+	})
+}
+
 /// Every weighting `(retrieval, ablation, verbatim)` in steps of `step` summing to 100, scored on `records`
 /// by the combined vector's mean LDS, top-1 drop and gold precision@1 (the tuning table).
 pub fn weight_grid(records: &[&Record], step: u32) -> Vec<GridRow> {
@@ -527,6 +537,12 @@ mod tests {
 		assert_eq!(grid.len(), 6);
 		let retrieval_only = grid.iter().find(|g| g.weights.retrieval == 100).map(|g| g.gold_precision_at_1);
 		assert_eq!(retrieval_only, Some(0.0));
+		// The choice: best LDS among weightings at or above the floor; below it, the best precision.
+		let chosen = choose_weights(&grid, 0.0).map(|g| g.weights);
+		let best_lds = grid.iter().map(|g| g.lds).fold(f64::NEG_INFINITY, f64::max);
+		assert_eq!(grid.iter().find(|g| Some(g.weights) == chosen).map(|g| g.lds), Some(best_lds));
+		assert!(choose_weights(&grid, 2.0).is_some_and(|g| g.gold_precision_at_1 == 1.0));
+		assert!(choose_weights(&[], 0.0).is_none());
 	}
 
 	#[test]
