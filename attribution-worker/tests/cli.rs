@@ -87,3 +87,27 @@ fn compare_applies_the_tolerance() {
 	let out = worker(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--tolerance", "199"]);
 	assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn bench_pubmedqa_refuses_bad_question_files_and_options_by_name() {
+	let dir = tempfile::tempdir().unwrap();
+	let bad = dir.path().join("bad.json");
+	std::fs::write(&bad, r#"{"1": {"QUESTION": "Does it?"}}"#).unwrap();
+	let out = worker(&["bench", "pubmedqa", "--data", bad.to_str().unwrap()]);
+	assert_eq!(out.status.code(), Some(1));
+	let err = stderr(&out);
+	assert!(err.contains("bad.json") && err.contains("not a PubMedQA file"), "{err}");
+	let missing = dir.path().join("missing.json");
+	let err = stderr(&worker(&["bench", "pubmedqa", "--data", missing.to_str().unwrap()]));
+	assert!(err.contains("missing.json"), "{err}");
+	for (flag, value) in [("--grouping", "fixed:0"), ("--grouping", "by-year"), ("--weights", "0,0,0"), ("--weights", "1,2")] {
+		let out = worker(&["bench", "pubmedqa", flag, value]);
+		assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+		assert!(stderr(&out).contains(flag), "{flag} {value}: {}", stderr(&out));
+	}
+	// A records file that is not records is named with its line.
+	let records = dir.path().join("records.jsonl");
+	std::fs::write(&records, "{\"not\": \"a record\"}\n").unwrap();
+	let err = stderr(&worker(&["bench", "pubmedqa", "--records", records.to_str().unwrap(), "--report-only"]));
+	assert!(err.contains("records.jsonl line 1"), "{err}");
+}
