@@ -8,6 +8,7 @@ use crate::{
 use anyhow::{Context, Result};
 use attribution_engine::{
 	attribute::{AblationMode, AttributionConfig, Engine},
+	evaluate::report::leaks_format,
 	chunk::{chunk_text, ChunkParams},
 	index::{store::build_index, VectorIndex},
 	synthetic,
@@ -98,6 +99,7 @@ fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation:
 		(0usize, 0usize, 0usize, 0usize, 0usize);
 	let (mut flip_top, mut flip_rand, mut drop_top, mut drop_rand, mut top_beats_rand) =
 		(0usize, 0usize, 0f64, 0f64, 0usize);
+	let (mut leaks, mut at_limit, mut unfinished) = (0usize, 0usize, 0usize);
 	let mut rng = seed ^ 0x5DEE_CE66;
 	let started = Instant::now();
 	for probe in &chosen {
@@ -107,6 +109,11 @@ fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation:
 			continue;
 		};
 		n += 1;
+		leaks += usize::from(leaks_format(&answered.answer));
+		at_limit += usize::from(
+			answered.generation.as_ref().is_some_and(|g| g.tokens.len() >= engine.config.max_new_tokens),
+		);
+		unfinished += usize::from(!answered.answer.trim_end().ends_with(['.', '!', '?']));
 		let answer_lc = answered.answer.to_lowercase();
 		let is_correct = answer_lc.contains(&probe.expected.to_lowercase());
 		hits += usize::from(top == probe.dataset);
@@ -147,6 +154,10 @@ fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation:
 		"answer_contains_fact": correct as f64 / nf,
 		"precision_at_1_when_answer_correct": hits_when_correct as f64 / (correct.max(1) as f64),
 		"top_credited_holds_the_stated_fact": top_states_fact as f64 / nf,
+		"answers": {
+			"format_leak": leaks as f64 / nf, "hit_token_limit": at_limit as f64 / nf,
+			"unfinished": unfinished as f64 / nf,
+		},
 		"ablation": engine.config.ablation,
 		"deletion": {
 			"mean_logprob_drop_top": drop_top / nf, "mean_logprob_drop_random": drop_rand / nf,
