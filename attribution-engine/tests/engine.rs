@@ -75,3 +75,37 @@ fn bad_input_is_refused() {
 		Err(WorkerError::InvalidInput(_))
 	));
 }
+
+/// The benchmark measures what is served: a question's record reproduces the served (exact) attribution, its
+/// subset table agrees with leave-one-out, and the combined vector recomputed from the record's method scores
+/// is the served vector.
+#[test]
+fn a_benchmark_record_reproduces_the_served_attribution() {
+	use attribution_engine::evaluate::{pubmedqa::Item, question::evaluate, report::methods};
+	let dir = tempfile::tempdir().unwrap();
+	let mut e = engine(dir.path());
+	let gold_text = e.version().dataset(1).unwrap().text.clone();
+	let item = Item {
+		pubmed_id: "1".into(),
+		question: "What is the standard adult dose of zorvatin?".into(),
+		abstract_text: gold_text.trim().into(),
+		meshes: Vec::new(),
+		decision: None,
+	};
+	let record = evaluate(&mut e, &item, &(1, 0..gold_text.trim().len())).unwrap();
+	assert!(!record.answer.is_empty(), "the tiny model answered nothing");
+	assert_eq!(e.config.ablation, AttributionConfig::default().ablation, "the engine's mode is restored");
+	assert_eq!((record.k, record.subsets.len(), record.candidates.len()), (3, 8, e.config.candidates));
+	assert!(record.candidates.iter().all(|c| c.gold == (c.dataset == 1)));
+	let served = e.attribute(&item.question, &record.answer).unwrap();
+	assert_eq!(record.weights_exact, served.weights);
+	let table = record.table();
+	for (i, chunk) in served.chunks.iter().take(3).enumerate() {
+		let from_table = table.get(7) - table.get(7 & !(1 << i));
+		assert!((from_table - chunk.loo_delta.unwrap()).abs() < 1e-3, "context {i}: {from_table} vs {:?}", chunk.loo_delta);
+	}
+	let combined = &methods(&record, AttributionConfig::default().weights)["combined"];
+	let recomputed: Vec<(u64, u32)> = combined.per_dataset.iter().map(|(d, b)| (*d, *b as u32)).collect();
+	assert_eq!(recomputed, served.weights);
+	assert!(combined.passes > 1.0 && record.cost.subsets_tokens > record.cost.exact_tokens);
+}
