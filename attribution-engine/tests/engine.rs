@@ -4,7 +4,7 @@
 mod support;
 
 use attribution_engine::{
-	attribute::{AttributionConfig, Engine},
+	attribute::{AttributionConfig, ContextLayout, Engine},
 	WorkerError,
 };
 
@@ -77,13 +77,20 @@ fn bad_input_is_refused() {
 }
 
 /// The benchmark measures what is served: a question's record reproduces the served (exact) attribution, its
-/// subset table agrees with leave-one-out, and the combined vector recomputed from the record's method scores
-/// is the served vector.
+/// subset table (by retrieval rank, whatever the prompt's layout) agrees with leave-one-out, and the combined
+/// vector recomputed from the record's method scores is the served vector.
 #[test]
 fn a_benchmark_record_reproduces_the_served_attribution() {
+	for layout in [ContextLayout::MostSimilarFirst, ContextLayout::MostSimilarLast] {
+		a_record_reproduces_the_served_attribution(layout);
+	}
+}
+
+fn a_record_reproduces_the_served_attribution(layout: ContextLayout) {
 	use attribution_engine::evaluate::{pubmedqa::Item, question::evaluate, report::methods};
 	let dir = tempfile::tempdir().unwrap();
 	let mut e = engine(dir.path());
+	e.config.layout = layout;
 	let gold_text = e.version().dataset(1).unwrap().text.clone();
 	let item = Item {
 		pubmed_id: "1".into(),
@@ -92,7 +99,10 @@ fn a_benchmark_record_reproduces_the_served_attribution() {
 		meshes: Vec::new(),
 		decision: None,
 	};
-	let record = evaluate(&mut e, &item, &(1, 0..gold_text.trim().len())).unwrap();
+	let answered_only = evaluate(&mut e, &item, &(1, 0..gold_text.trim().len()), true).unwrap();
+	assert!(answered_only.subsets.is_empty() && answered_only.weights_exact.is_empty());
+	let record = evaluate(&mut e, &item, &(1, 0..gold_text.trim().len()), false).unwrap();
+	assert_eq!((record.answer.as_str(), record.layout), (answered_only.answer.as_str(), layout));
 	assert!(!record.answer.is_empty(), "the tiny model answered nothing");
 	assert_eq!(e.config.ablation, AttributionConfig::default().ablation, "the engine's mode is restored");
 	assert_eq!((record.k, record.subsets.len(), record.candidates.len()), (3, 8, e.config.candidates));

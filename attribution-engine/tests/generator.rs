@@ -4,7 +4,7 @@
 mod support;
 
 use attribution_engine::{
-	generate::{llama::KvCache, lora::LoraAdapter, Prompt, MAX_CONTEXT_TOKENS},
+	generate::{llama::KvCache, lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS},
 	WorkerError,
 };
 use candle::{Device, Tensor};
@@ -89,8 +89,8 @@ fn greedy_decoding_reports_the_log_probability_scoring_gives() {
 	let dir = tempfile::tempdir().unwrap();
 	let g = support::tiny_generator(dir.path());
 	let prompt = g.rag_prompt("the dose?", &["40 mg daily"]).unwrap();
-	let out = g.generate(&prompt, 12).unwrap();
-	assert_eq!(g.generate(&prompt, 12).unwrap(), out, "greedy decoding must be deterministic");
+	let out = g.generate(&prompt, 12, AnswerForm::Free).unwrap();
+	assert_eq!(g.generate(&prompt, 12, AnswerForm::Free).unwrap(), out, "greedy decoding must be deterministic");
 	if !out.tokens.is_empty() {
 		let scored = g.score(&prompt.tokens(), &out.tokens).unwrap();
 		assert!((scored - out.logprob).abs() < 1e-2, "{scored} vs {}", out.logprob);
@@ -132,7 +132,7 @@ fn prompts_longer_than_the_context_are_refused() {
 	// Each context is cut to MAX_CONTEXT_TOKENS (192): three of them are over the tiny model's 512.
 	let long = "the dose is forty ".repeat(60);
 	let prompt = g.rag_prompt("dose?", &[&long, &long, &long]).unwrap();
-	let err = g.generate(&prompt, 8).unwrap_err();
+	let err = g.generate(&prompt, 8, AnswerForm::Free).unwrap_err();
 	assert!(matches!(err, WorkerError::PromptTooLong { limit: 512, .. }), "{err}");
 	assert!(matches!(g.score_leave_one_out(&prompt, &[1, 2]), Err(WorkerError::PromptTooLong { .. })));
 }

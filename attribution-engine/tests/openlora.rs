@@ -10,7 +10,7 @@ use attribution_engine::{
 	generate::{
 		lora::{LoraAdapter, LoraDelta, LoraTarget},
 		openlora::{AdapterCache, AdapterSource},
-		Generator,
+		AnswerForm, Generator,
 	},
 };
 use openledger_primitives::content::content_hash;
@@ -48,9 +48,9 @@ fn a_batch_of_rows_on_different_adapters_decodes_as_each_row_alone() {
 	let prompts: Vec<_> =
 		questions.iter().map(|q| base.rag_prompt(q, &["zorvatin 40 mg daily", "store cool"]).unwrap()).collect();
 
-	let batched = Generator::generate_batch(&generators, &prompts, 12).unwrap();
+	let batched = Generator::generate_batch(&generators, &prompts, 12, AnswerForm::Free).unwrap();
 	for ((generator, prompt), got) in generators.iter().zip(&prompts).zip(&batched) {
-		let alone = generator.generate(prompt, 12).unwrap();
+		let alone = generator.generate(prompt, 12, AnswerForm::Free).unwrap();
 		assert_eq!(got.tokens, alone.tokens);
 		assert!((got.logprob - alone.logprob).abs() < 1e-3, "{} vs {}", got.logprob, alone.logprob);
 	}
@@ -63,9 +63,9 @@ fn a_batch_of_rows_on_different_adapters_decodes_as_each_row_alone() {
 	let other_dir = dir.path().join("other");
 	std::fs::create_dir_all(&other_dir).unwrap();
 	let other = support::tiny_generator(&other_dir);
-	let err = Generator::generate_batch(&[&base, &other], &prompts[..2], 4).unwrap_err();
+	let err = Generator::generate_batch(&[&base, &other], &prompts[..2], 4, AnswerForm::Free).unwrap_err();
 	assert!(err.to_string().contains("different base"), "{err}");
-	assert!(Generator::generate_batch(&[&base], &prompts[..2], 4).is_err(), "one generator for two prompts");
+	assert!(Generator::generate_batch(&[&base], &prompts[..2], 4, AnswerForm::Free).is_err(), "one generator for two prompts");
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn the_cache_reuses_evicts_least_recent_and_checks_every_load() {
 	// The cached model answers as the adapter applied directly does.
 	let prompt = base.rag_prompt("the dose?", &["40 mg"]).unwrap();
 	let direct = base.with_lora(&adapter(1, 4), Path::new("<direct>")).unwrap();
-	assert_eq!(first.generate(&prompt, 6).unwrap(), direct.generate(&prompt, 6).unwrap());
+	assert_eq!(first.generate(&prompt, 6, AnswerForm::Free).unwrap(), direct.generate(&prompt, 6, AnswerForm::Free).unwrap());
 
 	// A file that does not hash to what the chain records is refused and not cached.
 	let mut tampered = sources[1].clone();

@@ -3,7 +3,12 @@
 //! Set OPENLEDGER_SKIP_REAL_WEIGHTS=1 to skip them on a machine without the weights.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use attribution_engine::{embed::Embedder, generate::Generator, models::ModelsDir, synthetic};
+use attribution_engine::{
+	embed::Embedder,
+	generate::{AnswerForm, Generator},
+	models::ModelsDir,
+	synthetic,
+};
 use std::path::Path;
 
 fn models() -> Option<ModelsDir> {
@@ -60,7 +65,7 @@ fn smollm2_answers_a_question_from_its_context() {
 	let probe = &net.probes[0];
 	let d = net.version.dataset(probe.dataset).unwrap();
 	let prompt = g.rag_prompt(&probe.question, &[&d.text]).unwrap();
-	let out = g.generate(&prompt, 32).unwrap();
+	let out = g.generate(&prompt, 32, AnswerForm::Free).unwrap();
 	assert!(out.text.contains(&probe.expected), "{:?} should contain {:?}", out.text, probe.expected);
 	// Leave-one-out on the real model: removing the only context makes the answer much less likely.
 	let ablation = g.score_leave_one_out(&prompt, &out.tokens).unwrap();

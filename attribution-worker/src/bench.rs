@@ -2,14 +2,16 @@
 //! against Python references (sentence-transformers, faiss) measured in the same run.
 
 use crate::{
+	engine_args::AnswerArgs,
 	loading::{load_embedder, load_generator},
 	Ablation, Common,
 };
 use anyhow::{Context, Result};
 use attribution_engine::{
 	attribute::{AblationMode, AttributionConfig, Engine},
-	evaluate::report::leaks_format,
 	chunk::{chunk_text, ChunkParams},
+	evaluate::report::leaks_format,
+	generate::AnswerForm,
 	index::{store::build_index, VectorIndex},
 	synthetic,
 };
@@ -36,11 +38,17 @@ pub enum BenchCommand {
 		seed: u64,
 		#[arg(long, value_enum, default_value_t = Ablation::Exact)]
 		ablation: Ablation,
+		#[command(flatten)]
+		answer: AnswerArgs,
 	},
 	/// Attribution on PubMedQA: retrieval recall, gold recovery, top-k log-probability drop and the linear
 	/// datamodeling score for every method and baseline, on a tuning part and a held-out part (validator mode).
 	#[command(name = "pubmedqa")]
 	PubMedQa(crate::bench_pubmedqa::PubMedQaArgs),
+	/// Influence of training examples on a fine-tuned model's answers: the DataInf sentence-transformation
+	/// protocol (ten classes × 90 training / 10 test, one LoRA fine-tune), ROC-AUC and recall per estimator.
+	#[command(name = "datainf")]
+	DataInf(crate::bench_datainf::DataInfArgs),
 	/// Many LoRA adapters on one base model: tokens/s with random adapters against one adapter, cold-load
 	/// latency and memory per cached adapter.
 	#[command(name = "openlora")]
@@ -70,11 +78,12 @@ pub enum BenchCommand {
 
 pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 	match command {
-		BenchCommand::Quality { datasets, probes, seed, ablation } => {
-			quality(common, datasets, probes, seed, ablation.into())
+		BenchCommand::Quality { datasets, probes, seed, ablation, answer } => {
+			quality(common, datasets, probes, seed, ablation.into(), answer)
 		},
 		BenchCommand::OpenLora(args) => crate::bench_openlora::run(common, &args),
 		BenchCommand::PubMedQa(args) => crate::bench_pubmedqa::run(common, &args),
+		BenchCommand::DataInf(args) => crate::bench_datainf::run(common, &args),
 		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {
 			speed(common, python, rows, queries, texts, &work_dir, &only)
 		},
@@ -90,9 +99,16 @@ fn synthetic_engine(common: &Common, datasets: usize, seed: u64) -> Result<(Engi
 	Ok((engine, net.probes))
 }
 
-fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation: AblationMode) -> Result<()> {
+fn quality(
+	common: &Common,
+	datasets: usize,
+	probes: usize,
+	seed: u64,
+	ablation: AblationMode,
+	answer: AnswerArgs,
+) -> Result<()> {
 	let (mut engine, all) = synthetic_engine(common, datasets, seed)?;
-	engine.config.ablation = ablation;
+	engine.config = answer.apply(AttributionConfig { ablation, ..engine.config });
 	let stride = (all.len() / probes.max(1)).max(1);
 	let chosen: Vec<_> = all.iter().step_by(stride).take(probes).collect();
 	let (mut hits, mut correct, mut n, mut hits_when_correct, mut top_states_fact) =
@@ -100,6 +116,7 @@ fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation:
 	let (mut flip_top, mut flip_rand, mut drop_top, mut drop_rand, mut top_beats_rand) =
 		(0usize, 0usize, 0f64, 0f64, 0usize);
 	let (mut leaks, mut at_limit, mut unfinished) = (0usize, 0usize, 0usize);
+	let (mut fact_in_top_chunk, mut correct_when_in_top_chunk) = (0usize, 0usize);
 	let mut rng = seed ^ 0x5DEE_CE66;
 	let started = Instant::now();
 	for probe in &chosen {
@@ -118,6 +135,12 @@ fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation:
 		let is_correct = answer_lc.contains(&probe.expected.to_lowercase());
 		hits += usize::from(top == probe.dataset);
 		correct += usize::from(is_correct);
+		// The goal for answers: right whenever retrieval put the fact in its best chunk.
+		let best_chunk = answered.context.iter().max_by(|a, b| a.similarity.total_cmp(&b.similarity));
+		if best_chunk.is_some_and(|c| c.text.to_lowercase().contains(&probe.expected.to_lowercase())) {
+			fact_in_top_chunk += 1;
+			correct_when_in_top_chunk += usize::from(is_correct);
+		}
 		hits_when_correct += usize::from(is_correct && top == probe.dataset);
 		// Whatever the answer says, does the top-credited dataset hold that fact? (A wrong answer copied from
 		// another drug's note should be credited to that note.)
@@ -157,7 +180,10 @@ fn quality(common: &Common, datasets: usize, probes: usize, seed: u64, ablation:
 		"answers": {
 			"format_leak": leaks as f64 / nf, "hit_token_limit": at_limit as f64 / nf,
 			"unfinished": unfinished as f64 / nf,
+			"fact_in_top_retrieved_chunk": fact_in_top_chunk as f64 / nf,
+			"correct_when_fact_in_top_chunk": correct_when_in_top_chunk as f64 / (fact_in_top_chunk.max(1) as f64),
 		},
+		"layout": engine.config.layout, "answer_form": engine.config.answer_form,
 		"ablation": engine.config.ablation,
 		"deletion": {
 			"mean_logprob_drop_top": drop_top / nf, "mean_logprob_drop_random": drop_rand / nf,
@@ -361,7 +387,7 @@ fn speed(
 		let prompt =
 			generator.rag_prompt("Write a long paragraph about how medicines are tested before approval.", &[])?;
 		let t = Instant::now();
-		let g = generator.generate(&prompt, 64)?;
+		let g = generator.generate(&prompt, 64, AnswerForm::Free)?;
 		let gen_s = t.elapsed().as_secs_f64();
 		report["generation"] = json!({ "tokens": g.tokens.len(), "prompt_tokens": prompt.len(), "seconds": gen_s,
 		"tokens_per_s": g.tokens.len() as f64 / gen_s, "quantized": common.quantized });

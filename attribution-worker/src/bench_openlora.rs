@@ -14,7 +14,7 @@ use attribution_engine::{
 	generate::{
 		lora::{LoraAdapter, LoraDelta, LoraTarget},
 		openlora::{AdapterCache, AdapterSource},
-		Generator, Prompt,
+		AnswerForm, Generator, Prompt,
 	},
 	rng::SplitMix64,
 };
@@ -126,7 +126,7 @@ fn run_batches(
 		let models =
 			(0..chunk.len()).map(|i| pick(b.saturating_mul(batch).saturating_add(i))).collect::<Result<Vec<_>>>()?;
 		let refs: Vec<&Generator> = models.iter().map(AsRef::as_ref).collect();
-		let generated = Generator::generate_batch(&refs, chunk, max_new)?;
+		let generated = Generator::generate_batch(&refs, chunk, max_new, AnswerForm::Free)?;
 		tokens = generated.iter().map(|g| g.tokens.len()).fold(tokens, usize::saturating_add);
 	}
 	Ok((tokens, started.elapsed().as_secs_f64()))

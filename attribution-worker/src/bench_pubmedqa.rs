@@ -5,10 +5,11 @@
 //! part and, separately, on the held-out rest.
 
 use crate::{
+	engine_args::AnswerArgs,
 	loading::{load_embedder, load_generator},
 	Common,
 };
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use attribution_engine::{
 	attribute::{combine::MethodWeights, AttributionConfig, Engine},
 	chunk::ChunkParams,
@@ -61,6 +62,12 @@ pub struct PubMedQaArgs {
 	/// Draw quality against cost per method (PNG).
 	#[arg(long)]
 	pub plot: Option<PathBuf>,
+	#[command(flatten)]
+	pub answer: AnswerArgs,
+	/// Only answer (and retrieve): measure the answers, not attribution — for choosing how answers are
+	/// produced, at a fraction of the cost.
+	#[arg(long)]
+	pub answers_only: bool,
 }
 
 fn parse_grouping(s: &str) -> Result<Grouping, String> {
@@ -133,6 +140,20 @@ pub fn run(common: &Common, args: &PubMedQaArgs) -> Result<()> {
 		Some(path) => read_records(path)?,
 		None => Vec::new(),
 	};
+	let config = args.answer.apply(AttributionConfig::default());
+	if !args.report_only {
+		if let Some(r) = records.iter().find(|r| r.layout != config.layout || r.answer_form != config.answer_form) {
+			bail!(
+				"the records were made with layout {:?} and answer form {:?} (PubMed {}), not the requested {:?} \
+				 and {:?}: use another records file",
+				r.layout,
+				r.answer_form,
+				r.pubmed_id,
+				config.layout,
+				config.answer_form
+			);
+		}
+	}
 	let net = pubmedqa::datanet(&items, args.grouping)?;
 	let started = Instant::now();
 	if !args.report_only {
@@ -140,7 +161,7 @@ pub fn run(common: &Common, args: &PubMedQaArgs) -> Result<()> {
 		let todo: Vec<usize> =
 			asked.iter().copied().filter(|i| items.get(*i).is_some_and(|it| !done.contains(&it.pubmed_id))).collect();
 		if !todo.is_empty() {
-			let mut engine = engine(common, &net.version)?;
+			let mut engine = engine(common, &net.version, config)?;
 			let mut sink = match &args.records {
 				Some(path) => Some(
 					std::fs::OpenOptions::new()
@@ -161,7 +182,7 @@ pub fn run(common: &Common, args: &PubMedQaArgs) -> Result<()> {
 			for i in todo {
 				let (Some(item), Some(source)) = (items.get(i), net.sources.get(i)) else { continue };
 				let record =
-					evaluate(&mut engine, item, source).with_context(|| format!("PubMed {}", item.pubmed_id))?;
+					evaluate(&mut engine, item, source, args.answers_only).with_context(|| format!("PubMed {}", item.pubmed_id))?;
 				if let Some(f) = sink.as_mut() {
 					writeln!(f, "{}", serde_json::to_string(&record)?)?;
 					f.flush()?;
@@ -204,7 +225,7 @@ pub fn run(common: &Common, args: &PubMedQaArgs) -> Result<()> {
 		"data": data.display().to_string(), "items": items.len(), "grouping": args.grouping,
 		"datasets": net.version.datasets.len(), "chunking": { "tokens": chunks.tokens, "overlap": chunks.overlap },
 		"tune_items": format!("the first {tune_end} by PubMed id"),
-		"weights": weights,
+		"weights": weights, "layout": config.layout, "answer_form": config.answer_form,
 		"tune": tune_report, "held_out": held_out_report,
 		"tuning": {
 			"rule": "highest LDS among weightings whose gold precision@1 on the tuning part is at least retrieval's rank-1",
@@ -220,8 +241,9 @@ pub fn run(common: &Common, args: &PubMedQaArgs) -> Result<()> {
 	Ok(())
 }
 
-/// The served engine over the PubMedQA DataNet, with the protocol's attribution settings.
-fn engine(common: &Common, version: &attribution_engine::datanet::DataNetVersion) -> Result<Engine> {
+/// The served engine over the PubMedQA DataNet, with the protocol's attribution settings (answer settings as
+/// asked).
+fn engine(common: &Common, version: &attribution_engine::datanet::DataNetVersion, config: AttributionConfig) -> Result<Engine> {
 	let (embedder, id) = load_embedder(common)?;
 	let bar = if common.json { ProgressBar::hidden() } else { ProgressBar::new(0) };
 	bar.set_style(
@@ -234,5 +256,5 @@ fn engine(common: &Common, version: &attribution_engine::datanet::DataNetVersion
 	})?;
 	bar.finish_and_clear();
 	let generator = load_generator(common, None)?;
-	Ok(Engine::new(embedder, generator, version.clone(), stored, AttributionConfig::default())?)
+	Ok(Engine::new(embedder, generator, version.clone(), stored, config)?)
 }

@@ -3,8 +3,9 @@
 //! ([`EngineConfig::new`]), which the chain client uses.
 
 use attribution_engine::{
-	attribute::{AblationMode, AttributionConfig},
+	attribute::{AblationMode, AttributionConfig, ContextLayout},
 	chunk::ChunkParams,
+	generate::AnswerForm,
 	EngineConfig, IndexConfig,
 };
 use clap::{Args, ValueEnum};
@@ -27,6 +28,61 @@ pub struct IndexArgs {
 	pub chunk_overlap: usize,
 }
 
+/// How the served answer is produced: the prompt's chunk order and where the answer ends. Part of the
+/// protocol (the defaults are its values); benches change them to measure the alternatives.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct AnswerArgs {
+	/// Order of the retrieved chunks in the prompt.
+	#[arg(long, value_enum, default_value_t = Layout::MostSimilarLast)]
+	pub layout: Layout,
+	/// What the answer may look like: one sentence on one line, or free text up to the token limit.
+	#[arg(long, value_enum, default_value_t = Form::OneSentence)]
+	pub answer_form: Form,
+}
+
+impl AnswerArgs {
+	/// `config` with these answer settings.
+	pub fn apply(&self, config: AttributionConfig) -> AttributionConfig {
+		AttributionConfig { layout: self.layout.into(), answer_form: self.answer_form.into(), ..config }
+	}
+}
+
+/// `--layout`: the engine's [`ContextLayout`] on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Layout {
+	/// Retrieval order: the most similar chunk first.
+	MostSimilarFirst,
+	/// The most similar chunk last, next to the question.
+	MostSimilarLast,
+}
+
+impl From<Layout> for ContextLayout {
+	fn from(layout: Layout) -> Self {
+		match layout {
+			Layout::MostSimilarFirst => ContextLayout::MostSimilarFirst,
+			Layout::MostSimilarLast => ContextLayout::MostSimilarLast,
+		}
+	}
+}
+
+/// `--answer-form`: the engine's [`AnswerForm`] on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Form {
+	/// Free text until the end-of-turn token or the token limit.
+	Free,
+	/// One sentence on one line, without repeated phrases.
+	OneSentence,
+}
+
+impl From<Form> for AnswerForm {
+	fn from(form: Form) -> Self {
+		match form {
+			Form::Free => AnswerForm::Free,
+			Form::OneSentence => AnswerForm::OneSentence,
+		}
+	}
+}
+
 /// A question over an indexed DataNet version.
 #[derive(Args, Debug, Clone)]
 pub struct AskArgs {
@@ -44,6 +100,8 @@ pub struct AskArgs {
 	/// How chunks are removed for the ablation credit.
 	#[arg(long, value_enum, default_value_t = Ablation::Exact)]
 	pub ablation: Ablation,
+	#[command(flatten)]
+	pub answer: AnswerArgs,
 	/// LoRA adapter (safetensors) to apply to the generator.
 	#[arg(long)]
 	pub adapter: Option<PathBuf>,
@@ -83,12 +141,12 @@ impl From<&IndexArgs> for IndexConfig {
 
 impl From<&AskArgs> for EngineConfig {
 	fn from(args: &AskArgs) -> Self {
-		let attribution = AttributionConfig {
+		let attribution = args.answer.apply(AttributionConfig {
 			k: args.k,
 			candidates: args.candidates,
 			ablation: args.ablation.into(),
 			..AttributionConfig::default()
-		};
+		});
 		Self { index: (&args.index).into(), attribution }
 	}
 }
@@ -115,6 +173,14 @@ mod tests {
 		for flag in Ablation::value_variants() {
 			let name = flag.to_possible_value().unwrap().get_name().to_owned();
 			assert_eq!(serde_json::to_value(AblationMode::from(*flag)).unwrap(), name);
+		}
+		for flag in Layout::value_variants() {
+			let name = flag.to_possible_value().unwrap().get_name().to_owned();
+			assert_eq!(serde_json::to_value(ContextLayout::from(*flag)).unwrap(), name);
+		}
+		for flag in Form::value_variants() {
+			let name = flag.to_possible_value().unwrap().get_name().to_owned();
+			assert_eq!(serde_json::to_value(AnswerForm::from(*flag)).unwrap(), name);
 		}
 	}
 }

@@ -2,6 +2,7 @@
 //! `register-model` (ModelFactory), `run` — the worker on chain — and `studio`, ModelFactory in the browser.
 
 mod bench;
+mod bench_datainf;
 mod bench_openlora;
 mod bench_plot;
 mod bench_pubmedqa;

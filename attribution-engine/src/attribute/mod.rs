@@ -23,7 +23,7 @@ use crate::{
 	error::{Result, WorkerError},
 	generate::{
 		openlora::{AdapterCache, AdapterSource},
-		Generation, Generator, Prompt,
+		AnswerForm, Generation, Generator, Prompt,
 	},
 	index::store::StoredIndex,
 	train::influence::Influence,
@@ -31,7 +31,12 @@ use crate::{
 use combine::{MethodWeights, Scores};
 pub use corpus::Corpus;
 use serde::Serialize;
-use std::{collections::BTreeSet, ops::Deref, sync::Arc, time::Instant};
+use std::{
+	collections::{BTreeMap, BTreeSet},
+	ops::Deref,
+	sync::Arc,
+	time::Instant,
+};
 
 /// How a chunk is removed for the ablation credit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
@@ -42,6 +47,37 @@ pub enum AblationMode {
 	Exact,
 	/// Hide the chunk from the question and answer with the attention mask (one prefix pass; ≈ k/2× faster).
 	Masked,
+}
+
+/// The order of the `k` retrieved chunks in the prompt (numbered `[1]`…`[k]` in that order). A small model
+/// leans on what it read last, next to the question: with the most similar chunk last, the answer tends to come
+/// from the chunk retrieval ranked best rather than from the least similar one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContextLayout {
+	/// Retrieval order: the most similar chunk is `[1]`.
+	MostSimilarFirst,
+	/// Reverse retrieval order: the most similar chunk is `[k]`, right before the question.
+	#[default]
+	MostSimilarLast,
+}
+
+impl ContextLayout {
+	/// The prompt position (0-based) of the chunk retrieval ranked `rank` (0-based) among `k`.
+	pub fn position(self, rank: usize, k: usize) -> usize {
+		match self {
+			Self::MostSimilarFirst => rank,
+			Self::MostSimilarLast => k.saturating_sub(1).saturating_sub(rank),
+		}
+	}
+
+	/// `ranked` (most similar first) in prompt order.
+	pub fn lay_out<T>(self, mut ranked: Vec<T>) -> Vec<T> {
+		if self == Self::MostSimilarLast {
+			ranked.reverse();
+		}
+		ranked
+	}
 }
 
 /// Knobs of the attribution pipeline. Part of the protocol: validators must use the same values.
@@ -55,6 +91,10 @@ pub struct AttributionConfig {
 	pub max_new_tokens: usize,
 	pub ablation: AblationMode,
 	pub weights: MethodWeights,
+	/// Order of the chunks in the prompt.
+	pub layout: ContextLayout,
+	/// What a served answer may look like.
+	pub answer_form: AnswerForm,
 }
 
 impl Default for AttributionConfig {
@@ -65,6 +105,8 @@ impl Default for AttributionConfig {
 			max_new_tokens: 48,
 			ablation: AblationMode::default(),
 			weights: MethodWeights::default(),
+			layout: ContextLayout::default(),
+			answer_form: AnswerForm::default(),
 		}
 	}
 }
@@ -82,6 +124,7 @@ pub struct Retrieved {
 pub struct Answered {
 	pub question: String,
 	pub answer: String,
+	/// The chunks the answer was generated from, in prompt order ([`ContextLayout`]).
 	pub context: Vec<Retrieved>,
 	#[serde(skip)]
 	pub generation: Option<Generation>,
@@ -293,7 +336,16 @@ impl Engine {
 			.collect())
 	}
 
-	/// The prompt the generator answers from, given the retrieved context.
+	/// The `k` chunks nearest to the question (skipping datasets in `exclude`) in prompt order
+	/// ([`ContextLayout`]).
+	///
+	/// # Errors
+	/// Embedding failures.
+	pub fn context(&self, question: &str, exclude: &BTreeSet<u64>) -> Result<Vec<Retrieved>> {
+		Ok(self.config.layout.lay_out(self.retrieve(question, self.config.k, exclude)?))
+	}
+
+	/// The prompt the generator answers from, given the context in prompt order.
 	///
 	/// # Errors
 	/// Tokenizer failures, an empty question.
@@ -307,9 +359,9 @@ impl Engine {
 	/// # Errors
 	/// Embedding, generation or context-length failures.
 	pub fn answer(&self, question: &str, exclude: &BTreeSet<u64>) -> Result<Answered> {
-		let context = self.retrieve(question, self.config.k, exclude)?;
+		let context = self.context(question, exclude)?;
 		let prompt = self.prompt(question, &context)?;
-		let generation = self.model()?.generate(&prompt, self.config.max_new_tokens)?;
+		let generation = self.model()?.generate(&prompt, self.config.max_new_tokens, self.config.answer_form)?;
 		Ok(Answered::new(question, context, generation))
 	}
 
@@ -327,15 +379,19 @@ impl Engine {
 		if engines.iter().any(|e| e.config.max_new_tokens != max_new) {
 			return Err(WorkerError::InvalidInput("engines with different answer lengths in one batch".into()));
 		}
+		let form = engines.first().map_or(AnswerForm::default(), |e| e.config.answer_form);
+		if engines.iter().any(|e| e.config.answer_form != form) {
+			return Err(WorkerError::InvalidInput("engines with different answer forms in one batch".into()));
+		}
 		let (mut contexts, mut prompts, mut models) = (Vec::new(), Vec::new(), Vec::new());
 		for (engine, question) in engines.iter().zip(questions) {
-			let context = engine.retrieve(question, engine.config.k, &BTreeSet::new())?;
+			let context = engine.context(question, &BTreeSet::new())?;
 			prompts.push(engine.prompt(question, &context)?);
 			contexts.push(context);
 			models.push(engine.model()?);
 		}
 		let refs: Vec<&Generator> = models.iter().map(|m| &**m).collect();
-		let generations = Generator::generate_batch(&refs, &prompts, max_new)?;
+		let generations = Generator::generate_batch(&refs, &prompts, max_new, form)?;
 		Ok(questions
 			.iter()
 			.zip(contexts)
@@ -350,7 +406,7 @@ impl Engine {
 	/// # Errors
 	/// Embedding or model failures.
 	pub fn score_answer(&self, question: &str, answer: &str, exclude: &BTreeSet<u64>) -> Result<f64> {
-		let context = self.retrieve(question, self.config.k, exclude)?;
+		let context = self.context(question, exclude)?;
 		let prompt = self.prompt(question, &context)?;
 		let answer_tokens = self.generator.encode(answer.trim())?;
 		self.model()?.score(&prompt.tokens(), &answer_tokens)
@@ -377,7 +433,7 @@ impl Engine {
 		let retrieval_ms = ms_since(t);
 
 		let t = Instant::now();
-		let context: Vec<Retrieved> = candidates.iter().take(self.config.k).cloned().collect();
+		let context = self.config.layout.lay_out(candidates.iter().take(self.config.k).cloned().collect());
 		let prompt = self.prompt(question, &context)?;
 		let answer_tokens = self.generator.encode(answer.trim())?;
 		let model = self.model()?;
@@ -386,10 +442,10 @@ impl Engine {
 			AblationMode::Masked => model.score_masked_ablation(&prompt, &answer_tokens)?,
 		};
 		let mut ablation_scores = Scores::new();
-		let mut deltas = Vec::with_capacity(context.len());
+		let mut deltas = BTreeMap::new();
 		for (r, without) in context.iter().zip(&ablation.without) {
 			let delta = ablation.full - without;
-			deltas.push(delta);
+			deltas.insert(r.chunk, delta);
 			let e = ablation_scores.entry(r.chunk.dataset).or_insert(0);
 			*e = e.saturating_add(ablation_credit(delta));
 		}
@@ -416,12 +472,11 @@ impl Engine {
 		let chunks = candidates
 			.iter()
 			.zip(&shapley)
-			.enumerate()
-			.map(|(i, (r, s))| ChunkCredit {
+			.map(|(r, s)| ChunkCredit {
 				chunk: r.chunk,
 				similarity: r.similarity,
 				shapley: *s,
-				loo_delta: deltas.get(i).copied(),
+				loo_delta: deltas.get(&r.chunk).copied(),
 			})
 			.collect();
 		Ok(Attribution {

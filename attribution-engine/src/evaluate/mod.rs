@@ -5,8 +5,10 @@
 //! Nothing here is part of the protocol: it decides which method and which weights the protocol uses.
 
 pub mod faithfulness;
+pub mod influence_task;
 pub mod pubmedqa;
 pub mod question;
 pub mod report;
 pub mod stats;
 pub mod surrogate;
+pub mod transformations;

@@ -5,9 +5,9 @@
 
 use super::pubmedqa::Item;
 use crate::{
-	attribute::{verbatim::VerbatimIndex, verbatim_credit, AblationMode, Engine},
+	attribute::{verbatim::VerbatimIndex, verbatim_credit, AblationMode, ContextLayout, Engine},
 	error::Result,
-	generate::SubsetScores,
+	generate::{AnswerForm, SubsetScores},
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeSet, ops::Range, time::Instant};
@@ -68,6 +68,20 @@ pub struct Record {
 	pub masked_scores: Vec<(u64, u128)>,
 	pub verbatim_scores: Vec<(u64, u128)>,
 	pub cost: Cost,
+	/// How the answer was produced (records from before these settings existed used the first layout and
+	/// were free-form).
+	#[serde(default = "first_layout")]
+	pub layout: ContextLayout,
+	#[serde(default = "free_form", alias = "stop")]
+	pub answer_form: AnswerForm,
+}
+
+fn first_layout() -> ContextLayout {
+	ContextLayout::MostSimilarFirst
+}
+
+fn free_form() -> AnswerForm {
+	AnswerForm::Free
 }
 
 impl Record {
@@ -87,11 +101,12 @@ fn secs(t: Instant) -> f64 {
 }
 
 /// Asks `item` through `engine` and measures everything; `source` is the dataset and byte range of its
-/// abstract. An empty answer gives a record with no subsets (nothing can be attributed).
+/// abstract. An empty answer gives a record with no subsets (nothing can be attributed), as does
+/// `answers_only` (the answer and retrieval measures only, for tuning how answers are produced).
 ///
 /// # Errors
 /// Model, embedding or tokenizer failures.
-pub fn evaluate(engine: &mut Engine, item: &Item, source: &(u64, Range<usize>)) -> Result<Record> {
+pub fn evaluate(engine: &mut Engine, item: &Item, source: &(u64, Range<usize>), answers_only: bool) -> Result<Record> {
 	let (gold_dataset, range) = source;
 	let t = Instant::now();
 	let answered = engine.answer(&item.question, &BTreeSet::new())?;
@@ -131,8 +146,10 @@ pub fn evaluate(engine: &mut Engine, item: &Item, source: &(u64, Range<usize>)) 
 		masked_scores: Vec::new(),
 		verbatim_scores: Vec::new(),
 		cost: Cost { generation_s, ..Cost::default() },
+		layout: engine.config.layout,
+		answer_form: engine.config.answer_form,
 	};
-	if answer_tokens.is_empty() {
+	if answer_tokens.is_empty() || answers_only {
 		return Ok(record);
 	}
 	let served_mode = engine.config.ablation;
@@ -150,10 +167,10 @@ pub fn evaluate(engine: &mut Engine, item: &Item, source: &(u64, Range<usize>)) 
 		c.shapley = credit.shapley;
 	}
 	record.masked = masked.chunks.iter().take(k).map(|c| c.loo_delta.unwrap_or(0.0)).collect();
-	let context: Vec<_> = candidates.iter().take(k).cloned().collect();
-	let chunk_index = VerbatimIndex::build(context.iter().enumerate().map(|(i, r)| (i as u64, r.text.as_str())));
+	let ranked: Vec<_> = candidates.iter().take(k).cloned().collect();
+	let chunk_index = VerbatimIndex::build(ranked.iter().enumerate().map(|(i, r)| (i as u64, r.text.as_str())));
 	let per_chunk = verbatim_credit(&chunk_index, &answered.answer);
-	record.verbatim = (0..context.len() as u64).map(|i| per_chunk.get(&i).copied().unwrap_or(0)).collect();
+	record.verbatim = (0..ranked.len() as u64).map(|i| per_chunk.get(&i).copied().unwrap_or(0)).collect();
 	record.weights_exact = exact.weights.clone();
 	record.weights_masked = masked.weights.clone();
 	record.retrieval_scores = exact.retrieval.into_iter().collect();
@@ -161,7 +178,9 @@ pub fn evaluate(engine: &mut Engine, item: &Item, source: &(u64, Range<usize>)) 
 	record.masked_scores = masked.ablation.into_iter().collect();
 	record.verbatim_scores = exact.verbatim.into_iter().collect();
 
-	let prompt = engine.prompt(&item.question, &context)?;
+	let layout = engine.config.layout;
+	let k_in_prompt = ranked.len();
+	let prompt = engine.prompt(&item.question, &layout.lay_out(ranked))?;
 	let t = Instant::now();
 	let table = engine.model()?.score_subsets(&prompt, &answer_tokens)?;
 	record.cost.subsets_s = secs(t);
@@ -184,6 +203,7 @@ pub fn evaluate(engine: &mut Engine, item: &Item, source: &(u64, Range<usize>)) 
 		.saturating_add((k.saturating_add(1)).saturating_mul(tail.saturating_add(scored)));
 	record.cost.full_tokens = total;
 	record.cost.segment_tokens = lens;
-	record.subsets = table.logp;
+	// The table's bits are prompt positions; the record's are retrieval ranks (as its candidates are).
+	record.subsets = table.reindexed(|rank| layout.position(rank, k_in_prompt)).logp;
 	Ok(record)
 }

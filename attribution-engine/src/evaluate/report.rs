@@ -266,15 +266,14 @@ fn share(flags: impl Iterator<Item = bool>, seed: u64) -> Estimate {
 	bootstrap_mean(&values, BOOTSTRAP, seed)
 }
 
-/// The decision an answer states: its first word, if yes / no / maybe.
+/// The decision an answer states: its first word that is yes, no or maybe ("The answer is no, …" states no).
 pub fn stated_decision(answer: &str) -> Option<&'static str> {
-	let first = answer.split(|c: char| !c.is_alphabetic()).find(|w| !w.is_empty())?.to_lowercase();
-	match first.as_str() {
+	answer.split(|c: char| !c.is_alphabetic()).find_map(|w| match w.to_lowercase().as_str() {
 		"yes" => Some("yes"),
 		"no" => Some("no"),
 		"maybe" => Some("maybe"),
 		_ => None,
-	}
+	})
 }
 
 /// Whether an answer carries the prompt's structure.
@@ -500,6 +499,8 @@ mod tests {
 				segment_tokens: vec![10, 20, 20, 20, 20, 6],
 				..Cost::default()
 			},
+			layout: crate::attribute::ContextLayout::MostSimilarLast,
+			answer_form: crate::generate::AnswerForm::OneSentence,
 		}
 	}
 
@@ -562,6 +563,8 @@ mod tests {
 		assert_eq!(stated_decision("no."), Some("no"));
 		assert_eq!(stated_decision("Maybe: the data are mixed"), Some("maybe"));
 		assert_eq!(stated_decision("The answer is:"), None);
+		assert_eq!(stated_decision("The answer is no, it does not."), Some("no"));
+		assert_eq!(stated_decision("Nobody knows; yes."), Some("yes"), "whole words only");
 		assert_eq!(stated_decision(""), None);
 		assert!(leaks_format("A: A\n[9] Q: what"));
 		assert!(leaks_format("It is safe. Question: is it?"));

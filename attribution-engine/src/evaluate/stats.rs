@@ -116,6 +116,36 @@ pub fn wilcoxon_signed_rank(differences: &[f64]) -> SignedRank {
 	SignedRank { n, w_plus, z, p_greater: normal_upper_tail(z) }
 }
 
+/// Area under the ROC curve of `scores` for telling the `positive` items from the others (the Mann–Whitney
+/// statistic, ties counted half); NaN without both kinds.
+pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
+	let ranks = average_ranks(scores);
+	let (mut rank_sum, mut p) = (0.0, 0usize);
+	for (r, is) in ranks.iter().zip(positive) {
+		if *is {
+			rank_sum += r;
+			p = p.saturating_add(1);
+		}
+	}
+	let q = scores.len().min(positive.len()).saturating_sub(p);
+	if p == 0 || q == 0 {
+		return f64::NAN;
+	}
+	#[allow(clippy::cast_precision_loss)]
+	let (p, q) = (p as f64, q as f64);
+	(rank_sum - p * (p + 1.0) / 2.0) / (p * q)
+}
+
+/// The share of the `k` highest `scores` that are `positive` (ties broken by index).
+pub fn recall_at(scores: &[f64], positive: &[bool], k: usize) -> f64 {
+	let mut order: Vec<usize> = (0..scores.len()).collect();
+	order.sort_by(|&a, &b| scores.get(b).unwrap_or(&0.0).total_cmp(scores.get(a).unwrap_or(&0.0)).then(a.cmp(&b)));
+	let hits = order.iter().take(k).filter(|&&i| positive.get(i).copied().unwrap_or(false)).count();
+	#[allow(clippy::cast_precision_loss)]
+	let share = hits as f64 / k.max(1) as f64;
+	share
+}
+
 /// A mean with its 95 % percentile-bootstrap interval.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Estimate {
@@ -151,6 +181,17 @@ pub fn bootstrap_mean(values: &[f64], reps: usize, seed: u64) -> Estimate {
 #[allow(clippy::indexing_slicing, clippy::float_cmp)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn auc_counts_pairs_in_order_and_ties_as_half() {
+		assert_eq!(roc_auc(&[0.9, 0.8, 0.1, 0.2], &[true, true, false, false]), 1.0);
+		assert_eq!(roc_auc(&[0.1, 0.2, 0.9, 0.8], &[true, true, false, false]), 0.0);
+		assert_eq!(roc_auc(&[0.5, 0.5], &[true, false]), 0.5);
+		// One of the four positive–negative pairs out of order: 3/4.
+		assert_eq!(roc_auc(&[0.9, 0.3, 0.4, 0.1], &[true, true, false, false]), 0.75);
+		assert!(roc_auc(&[0.1], &[true]).is_nan());
+		assert_eq!(recall_at(&[0.9, 0.3, 0.4, 0.1], &[true, true, false, false], 2), 0.5);
+	}
 
 	#[test]
 	fn ranks_share_ties() {

@@ -5,6 +5,7 @@
 pub mod llama;
 pub mod lora;
 pub mod openlora;
+pub mod answer_form;
 pub mod subsets;
 
 use crate::{
@@ -15,6 +16,7 @@ use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
 use llama::{KvCache, Llama};
 use rayon::prelude::*;
 use lora::LoraAdapter;
+pub use answer_form::AnswerForm;
 pub use subsets::{SubsetScores, MAX_SUBSET_CONTEXTS};
 use std::{path::Path, sync::Arc};
 use tokenizers::Tokenizer;
@@ -203,11 +205,46 @@ impl Generator {
 		Ok(())
 	}
 
-	/// Greedy decoding (ties go to the lowest token id) until a stop token or `max_new` tokens.
+	/// Whether decoding stops before `next`, after `out`: the end-of-turn token, or (for a one-sentence answer)
+	/// the end of the first sentence or line ([`answer_form::ends_before`]).
+	fn stops_before(&self, out: &[u32], next: u32, rule: AnswerForm) -> Result<bool> {
+		if self.stop.contains(&next) {
+			return Ok(true);
+		}
+		Ok(match rule {
+			AnswerForm::Free => false,
+			AnswerForm::OneSentence => answer_form::ends_before(&self.decode(out)?, &self.decode(&[next])?),
+		})
+	}
+
+	/// The greedy choice after `out`: the most likely token (ties to the lowest id) that `form` allows — for a
+	/// one-sentence answer, neither a token that starts a new line nor one that repeats a three-token sequence
+	/// ([`answer_form::repeating`]). The end-of-turn token is always allowed.
+	fn choose(&self, logp: &[f32], out: &[u32], form: AnswerForm) -> Result<(u32, f32)> {
+		if form == AnswerForm::Free {
+			return Ok(argmax(logp, &[]));
+		}
+		let repeats = answer_form::repeating(out);
+		let mut banned: Vec<u32> = Vec::new();
+		loop {
+			let (next, lp) = argmax(logp, &banned);
+			let allowed = self.stop.contains(&next)
+				|| !(repeats.contains(&next) || self.decode(&[next])?.contains('\n'))
+				|| lp == f32::NEG_INFINITY
+				|| banned.len() >= MAX_BANNED;
+			if allowed {
+				return Ok((next, lp));
+			}
+			banned.push(next);
+		}
+	}
+
+	/// Greedy decoding (ties go to the lowest token id) until a stop token, the end of the answer by `rule`, or
+	/// `max_new` tokens.
 	///
 	/// # Errors
 	/// [`WorkerError::PromptTooLong`] if the prompt plus `max_new` exceeds the context; tensor failures.
-	pub fn generate(&self, prompt: &Prompt, max_new: usize) -> Result<Generation> {
+	pub fn generate(&self, prompt: &Prompt, max_new: usize, rule: AnswerForm) -> Result<Generation> {
 		let tokens = prompt.tokens();
 		self.check_fits(tokens.len().saturating_add(max_new))?;
 		let mut cache = KvCache::default();
@@ -217,8 +254,8 @@ impl Generator {
 		let mut logprob = 0f64;
 		for _ in 0..max_new {
 			let logp = llama::log_softmax(&self.model.logits(&last)?)?.squeeze(0)?.to_vec1::<f32>()?;
-			let (next, lp) = argmax(&logp);
-			if self.stop.contains(&next) {
+			let (next, lp) = self.choose(&logp, &out, rule)?;
+			if self.stops_before(&out, next, rule)? {
 				break;
 			}
 			logprob += f64::from(lp);
@@ -237,7 +274,12 @@ impl Generator {
 	/// # Errors
 	/// [`WorkerError::InvalidInput`] for mismatched lengths or generators on different base weights;
 	/// [`WorkerError::PromptTooLong`]; tensor failures.
-	pub fn generate_batch(generators: &[&Generator], prompts: &[Prompt], max_new: usize) -> Result<Vec<Generation>> {
+	pub fn generate_batch(
+		generators: &[&Generator],
+		prompts: &[Prompt],
+		max_new: usize,
+		rule: AnswerForm,
+	) -> Result<Vec<Generation>> {
 		if generators.len() != prompts.len() {
 			return Err(WorkerError::InvalidInput(format!(
 				"{} generators for {} prompts",
@@ -273,8 +315,8 @@ impl Generator {
 				if row.done {
 					continue;
 				}
-				let (next, lp) = argmax(&row.last);
-				if first.stop.contains(&next) {
+				let (next, lp) = first.choose(&row.last, &row.out, rule)?;
+				if first.stops_before(&row.out, next, rule)? {
 					row.done = true;
 					continue;
 				}
@@ -452,12 +494,17 @@ fn match_reference_pre_tokenizer(content: &candle::quantized::gguf_file::Content
 }
 
 /// Index and value of the largest element; the lowest index wins ties.
-fn argmax(values: &[f32]) -> (u32, f32) {
+/// The largest value and its index (the lowest index among ties), skipping the indexes in `banned`.
+fn argmax(values: &[f32], banned: &[u32]) -> (u32, f32) {
 	let mut best = (0u32, f32::NEG_INFINITY);
 	for (i, &v) in values.iter().enumerate() {
-		if v > best.1 {
-			best = (u32::try_from(i).unwrap_or(u32::MAX), v);
+		let i = u32::try_from(i).unwrap_or(u32::MAX);
+		if v > best.1 && !banned.contains(&i) {
+			best = (i, v);
 		}
 	}
 	best
 }
+
+/// Most tokens a one-sentence answer skips at one step before taking the best regardless (bounds the work).
+const MAX_BANNED: usize = 256;

@@ -34,6 +34,20 @@ impl SubsetScores {
 	pub fn get(&self, mask: usize) -> f64 {
 		self.logp.get(mask).copied().unwrap_or(f64::NAN)
 	}
+
+	/// The same table with the contexts renumbered: bit i of the new masks is bit `position(i)` of the old
+	/// (e.g. from prompt order back to retrieval rank).
+	pub fn reindexed(&self, position: impl Fn(usize) -> usize) -> Self {
+		let logp = (0..self.logp.len())
+			.map(|mask| {
+				let old = (0..self.contexts)
+					.filter(|i| mask & (1usize << i) != 0)
+					.fold(0usize, |acc, i| acc | (1usize << position(i)));
+				self.get(old)
+			})
+			.collect();
+		Self { contexts: self.contexts, logp, tokens_fed: self.tokens_fed }
+	}
 }
 
 impl Generator {

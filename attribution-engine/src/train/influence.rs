@@ -31,7 +31,7 @@ pub struct Sketcher {
 
 impl Sketcher {
 	/// Adds the sketch of `values` (parameters `offset..offset + len` of the flattened gradient) into `into`.
-	fn add(&self, values: &[f32], offset: usize, into: &mut [f32]) {
+	pub(super) fn add(&self, values: &[f32], offset: usize, into: &mut [f32]) {
 		let dim = into.len().max(1) as u64;
 		for (i, value) in values.iter().enumerate() {
 			let h = mix(self.seed ^ (offset.wrapping_add(i) as u64));
@@ -46,8 +46,8 @@ impl Sketcher {
 
 /// An adapter whose deltas are variables, installed in a generator, so loss gradients reach them.
 pub struct Differentiable<'a> {
-	generator: &'a mut Generator,
-	vars: Vec<Var>,
+	pub(super) generator: &'a mut Generator,
+	pub(super) vars: Vec<Var>,
 }
 
 impl<'a> Differentiable<'a> {

@@ -5,6 +5,7 @@
 //! epoch's adapter is kept, and training stops after `patience` epochs without improvement.
 
 pub mod examples;
+pub mod datainf;
 pub mod influence;
 
 use crate::{

@@ -1,0 +1,98 @@
+//! What a served answer may look like. The prompt asks for one short sentence; a small model often does
+//! something else — opens with "The answer to this question is:" and a line break, repeats a phrase until the
+//! token limit ("No, no, no, …"), or runs on into a second sentence that drifts to a neighbouring passage. With
+//! [`AnswerForm::OneSentence`] greedy decoding never picks a token that starts a new line or that repeats a
+//! three-token sequence already in the answer (the usual "no repeat n-gram" rule), and stops before the token
+//! that would start a second sentence. The served text — and what attribution credits — is that sentence.
+
+use serde::{Deserialize, Serialize};
+
+/// The shape of a served answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerForm {
+	/// Free text: greedy decoding until the end-of-turn token or the token limit.
+	Free,
+	/// One sentence on one line, without repeated three-token sequences.
+	#[default]
+	OneSentence,
+}
+
+/// Length of the token sequences a one-sentence answer may not repeat.
+pub const NO_REPEAT_TOKENS: usize = 3;
+
+/// Tokens that may not come next after `answer`: each that would complete a repetition of a
+/// [`NO_REPEAT_TOKENS`]-token sequence already in the answer.
+pub fn repeating(answer: &[u32]) -> Vec<u32> {
+	let n = NO_REPEAT_TOKENS.saturating_sub(1);
+	let Some(tail) = answer.len().checked_sub(n).and_then(|start| answer.get(start..)) else { return Vec::new() };
+	answer
+		.windows(NO_REPEAT_TOKENS)
+		.filter(|w| w.get(..n) == Some(tail))
+		.filter_map(|w| w.last().copied())
+		.collect()
+}
+
+/// Whether `answer` (decoded so far) is complete and `next` (the next token's text) would start something
+/// after it: a new line, or a new sentence after final punctuation. Not after "1." (a list number), "e.g."
+/// or a lone initial, and never before the answer has any text.
+pub fn ends_before(answer: &str, next: &str) -> bool {
+	let answer = answer.trim_end();
+	if answer.trim_start().is_empty() {
+		return false;
+	}
+	if next.contains('\n') {
+		return true;
+	}
+	if !next.starts_with(char::is_whitespace) {
+		return false;
+	}
+	let Some(body) = answer.strip_suffix(['.', '!', '?']) else { return false };
+	let word: Vec<char> = body.chars().rev().take_while(|c| c.is_alphanumeric()).collect();
+	if word.iter().all(char::is_ascii_digit) && !word.is_empty() {
+		// "1." opens a list; "in 2010." ends a sentence.
+		return body.split_whitespace().count() >= 2;
+	}
+	word.is_empty() || word.len() >= 2
+}
+
+#[cfg(test)]
+mod tests {
+	use super::{ends_before, repeating};
+
+	#[test]
+	fn stops_after_the_first_sentence() {
+		assert!(ends_before("The dose is 40 mg.", " The"));
+		assert!(ends_before("Yes.", " The"));
+		assert!(ends_before("It rose by 5%.", " In"));
+		assert!(ends_before("It was approved in 2010.", " It"));
+		assert!(ends_before("Is it safe?", " Yes"));
+	}
+
+	#[test]
+	fn stops_before_a_new_line_once_there_is_text() {
+		assert!(ends_before("The dose is 40 mg", "\n"));
+		assert!(!ends_before("", "\n"), "a leading newline is not an answer");
+		assert!(!ends_before("  ", "\n"));
+	}
+
+	#[test]
+	fn does_not_stop_inside_a_sentence() {
+		assert!(!ends_before("The dose is 40 mg", " daily"));
+		assert!(!ends_before("The dose is 4.", "5"), "a decimal point is not a full stop");
+		assert!(!ends_before("1.", " The"), "a list number");
+		assert!(!ends_before("Use it, e.g.", " daily"), "an abbreviation with single letters");
+		assert!(!ends_before("Dr. J.", " Smith"), "an initial");
+	}
+
+	#[test]
+	fn a_three_token_sequence_cannot_repeat() {
+		// "No" = 1, "," = 2, " no" = 3: after "No, no, no" the pair [, no] was once followed by ",".
+		assert_eq!(repeating(&[1, 2, 3, 2, 3]), vec![2]);
+		assert_eq!(repeating(&[1, 2, 3, 2]), Vec::<u32>::new(), "[no ,] has not been followed by anything yet");
+		assert_eq!(repeating(&[5, 6, 7, 5, 6]), vec![7]);
+		assert_eq!(repeating(&[5, 6, 7, 8]), Vec::<u32>::new());
+		assert_eq!(repeating(&[5]), Vec::<u32>::new());
+		assert_eq!(repeating(&[]), Vec::<u32>::new());
+	}
+}
