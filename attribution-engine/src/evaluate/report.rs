@@ -3,6 +3,7 @@
 //! each with a 95 % bootstrap interval and paired tests against the baselines — plus retrieval recall and how
 //! well the served answers answer.
 
+pub use crate::generate::answer_form::carries_prompt_format as leaks_format;
 use super::{
 	faithfulness::{lds, random_k_drop, top_k_drop},
 	question::Record,
@@ -274,13 +275,6 @@ pub fn stated_decision(answer: &str) -> Option<&'static str> {
 		"maybe" => Some("maybe"),
 		_ => None,
 	})
-}
-
-/// Whether an answer carries the prompt's structure.
-pub fn leaks_format(answer: &str) -> bool {
-	let numbered =
-		answer.as_bytes().windows(3).any(|w| w.first() == Some(&b'[') && w.get(1).is_some_and(u8::is_ascii_digit));
-	numbered || ["Question:", "Context:", "<|im_", "\nQ:", "\nA:"].iter().any(|m| answer.contains(m))
 }
 
 fn answer_quality(records: &[&Record]) -> AnswerQuality {

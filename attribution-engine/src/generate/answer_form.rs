@@ -1,9 +1,10 @@
 //! What a served answer may look like. The prompt asks for one short sentence; a small model often does
 //! something else — opens with "The answer to this question is:" and a line break, repeats a phrase until the
-//! token limit ("No, no, no, …"), or runs on into a second sentence that drifts to a neighbouring passage. With
-//! [`AnswerForm::OneSentence`] greedy decoding never picks a token that starts a new line or that repeats a
-//! three-token sequence already in the answer (the usual "no repeat n-gram" rule), and stops before the token
-//! that would start a second sentence. The served text — and what attribution credits — is that sentence.
+//! token limit ("No, no, no, …"), restates the prompt ("Question: …"), or runs on into a second sentence that
+//! drifts to a neighbouring passage. With [`AnswerForm::OneSentence`] greedy decoding never picks a token that
+//! starts a new line, that repeats a three-token sequence already in the answer (the usual "no repeat n-gram"
+//! rule) or that makes the answer carry the prompt's format ([`carries_prompt_format`]), and stops before the
+//! token that would start a second sentence. The served text — and what attribution credits — is that sentence.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,15 @@ pub fn repeating(answer: &[u32]) -> Vec<u32> {
 		.filter(|w| w.get(..n) == Some(tail))
 		.filter_map(|w| w.last().copied())
 		.collect()
+}
+
+/// Whether `text` carries the prompt's structure: a numbered context label (`[3`), the `Question:` /
+/// `Context:` headings, chat-template tokens, or a Q/A line. A one-sentence answer never takes a token that
+/// would make it do so; the benches count the answers that do.
+pub fn carries_prompt_format(text: &str) -> bool {
+	let numbered =
+		text.as_bytes().windows(2).any(|w| w.first() == Some(&b'[') && w.get(1).is_some_and(u8::is_ascii_digit));
+	numbered || ["Question:", "Context:", "<|im_", "\nQ:", "\nA:"].iter().any(|m| text.contains(m))
 }
 
 /// Whether `answer` (decoded so far) is complete and `next` (the next token's text) would start something

@@ -218,21 +218,27 @@ impl Generator {
 	}
 
 	/// The greedy choice after `out`: the most likely token (ties to the lowest id) that `form` allows — for a
-	/// one-sentence answer, neither a token that starts a new line nor one that repeats a three-token sequence
-	/// ([`answer_form::repeating`]). The end-of-turn token is always allowed.
+	/// one-sentence answer, no token that starts a new line, repeats a three-token sequence
+	/// ([`answer_form::repeating`]) or makes the answer carry the prompt's format
+	/// ([`answer_form::carries_prompt_format`]). The end-of-turn token is always allowed.
 	fn choose(&self, logp: &[f32], out: &[u32], form: AnswerForm) -> Result<(u32, f32)> {
 		if form == AnswerForm::Free {
 			return Ok(argmax(logp, &[]));
 		}
 		let repeats = answer_form::repeating(out);
 		let mut banned: Vec<u32> = Vec::new();
+		let mut with_next = out.to_vec();
 		loop {
 			let (next, lp) = argmax(logp, &banned);
-			let allowed = self.stop.contains(&next)
-				|| !(repeats.contains(&next) || self.decode(&[next])?.contains('\n'))
-				|| lp == f32::NEG_INFINITY
-				|| banned.len() >= MAX_BANNED;
-			if allowed {
+			if self.stop.contains(&next) || lp == f32::NEG_INFINITY || banned.len() >= MAX_BANNED {
+				return Ok((next, lp));
+			}
+			with_next.truncate(out.len());
+			with_next.push(next);
+			let refused = repeats.contains(&next)
+				|| self.decode(&[next])?.contains('\n')
+				|| answer_form::carries_prompt_format(&self.decode(&with_next)?);
+			if !refused {
 				return Ok((next, lp));
 			}
 			banned.push(next);
