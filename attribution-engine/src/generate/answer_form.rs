@@ -3,8 +3,8 @@
 //! token limit ("No, no, no, …"), restates the prompt ("Question: …"), or runs on into a second sentence that
 //! drifts to a neighbouring passage. With [`AnswerForm::OneSentence`] greedy decoding never picks a token that
 //! starts a new line, that repeats a three-token sequence already in the answer (the usual "no repeat n-gram"
-//! rule) or that makes the answer carry the prompt's format ([`carries_prompt_format`]), and stops before the
-//! token that would start a second sentence. The served text — and what attribution credits — is that sentence.
+//! rule) or that makes the answer carry the prompt's format ([`carries_prompt_format`]), does not end an answer
+//! on a colon ([`may_end`]), and stops before the token that would start a second sentence. The served text — and what attribution credits — is that sentence.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +40,21 @@ pub fn repeating(answer: &[u32]) -> Vec<u32> {
 pub fn carries_prompt_format(text: &str) -> bool {
 	let numbered =
 		text.as_bytes().windows(2).any(|w| w.first() == Some(&b'[') && w.get(1).is_some_and(u8::is_ascii_digit));
-	numbered || ["Question:", "Context:", "<|im_", "\nQ:", "\nA:"].iter().any(|m| text.contains(m))
+	numbered || ["<|im_", "\nQ:", "\nA:"].iter().any(|m| text.contains(m)) || heading(text, "Question") || heading(text, "Context")
+}
+
+/// Whether `word` appears as a heading: followed by a colon, possibly after a number ("Question 1:").
+fn heading(text: &str, word: &str) -> bool {
+	text.match_indices(word).any(|(at, _)| {
+		let rest = text.get(at.saturating_add(word.len())..).unwrap_or_default();
+		rest.trim_start_matches(|c: char| c == ' ' || c.is_ascii_digit()).starts_with(':')
+	})
+}
+
+/// Whether an answer may end after `answer`: not on a colon, which announces an answer rather than states one
+/// ("The answer to this question is:").
+pub fn may_end(answer: &str) -> bool {
+	!answer.trim_end().ends_with(':')
 }
 
 /// Whether `answer` (decoded so far) is complete and `next` (the next token's text) would start something
@@ -93,6 +107,19 @@ mod tests {
 		assert!(!ends_before("1.", " The"), "a list number");
 		assert!(!ends_before("Use it, e.g.", " daily"), "an abbreviation with single letters");
 		assert!(!ends_before("Dr. J.", " Smith"), "an initial");
+	}
+
+	#[test]
+	fn the_prompts_format_is_recognised() {
+		use super::{carries_prompt_format, may_end};
+		for leak in ["[3] The dose", "Question: is it safe?", "Question 1: What is it?", "Context: x", "ok\nQ: next"] {
+			assert!(carries_prompt_format(leak), "{leak}");
+		}
+		for fine in ["The dose is 40 mg [sic].", "The question is open.", "Questionable: maybe", "In context, yes."] {
+			assert!(!carries_prompt_format(fine), "{fine}");
+		}
+		assert!(!may_end("The answer to this question is:") && !may_end("The answer is: "));
+		assert!(may_end("No.") && may_end(""));
 	}
 
 	#[test]

@@ -220,7 +220,8 @@ impl Generator {
 	/// The greedy choice after `out`: the most likely token (ties to the lowest id) that `form` allows — for a
 	/// one-sentence answer, no token that starts a new line, repeats a three-token sequence
 	/// ([`answer_form::repeating`]) or makes the answer carry the prompt's format
-	/// ([`answer_form::carries_prompt_format`]). The end-of-turn token is always allowed.
+	/// ([`answer_form::carries_prompt_format`]); and the end-of-turn token only where the answer may end
+	/// ([`answer_form::may_end`]).
 	fn choose(&self, logp: &[f32], out: &[u32], form: AnswerForm) -> Result<(u32, f32)> {
 		if form == AnswerForm::Free {
 			return Ok(argmax(logp, &[]));
@@ -230,8 +231,15 @@ impl Generator {
 		let mut with_next = out.to_vec();
 		loop {
 			let (next, lp) = argmax(logp, &banned);
-			if self.stop.contains(&next) || lp == f32::NEG_INFINITY || banned.len() >= MAX_BANNED {
+			if lp == f32::NEG_INFINITY || banned.len() >= MAX_BANNED {
 				return Ok((next, lp));
+			}
+			if self.stop.contains(&next) {
+				if answer_form::may_end(&self.decode(out)?) {
+					return Ok((next, lp));
+				}
+				banned.push(next);
+				continue;
 			}
 			with_next.truncate(out.len());
 			with_next.push(next);
