@@ -33,7 +33,7 @@ pub struct IndexArgs {
 #[derive(Args, Debug, Clone, Copy)]
 pub struct AnswerArgs {
 	/// Order of the retrieved chunks in the prompt.
-	#[arg(long, value_enum, default_value_t = Layout::MostSimilarLast)]
+	#[arg(long, value_enum, default_value_t = Layout::MostSimilarFirst)]
 	pub layout: Layout,
 	/// What the answer may look like: one sentence on one line, or free text up to the token limit.
 	#[arg(long, value_enum, default_value_t = Form::OneSentence)]
