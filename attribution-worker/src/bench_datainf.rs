@@ -34,8 +34,23 @@ pub struct DataInfArgs {
 	pub damping: f64,
 }
 
+/// Most training / test sentences per class: every example's gradient (≈ 0.5 M floats, 1.8 MB) is kept in memory,
+/// so 10 × (200 + 50) examples stay under 5 GB.
+pub const MAX_TRAIN_PER_CLASS: usize = 200;
+pub const MAX_TEST_PER_CLASS: usize = 50;
+
+/// Refuses, by name and before any work, sizes the machine cannot hold and a damping that is not positive.
+fn check(args: &DataInfArgs) -> Result<()> {
+	ensure!((1..=10).contains(&args.classes), "--classes {} is outside 1–10", args.classes);
+	ensure!((1..=MAX_TRAIN_PER_CLASS).contains(&args.train), "--train {} is outside 1–{MAX_TRAIN_PER_CLASS}", args.train);
+	ensure!((1..=MAX_TEST_PER_CLASS).contains(&args.test), "--test {} is outside 1–{MAX_TEST_PER_CLASS}", args.test);
+	ensure!(args.damping.is_finite() && args.damping > 0.0, "--damping {} must be positive", args.damping);
+	Ok(())
+}
+
 pub fn run(common: &Common, args: &DataInfArgs) -> Result<()> {
 	ensure!(!common.quantized, "bench datainf fine-tunes the f32 model: drop --quantized");
+	check(args)?;
 	let config = InfluenceTaskConfig {
 		classes: args.classes,
 		train_per_class: args.train,
@@ -73,4 +88,28 @@ pub fn run(common: &Common, args: &DataInfArgs) -> Result<()> {
 		println!("datainf: {}", serde_json::to_string_pretty(&out)?);
 	}
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn sizes_and_damping_out_of_range_are_refused_by_name() {
+		let ok = DataInfArgs { classes: 10, train: 90, test: 10, epochs: 1, seed: 1, damping: 0.1 };
+		assert!(check(&ok).is_ok());
+		let cases = [
+			(DataInfArgs { classes: 0, ..ok.clone() }, "--classes"),
+			(DataInfArgs { classes: 11, ..ok.clone() }, "--classes"),
+			(DataInfArgs { train: 0, ..ok.clone() }, "--train"),
+			(DataInfArgs { train: MAX_TRAIN_PER_CLASS + 1, ..ok.clone() }, "--train"),
+			(DataInfArgs { test: 1_000_000, ..ok.clone() }, "--test"),
+			(DataInfArgs { damping: f64::NAN, ..ok.clone() }, "--damping"),
+			(DataInfArgs { damping: -0.1, ..ok.clone() }, "--damping"),
+		];
+		for (args, name) in cases {
+			let error = check(&args).unwrap_err().to_string();
+			assert!(error.contains(name), "{error} should name {name}");
+		}
+	}
 }
