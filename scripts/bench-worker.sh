@@ -2,9 +2,9 @@
 # The worker's benchmarks: speed (as ratios against sentence-transformers and faiss, measured in the same run)
 # attribution quality on a synthetic DataNet and on PubMedQA, and OpenLoRA (1 000 adapters on one base, tokens/s
 # against one adapter). Sets up its own Python reference env (~6 GB, once) for speed.
-# Results: target/bench-worker/{speed,quality,pubmedqa,datainf,openlora}.json (+ pubmedqa.png, pubmedqa-records.jsonl);
+# Results: target/bench-worker/{speed,quality,pubmedqa,datainf,grounding,openlora}.json (+ pubmedqa.png, pubmedqa-records.jsonl);
 # docs/BENCHMARKS.md, docs/ATTRIBUTION.md and docs/MODELFACTORY.md quote them.
-#   scripts/bench-worker.sh [speed|quality|pubmedqa|datainf|openlora|all]   (default all)
+#   scripts/bench-worker.sh [speed|quality|pubmedqa|datainf|grounding|openlora|all]   (default all)
 # PUBMEDQA_LIMIT (default 24) questions per part; about 2–3 minutes each on 2 cores (the 256-subset table).
 # DATAINF_TRAIN / DATAINF_TEST (default 90 / 10, the paper's) sentences per class; ≈ 45 min at 90 / 10 on 2 cores.
 set -euo pipefail
@@ -47,6 +47,12 @@ if [ "$what" = datainf ] || [ "$what" = all ]; then
 	step "DataInf: influence of training examples on a LoRA fine-tune, 10 sentence transformations (validator mode)"
 	"$worker" --validator --json bench datainf --train "${DATAINF_TRAIN:-90}" --test "${DATAINF_TEST:-10}" \
 		| tee "$out/datainf.json"
+	ok
+fi
+if [ "$what" = grounding ] || [ "$what" = all ]; then
+	step "grounding: when a server declines — the rule on held-out formulary, absent-drug, off-topic and on-topic questions"
+	"$worker" --validator --json bench grounding --seed 11 --probes 40 --absent 20 --off-topic 40 --on-topic 40 \
+		--pubmedqa-start 7 --records "$out/grounding-rows.jsonl" | tee "$out/grounding.json"
 	ok
 fi
 if [ "$what" = openlora ] || [ "$what" = all ]; then

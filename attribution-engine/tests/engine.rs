@@ -119,3 +119,52 @@ fn a_record_reproduces_the_served_attribution(layout: ContextLayout) {
 	assert_eq!(recomputed, served.weights);
 	assert!(combined.passes > 1.0 && record.cost.subsets_tokens > record.cost.exact_tokens);
 }
+
+/// A server serves an answer by the configured rule and declines otherwise: nothing close to the question in the
+/// DataNet, an answer the model finds unlikely itself, or a question the model cannot take (blank, or longer than
+/// its context window) — declined instead of failing every server in turn.
+#[test]
+fn a_server_declines_what_it_cannot_ground_or_answer() {
+	use attribution_engine::attribute::grounding::{DeclineReason, GroundingRule, Served};
+	let dir = tempfile::tempdir().unwrap();
+	let mut e = engine(dir.path());
+	let q = "What is the standard adult dose of zorvatin?";
+	e.config.grounding = GroundingRule::NONE;
+	let Served::Answer { answered, grounding } = e.serve(q).unwrap() else { panic!("no rule declines nothing") };
+	assert_eq!(answered.answer, e.answer(q, &Default::default()).unwrap().answer, "the served text is the answer");
+	// The grounding is measured on exactly that text: with its context as served, and with none.
+	assert_eq!(grounding.with_context, e.score_answer(q, &answered.answer, &Default::default()).unwrap());
+	assert!(grounding.without_context.is_finite() && grounding.with_context < 0.0);
+	let best = answered.context.iter().map(|c| c.similarity).fold(f32::MIN, f32::max);
+	assert_eq!(grounding.top_similarity, best);
+	assert_eq!(e.grounding(&answered).unwrap(), grounding, "reproducible");
+
+	let confident = GroundingRule { min_similarity: best, min_confidence: grounding.confidence() };
+	e.config.grounding = confident;
+	assert!(matches!(e.serve(q).unwrap(), Served::Answer { .. }), "at both thresholds it is served");
+	e.config.grounding = GroundingRule { min_confidence: grounding.confidence() + 1e-9, ..confident };
+	match e.serve(q).unwrap() {
+		Served::Decline { reason: DeclineReason::NotConfident, answer: Some(answer), grounding: Some(g) } => {
+			assert_eq!(answer, answered.answer);
+			assert_eq!(g, grounding);
+		},
+		other => panic!("just above the answer's confidence it is declined as not confident, not {other:?}"),
+	}
+	e.config.grounding = GroundingRule { min_similarity: best + 1e-6, ..confident };
+	assert!(matches!(
+		e.serve(q).unwrap(),
+		Served::Decline { reason: DeclineReason::NothingRelevant, answer: None, grounding: None }
+	));
+	assert!(matches!(e.judge(answered).unwrap(), Served::Decline { reason: DeclineReason::NothingRelevant, .. }));
+
+	e.config.grounding = GroundingRule::NONE;
+	for blank in ["", "   \n"] {
+		assert!(matches!(
+			e.serve(blank).unwrap(),
+			Served::Decline { reason: DeclineReason::Unanswerable, answer: None, grounding: None }
+		));
+	}
+	let endless = "zorvatin dose ".repeat(5_000);
+	assert!(matches!(e.answer(&endless, &Default::default()), Err(WorkerError::PromptTooLong { .. })));
+	assert!(matches!(e.serve(&endless).unwrap(), Served::Decline { reason: DeclineReason::Unanswerable, .. }));
+}

@@ -49,6 +49,9 @@ pub enum BenchCommand {
 	/// protocol (ten classes × 90 training / 10 test, one LoRA fine-tune), ROC-AUC and recall per estimator.
 	#[command(name = "datainf")]
 	DataInf(crate::bench_datainf::DataInfArgs),
+	/// Whether an answer was read from its context: each grounding signal's ROC-AUC for telling right answers
+	/// from wrong ones on a synthetic formulary, and what each threshold keeps and declines.
+	Grounding(crate::bench_grounding::GroundingArgs),
 	/// Many LoRA adapters on one base model: tokens/s with random adapters against one adapter, cold-load
 	/// latency and memory per cached adapter.
 	#[command(name = "openlora")]
@@ -84,13 +87,14 @@ pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 		BenchCommand::OpenLora(args) => crate::bench_openlora::run(common, &args),
 		BenchCommand::PubMedQa(args) => crate::bench_pubmedqa::run(common, &args),
 		BenchCommand::DataInf(args) => crate::bench_datainf::run(common, &args),
+		BenchCommand::Grounding(args) => crate::bench_grounding::run(common, &args),
 		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {
 			speed(common, python, rows, queries, texts, &work_dir, &only)
 		},
 	}
 }
 
-fn synthetic_engine(common: &Common, datasets: usize, seed: u64) -> Result<(Engine, Vec<synthetic::Probe>)> {
+pub(crate) fn synthetic_engine(common: &Common, datasets: usize, seed: u64) -> Result<(Engine, Vec<synthetic::Probe>)> {
 	let net = synthetic::formulary(datasets, seed)?;
 	let (embedder, id) = load_embedder(common)?;
 	let (stored, _) = build_index(&embedder, &id, &net.version, ChunkParams::default(), None, &mut |_, _| {})?;
@@ -196,7 +200,7 @@ fn quality(
 	Ok(())
 }
 
-fn print_report(common: &Common, name: &str, report: &Value) {
+pub(crate) fn print_report(common: &Common, name: &str, report: &Value) {
 	if common.json {
 		println!("{report}");
 	} else {

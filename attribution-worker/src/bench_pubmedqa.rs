@@ -93,7 +93,7 @@ fn parse_weights(s: &str) -> Result<MethodWeights, String> {
 }
 
 /// The default question file: the PubMedQA items shipped beside the worker's sources.
-fn default_data() -> PathBuf {
+pub(crate) fn default_data() -> PathBuf {
 	Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pubmedqa/pqal_500.json")
 }
 
@@ -243,7 +243,7 @@ pub fn run(common: &Common, args: &PubMedQaArgs) -> Result<()> {
 
 /// The served engine over the PubMedQA DataNet, with the protocol's attribution settings (answer settings as
 /// asked).
-fn engine(common: &Common, version: &attribution_engine::datanet::DataNetVersion, config: AttributionConfig) -> Result<Engine> {
+pub(crate) fn engine(common: &Common, version: &attribution_engine::datanet::DataNetVersion, config: AttributionConfig) -> Result<Engine> {
 	let (embedder, id) = load_embedder(common)?;
 	let bar = if common.json { ProgressBar::hidden() } else { ProgressBar::new(0) };
 	bar.set_style(

@@ -7,6 +7,7 @@ use crate::{
 };
 use anyhow::{Context, Result};
 use attribution_engine::{
+	attribute::grounding::Served,
 	datanet::{Manifest, ManifestDataset},
 	set_threads, synthetic, validator_mode, IndexConfig,
 };
@@ -94,22 +95,54 @@ fn index(common: &Common, args: &IndexArgs) -> Result<()> {
 
 fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 	let engine = engine(common, &args.into(), args.adapter.as_deref(), args.influence.as_deref())?;
-	let answer = match given {
-		Some(a) => a.to_owned(),
-		None => engine.answer(&args.question, &Default::default())?.answer,
+	// Asked as a server would be: an answer its context does not ground is declined, not attributed.
+	let (answer, grounding) = match given {
+		Some(a) => (a.to_owned(), None),
+		None => match engine.serve(&args.question)? {
+			Served::Answer { answered, grounding } => (answered.answer, Some(grounding)),
+			Served::Decline { reason, answer, grounding } => {
+				let rule = engine.config.grounding;
+				if common.json {
+					println!(
+						"{}",
+						json!({ "question": args.question, "declined": reason, "answer": answer,
+							"grounding": grounding, "rule": rule })
+					);
+				} else {
+					println!(
+						"Q: {}\ndeclined ({reason:?}): a server would refuse this request and the fee would be refunded \
+						 (the rule: best chunk's similarity ≥ {:.2}, answer's mean log-probability ≥ {:.2} nats/token)",
+						args.question, rule.min_similarity, rule.min_confidence
+					);
+					if let (Some(answer), Some(g)) = (answer, grounding) {
+						println!("the model's answer, {answer:?}, has {:.2} nats/token", g.confidence());
+					}
+				}
+				return Ok(());
+			},
+		},
 	};
 	let attribution = engine.attribute(&args.question, &answer)?;
 	if common.json {
 		println!(
 			"{}",
-			json!({ "question": args.question, "answer": answer, "datanet": engine.version().datanet,
+			json!({ "question": args.question, "answer": answer, "grounding": grounding, "datanet": engine.version().datanet,
 				"version": engine.version().version, "root": engine.version().root_hex(), "weights": attribution.weights,
 				"methods": { "retrieval": attribution.retrieval, "ablation": attribution.ablation, "verbatim": attribution.verbatim, "influence": attribution.influence },
 				"chunks": attribution.chunks, "timings": attribution.timings })
 		);
 		return Ok(());
 	}
-	println!("Q: {}\nA: {answer}\n\ncredited datasets (basis points):", args.question);
+	println!("Q: {}\nA: {answer}", args.question);
+	if let Some(g) = grounding {
+		println!(
+			"served: best chunk's similarity {:.2}, {:.2} nats/token ({:.2} likelier with its context than without)",
+			g.top_similarity,
+			g.confidence(),
+			g.gain_per_token()
+		);
+	}
+	println!("\ncredited datasets (basis points):");
 	for (d, bps) in &attribution.weights {
 		let name = engine.version().dataset(*d).map_or("?", |x| x.name.as_str());
 		println!("  {d:>6}  {bps:>5}  {:>6.2}%  {name}", f64::from(*bps) / 100.0);

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_datainf;
+mod bench_grounding;
 mod bench_openlora;
 mod bench_plot;
 mod bench_pubmedqa;

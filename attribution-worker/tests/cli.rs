@@ -111,3 +111,13 @@ fn bench_pubmedqa_refuses_bad_question_files_and_options_by_name() {
 	let err = stderr(&worker(&["bench", "pubmedqa", "--records", records.to_str().unwrap(), "--report-only"]));
 	assert!(err.contains("records.jsonl line 1"), "{err}");
 }
+
+#[test]
+fn bench_grounding_refuses_sizes_over_its_bound_before_any_work() {
+	for flag in ["--probes", "--off-topic", "--on-topic", "--absent"] {
+		let out = worker(&["bench", "grounding", flag, "501", "--models-dir", "/nonexistent"]);
+		assert_eq!(out.status.code(), Some(1));
+		let err = stderr(&out);
+		assert!(err.contains(&format!("{flag} must be at most 500")), "{err}");
+	}
+}

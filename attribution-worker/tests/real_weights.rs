@@ -52,7 +52,13 @@ fn validator_mode_is_bit_identical_across_two_processes() {
 	assert!(index["chunks"].as_u64().unwrap() >= 12);
 	let probes: serde_json::Value = serde_json::from_slice(&std::fs::read(net.join("probes.json")).unwrap()).unwrap();
 	let question = probes[0]["question"].as_str().unwrap();
-	let answer = on_net("ask", &["--question", question])["answer"].as_str().unwrap().to_owned();
+	let asked = on_net("ask", &["--question", question]);
+	let answer = asked["answer"].as_str().unwrap().to_owned();
+	assert!(asked["grounding"]["top_similarity"].as_f64().unwrap() >= 0.45, "a listed drug is served: {asked}");
+	// A question the formulary holds nothing about is declined, as a server would decline it on chain.
+	let off_topic = on_net("ask", &["--question", "Who won the football World Cup in 1998?"]);
+	assert_eq!(off_topic["declined"], "nothingRelevant", "{off_topic}");
+	assert!(off_topic.get("weights").is_none(), "nothing is attributed");
 	let run = || {
 		let mut v = on_net("attribute", &["--question", question, "--answer", &answer]);
 		v.as_object_mut().unwrap().remove("timings");

@@ -19,10 +19,13 @@ import { stringToU8a } from '@polkadot/util';
 import { contentHash } from './lib/content.mjs';
 import { freePort, rpc, waitFor } from './lib/dev-node.mjs';
 import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
-import { createDataNet, findEvent, registerModel, send } from './lib/tx.mjs';
+import { createDataNet, findEvent, registerModel, send, waitForEvent } from './lib/tx.mjs';
 import { waitForLog } from './lib/worker.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
 import { OPEN, askAndWait, contributeUri, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
+
+/** A question the demo's medical DataNet cannot ground: its worker declines it. */
+const OFF_TOPIC = 'Who won the football World Cup in 1998?';
 
 /** Retries start after a quarter second (the default is 1 s) so the backoff tests do not wait on the clock. */
 const WORKER_ARGS = ['--fetch-backoff', '0.25'];
@@ -86,6 +89,30 @@ test('a request made while the worker is stopped is answered after it restarts',
   assert.equal(paid.status, 'paid');
   const answered = worker.logs.filter((line) => line.includes(`answered request ${id}`));
   assert.equal(answered.length, 1, 'answered once');
+});
+
+test('a question the DataNet cannot ground is declined, nobody is paid and the fee comes back', async () => {
+  const owned = async (at) => (await (at ? await api.at(at) : api).query.system.account(keys.ferdie.address)).data;
+  const before = await owned();
+  const requested = await send(api, api.tx.attribution.requestInference(demo.model, OFF_TOPIC, OPEN), keys.ferdie);
+  const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
+  const txFee = findEvent(requested.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
+  const declined = await waitForEvent(api, 'attribution', 'Declined', (d) => d.request.toNumber() === id,
+    { after: requested.blockHash, timeoutMs: 180_000 })
+    .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-30).join('\n')}`); });
+  assert.equal(declined.data.reason.toString(), 'NothingRelevant');
+  // Alice is the only validator: nobody else can be drawn, so her decline stands and the fee is refunded.
+  const refunded = await waitForEvent(api, 'attribution', 'Refunded', (d) => d.request.toNumber() === id,
+    { after: declined.blockHash, timeoutMs: 30_000 });
+  assert.equal(refunded.data.closure.toString(), 'Declined');
+  assert.equal(refunded.data.fee.toBigInt(), OPEN);
+  const found = await rpc(chain.httpUrl, 'attribution_inference', [id]);
+  assert.equal(found.status, 'declined');
+  assert.equal(found.output, null, 'no answer is stored');
+  const after = await owned(refunded.blockHash);
+  assert.equal(after.free.toBigInt() + after.reserved.toBigInt(), before.free.toBigInt() + before.reserved.toBigInt() - txFee,
+    'the fee came back; only the request\'s transaction fee was spent (its deposit is held until pruning)');
+  assert.ok(worker.logs.some((line) => line.includes(`declined request ${id} (NothingRelevant)`)), 'the worker logged why');
 });
 
 /** Waits until request `id` is paid. */

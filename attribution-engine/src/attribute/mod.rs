@@ -13,6 +13,7 @@
 
 pub mod combine;
 pub mod corpus;
+pub mod grounding;
 pub mod retrieval;
 pub mod verbatim;
 
@@ -97,6 +98,8 @@ pub struct AttributionConfig {
 	pub layout: ContextLayout,
 	/// What a served answer may look like.
 	pub answer_form: AnswerForm,
+	/// When a server serves an answer and when it declines ([`grounding::Served`]).
+	pub grounding: grounding::GroundingRule,
 }
 
 impl Default for AttributionConfig {
@@ -109,6 +112,7 @@ impl Default for AttributionConfig {
 			weights: MethodWeights::default(),
 			layout: ContextLayout::default(),
 			answer_form: AnswerForm::default(),
+			grounding: grounding::GroundingRule::PROTOCOL,
 		}
 	}
 }
@@ -361,7 +365,14 @@ impl Engine {
 	/// # Errors
 	/// Embedding, generation or context-length failures.
 	pub fn answer(&self, question: &str, exclude: &BTreeSet<u64>) -> Result<Answered> {
-		let context = self.context(question, exclude)?;
+		self.answer_from(question, self.context(question, exclude)?)
+	}
+
+	/// Generates an answer to `question` from `context` (in prompt order).
+	///
+	/// # Errors
+	/// Generation or context-length failures.
+	fn answer_from(&self, question: &str, context: Vec<Retrieved>) -> Result<Answered> {
 		let prompt = self.prompt(question, &context)?;
 		let generation = self.model()?.generate(&prompt, self.config.max_new_tokens, self.config.answer_form)?;
 		Ok(Answered::new(question, context, generation))

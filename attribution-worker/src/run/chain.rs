@@ -37,6 +37,10 @@ use subxt::{
 	substitute_type(
 		path = "openledger_primitives::attribution::Round",
 		with = "::subxt::utils::Static<::openledger_primitives::attribution::Round>"
+	),
+	substitute_type(
+		path = "openledger_primitives::attribution::view::DeclineReason",
+		with = "::subxt::utils::Static<::openledger_primitives::attribution::DeclineReason>"
 	)
 )]
 pub mod runtime {}

@@ -19,7 +19,10 @@ use super::{
 };
 use crate::Common;
 use anyhow::{anyhow, bail, Context, Result};
-use attribution_engine::attribute::Engine;
+use attribution_engine::attribute::{
+	grounding::{DeclineReason, Grounding, Served},
+	Answered, Engine,
+};
 use openledger_primitives::attribution::{commitment, Attribution, Round, Unbounded};
 use sp_core::crypto::AccountId32 as SpAccountId;
 use std::{path::PathBuf, sync::Arc, time::Instant};
@@ -167,23 +170,26 @@ impl Worker {
 		self.engines.get(model).await
 	}
 
-	/// Answers `request` if it is still waiting for this validator.
+	/// Answers `request` if it is still waiting for this validator — or declines it, when the model cannot
+	/// ground an answer in the DataNet or cannot take the prompt ([`Engine::serve`]).
 	async fn serve(&mut self, request: u64, progress: &mut Progress) -> Result<()> {
 		let started = Instant::now();
 		let Some((inference, engine)) = self.assigned(request).await? else { return Ok(()) };
 		let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
-		let (answer, weights) = tokio::task::spawn_blocking(move || -> Result<Attributed> {
-			let answered = engine.answer(&prompt, &Default::default())?;
-			attribute_answer(&engine, &prompt, &answered.answer, limits)
+		let outcome = tokio::task::spawn_blocking(move || -> Result<Outcome> {
+			match engine.serve(&prompt)? {
+				Served::Answer { answered, .. } => outcome(&engine, &prompt, answered, limits),
+				Served::Decline { reason, answer, grounding } => Ok(Outcome::Decline { reason, answer, grounding }),
+			}
 		})
 		.await??;
 		self.models.observe(&self.metrics);
-		self.submit_answer(request, &inference, (answer, weights), started, progress).await
+		self.finish(request, &inference, outcome, started, progress).await
 	}
 
 	/// Answers several requests in one batched decoding pass (their models may differ: OpenLoRA serves every
-	/// adapter over the one base model), then attributes and submits each. If the batch fails, each request is
-	/// answered on its own, so one broken model cannot hold the others back.
+	/// adapter over the one base model), then judges, attributes and submits (or declines) each. If the batch
+	/// fails, each request is answered on its own, so one broken model cannot hold the others back.
 	async fn serve_batch(&mut self, requests: &[u64], progress: &mut Progress) -> Result<()> {
 		let started = Instant::now();
 		let mut jobs = Vec::with_capacity(requests.len());
@@ -200,10 +206,10 @@ impl Worker {
 		let engines: Vec<Arc<Engine>> = jobs.iter().map(|(_, _, engine)| engine.clone()).collect();
 		let prompts: Vec<String> = jobs.iter().map(|(_, inference, _)| inference.prompt_text()).collect();
 		let count = jobs.len();
-		let generated = tokio::task::spawn_blocking(move || -> Result<Vec<String>> {
+		let generated = tokio::task::spawn_blocking(move || -> Result<Vec<Answered>> {
 			let refs: Vec<&Engine> = engines.iter().map(AsRef::as_ref).collect();
 			let questions: Vec<&str> = prompts.iter().map(String::as_str).collect();
-			Ok(Engine::answer_batch(&refs, &questions)?.into_iter().map(|answered| answered.answer).collect())
+			Ok(Engine::answer_batch(&refs, &questions)?)
 		})
 		.await?;
 		self.models.observe(&self.metrics);
@@ -221,14 +227,19 @@ impl Worker {
 			},
 		};
 		tracing::info!("answered {count} requests in one batch");
-		// Each answer is attributed and submitted before the next is attributed: the first is on chain early.
-		for ((request, inference, engine), answer) in jobs.into_iter().zip(generated) {
+		// Each answer is judged, attributed and submitted before the next: the first is on chain early.
+		for ((request, inference, engine), answered) in jobs.into_iter().zip(generated) {
 			let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
-			let attributed = tokio::task::spawn_blocking(move || attribute_answer(&engine, &prompt, &answer, limits))
-				.await
-				.map_err(Into::into);
-			let submitted = match attributed.and_then(|result| result) {
-				Ok(attributed) => self.submit_answer(request, &inference, attributed, started, progress).await,
+			let judged = tokio::task::spawn_blocking(move || -> Result<Outcome> {
+				match engine.judge(answered)? {
+					Served::Answer { answered, .. } => outcome(&engine, &prompt, answered, limits),
+					Served::Decline { reason, answer, grounding } => Ok(Outcome::Decline { reason, answer, grounding }),
+				}
+			})
+			.await
+			.map_err(Into::into);
+			let submitted = match judged.and_then(|result| result) {
+				Ok(outcome) => self.finish(request, &inference, outcome, started, progress).await,
 				Err(e) => Err(e),
 			};
 			if let Err(e) = submitted {
@@ -237,6 +248,36 @@ impl Worker {
 			}
 		}
 		Ok(())
+	}
+
+	/// Submits what serving `request` came to: the answer with its commitment, or the decline.
+	async fn finish(
+		&mut self,
+		request: u64,
+		inference: &Inference,
+		outcome: Outcome,
+		started: Instant,
+		progress: &mut Progress,
+	) -> Result<()> {
+		match outcome {
+			Outcome::Answer(attributed) => self.submit_answer(request, inference, attributed, started, progress).await,
+			Outcome::Decline { reason, answer, grounding } => {
+				let call = runtime::tx().attribution().decline(
+					request,
+					inference.model,
+					inference.version,
+					subxt::utils::Static(reason),
+				);
+				self.chain.submit(&call, &self.key).await?;
+				self.metrics.declined.inc();
+				tracing::info!(
+					"declined request {request} ({reason:?}): {}{}",
+					answer.as_deref().map_or_else(|| "no answer".to_owned(), |a| format!("answer {a:?}")),
+					grounding.map_or_else(String::new, |g| format!(", context gain {:.3} nats/token", g.gain_per_token())),
+				);
+				Ok(())
+			},
+		}
 	}
 
 	/// `request` with its model's engine, if it still waits for this validator's answer.
@@ -364,6 +405,25 @@ impl Duty {
 
 /// An answer as submitted and its attribution.
 type Attributed = (String, Computed);
+
+/// What serving a request came to.
+enum Outcome {
+	Answer(Attributed),
+	Decline { reason: DeclineReason, answer: Option<String>, grounding: Option<Grounding> },
+}
+
+/// The served answer attributed — or, if cutting it to its first answer ([`first_answer`]) left it ungrounded,
+/// the decline: the rule is applied to exactly the text that would be submitted.
+fn outcome(engine: &Engine, prompt: &str, mut answered: Answered, limits: Limits) -> Result<Outcome> {
+	let served = first_answer(&answered.answer);
+	if served != answered.answer {
+		answered.answer = served;
+		if let Served::Decline { reason, answer, grounding } = engine.judge(answered.clone())? {
+			return Ok(Outcome::Decline { reason, answer, grounding });
+		}
+	}
+	Ok(Outcome::Answer(attribute_answer(engine, prompt, &answered.answer, limits)?))
+}
 
 /// The answer as submitted (its first sentence-level answer) and its attribution.
 fn attribute_answer(engine: &Engine, prompt: &str, generated: &str, limits: Limits) -> Result<Attributed> {

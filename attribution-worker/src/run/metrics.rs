@@ -11,6 +11,8 @@ use substrate_prometheus_endpoint::{
 pub struct Metrics {
 	/// Requests answered (answers submitted and included).
 	pub served: Counter<U64>,
+	/// Requests declined (no grounded answer, or a prompt the model cannot take).
+	pub declined: Counter<U64>,
 	/// Commitments and reveals submitted.
 	pub committed: Counter<U64>,
 	pub revealed: Counter<U64>,
@@ -38,6 +40,10 @@ impl Metrics {
 	pub fn register(registry: &Registry) -> Result<Self> {
 		Ok(Self {
 			served: register(Counter::new("openledger_worker_requests_served_total", "Answers submitted")?, registry)?,
+			declined: register(
+				Counter::new("openledger_worker_requests_declined_total", "Requests declined: no grounded answer")?,
+				registry,
+			)?,
 			committed: register(
 				Counter::new("openledger_worker_commitments_total", "Commitments submitted")?,
 				registry,

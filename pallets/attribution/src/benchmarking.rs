@@ -13,7 +13,7 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_core::H256;
 use openledger_primitives::{
-	attribution::commitment,
+	attribution::{commitment, DeclineReason},
 	dataset::DatasetId,
 	model::{ModelId, ModelRegistry},
 	rewards::ALL_BASIS_POINTS,
@@ -259,6 +259,24 @@ mod benchmarks {
 		_(RawOrigin::Root, params);
 
 		assert_eq!(Parameters::<T>::get(), Some(params));
+	}
+
+	/// The second server declines: the fee is refunded (heavier than the first decline, which only schedules a
+	/// draw).
+	#[benchmark]
+	fn decline() -> Result<(), BenchmarkError> {
+		let (_, model, _) = T::BenchmarkHelper::setup(u32::MAX, 1);
+		let id = requested::<T>(model)?;
+		let mut request = Requests::<T>::get(id).ok_or(BenchmarkError::Stop("no request"))?;
+		request.assignments = 2;
+		Requests::<T>::insert(id, &request);
+		let signer = worker::<T>(&server_of::<T>(id)?)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(signer), id, model, request.version, DeclineReason::NothingRelevant);
+
+		assert_eq!(Requests::<T>::get(id).map(|r| r.phase), Some(Phase::Closed(Closure::Declined)));
+		Ok(())
 	}
 
 	/// A server missed its deadline and another is drawn.

@@ -12,7 +12,9 @@
 //! A decided answer may be challenged with a bond for a larger committee during the challenge window; then
 //! the fee goes to the rewards pallet by the standing weights.
 //!
-//! A server that does not answer in time is replaced once, then the fee is refunded. Every phase ends at a
+//! A server that does not answer in time is replaced once, then the fee is refunded. A server whose model cannot
+//! ground an answer in the DataNet declines (`decline`): another server is drawn, and a second decline refunds the
+//! fee; nobody is paid or slashed for it. Every phase ends at a
 //! deadline block; `on_initialize` processes due deadlines within `DeadlineWeightBudget` and at most
 //! `MaxDeadlinesPerBlock` a block, carrying the rest to the next block. Proof transactions (answers, commits, reveals) are signed by worker keys and
 //! are free when they succeed: the worker pays upfront and is refunded (`Pays::No`), so only failed or
@@ -267,6 +269,9 @@ pub mod pallet {
 		ServerReplaced { request: RequestId, previous: T::AccountId, server: T::AccountId, until: BlockNumberFor<T> },
 		/// The server answered.
 		ResultSubmitted { request: RequestId, server: T::AccountId, worker: T::AccountId },
+		/// The server declined to answer, for `reason`: another server is drawn, or, if this was the second,
+		/// the fee is refunded.
+		Declined { request: RequestId, server: T::AccountId, reason: openledger_primitives::attribution::DeclineReason },
 		/// A committee was drawn: its members commit by `until`.
 		CommitteeDrawn {
 			request: RequestId,
@@ -470,6 +475,31 @@ pub mod pallet {
 		pub fn challenge(origin: OriginFor<T>, request: RequestId, bond: BalanceOf<T>) -> DispatchResult {
 			let challenger = ensure_signed(origin)?;
 			Self::do_challenge(challenger, request, bond)
+		}
+
+		/// The assigned server declines to answer `request` for `reason` (its model could not ground an answer
+		/// in the DataNet, or cannot answer the prompt), signed by its worker key; `model` and `version` must be
+		/// the request's. Nobody is paid: the first decline draws another server `DrawDelay` blocks later, the
+		/// second refunds the fee (`Closure::Declined`). Not slashed; not free (the worker pays its fee), so that
+		/// opting out of work is never cheaper than doing it.
+		///
+		/// # Errors
+		/// [`Error::UnknownRequest`], [`Error::WrongPhase`], [`Error::NotAssignedWorker`],
+		/// [`Error::ProofMismatch`].
+		#[pallet::call_index(6)]
+		// Counted, not measured, until `scripts/benchmark.sh` measures the `decline` benchmark (then use
+		// `T::WeightInfo::decline()`): at most an answer's checks and writes plus what a timeout does (a redraw
+		// or a refund).
+		#[pallet::weight(T::WeightInfo::submit_result(0).saturating_add(T::WeightInfo::response_timeout()))]
+		pub fn decline(
+			origin: OriginFor<T>,
+			request: RequestId,
+			model: ModelId,
+			version: VersionNumber,
+			reason: openledger_primitives::attribution::DeclineReason,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			Self::do_decline(worker, request, model, version, reason)
 		}
 
 		/// Sets the protocol's parameters (`AdminOrigin`); requests already open keep their deadlines.

@@ -87,6 +87,8 @@ pub enum Closure {
 	RefundedNoQuorum,
 	/// The payout failed (the escrow could not pay it): the fee went back to the requester.
 	RefundedPayoutFailed,
+	/// Two servers in turn declined to answer (`decline`): the fee went back to the requester.
+	Declined,
 }
 
 /// A request for an answer.

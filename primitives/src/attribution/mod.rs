@@ -10,7 +10,7 @@ mod view;
 
 pub use tally::{l1_distance, Decision};
 pub use vector::{Attribution, AttributionError, Share, Unbounded};
-pub use view::{DatasetAnswer, DatasetAnswers, InferenceView, RequestStatus, Verdict, VoteView};
+pub use view::{DatasetAnswer, DatasetAnswers, DeclineReason, InferenceView, RequestStatus, Verdict, VoteView};
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;

@@ -58,6 +58,24 @@ pub enum RequestStatus {
 	/// Waiting for its server (no `round`) or its `round`'s committee to be drawn, at `until`, from
 	/// randomness nobody knew when the request, answer or challenge was signed.
 	Drawing,
+	/// Two servers in turn declined to answer (the data could not ground an answer): refunded.
+	Declined,
+}
+
+/// Why a server declined to answer a request (`decline`): nobody is paid and the fee goes back, after a
+/// second, independently drawn server has declined too. The worker's rule is in docs/ATTRIBUTION.md ("Declining").
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug, Serialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum DeclineReason {
+	/// The DataNet holds nothing close to the question: no answer could be grounded in it.
+	NothingRelevant,
+	/// The model's answer from the retrieved context is too unlikely under the model itself to be worth paying
+	/// for (a vacuous or garbled answer).
+	NotConfident,
+	/// The model cannot take the prompt at all (blank, or longer than its context window).
+	Unanswerable,
 }
 
 /// A committee member's seat and vote.

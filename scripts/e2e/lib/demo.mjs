@@ -98,7 +98,9 @@ export function waitPaid(httpUrl, id, { timeoutMs = 300_000, log = () => {} } = 
     const found = await rpc(httpUrl, 'attribution_inference', [id]);
     if (found.status !== last) log(`request ${id}: ${found.status}`);
     last = found.status;
-    if (found.status.startsWith('refunded')) throw new Error(`request ${id} was refunded (${found.status})`);
+    if (found.status.startsWith('refunded') || found.status === 'declined') {
+      throw new Error(`request ${id} was refunded (${found.status})`);
+    }
     return found.status === 'paid' ? found : null;
   }, { timeoutMs, intervalMs: 1_000 });
 }

@@ -80,7 +80,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn on_draw(id: RequestId, request: &mut Request<T>, draw: Draw, now: BlockNumberFor<T>) {
 		let params = Self::params();
 		let (round, server) = match (draw, request.server.clone()) {
-			(Draw::Server, _) => {
+			(Draw::Server, None) => {
 				let Some(server) = Self::draw_server(id, 0, &[]) else {
 					return Self::refund(id, request, Closure::RefundedNoAnswer);
 				};
@@ -89,6 +89,20 @@ impl<T: Config> Pallet<T> {
 				request.phase = Phase::Assigned { until };
 				Self::move_deadline(id, None, until);
 				Self::deposit_event(Event::ServerAssigned { request: id, server, until });
+				return;
+			},
+			// A server declined (`features/decline.rs`): another one is drawn; with nobody else, the decline
+			// stands.
+			(Draw::Server, Some(previous)) => {
+				let Some(server) = Self::draw_server(id, request.assignments, core::slice::from_ref(&previous)) else {
+					return Self::refund(id, request, Closure::Declined);
+				};
+				let until = now.saturating_add(params.response_window);
+				request.server = Some(server.clone());
+				request.assignments = request.assignments.saturating_add(1);
+				request.phase = Phase::Assigned { until };
+				Self::move_deadline(id, None, until);
+				Self::deposit_event(Event::ServerReplaced { request: id, previous, server, until });
 				return;
 			},
 			(Draw::Committee(round), Some(server)) => (round, server),

@@ -5,6 +5,7 @@ mod challenge;
 mod committee;
 mod deadlines;
 mod decide;
+mod decline;
 mod escrow;
 mod invariants;
 mod params;

@@ -31,6 +31,7 @@ impl<BlockNumber> Phase<BlockNumber> {
 			Phase::Closed(Closure::RefundedNoAnswer) => (RequestStatus::RefundedNoAnswer, None),
 			Phase::Closed(Closure::RefundedNoQuorum) => (RequestStatus::RefundedNoQuorum, None),
 			Phase::Closed(Closure::RefundedPayoutFailed) => (RequestStatus::RefundedPayoutFailed, None),
+			Phase::Closed(Closure::Declined) => (RequestStatus::Declined, None),
 		}
 	}
 }

@@ -1,4 +1,4 @@
-//! Property test: random sequences of requests, answers, commits, reveals, challenges and passing blocks
+//! Property test: random sequences of requests, answers, declines, commits, reveals, challenges and passing blocks
 //! keep the escrow exactly equal to the open requests' fees, never pay or refund a fee twice, conserve OPEN,
 //! and close every request in the end.
 
@@ -17,6 +17,8 @@ enum Step {
 	/// The server (or, when `wrong_signer`, another worker) answers honestly, with another vector, or with
 	/// broken weights.
 	Submit { pick: u8, answer: u8, wrong_signer: bool },
+	/// The server (or, when `wrong_signer`, another worker) declines.
+	Decline { pick: u8, wrong_signer: bool },
 	/// A committee member commits to the honest or the other vector.
 	Commit { pick: u8, member: u8, honest: bool },
 	/// A member reveals what it committed to, or something else.
@@ -33,6 +35,8 @@ fn step() -> impl Strategy<Value = Step> {
 			.prop_map(|(model, pauper)| Step::Request { model, pauper }),
 		3 => (any::<u8>(), 0u8..3, prop::bool::weighted(0.1))
 			.prop_map(|(pick, answer, wrong_signer)| Step::Submit { pick, answer, wrong_signer }),
+		1 => (any::<u8>(), prop::bool::weighted(0.1))
+			.prop_map(|(pick, wrong_signer)| Step::Decline { pick, wrong_signer }),
 		6 => (any::<u8>(), any::<u8>(), prop::bool::weighted(0.5))
 			.prop_map(|(pick, member, honest)| Step::Commit { pick, member, honest }),
 		6 => (any::<u8>(), any::<u8>(), prop::bool::weighted(0.9))
@@ -79,6 +83,18 @@ fn apply(step: &Step, intents: &mut BTreeMap<(RequestId, Round, AccountId), Weig
 			if Attribution::submit_result(RuntimeOrigin::signed(signer), id, 0, 2, output(), hash).is_ok() {
 				intents.insert((id, Round::Review, server), weights);
 			}
+		},
+		Step::Decline { pick, wrong_signer } => {
+			let Some(id) = pick_request(pick) else { return };
+			let server = info(id).server.unwrap_or(REQUESTER);
+			let signer = if wrong_signer { worker(server % 5 + 1) } else { worker(server) };
+			let _ = Attribution::decline(
+				RuntimeOrigin::signed(signer),
+				id,
+				0,
+				2,
+				openledger_primitives::attribution::DeclineReason::NothingRelevant,
+			);
 		},
 		Step::Commit { pick, member, honest: is_honest } => {
 			let Some(id) = pick_request(pick) else { return };
@@ -200,7 +216,7 @@ fn the_random_sequences_reach_every_outcome() {
 	for verdict in ["Confirmed", "Corrected", "ChallengeRejected", "ChallengeUpheld", "ChallengeInconclusive"] {
 		assert!(verdicts.contains_key(verdict), "no {verdict} in {verdicts:?}");
 	}
-	for closure in ["Closed(Paid)", "Closed(RefundedNoAnswer)", "Closed(RefundedNoQuorum)"] {
+	for closure in ["Closed(Paid)", "Closed(RefundedNoAnswer)", "Closed(RefundedNoQuorum)", "Closed(Declined)"] {
 		assert!(closures_seen.contains_key(closure), "no {closure} in {closures_seen:?}");
 	}
 	println!("verdicts {verdicts:?}; closures {closures_seen:?}");
