@@ -74,6 +74,22 @@ impl<T: Config> Pallet<T> {
 		until
 	}
 
+	/// `server` replaces `previous` (silent, or declined) as `id`'s server, with a new response window.
+	pub(crate) fn assign_replacement(
+		id: RequestId,
+		request: &mut Request<T>,
+		previous: T::AccountId,
+		server: T::AccountId,
+		now: BlockNumberFor<T>,
+	) {
+		let until = now.saturating_add(Self::params().response_window);
+		request.server = Some(server.clone());
+		request.assignments = request.assignments.saturating_add(1);
+		request.phase = Phase::Assigned { until };
+		Self::move_deadline(id, None, until);
+		Self::deposit_event(Event::ServerReplaced { request: id, previous, server, until });
+	}
+
 	/// The draw `request` waited for: its server, then its answer is awaited; or a committee, which then
 	/// commits. With nobody to draw, a request is refunded, a review goes straight to the server's reveal (a
 	/// single validator: its own vector stands once revealed) and a challenge is inconclusive.
@@ -97,13 +113,7 @@ impl<T: Config> Pallet<T> {
 				let Some(server) = Self::draw_server(id, request.assignments, core::slice::from_ref(&previous)) else {
 					return Self::refund(id, request, Closure::Declined);
 				};
-				let until = now.saturating_add(params.response_window);
-				request.server = Some(server.clone());
-				request.assignments = request.assignments.saturating_add(1);
-				request.phase = Phase::Assigned { until };
-				Self::move_deadline(id, None, until);
-				Self::deposit_event(Event::ServerReplaced { request: id, previous, server, until });
-				return;
+				return Self::assign_replacement(id, request, previous, server, now);
 			},
 			(Draw::Committee(round), Some(server)) => (round, server),
 			// A committee is only drawn for an answered request, which has a server (`try_state` checks it).

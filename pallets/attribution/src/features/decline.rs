@@ -5,7 +5,7 @@
 //! honest servers agree; one lazy or hostile server cannot deny an answer alone.
 
 use frame_support::pallet_prelude::*;
-use openledger_primitives::{attribution::DeclineReason, dataset::VersionNumber, model::ModelId, staking::ValidatorSet};
+use openledger_primitives::{attribution::DeclineReason, dataset::VersionNumber, model::ModelId};
 
 use crate::*;
 
@@ -23,14 +23,7 @@ impl<T: Config> Pallet<T> {
 		version: VersionNumber,
 		reason: DeclineReason,
 	) -> DispatchResult {
-		let mut request = Requests::<T>::get(id).ok_or(Error::<T>::UnknownRequest)?;
-		let Phase::Assigned { until } = request.phase else {
-			return Err(Error::<T>::WrongPhase.into());
-		};
-		let server = request.server.clone().ok_or(Error::<T>::WrongPhase)?;
-		ensure!(T::Validators::worker_of(&server).as_ref() == Some(&worker), Error::<T>::NotAssignedWorker);
-		ensure!(model == request.model && version == request.version, Error::<T>::ProofMismatch);
-
+		let (mut request, server, until) = Self::awaiting(&worker, id, model, version)?;
 		Self::deposit_event(Event::Declined { request: id, server, reason });
 		if request.assignments < 2 {
 			let now = frame_system::Pallet::<T>::block_number();

@@ -95,13 +95,7 @@ impl<T: Config> Pallet<T> {
 			let previous = request.server.clone();
 			let next = previous.as_ref().and_then(|p| Self::draw_server(id, request.assignments, core::slice::from_ref(p)));
 			if let (Some(previous), Some(server)) = (previous, next) {
-				let until = now.saturating_add(Self::params().response_window);
-				request.server = Some(server.clone());
-				request.assignments = request.assignments.saturating_add(1);
-				request.phase = Phase::Assigned { until };
-				Self::move_deadline(id, None, until);
-				Self::deposit_event(Event::ServerReplaced { request: id, previous, server, until });
-				return;
+				return Self::assign_replacement(id, request, previous, server, now);
 			}
 		}
 		Self::refund(id, request, Closure::RefundedNoAnswer);
