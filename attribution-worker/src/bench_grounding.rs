@@ -74,6 +74,8 @@ struct Row {
 	confidence: f64,
 	/// Whether the protocol's rule ([`GroundingRule::PROTOCOL`]) declines it.
 	declined_by_rule: bool,
+	/// Whether the rule with the base model's confidence threshold ([`GroundingRule::WITH_CONFIDENCE`]) does.
+	declined_with_confidence: bool,
 }
 
 /// Most probes one run asks (each costs a generation and two scoring passes).
@@ -165,7 +167,8 @@ pub fn run(common: &Common, args: &GroundingArgs) -> Result<()> {
 			"gain_per_token": sweep(&rows, |r| r.gain_per_token),
 			"confidence": sweep(&rows, |r| r.confidence),
 		},
-"declined_by_the_protocol_rule": by_rule(&rows),
+"declined_by_the_protocol_rule": by_rule(&rows, |r| r.declined_by_rule),
+		"declined_with_confidence": by_rule(&rows, |r| r.declined_with_confidence),
 		"rule": GroundingRule::PROTOCOL,
 		"declined_below_top_similarity": sweep_at(&rows, |r| f64::from(r.grounding.top_similarity), &SIMILARITIES),
 		"seconds": started.elapsed().as_secs_f64(),
@@ -186,12 +189,12 @@ fn aucs(rows: &[&Row]) -> serde_json::Value {
 	})
 }
 
-/// The share of each set the protocol's rule declines.
-fn by_rule(rows: &[Row]) -> serde_json::Value {
+/// How many of each set a rule declines.
+fn by_rule(rows: &[Row], declined: fn(&Row) -> bool) -> serde_json::Value {
 	let mut entry = serde_json::Map::new();
 	for (name, member) in SETS {
 		let (n, declined) =
-			rows.iter().filter(|r| member(r)).fold((0usize, 0usize), |(n, d), r| (n + 1, d + usize::from(r.declined_by_rule)));
+			rows.iter().filter(|r| member(r)).fold((0usize, 0usize), |(n, d), r| (n + 1, d + usize::from(declined(r))));
 		entry.insert(name.into(), json!({ "asked": n, "declined": declined }));
 	}
 	serde_json::Value::Object(entry)
@@ -243,9 +246,12 @@ const SIMILARITIES: [f64; 9] = [0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6];
 /// One answer's row.
 fn row(set: &'static str, engine: &Engine, answered: Answered, correct: bool, source_in_context: bool) -> Result<Row> {
 	let grounding = engine.grounding(&answered)?;
-	let rule = GroundingRule::PROTOCOL;
+	let declines = |rule: GroundingRule| {
+		grounding.top_similarity < rule.min_similarity || grounding.confidence() < rule.min_confidence
+	};
 	Ok(Row {
-		declined_by_rule: grounding.top_similarity < rule.min_similarity || grounding.confidence() < rule.min_confidence,
+		declined_by_rule: declines(GroundingRule::PROTOCOL),
+		declined_with_confidence: declines(GroundingRule::WITH_CONFIDENCE),
 		set,
 		question: answered.question,
 		answer: answered.answer,

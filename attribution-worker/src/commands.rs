@@ -111,8 +111,14 @@ fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 				} else {
 					println!(
 						"Q: {}\ndeclined ({reason:?}): a server would refuse this request and the fee would be refunded \
-						 (the rule: best chunk's similarity ≥ {:.2}, answer's mean log-probability ≥ {:.2} nats/token)",
-						args.question, rule.min_similarity, rule.min_confidence
+						 (the rule: best chunk's similarity ≥ {:.2}{})",
+						args.question,
+						rule.min_similarity,
+						if rule.min_confidence.is_finite() {
+							format!(", answer's mean log-probability ≥ {:.2} nats/token", rule.min_confidence)
+						} else {
+							String::new()
+						}
 					);
 					if let (Some(answer), Some(g)) = (answer, grounding) {
 						println!("the model's answer, {answer:?}, has {:.2} nats/token", g.confidence());

@@ -4,10 +4,12 @@
 //!
 //! The rule ([`GroundingRule`]) was chosen by `attribution-worker bench grounding` (docs/ATTRIBUTION.md,
 //! "Declining"): the similarity of the question to retrieval's best chunk separates questions the DataNet cannot
-//! answer (real PubMedQA questions asked of a drug formulary) from answerable ones, and the answer's mean token
-//! log-probability singles out vacuous answers ("The answer is: 1."). How much likelier the context made the
-//! answer (its gain) is measured too but is not part of the rule: answers that restate the question gain little
-//! from a context that nonetheless holds the answer.
+//! answer (real PubMedQA questions asked of a drug formulary) from answerable ones. The answer's mean token
+//! log-probability singles out vacuous answers of the base model ("The answer is: 1."), but a fine-tuned adapter
+//! shifts it (the studio's model had a right first clause below the base model's threshold), so the protocol does
+//! not enforce it until it is calibrated per model. How much likelier the context made the answer (its gain) is
+//! measured too but is not part of the rule: answers that restate the question gain little from a context that
+//! nonetheless holds the answer.
 
 use super::{Answered, Engine};
 use crate::error::{Result, WorkerError};
@@ -24,8 +26,10 @@ pub struct GroundingRule {
 }
 
 impl GroundingRule {
-	/// The protocol's values.
-	pub const PROTOCOL: Self = Self { min_similarity: 0.45, min_confidence: -1.0 };
+	/// The protocol's values: relevance only (see the module's docs for why confidence is not enforced).
+	pub const PROTOCOL: Self = Self { min_similarity: 0.45, min_confidence: f64::NEG_INFINITY };
+	/// The base model's measured confidence threshold, for benches and a future per-model calibration.
+	pub const WITH_CONFIDENCE: Self = Self { min_confidence: -1.0, ..Self::PROTOCOL };
 	/// Serves everything (benches that measure answers, not the rule).
 	pub const NONE: Self = Self { min_similarity: f32::NEG_INFINITY, min_confidence: f64::NEG_INFINITY };
 }
