@@ -130,7 +130,10 @@ fn a_server_declines_what_it_cannot_ground_or_answer() {
 	let mut e = engine(dir.path());
 	let q = "What is the standard adult dose of zorvatin?";
 	e.config.grounding = GroundingRule::NONE;
-	let Served::Answer { answered, grounding } = e.serve(q).unwrap() else { panic!("no rule declines nothing") };
+	let Served::Answer { answered, grounding: None } = e.serve(q).unwrap() else {
+		panic!("no rule declines nothing, and a rule without confidence scores nothing")
+	};
+	let grounding = e.grounding(&answered).unwrap();
 	assert_eq!(answered.answer, e.answer(q, &Default::default()).unwrap().answer, "the served text is the answer");
 	// The grounding is measured on exactly that text: with its context as served, and with none.
 	assert_eq!(grounding.with_context, e.score_answer(q, &answered.answer, &Default::default()).unwrap());
@@ -141,7 +144,10 @@ fn a_server_declines_what_it_cannot_ground_or_answer() {
 
 	let confident = GroundingRule { min_similarity: best, min_confidence: grounding.confidence() };
 	e.config.grounding = confident;
-	assert!(matches!(e.serve(q).unwrap(), Served::Answer { .. }), "at both thresholds it is served");
+	match e.serve(q).unwrap() {
+		Served::Answer { grounding: Some(g), .. } => assert_eq!(g, grounding, "a rule with confidence scores it"),
+		other => panic!("at both thresholds it is served, not {other:?}"),
+	}
 	e.config.grounding = GroundingRule { min_confidence: grounding.confidence() + 1e-9, ..confident };
 	match e.serve(q).unwrap() {
 		Served::Decline { reason: DeclineReason::NotConfident, answer: Some(answer), grounding: Some(g) } => {

@@ -99,7 +99,12 @@ fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 	let (answer, grounding) = match given {
 		Some(a) => (a.to_owned(), None),
 		None => match engine.serve(&args.question)? {
-			Served::Answer { answered, grounding } => (answered.answer, Some(grounding)),
+			// The protocol's rule does not score answers it serves; `ask` reports how it would have.
+			Served::Answer { grounding: Some(grounding), answered } => (answered.answer, Some(grounding)),
+			Served::Answer { grounding: None, answered } => {
+				let grounding = engine.grounding(&answered)?;
+				(answered.answer, Some(grounding))
+			},
 			Served::Decline { reason, answer, grounding } => {
 				let rule = engine.config.grounding;
 				if common.json {
@@ -114,7 +119,7 @@ fn ask(common: &Common, args: &AskArgs, given: Option<&str>) -> Result<()> {
 						 (the rule: best chunk's similarity ≥ {:.2}{})",
 						args.question,
 						rule.min_similarity,
-						if rule.min_confidence.is_finite() {
+						if rule.enforces_confidence() {
 							format!(", answer's mean log-probability ≥ {:.2} nats/token", rule.min_confidence)
 						} else {
 							String::new()

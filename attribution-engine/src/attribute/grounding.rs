@@ -32,6 +32,11 @@ impl GroundingRule {
 	pub const WITH_CONFIDENCE: Self = Self { min_confidence: -1.0, ..Self::PROTOCOL };
 	/// Serves everything (benches that measure answers, not the rule).
 	pub const NONE: Self = Self { min_similarity: f32::NEG_INFINITY, min_confidence: f64::NEG_INFINITY };
+
+	/// Whether an answer's confidence can decline it (then every answer is scored before it is served).
+	pub fn enforces_confidence(&self) -> bool {
+		self.min_confidence > f64::NEG_INFINITY
+	}
 }
 
 impl Default for GroundingRule {
@@ -72,8 +77,9 @@ impl Grounding {
 /// What a server does with a question: serve the answer, or decline the request (`decline` on chain).
 #[derive(Clone, Debug)]
 pub enum Served {
-	/// An answer worth serving: attribute and submit it.
-	Answer { answered: Answered, grounding: Grounding },
+	/// An answer worth serving: attribute and submit it. Its grounding is measured only when the rule enforces
+	/// confidence: it costs two teacher-forced passes, on the path where the response window runs.
+	Answer { answered: Answered, grounding: Option<Grounding> },
 	/// No answer worth paying for.
 	Decline { reason: DeclineReason, answer: Option<String>, grounding: Option<Grounding> },
 }
@@ -136,6 +142,9 @@ impl Engine {
 		if answered.answer.trim().is_empty() {
 			return Ok(Served::decline(DeclineReason::Unanswerable));
 		}
+		if !rule.enforces_confidence() {
+			return Ok(Served::Answer { answered, grounding: None });
+		}
 		let grounding = match self.grounding(&answered) {
 			Ok(grounding) => grounding,
 			Err(WorkerError::PromptTooLong { .. }) => return Ok(Served::decline(DeclineReason::Unanswerable)),
@@ -145,6 +154,6 @@ impl Engine {
 			let answer = Some(answered.answer);
 			return Ok(Served::Decline { reason: DeclineReason::NotConfident, answer, grounding: Some(grounding) });
 		}
-		Ok(Served::Answer { answered, grounding })
+		Ok(Served::Answer { answered, grounding: Some(grounding) })
 	}
 }

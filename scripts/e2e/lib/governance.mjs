@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { u8aToHex } from '@polkadot/util';
 import { xxhashAsHex } from '@polkadot/util-crypto';
-import { councilMotion, findEvent, send } from './tx.mjs';
+import { councilMotion, eventsAt, findEvent, send } from './tx.mjs';
 
 /**
  * Dispatches `call` as root without any key: a two-thirds motion of `council` whitelists its hash, then
@@ -20,7 +20,7 @@ export async function asRoot(api, call, council) {
   if (!findEvent(events, 'whitelist', 'WhitelistedCallDispatched')) {
     // A runtime upgrade's block: polkadot.js may decode its events while it switches to the new runtime's
     // metadata, and lose them. Read them again at the block itself.
-    events = await (await api.at(done.blockHash)).query.system.events();
+    events = await eventsAt(api, done.blockHash);
   }
   const result = findEvent(events, 'whitelist', 'WhitelistedCallDispatched')?.data.result;
   if (!result || result.isErr) throw new Error(`the root dispatch failed: ${result}`);

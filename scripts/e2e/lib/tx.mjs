@@ -56,7 +56,7 @@ export async function waitForEvent(api, section, method, matches = () => true, {
     const best = (await api.rpc.chain.getHeader()).number.toNumber();
     for (; next <= best; next++) {
       const blockHash = await api.rpc.chain.getBlockHash(next);
-      const events = await (await api.at(blockHash)).query.system.events();
+      const events = await eventsAt(api, blockHash);
       const found = events.map(({ event }) => event)
         .find((e) => e.section === section && e.method === method && matches(e.data));
       if (found) return { blockHash, data: found.data };
@@ -64,6 +64,26 @@ export async function waitForEvent(api, section, method, matches = () => true, {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(`no ${section}.${method} within ${timeoutMs} ms`);
+}
+
+/**
+ * The events of block `blockHash`. polkadot.js 16.5 misdecodes them, every time, for the block that enacted a
+ * runtime upgrade once it has switched to the new runtime (the registry it then builds for the earlier runtime is
+ * broken; a fresh connection decodes them). When that happens and the earlier runtime's types are the ones in
+ * force now (compared: the metadata's whole type registry), they are decoded with those; otherwise the error
+ * stands.
+ */
+export async function eventsAt(api, blockHash) {
+  try {
+    return await (await api.at(blockHash)).query.system.events();
+  } catch (error) {
+    const { parentHash } = await api.rpc.chain.getHeader(blockHash);
+    const then = api.registry.createType('Metadata', await api.rpc.state.getMetadata.raw(parentHash));
+    if (then.asLatest.lookup.toHex() !== api.runtimeMetadata.asLatest.lookup.toHex()) throw error;
+    const entry = api.query.system.events;
+    const type = api.registry.createLookupType(entry.creator.meta.type.asPlain);
+    return api.registry.createType(type, await api.rpc.state.getStorage.raw(entry.key(), blockHash));
+  }
 }
 
 /** The server drawn for request `id` (asked in block `after`): `{ server, blockHash }`, `server` an address. */
