@@ -81,7 +81,7 @@ fn bad_input_is_refused() {
 /// vector recomputed from the record's method scores is the served vector.
 #[test]
 fn a_benchmark_record_reproduces_the_served_attribution() {
-	for layout in [ContextLayout::MostSimilarFirst, ContextLayout::MostSimilarLast] {
+	for layout in [ContextLayout::MostSimilarFirst, ContextLayout::MostSimilarLast, ContextLayout::BothEnds] {
 		a_record_reproduces_the_served_attribution(layout);
 	}
 }

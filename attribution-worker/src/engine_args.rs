@@ -54,6 +54,8 @@ pub enum Layout {
 	MostSimilarFirst,
 	/// The most similar chunk last, next to the question.
 	MostSimilarLast,
+	/// The best chunks at both ends (the most similar last, the second first, …), the weakest in the middle.
+	BothEnds,
 }
 
 impl From<Layout> for ContextLayout {
@@ -61,6 +63,7 @@ impl From<Layout> for ContextLayout {
 		match layout {
 			Layout::MostSimilarFirst => ContextLayout::MostSimilarFirst,
 			Layout::MostSimilarLast => ContextLayout::MostSimilarLast,
+			Layout::BothEnds => ContextLayout::BothEnds,
 		}
 	}
 }

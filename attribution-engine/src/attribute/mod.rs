@@ -63,6 +63,10 @@ pub enum ContextLayout {
 	MostSimilarFirst,
 	/// Reverse retrieval order: the most similar chunk is `[k]`, right before the question.
 	MostSimilarLast,
+	/// The best chunks at both ends and the weakest in the middle, where a small model looks least: the most
+	/// similar last (right before the question), the second first, the third second to last, and so on inward
+	/// (`[2, 4, 6, 8, 7, 5, 3, 1]` by retrieval rank for k = 8).
+	BothEnds,
 }
 
 impl ContextLayout {
@@ -71,15 +75,18 @@ impl ContextLayout {
 		match self {
 			Self::MostSimilarFirst => rank,
 			Self::MostSimilarLast => k.saturating_sub(1).saturating_sub(rank),
+			Self::BothEnds if rank.is_multiple_of(2) => k.saturating_sub(1).saturating_sub(rank / 2),
+			Self::BothEnds => rank / 2,
 		}
 	}
 
 	/// `ranked` (most similar first) in prompt order.
-	pub fn lay_out<T>(self, mut ranked: Vec<T>) -> Vec<T> {
-		if self == Self::MostSimilarLast {
-			ranked.reverse();
-		}
-		ranked
+	pub fn lay_out<T>(self, ranked: Vec<T>) -> Vec<T> {
+		let k = ranked.len();
+		let mut placed: Vec<(usize, T)> =
+			ranked.into_iter().enumerate().map(|(rank, t)| (self.position(rank, k), t)).collect();
+		placed.sort_by_key(|(position, _)| *position);
+		placed.into_iter().map(|(_, t)| t).collect()
 	}
 }
 
@@ -501,5 +508,29 @@ impl Engine {
 			chunks,
 			timings: Timings { retrieval_ms, ablation_ms, verbatim_ms, influence_ms, total_ms: ms_since(started) },
 		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::ContextLayout;
+
+	#[test]
+	fn every_layout_places_each_rank_once_and_lays_out_by_position() {
+		let layouts = [ContextLayout::MostSimilarFirst, ContextLayout::MostSimilarLast, ContextLayout::BothEnds];
+		for k in 0..10 {
+			for layout in layouts {
+				let laid = layout.lay_out((0..k).collect::<Vec<usize>>());
+				let mut positions: Vec<usize> = (0..k).map(|rank| layout.position(rank, k)).collect();
+				for (position, rank) in laid.iter().enumerate() {
+					assert_eq!(layout.position(*rank, k), position, "{layout:?}, k = {k}");
+				}
+				positions.sort_unstable();
+				assert_eq!(positions, (0..k).collect::<Vec<_>>(), "{layout:?} is not a permutation for k = {k}");
+			}
+		}
+		assert_eq!(ContextLayout::BothEnds.lay_out((1..=8).collect::<Vec<u8>>()), [2, 4, 6, 8, 7, 5, 3, 1]);
+		assert_eq!(ContextLayout::MostSimilarLast.lay_out(vec![1, 2, 3]), [3, 2, 1]);
+		assert_eq!(ContextLayout::MostSimilarFirst.lay_out(vec![1, 2, 3]), [1, 2, 3]);
 	}
 }

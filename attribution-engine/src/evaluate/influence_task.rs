@@ -14,7 +14,7 @@ use crate::{
 	error::Result,
 	generate::Generator,
 	train::{
-		datainf::{datainf, gradient_dot, gradients, sketched_cosine, sketches, Gradients},
+		datainf::{centred_sketched_cosine, datainf, gradient_dot, gradients, sketched_cosine, sketches, Gradients},
 		examples::examples,
 		influence::{influence, Sketcher, SKETCH_DIM},
 		train, Progress, TrainConfig,
@@ -143,6 +143,10 @@ pub fn run(generator: &mut Generator, config: &InfluenceTaskConfig, progress: Ta
 	estimators.insert(
 		"sketched_cosine",
 		quality(&sketched_cosine(&train_grads, &test_grads, &sketcher)?, &train_class, &test_class, k),
+	);
+	estimators.insert(
+		"centred_sketched_cosine",
+		quality(&centred_sketched_cosine(&train_grads, &test_grads, &sketcher)?, &train_class, &test_class, k),
 	);
 	// The product: sketches summed per class dataset, the test answer credited by centred cosine.
 	let mut sums: BTreeMap<u64, Vec<f32>> = BTreeMap::new();

@@ -9,11 +9,15 @@
 //!   `Ĥₗ⁻¹ v = (1/(nλₗ)) Σⱼ (v − (v·gⱼ)/(λₗ + ‖gⱼ‖²) gⱼ)` and `λₗ = 0.1 · mean over j and entries of gⱼₗ²`
 //!   (the paper's layer-wise damping);
 //! * **sketched cosine**: the product's influence sketches ([`super::influence`]) per example: the cosine of
-//!   the two gradients' CountSketches.
+//!   the two gradients' CountSketches;
+//! * **centred sketched cosine**: the product's crediting rule ([`centred_cosines`]) with every training
+//!   example as its own dataset: the cosine of the test sketch with the training sketch's unit direction minus
+//!   the mean unit direction of all training examples — what every example teaches alike (the template, the
+//!   answer format) removed.
 
 use super::{
 	examples::Example,
-	influence::{cosine, Differentiable, Sketcher},
+	influence::{centred_cosines, cosine, Differentiable, Sketcher},
 };
 use crate::{
 	error::{Result, WorkerError},
@@ -168,6 +172,21 @@ pub fn sketched_cosine(train: &Gradients, test: &Gradients, sketcher: &Sketcher)
 	Ok(test.iter().map(|v| train.iter().map(|g| cosine(v, g)).collect()).collect())
 }
 
+/// The product's centred cosine ([`centred_cosines`]) of each test sketch against every training example's:
+/// `(tests, training examples)`.
+///
+/// # Errors
+/// Gradients of different adapters; tensor failures.
+pub fn centred_sketched_cosine(train: &Gradients, test: &Gradients, sketcher: &Sketcher) -> Result<Vec<Vec<f64>>> {
+	check(train, test)?;
+	let train: std::collections::BTreeMap<u64, Vec<f32>> =
+		sketches(train, sketcher)?.into_iter().enumerate().map(|(i, s)| (i as u64, s)).collect();
+	Ok(sketches(test, sketcher)?
+		.iter()
+		.map(|v| centred_cosines(v, &train).into_iter().map(|(_, c)| c).collect())
+		.collect())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::float_cmp)]
 mod tests {
@@ -200,6 +219,18 @@ mod tests {
 		}
 		assert_eq!(gradient_dot(&train, &test).unwrap(), vec![vec![3.0, -0.5, 4.0]]);
 		assert!(datainf(&train, &test, 0.0).is_err());
+	}
+
+	#[test]
+	fn centring_removes_what_every_training_example_shares() {
+		let train = grads(&[&[1.0, 1.0, 0.0, 0.0], &[1.0, 0.0, 1.0, 0.0], &[1.0, 0.0, 0.0, 1.0]]);
+		let test = grads(&[&[1.0, 0.0, 1.0, 0.0]]);
+		let sketcher = Sketcher { dim: 4096, seed: 3 };
+		let raw = &sketched_cosine(&train, &test, &sketcher).unwrap()[0];
+		let centred = &centred_sketched_cosine(&train, &test, &sketcher).unwrap()[0];
+		// Raw cosines credit the others with the shared half; centred, only the same example is positive.
+		assert!(raw[0] > 0.3 && raw[2] > 0.3, "{raw:?}");
+		assert!(centred[1] > 0.5 && centred[0] < 0.0 && centred[2] < 0.0, "{centred:?}");
 	}
 
 	#[test]

@@ -145,6 +145,12 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
 /// Centring removes what every dataset teaches alike (the answer format, the chat template), which otherwise
 /// dominates the gradients and spreads the credit evenly; with a single dataset there is nothing to centre.
 pub fn influence(answer: &[f32], datasets: &BTreeMap<u64, Vec<f32>>) -> Vec<(u64, f64)> {
+	centred_cosines(answer, datasets).into_iter().map(|(id, c)| (id, c.max(0.0))).collect()
+}
+
+/// The cosine of `answer` with each sketch's centred direction (its unit sketch minus the mean unit sketch of
+/// all of them), negatives kept: [`influence`] before it drops them.
+pub fn centred_cosines(answer: &[f32], datasets: &BTreeMap<u64, Vec<f32>>) -> Vec<(u64, f64)> {
 	let unit = |v: &[f32]| {
 		let norm = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
 		v.iter().map(|x| if norm == 0.0 { 0.0 } else { f64::from(*x) / norm }).collect::<Vec<f64>>()
@@ -164,7 +170,7 @@ pub fn influence(answer: &[f32], datasets: &BTreeMap<u64, Vec<f32>>) -> Vec<(u64
 	}
 	#[allow(clippy::cast_possible_truncation)]
 	let centred = |u: &[f64]| u.iter().zip(&mean).map(|(x, m)| (x - m) as f32).collect::<Vec<f32>>();
-	units.iter().map(|(id, u)| (*id, cosine(answer, &centred(u)).max(0.0))).collect()
+	units.iter().map(|(id, u)| (*id, cosine(answer, &centred(u)))).collect()
 }
 
 /// A fine-tuned model's training-gradient sketches, loaded to credit its answers: what
