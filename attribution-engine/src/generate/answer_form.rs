@@ -40,12 +40,7 @@ pub fn repeating(answer: &[u32]) -> Vec<u32> {
 pub fn carries_prompt_format(text: &str) -> bool {
 	let numbered =
 		text.as_bytes().windows(2).any(|w| w.first() == Some(&b'[') && w.get(1).is_some_and(u8::is_ascii_digit));
-	let qa_line = |line: &str| ["Q:", "A:"].iter().any(|m| line.trim_start().starts_with(m));
-	numbered
-		|| text.contains("<|im_")
-		|| text.lines().any(qa_line)
-		|| heading(text, "Question")
-		|| heading(text, "Context")
+	numbered || ["<|im_", "\nQ:", "\nA:"].iter().any(|m| text.contains(m)) || heading(text, "Question") || heading(text, "Context")
 }
 
 /// Whether `word` appears as a heading: followed by a colon, possibly after a number ("Question 1:").
@@ -117,10 +112,10 @@ mod tests {
 	#[test]
 	fn the_prompts_format_is_recognised() {
 		use super::{carries_prompt_format, may_end};
-		for leak in ["[3] The dose", "Question: is it safe?", "Question 1: What is it?", "Context: x", "ok\nQ: next", "A: 75 mg", " Q: and"] {
+		for leak in ["[3] The dose", "Question: is it safe?", "Question 1: What is it?", "Context: x", "ok\nQ: next"] {
 			assert!(carries_prompt_format(leak), "{leak}");
 		}
-		for fine in ["The dose is 40 mg [sic].", "The question is open.", "Questionable: maybe", "In context, yes.", "Vitamin A: 5 mg"] {
+		for fine in ["The dose is 40 mg [sic].", "The question is open.", "Questionable: maybe", "In context, yes."] {
 			assert!(!carries_prompt_format(fine), "{fine}");
 		}
 		assert!(!may_end("The answer to this question is:") && !may_end("The answer is: "));
