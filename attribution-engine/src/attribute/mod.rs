@@ -53,8 +53,8 @@ pub enum AblationMode {
 /// The order of the `k` retrieved chunks in the prompt (numbered `[1]`…`[k]` in that order). A small model
 /// leans on both ends of its context: measured in docs/ATTRIBUTION.md, the most similar chunk last moved more of
 /// the answers' dependence onto retrieval's best chunk on PubMedQA, but also onto the least similar one (then
-/// first), and made the demo's and the studio's answers wander; retrieval order stays the protocol's until a
-/// layout is better on every measure.
+/// first), and made the demo's and the studio's answers wander; the best chunks at both ends did not keep the
+/// demo's answer either. Retrieval order stays the protocol's until a layout is better on every measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContextLayout {
