@@ -24,6 +24,7 @@ use crate::{
 	generate::{lora::LoraAdapter, Generator},
 };
 use candle::{Device, Tensor};
+use std::collections::BTreeMap;
 
 /// Per-example gradients, one `(examples, parameters)` matrix per LoRA weight matrix.
 pub struct Gradients {
@@ -179,7 +180,7 @@ pub fn sketched_cosine(train: &Gradients, test: &Gradients, sketcher: &Sketcher)
 /// Gradients of different adapters; tensor failures.
 pub fn centred_sketched_cosine(train: &Gradients, test: &Gradients, sketcher: &Sketcher) -> Result<Vec<Vec<f64>>> {
 	check(train, test)?;
-	let train: std::collections::BTreeMap<u64, Vec<f32>> =
+	let train: BTreeMap<u64, Vec<f32>> =
 		sketches(train, sketcher)?.into_iter().enumerate().map(|(i, s)| (i as u64, s)).collect();
 	Ok(sketches(test, sketcher)?
 		.iter()
