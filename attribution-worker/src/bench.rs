@@ -52,6 +52,9 @@ pub enum BenchCommand {
 	/// Whether an answer was read from its context: each grounding signal's ROC-AUC for telling right answers
 	/// from wrong ones on a synthetic formulary, and what each threshold keeps and declines.
 	Grounding(crate::bench_grounding::GroundingArgs),
+	/// Whether workers on different CPUs (AVX-512 or AVX2 kernels) or thread counts agree: attributes another
+	/// run's answers and reports every vector's L1 distance against the chain's tolerance.
+	Agreement(crate::bench_agreement::AgreementArgs),
 	/// Many LoRA adapters on one base model: tokens/s with random adapters against one adapter, cold-load
 	/// latency and memory per cached adapter.
 	#[command(name = "openlora")]
@@ -88,6 +91,7 @@ pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 		BenchCommand::PubMedQa(args) => crate::bench_pubmedqa::run(common, &args),
 		BenchCommand::DataInf(args) => crate::bench_datainf::run(common, &args),
 		BenchCommand::Grounding(args) => crate::bench_grounding::run(common, &args),
+		BenchCommand::Agreement(args) => crate::bench_agreement::run(common, &args),
 		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {
 			speed(common, python, rows, queries, texts, &work_dir, &only)
 		},
@@ -284,6 +288,9 @@ fn speed(
 	let threads = rayon::current_num_threads();
 	let python = python.filter(|p| p.exists());
 	let mut report = json!({ "threads": threads });
+	// 0. The machine's limits, measured in the same run: every result is also a share of them.
+	let limits = crate::bench_limits::measure()?;
+	report["limits"] = json!(limits);
 
 	// 1. Embeddings/s on chunk-sized texts of the synthetic DataNet.
 	let (embedder, _) = load_embedder(common)?;
@@ -300,7 +307,20 @@ fn speed(
 		let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
 		let embed_s = time_reps(3, || embedder.embed(&refs).map(|_| ()).map_err(Into::into))?;
 		let ours = texts.len() as f64 / embed_s;
-		report["embeddings"] = json!({ "texts": texts.len(), "ours_per_s": ours });
+		let config = embedder.config();
+		let mut flops = 0.0;
+		for text in &texts {
+			let tokens = embedder.tokenizer().encode(text.as_str(), true).map_err(|e| anyhow::anyhow!("{e}"))?.len();
+			flops += crate::bench_limits::bert_flops(
+				config.hidden_size,
+				config.intermediate_size,
+				config.num_hidden_layers,
+				tokens,
+			);
+		}
+		let gflops = flops / embed_s / 1e9;
+		report["embeddings"] = json!({ "texts": texts.len(), "ours_per_s": ours, "gflop_per_text": flops / texts.len() as f64 / 1e9,
+			"gflops": gflops, "share_of_gemm_peak": gflops / limits.gemm_gflops });
 		if let Some(py) = &python {
 			let path = work.join("texts.jsonl");
 			let mut f = std::fs::File::create(&path)?;
@@ -393,8 +413,14 @@ fn speed(
 		let t = Instant::now();
 		let g = generator.generate(&prompt, 64, AnswerForm::Free)?;
 		let gen_s = t.elapsed().as_secs_f64();
+		let tokens_per_s = g.tokens.len() as f64 / gen_s;
+		// Decoding one token reads every weight once: bandwidth-bound, its limit is bandwidth / weight bytes.
+		let weight_bytes = crate::bench_limits::decoder_matmul_parameters(generator.model()) as f64
+			* if common.quantized { 0.625 } else { 4.0 };
+		let limit = limits.read_gbps * 1e9 / weight_bytes;
 		report["generation"] = json!({ "tokens": g.tokens.len(), "prompt_tokens": prompt.len(), "seconds": gen_s,
-		"tokens_per_s": g.tokens.len() as f64 / gen_s, "quantized": common.quantized });
+		"tokens_per_s": tokens_per_s, "quantized": common.quantized, "weight_mb_per_token": weight_bytes / 1e6,
+		"bandwidth_limit_tokens_per_s": limit, "share_of_limit": tokens_per_s / limit });
 		drop(generator);
 	}
 	if run("attribution") {
@@ -402,23 +428,33 @@ fn speed(
 		let probe = probes.first().context("no probes")?;
 		let answer = engine.answer(&probe.question, &BTreeSet::new())?.answer;
 		let mut engine = engine;
+		let contexts = engine.retrieve(&probe.question, engine.config.k, &BTreeSet::new())?;
+		let prompt = engine.generator.rag_prompt(&probe.question, &contexts.iter().map(|r| r.text.as_str()).collect::<Vec<_>>())?;
+		let answer_tokens = engine.generator.encode(&answer)?.len();
 		let mut modes = serde_json::Map::new();
-		for mode in [AblationMode::Exact, AblationMode::Masked] {
+		for (mode, goal) in [(AblationMode::Exact, 2.5), (AblationMode::Masked, 1.0)] {
 			engine.config.ablation = mode;
 			let mut last = None;
 			let attr_s = time_reps(3, || {
 				last = Some(engine.attribute(&probe.question, &answer)?);
 				Ok(())
 			})?;
+			let work = crate::bench_limits::scoring_work(
+				engine.generator.model(),
+				&prompt,
+				answer_tokens,
+				matches!(mode, AblationMode::Exact),
+			);
+			let gflops = work.flops / attr_s / 1e9;
 			modes.insert(
 				format!("{mode:?}").to_lowercase(),
-				json!({ "seconds": attr_s, "stages_ms": last.as_ref().map(|a| a.timings), "weights": last.map(|a| a.weights) }),
+				json!({ "seconds": attr_s, "goal_seconds": goal, "token_rows": work.rows, "gflop": work.flops / 1e9,
+					"gflops": gflops, "share_of_gemm_peak": gflops / limits.gemm_gflops,
+					"stages_ms": last.as_ref().map(|a| a.timings), "weights": last.map(|a| a.weights) }),
 			);
 		}
-		report["attribution"] = json!({ "k": engine.config.k, "candidates": engine.config.candidates, "goal_seconds": 2.0,
-		"prompt_tokens": engine.generator.rag_prompt(&probe.question, &engine.retrieve(&probe.question, engine.config.k, &BTreeSet::new())?
-			.iter().map(|r| r.text.as_str()).collect::<Vec<_>>())?.len(),
-		"answer_tokens": engine.generator.encode(&answer)?.len(), "modes": modes });
+		report["attribution"] = json!({ "k": engine.config.k, "candidates": engine.config.candidates,
+		"prompt_tokens": prompt.len(), "answer_tokens": answer_tokens, "modes": modes });
 	}
 	print_report(common, "speed", &report);
 	Ok(())

@@ -30,6 +30,9 @@ use std::{
 	time::Instant,
 };
 
+/// The tuning part: the first 100 items by PubMed id.
+pub(crate) const DEFAULT_TUNE: usize = 100;
+
 #[derive(Args, Debug, Clone)]
 pub struct PubMedQaArgs {
 	/// Questions in the PubMedQA format (a JSON object of items with QUESTION, CONTEXTS, MESHES,
@@ -41,7 +44,7 @@ pub struct PubMedQaArgs {
 	pub grouping: Grouping,
 	/// The first N items by PubMed id are the tuning part (methods and weights were chosen on it); the rest is
 	/// held out and reported separately.
-	#[arg(long, default_value_t = 100)]
+	#[arg(long, default_value_t = DEFAULT_TUNE)]
 	pub tune: usize,
 	/// Questions asked per part (spread evenly over the part); all by default.
 	#[arg(long)]

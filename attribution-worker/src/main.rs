@@ -2,8 +2,10 @@
 //! `register-model` (ModelFactory), `run` — the worker on chain — and `studio`, ModelFactory in the browser.
 
 mod bench;
+mod bench_agreement;
 mod bench_datainf;
 mod bench_grounding;
+mod bench_limits;
 mod bench_openlora;
 mod bench_plot;
 mod bench_pubmedqa;

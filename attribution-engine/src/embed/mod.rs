@@ -1,13 +1,17 @@
 //! Sentence embeddings with a BERT encoder (all-MiniLM-L6-v2): mean pooling over real tokens, then L2 norm —
 //! the recipe sentence-transformers uses, so vectors agree with it (checked against a committed fixture).
 
+mod bert;
+pub mod gelu;
+
 use crate::{
 	error::{tokenizer_error, Result, WorkerError},
 	models::EmbedderFiles,
 };
 use candle::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use bert::BertModel;
+use candle_transformers::models::bert::Config;
 use rayon::prelude::*;
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
@@ -21,6 +25,7 @@ pub struct Embedder {
 	model: BertModel,
 	tokenizer: Tokenizer,
 	device: Device,
+	config: Config,
 	dim: usize,
 	max_tokens: usize,
 	batch: usize,
@@ -57,7 +62,12 @@ impl Embedder {
 			pad_id: u32::try_from(config.pad_token_id).unwrap_or(0),
 			..Default::default()
 		}));
-		Ok(Self { model, tokenizer, device, dim: config.hidden_size, max_tokens, batch: DEFAULT_BATCH })
+		Ok(Self { model, tokenizer, device, dim: config.hidden_size, config, max_tokens, batch: DEFAULT_BATCH })
+	}
+
+	/// The encoder's hyper-parameters (`config.json`).
+	pub fn config(&self) -> &Config {
+		&self.config
 	}
 
 	/// Width of the vectors.
@@ -139,7 +149,7 @@ impl Embedder {
 		let ids = Tensor::stack(&ids, 0)?;
 		let mask = Tensor::stack(&masks, 0)?;
 		let token_types = ids.zeros_like()?;
-		let hidden = self.model.forward(&ids, &token_types, Some(&mask))?;
+		let hidden = self.model.forward(&ids, &token_types, &mask)?;
 		let pooled = mean_pool(&hidden, &mask)?;
 		let normalised = l2_normalise(&pooled)?;
 		Ok(normalised.to_vec2::<f32>()?)
