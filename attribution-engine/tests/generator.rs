@@ -113,6 +113,58 @@ fn incremental_forward_equals_one_pass() {
 	assert!(diff < 1e-4, "{diff}");
 }
 
+/// Our decoder (grouped-query attention without copied keys, cached prefixes) against candle-transformers'
+/// `quantized_llama`, an implementation we did not write, on the same GGUF: the next-token logits agree.
+#[test]
+fn decoder_matches_candle_transformers_quantized_llama() {
+	let dir = tempfile::tempdir().unwrap();
+	let file = support::tiny_llama(&dir.path().join("tiny.gguf")).path;
+	let ours = attribution_engine::generate::llama::Llama::from_gguf_file(&file, false, &Device::Cpu).unwrap().0;
+	let mut reader = std::fs::File::open(&file).unwrap();
+	let content = candle::quantized::gguf_file::Content::read(&mut reader).unwrap();
+	let mut reference =
+		candle_transformers::models::quantized_llama::ModelWeights::from_gguf(content, &mut reader, &Device::Cpu).unwrap();
+	let tokens: Vec<u32> = (5..42).collect();
+	let (head, tail) = tokens.split_at(29);
+	// Theirs: the prompt in one pass then the rest, last-position logits of each.
+	let input = |t: &[u32]| Tensor::new(t, &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+	let theirs_head = reference.forward(&input(head), 0).unwrap().squeeze(0).unwrap();
+	let theirs_tail = reference.forward(&input(tail), head.len()).unwrap().squeeze(0).unwrap();
+	let mut cache = KvCache::default();
+	let last = |h: Tensor| ours.logits(&h.get(h.dim(0).unwrap() - 1).unwrap().unsqueeze(0).unwrap()).unwrap().squeeze(0).unwrap();
+	let ours_head = last(ours.forward(head, &mut cache).unwrap());
+	let ours_tail = last(ours.forward(tail, &mut cache).unwrap());
+	for (a, b) in [(ours_head, theirs_head), (ours_tail, theirs_tail)] {
+		let diff = (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+		assert!(diff < 1e-3, "{diff}");
+	}
+}
+
+#[test]
+fn batched_runs_equal_each_run_fed_alone() {
+	let dir = tempfile::tempdir().unwrap();
+	let model = support::tiny_llama_model(dir.path());
+	let body: Vec<u32> = (10..40).collect();
+	let mut cache = KvCache::default();
+	model.forward(&body, &mut cache).unwrap();
+	let fed: Vec<u32> = (50..58).collect();
+	let blocked = [None, Some(0..5), Some(5..19), Some(19..30)];
+	let runs = model.forward_runs(&fed, &cache, &blocked).unwrap();
+	assert_eq!(runs.dims(), &[4, fed.len(), model.config().hidden_size]);
+	assert_eq!(cache.len(), body.len(), "the shared cache is read, not extended");
+	for (r, b) in blocked.iter().enumerate() {
+		let alone = model.forward_blocking(&fed, &mut cache.clone(), b.clone()).unwrap();
+		let batched = runs.get(r).unwrap();
+		let diff = (alone - batched).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+		assert!(diff < 1e-4, "run {r}: {diff}");
+	}
+	// Hiding different contexts gives different runs (the masks reach the right rows).
+	let gap = (runs.get(0).unwrap() - runs.get(2).unwrap()).unwrap().abs().unwrap().max_all().unwrap();
+	assert!(gap.to_scalar::<f32>().unwrap() > 1e-4);
+	assert!(model.forward_runs(&fed, &cache, &[]).is_err(), "no runs is refused");
+	assert!(model.forward_runs(&[], &cache, &blocked).is_err(), "no tokens is refused");
+}
+
 #[test]
 fn a_context_is_cut_to_the_most_tokens_one_may_take_and_still_ends_its_line() {
 	let dir = tempfile::tempdir().unwrap();

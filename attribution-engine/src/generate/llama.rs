@@ -27,7 +27,7 @@ use candle::{
 };
 use layer::{DecoderLayer, Rows};
 use ops::Ops;
-use rows::{EachRow, OneSequence, RowGroups};
+use rows::{EachRow, OneSequence, RowGroups, SharedPrefixRuns};
 use std::{ops::Range, path::Path, sync::Arc};
 
 /// Keys and values of the positions seen so far, per layer.
@@ -222,6 +222,33 @@ impl Llama {
 		blocked: Option<Range<usize>>,
 	) -> candle::Result<Tensor> {
 		self.run(tokens, cache, blocked, Ops::Fast)
+	}
+
+	/// Feeds the same `tokens` after `cache` once per entry of `blocked`, all runs in one pass: run `r` may not
+	/// attend to the cached positions in `blocked[r]` (`None`: it sees everything). Returns the final-normed
+	/// hidden states `(runs, tokens, hidden)`; run `r` equals (up to float summation order) what
+	/// [`Llama::forward_blocking`] returns for it on a clone of `cache`, which is left as it was.
+	///
+	/// # Errors
+	/// No runs, a cache without positions, or a context overflow; tensor failures.
+	pub fn forward_runs(
+		&self,
+		tokens: &[u32],
+		cache: &KvCache,
+		blocked: &[Option<Range<usize>>],
+	) -> candle::Result<Tensor> {
+		let (seq, offset, runs) = (tokens.len(), cache.len, blocked.len());
+		if runs == 0 || seq == 0 {
+			candle::bail!("forward_runs needs at least one run of at least one token");
+		}
+		if offset.saturating_add(seq) > self.config.max_position_embeddings {
+			candle::bail!("context overflow: {} + {seq} > {}", offset, self.config.max_position_embeddings);
+		}
+		let slots = if cache.layers.is_empty() { vec![None; self.layers.len()] } else { cache.layers.clone() };
+		let ids = Tensor::new(tokens, &self.device)?;
+		let x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?.repeat((runs, 1, 1))?;
+		let at = Positions::runs((&self.cos, &self.sin), offset, seq, blocked)?;
+		self.layers_forward(x, &mut SharedPrefixRuns { config: &self.config, slots: &slots, at }, Ops::Fast)
 	}
 
 	/// As [`Llama::forward`] from an empty cache, with operations that have gradients, so a loss on the result

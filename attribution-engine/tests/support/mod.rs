@@ -94,6 +94,7 @@ pub fn tiny_llama(path: &Path) -> WeightFile {
 		("llama.embedding_length", v(dim as u32)),
 		("llama.context_length", v(512)),
 		("llama.rope.freq_base", gguf_file::Value::F32(10_000.0)),
+		("llama.rope.dimension_count", v((dim / 4) as u32)),
 		("llama.attention.layer_norm_rms_epsilon", gguf_file::Value::F32(1e-5)),
 		("tokenizer.ggml.model", gguf_file::Value::String("gpt2".into())),
 		(

@@ -2,7 +2,7 @@
 //! one new token for each of several sequences, each with its own adapter and cache (OpenLoRA).
 
 use super::{
-	attention::{attend, Positions, Slot},
+	attention::{attend, attend_after_shared, Positions, Slot},
 	layer::{DecoderLayer, Rows},
 	ops::Ops,
 	Config, KvCache, Llama, LoraTarget,
@@ -26,6 +26,29 @@ impl Rows for OneSequence<'_> {
 	fn attend(&mut self, index: usize, q: &Tensor, k: &Tensor, v: &Tensor, ops: Ops) -> candle::Result<Tensor> {
 		let slot = self.slots.get_mut(index).ok_or_else(|| candle::Error::msg("cache without layer"))?;
 		attend(self.config, q, k, v, &self.at, slot, ops)
+	}
+}
+
+/// Several runs `(runs, seq, hidden)` of the same new tokens after one shared cache, each with its own attention
+/// mask (masked ablation): projections see all runs' rows as one matrix, so the weights are read once for all.
+pub(super) struct SharedPrefixRuns<'a> {
+	pub(super) config: &'a Config,
+	/// The shared cache's slot of every layer (read, never written).
+	pub(super) slots: &'a [Slot],
+	pub(super) at: Positions,
+}
+
+impl Rows for SharedPrefixRuns<'_> {
+	fn project(&self, _: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor> {
+		let (runs, seq, width) = x.dims3()?;
+		let y = layer.projection(target).forward(&x.reshape((runs.saturating_mul(seq), width))?)?;
+		let out = y.dim(1)?;
+		y.reshape((runs, seq, out))
+	}
+
+	fn attend(&mut self, index: usize, q: &Tensor, k: &Tensor, v: &Tensor, ops: Ops) -> candle::Result<Tensor> {
+		let slot = self.slots.get(index).ok_or_else(|| candle::Error::msg("cache without layer"))?;
+		attend_after_shared(self.config, q, k, v, &self.at, slot, ops)
 	}
 }
 
