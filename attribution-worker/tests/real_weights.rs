@@ -74,6 +74,28 @@ fn validator_mode_is_bit_identical_across_two_processes() {
 	assert_eq!(top, probes[0]["dataset"].as_u64().unwrap(), "{a}");
 }
 
+/// Honest workers on other CPUs agree: the answers recorded by the AVX2 build (`--no-default-features`) and by
+/// the AVX-512 build, attributed here with whatever kernels this machine picks, give vectors within the chain's
+/// tolerance (genesis: 500 bps L1) — and `--threads 1` agrees with validator mode's two. The records come from
+/// `bench agreement --source formulary --items 4 --records …` (docs/BENCHMARKS.md, "Agreement across CPUs");
+/// when attribution itself changes on purpose, record them again with both builds.
+#[test]
+fn attribution_agrees_with_the_recorded_avx2_and_avx512_paths() {
+	let Some(_) = models() else { return };
+	let dir = tempfile::tempdir().unwrap();
+	let recorded = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/agreement");
+	for (mode, against) in [("--validator", "formulary-avx2.jsonl"), ("--threads=1", "formulary-avx512.jsonl")] {
+		let records = dir.path().join(against);
+		let report = worker(&[
+			mode, "--json", "bench", "agreement", "--source", "formulary", "--items", "4",
+			"--records", records.to_str().unwrap(), "--against", recorded.join(against).to_str().unwrap(),
+		]);
+		assert_eq!(report["compared"], 4, "{report}");
+		assert_eq!(report["all_within_tolerance"], true, "{mode} against {against}: {report}");
+		assert!(report["max_l1_bps"].as_u64().unwrap() <= 500, "{report}");
+	}
+}
+
 #[test]
 fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	let Some(m) = models() else { return };
