@@ -415,11 +415,17 @@ fn speed(
 		let gen_s = t.elapsed().as_secs_f64();
 		let tokens_per_s = g.tokens.len() as f64 / gen_s;
 		// Decoding one token reads every weight once: bandwidth-bound, its limit is bandwidth / weight bytes.
-		let weight_bytes = crate::bench_limits::decoder_matmul_parameters(generator.model()) as f64
-			* if common.quantized { 0.625 } else { 4.0 };
+		let (weights, bytes_per_weight) = match (common.quantized, generator.model().steps_in_q8_0()) {
+			(true, _) => ("Q4_1", 0.625),
+			(false, true) => ("Q8_0", 34.0 / 32.0),
+			(false, false) => ("f32", 4.0),
+		};
+		let weight_bytes =
+			crate::bench_limits::decoder_matmul_parameters(generator.model()) as f64 * bytes_per_weight;
 		let limit = limits.read_gbps * 1e9 / weight_bytes;
 		report["generation"] = json!({ "tokens": g.tokens.len(), "prompt_tokens": prompt.len(), "seconds": gen_s,
-		"tokens_per_s": tokens_per_s, "quantized": common.quantized, "weight_mb_per_token": weight_bytes / 1e6,
+		"tokens_per_s": tokens_per_s, "quantized": common.quantized, "step_weights": weights,
+		"weight_mb_per_token": weight_bytes / 1e6,
 		"bandwidth_limit_tokens_per_s": limit, "share_of_limit": tokens_per_s / limit });
 		drop(generator);
 	}

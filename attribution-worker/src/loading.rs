@@ -7,7 +7,7 @@ use attribution_engine::{
 	attribute::{Corpus, Engine},
 	datanet::DataNetVersion,
 	embed::Embedder,
-	generate::{lora::LoraAdapter, Generator},
+	generate::{llama::StepWeights, lora::LoraAdapter, Generator},
 	index::store::{BuildStats, StoredIndex},
 	models::ModelsDir,
 	train::influence::Influence,
@@ -45,6 +45,10 @@ pub fn load_embedder(common: &Common) -> Result<(Embedder, String)> {
 pub fn load_generator(common: &Common, adapter: Option<&Path>) -> Result<Generator> {
 	let bar = spinner("loading SmolLM2-135M-Instruct (verifying weights)", common.json);
 	let mut generator = Generator::load(&models(common).smollm2(), !common.quantized)?;
+	generator.model_mut().set_step_weights(match common.decode_weights {
+		crate::DecodeWeights::Q8 => StepWeights::Q8_0,
+		crate::DecodeWeights::F32 => StepWeights::Loaded,
+	});
 	if let Some(path) = adapter {
 		let lora = LoraAdapter::load(path)?;
 		generator.model_mut().apply_lora(&lora, path)?;

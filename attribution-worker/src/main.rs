@@ -46,9 +46,21 @@ pub struct Common {
 	/// candle's CPU kernels for Q4_1 have no fast multi-row path, while f32 uses a tuned GEMM.
 	#[arg(long, global = true)]
 	pub quantized: bool,
+	/// Weights the generator's decoding steps read: `q8` (Q8_0 copies of the f32 weights, a quarter of the bytes
+	/// per token; prefill and attribution keep f32) or `f32` (the loaded weights).
+	#[arg(long, global = true, value_enum, default_value_t = DecodeWeights::Q8)]
+	pub decode_weights: DecodeWeights,
 	/// Print machine-readable JSON instead of text.
 	#[arg(long, global = true)]
 	pub json: bool,
+}
+
+/// `--decode-weights`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecodeWeights {
+	Q8,
+	F32,
 }
 
 #[derive(Subcommand, Debug)]

@@ -62,8 +62,24 @@ pub struct Llama {
 	layers: Vec<DecoderLayer>,
 	norm: Tensor,
 	output: QMatMul,
+	/// The output projection's Q8_0 copy for decoding steps (`None` when the weights are not dense).
+	output_step: Option<QMatMul>,
+	/// Which weights decoding steps read.
+	step_weights: StepWeights,
 	cos: Tensor,
 	sin: Tensor,
+}
+
+/// The weights a decoding step (one new token per sequence) multiplies by. Prefill and teacher-forced scoring
+/// always use the loaded ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StepWeights {
+	/// The dense weights again in Q8_0: a quarter of f32's bytes read per token (decoding is bandwidth-bound).
+	/// The default; answer quality with it is measured in docs/BENCHMARKS.md.
+	#[default]
+	Q8_0,
+	/// The loaded weights (f32 when loaded dense).
+	Loaded,
 }
 
 impl Llama {
@@ -98,15 +114,41 @@ impl Llama {
 			Ok(t) => t,
 			Err(_) => embeddings_q, // tied embeddings (SmolLM2)
 		};
-		let output =
-			if dense { QMatMul::Tensor(output_q.dequantize(device)?) } else { QMatMul::from_qtensor(output_q)? };
+		let (output, output_step) = if dense {
+			let w = output_q.dequantize(device)?;
+			(QMatMul::Tensor(w.clone()), layer::step_weights(&w)?)
+		} else {
+			(QMatMul::from_qtensor(output_q)?, None)
+		};
 		let norm = content.tensor(r, "output_norm.weight", device)?.dequantize(device)?;
 		let layers = (0..config.num_hidden_layers)
 			.map(|i| DecoderLayer::load(content, r, i, dense, device))
 			.collect::<candle::Result<_>>()?;
 		let (cos, sin) =
 			ops::rope_tables(config.head_dim(), config.max_position_embeddings, config.rope_theta, device)?;
-		Ok(Self { config, device: device.clone(), base: Arc::new(()), embeddings, layers, norm, output, cos, sin })
+		Ok(Self {
+			config,
+			device: device.clone(),
+			base: Arc::new(()),
+			embeddings,
+			layers,
+			norm,
+			output,
+			output_step,
+			step_weights: StepWeights::default(),
+			cos,
+			sin,
+		})
+	}
+
+	/// Chooses the weights decoding steps read ([`StepWeights`]).
+	pub fn set_step_weights(&mut self, weights: StepWeights) {
+		self.step_weights = weights;
+	}
+
+	/// True when decoding steps read Q8_0 copies of the weights.
+	pub fn steps_in_q8_0(&self) -> bool {
+		self.step_weights == StepWeights::Q8_0 && self.output_step.is_some()
 	}
 
 	/// The hyper-parameters.
@@ -221,7 +263,16 @@ impl Llama {
 		cache: &mut KvCache,
 		blocked: Option<Range<usize>>,
 	) -> candle::Result<Tensor> {
-		self.run(tokens, cache, blocked, Ops::Fast)
+		self.run(tokens, cache, blocked, Ops::Fast, false)
+	}
+
+	/// One decoding step: feeds `token` after `cache` with the step weights ([`StepWeights`]); returns the
+	/// final-normed hidden state `(1, hidden)`, for [`Llama::step_logits`].
+	///
+	/// # Errors
+	/// Tensor failures, or a context overflow.
+	pub fn step(&self, token: u32, cache: &mut KvCache) -> candle::Result<Tensor> {
+		self.run(&[token], cache, None, Ops::Fast, self.steps_in_q8_0())
 	}
 
 	/// Feeds the same `tokens` after `cache` once per entry of `blocked`, all runs in one pass: run `r` may not
@@ -257,7 +308,7 @@ impl Llama {
 	/// # Errors
 	/// Tensor failures, or a context overflow.
 	pub fn forward_differentiable(&self, tokens: &[u32]) -> candle::Result<Tensor> {
-		self.run(tokens, &mut KvCache::default(), None, Ops::Differentiable)
+		self.run(tokens, &mut KvCache::default(), None, Ops::Differentiable, false)
 	}
 
 	/// One sequence through every layer (`OneSequence`).
@@ -267,6 +318,7 @@ impl Llama {
 		cache: &mut KvCache,
 		blocked: Option<Range<usize>>,
 		ops: Ops,
+		step: bool,
 	) -> candle::Result<Tensor> {
 		let seq = tokens.len();
 		let offset = cache.len;
@@ -280,7 +332,7 @@ impl Llama {
 		let x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?;
 		let at = Positions::new((&self.cos, &self.sin), offset, seq, blocked)?;
 		let hidden =
-			self.layers_forward(x, &mut OneSequence { config: &self.config, slots: &mut cache.layers, at }, ops)?;
+			self.layers_forward(x, &mut OneSequence { config: &self.config, slots: &mut cache.layers, at, step }, ops)?;
 		cache.len = offset.saturating_add(seq);
 		hidden.squeeze(0)
 	}
@@ -314,7 +366,8 @@ impl Llama {
 		let groups = RowGroups::of(models, &first.device)?;
 		let ids = Tensor::new(tokens, &first.device)?;
 		let x = first.embeddings.index_select(&ids, 0)?.unsqueeze(1)?;
-		let mut rows = EachRow { config: &first.config, models, groups, caches: &mut *caches, at };
+		let step = first.steps_in_q8_0();
+		let mut rows = EachRow { config: &first.config, models, groups, caches: &mut *caches, at, step };
 		let hidden = first.layers_forward(x, &mut rows, Ops::Fast)?;
 		for cache in caches.iter_mut() {
 			cache.len = cache.len.saturating_add(1);
@@ -334,6 +387,14 @@ impl Llama {
 	/// Projects hidden rows `(n, hidden)` to vocabulary logits `(n, vocab)`.
 	pub fn logits(&self, hidden: &Tensor) -> candle::Result<Tensor> {
 		self.output.forward(hidden)
+	}
+
+	/// As [`Llama::logits`], with the step weights: the logits a decoding step chooses its token from.
+	pub fn step_logits(&self, hidden: &Tensor) -> candle::Result<Tensor> {
+		match (&self.output_step, self.steps_in_q8_0()) {
+			(Some(q8), true) => q8.forward(hidden),
+			_ => self.output.forward(hidden),
+		}
 	}
 }
 

@@ -64,7 +64,8 @@ impl Prompt {
 pub struct Generation {
 	pub tokens: Vec<u32>,
 	pub text: String,
-	/// Sum of the log-probabilities of the produced tokens.
+	/// Sum of the log-probabilities of the produced tokens, as decoding computed them (with the step weights;
+	/// teacher-forced scoring with the loaded weights gives nearly the same).
 	pub logprob: f64,
 }
 
@@ -254,7 +255,8 @@ impl Generator {
 	}
 
 	/// Greedy decoding (ties go to the lowest token id) until a stop token, the end of the answer by `rule`, or
-	/// `max_new` tokens.
+	/// `max_new` tokens. The prompt is prefilled with the loaded weights; each decoding step reads the model's
+	/// step weights ([`llama::StepWeights`], Q8_0 copies by default).
 	///
 	/// # Errors
 	/// [`WorkerError::PromptTooLong`] if the prompt plus `max_new` exceeds the context; tensor failures.
@@ -267,14 +269,14 @@ impl Generator {
 		let mut out = Vec::new();
 		let mut logprob = 0f64;
 		for _ in 0..max_new {
-			let logp = llama::log_softmax(&self.model.logits(&last)?)?.squeeze(0)?.to_vec1::<f32>()?;
+			let logp = llama::log_softmax(&self.model.step_logits(&last)?)?.squeeze(0)?.to_vec1::<f32>()?;
 			let (next, lp) = self.choose(&logp, &out, rule)?;
 			if self.stops_before(&out, next, rule)? {
 				break;
 			}
 			logprob += f64::from(lp);
 			out.push(next);
-			last = self.model.forward(&[next], &mut cache)?;
+			last = self.model.step(next, &mut cache)?;
 		}
 		let text = self.decode(&out)?;
 		Ok(Generation { tokens: out, text, logprob })
@@ -319,7 +321,7 @@ impl Generator {
 			let mut cache = KvCache::default();
 			let hidden = generator.model.forward(&tokens, &mut cache)?;
 			let last = hidden.i(hidden.dim(0)?.saturating_sub(1)..)?;
-			let last = llama::log_softmax(&generator.model.logits(&last)?)?.squeeze(0)?.to_vec1::<f32>()?;
+			let last = llama::log_softmax(&generator.model.step_logits(&last)?)?.squeeze(0)?.to_vec1::<f32>()?;
 			rows.push(Row { cache, last, out: Vec::new(), logprob: 0.0, done: max_new == 0 });
 		}
 		loop {
@@ -356,7 +358,7 @@ impl Generator {
 					row.cache = cache;
 				}
 			}
-			let logp = llama::log_softmax(&first.model.logits(&hidden?)?)?.to_vec2::<f32>()?;
+			let logp = llama::log_softmax(&first.model.step_logits(&hidden?)?)?.to_vec2::<f32>()?;
 			for ((i, _), last) in active.iter().zip(logp) {
 				if let Some(row) = rows.get_mut(*i) {
 					row.last = last;

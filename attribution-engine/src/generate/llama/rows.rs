@@ -16,11 +16,13 @@ pub(super) struct OneSequence<'a> {
 	/// The cache's slot of every layer.
 	pub(super) slots: &'a mut [Slot],
 	pub(super) at: Positions,
+	/// A decoding step: projections use their step weights.
+	pub(super) step: bool,
 }
 
 impl Rows for OneSequence<'_> {
 	fn project(&self, _: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor> {
-		layer.projection(target).forward(x)
+		layer.projection(target).forward(x, self.step)
 	}
 
 	fn attend(&mut self, index: usize, q: &Tensor, k: &Tensor, v: &Tensor, ops: Ops) -> candle::Result<Tensor> {
@@ -41,7 +43,7 @@ pub(super) struct SharedPrefixRuns<'a> {
 impl Rows for SharedPrefixRuns<'_> {
 	fn project(&self, _: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor> {
 		let (runs, seq, width) = x.dims3()?;
-		let y = layer.projection(target).forward(&x.reshape((runs.saturating_mul(seq), width))?)?;
+		let y = layer.projection(target).forward(&x.reshape((runs.saturating_mul(seq), width))?, false)?;
 		let out = y.dim(1)?;
 		y.reshape((runs, seq, out))
 	}
@@ -54,8 +56,8 @@ impl Rows for SharedPrefixRuns<'_> {
 
 /// One new token for each of several sequences, `(rows, 1, hidden)`: row `i` runs on `models[i]` — clones of one
 /// base that may carry different adapters — and attends over `caches[i]`. Every projection multiplies the base
-/// weight once for all rows, then adds each adapter's low-rank delta to the rows that use it (rows grouped by
-/// adapter, as in S-LoRA and Punica); attention runs row by row.
+/// weight once for all rows (its step weights: this is a decoding step), then adds each adapter's low-rank delta
+/// to the rows that use it (rows grouped by adapter, as in S-LoRA and Punica); attention runs row by row.
 pub(super) struct EachRow<'a> {
 	pub(super) config: &'a Config,
 	pub(super) models: &'a [&'a Llama],
@@ -63,11 +65,13 @@ pub(super) struct EachRow<'a> {
 	pub(super) caches: &'a mut [KvCache],
 	/// Each row's position.
 	pub(super) at: Vec<Positions>,
+	/// Projections use their step weights.
+	pub(super) step: bool,
 }
 
 impl Rows for EachRow<'_> {
 	fn project(&self, index: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor> {
-		let mut y = layer.projection(target).base.forward(x)?;
+		let mut y = layer.projection(target).weight(self.step).forward(x)?;
 		for (model, rows) in &self.groups.0 {
 			let delta = self.models.get(*model).and_then(|m| m.layers.get(index)?.projection(target).lora.as_ref());
 			if let Some(delta) = delta {
