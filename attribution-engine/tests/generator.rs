@@ -4,7 +4,9 @@
 mod support;
 
 use attribution_engine::{
-	generate::{llama::KvCache, lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS},
+	generate::{
+		llama::{KvCache, Llama, StepWeights},
+		lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS},
 	WorkerError,
 };
 use candle::{Device, Tensor};
@@ -119,7 +121,7 @@ fn incremental_forward_equals_one_pass() {
 fn decoder_matches_candle_transformers_quantized_llama() {
 	let dir = tempfile::tempdir().unwrap();
 	let file = support::tiny_llama(&dir.path().join("tiny.gguf")).path;
-	let ours = attribution_engine::generate::llama::Llama::from_gguf_file(&file, false, &Device::Cpu).unwrap().0;
+	let ours = Llama::from_gguf_file(&file, false, &Device::Cpu).unwrap().0;
 	let mut reader = std::fs::File::open(&file).unwrap();
 	let content = candle::quantized::gguf_file::Content::read(&mut reader).unwrap();
 	let mut reference =
@@ -138,6 +140,34 @@ fn decoder_matches_candle_transformers_quantized_llama() {
 		let diff = (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
 		assert!(diff < 1e-3, "{diff}");
 	}
+}
+
+/// Decoding steps of a dense model read Q8_0 copies by default: close to the f32 step (the same greedy tokens
+/// on the tiny model), equal to it when switched off, and never used by prefill or scoring.
+#[test]
+fn decoding_steps_read_q8_0_copies_close_to_the_f32_weights() {
+	let dir = tempfile::tempdir().unwrap();
+	let file = support::tiny_llama(&dir.path().join("tiny.gguf")).path;
+	let mut model = Llama::from_gguf_file(&file, true, &Device::Cpu).unwrap().0;
+	assert!(model.steps_in_q8_0(), "a dense model decodes with Q8_0 copies by default");
+	let prefix: Vec<u32> = (5..30).collect();
+	let mut cache = KvCache::default();
+	model.forward(&prefix, &mut cache).unwrap();
+	let q8 = model.step_logits(&model.step(31, &mut cache.clone()).unwrap()).unwrap();
+	let f32_step = model.logits(&model.forward(&[31], &mut cache.clone()).unwrap()).unwrap();
+	let diff = |a: &Tensor, b: &Tensor| (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+	let scale = f32_step.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+	let gap = diff(&q8, &f32_step);
+	assert!(gap > 0.0, "the Q8_0 copies are in use");
+	assert!(gap < 0.05 * scale, "Q8_0 step logits within 5 % of the largest: {gap} of {scale}");
+	let argmax = |t: &Tensor| t.squeeze(0).unwrap().argmax(0).unwrap().to_scalar::<u32>().unwrap();
+	assert_eq!(argmax(&q8), argmax(&f32_step));
+	model.set_step_weights(StepWeights::Loaded);
+	assert!(!model.steps_in_q8_0());
+	let loaded = model.step_logits(&model.step(31, &mut cache.clone()).unwrap()).unwrap();
+	assert_eq!(diff(&loaded, &f32_step), 0.0, "switched off, a step is the f32 forward");
+	// A quantised (not dense) model has no copies: its steps read the loaded weights.
+	assert!(!support::tiny_llama_model(dir.path()).steps_in_q8_0());
 }
 
 #[test]
