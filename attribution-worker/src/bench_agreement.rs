@@ -41,7 +41,7 @@ pub struct AgreementArgs {
 	#[arg(long)]
 	pub against: Option<PathBuf>,
 	/// The chain's tolerance (L1, basis points) the distances are compared with.
-	#[arg(long, default_value_t = 500)]
+	#[arg(long, default_value_t = openledger_primitives::attribution::DEFAULT_TOLERANCE_BPS)]
 	pub tolerance: u32,
 }
 

@@ -40,7 +40,7 @@ pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumb
 	pallet_attribution::Params {
 		committee_size: 3,
 		quorum: 2,
-		tolerance: 500,
+		tolerance: openledger_primitives::attribution::DEFAULT_TOLERANCE_BPS,
 		response_window: 30,
 		commit_window: 10,
 		reveal_window: 10,

@@ -20,6 +20,12 @@ use crate::dataset::DatasetId;
 /// An inference request's number.
 pub type RequestId = u64;
 
+/// The L1 distance (basis points) within which two attribution vectors agree, as production and the
+/// development presets set it: a committee confirms an answer's credit when a quorum of reveals lie this close
+/// to it. The chain reads its tolerance from storage (root may change it); workers' agreement checks compare
+/// with this default.
+pub const DEFAULT_TOLERANCE_BPS: u32 = 500;
+
 /// Which committee a vote belongs to: the one drawn when the answer arrived, or the larger one a challenge
 /// draws.
 #[derive(

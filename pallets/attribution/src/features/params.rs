@@ -24,7 +24,7 @@ impl<T: Config> Pallet<T> {
 		Params {
 			committee_size,
 			quorum: 2.min(committee_size),
-			tolerance: 500,
+			tolerance: openledger_primitives::attribution::DEFAULT_TOLERANCE_BPS,
 			response_window: 30u32.into(),
 			commit_window: 15u32.into(),
 			reveal_window: 15u32.into(),
