@@ -25,9 +25,9 @@ use std::{
 	time::Instant,
 };
 
-/// Committee members that recompute each answer's attribution: the genesis preset's `committee_size`
-/// (runtime/src/genesis_config_presets.rs; governance can change it). Used for the sustained-throughput figure.
-const GENESIS_COMMITTEE: usize = 3;
+/// Committee members that recompute each answer's attribution: the chain's default `committee_size`
+/// (governance can change it). Used for the sustained-throughput figure.
+const COMMITTEE: u32 = openledger_primitives::attribution::DEFAULT_COMMITTEE_SIZE;
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
@@ -461,13 +461,13 @@ fn speed(
 			);
 			let gflops = work.flops / attr_s / 1e9;
 			// Every answer is attributed by the worker that served it and again by each committee member.
-			let per_answer_s = answer_s + (1.0 + GENESIS_COMMITTEE as f64) * attr_s;
+			let per_answer_s = answer_s + (1.0 + f64::from(COMMITTEE)) * attr_s;
 			modes.insert(
 				format!("{mode:?}").to_lowercase(),
 				json!({ "seconds": attr_s, "goal_seconds": goal, "token_rows": work.rows, "gflop": work.flops / 1e9,
 					"gflops": gflops, "share_of_gemm_peak": gflops / limits.gemm_gflops,
 					"stages_ms": last.as_ref().map(|a| a.timings), "weights": last.map(|a| a.weights),
-					"sustained": { "committee": GENESIS_COMMITTEE, "seconds_per_answer": per_answer_s,
+					"sustained": { "committee": COMMITTEE, "seconds_per_answer": per_answer_s,
 						"answers_per_hour": 3600.0 / per_answer_s } }),
 			);
 		}

@@ -38,7 +38,7 @@ pub const DEV_WORKER_ENDOWMENT: Balance = 1_000 * OPEN;
 /// requests keep their prompt, answer and votes for an hour.
 pub fn dev_attribution_params() -> pallet_attribution::Params<Balance, BlockNumber> {
 	pallet_attribution::Params {
-		committee_size: 3,
+		committee_size: openledger_primitives::attribution::DEFAULT_COMMITTEE_SIZE,
 		quorum: 2,
 		tolerance: openledger_primitives::attribution::DEFAULT_TOLERANCE_BPS,
 		response_window: 30,

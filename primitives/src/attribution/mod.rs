@@ -26,6 +26,10 @@ pub type RequestId = u64;
 /// with this default.
 pub const DEFAULT_TOLERANCE_BPS: u32 = 500;
 
+/// Members of the committee drawn to review each answer, as production and the development presets set it
+/// (capped by the runtime's `MaxCommittee`; root may change it). Each of them recomputes the answer's attribution.
+pub const DEFAULT_COMMITTEE_SIZE: u32 = 3;
+
 /// Which committee a vote belongs to: the one drawn when the answer arrived, or the larger one a challenge
 /// draws.
 #[derive(
