@@ -139,9 +139,8 @@ fn quality(
 		};
 		n += 1;
 		leaks += usize::from(leaks_format(&answered.answer));
-		at_limit += usize::from(
-			answered.generation.as_ref().is_some_and(|g| g.tokens.len() >= engine.config.max_new_tokens),
-		);
+		at_limit +=
+			usize::from(answered.generation.as_ref().is_some_and(|g| g.tokens.len() >= engine.config.max_new_tokens));
 		unfinished += usize::from(!answered.answer.trim_end().ends_with(['.', '!', '?']));
 		let answer_lc = answered.answer.to_lowercase();
 		let is_correct = answer_lc.contains(&probe.expected.to_lowercase());
@@ -424,8 +423,7 @@ fn speed(
 			(false, true) => ("Q8_0", 34.0 / 32.0),
 			(false, false) => ("f32", 4.0),
 		};
-		let weight_bytes =
-			crate::bench_limits::decoder_matmul_parameters(generator.model()) as f64 * bytes_per_weight;
+		let weight_bytes = crate::bench_limits::decoder_matmul_parameters(generator.model()) as f64 * bytes_per_weight;
 		let limit = limits.read_gbps * 1e9 / weight_bytes;
 		report["generation"] = json!({ "tokens": g.tokens.len(), "prompt_tokens": prompt.len(), "seconds": gen_s,
 		"tokens_per_s": tokens_per_s, "quantized": common.quantized, "step_weights": weights,
@@ -443,7 +441,9 @@ fn speed(
 		})?;
 		let mut engine = engine;
 		let contexts = engine.retrieve(&probe.question, engine.config.k, &BTreeSet::new())?;
-		let prompt = engine.generator.rag_prompt(&probe.question, &contexts.iter().map(|r| r.text.as_str()).collect::<Vec<_>>())?;
+		let prompt = engine
+			.generator
+			.rag_prompt(&probe.question, &contexts.iter().map(|r| r.text.as_str()).collect::<Vec<_>>())?;
 		let answer_tokens = engine.generator.encode(&answer)?.len();
 		let mut modes = serde_json::Map::new();
 		for (mode, goal) in [(AblationMode::Exact, 2.5), (AblationMode::Masked, 1.0)] {

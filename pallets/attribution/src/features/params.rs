@@ -20,7 +20,8 @@ impl<T: Config> Pallet<T> {
 	/// closed requests keep their prompt, answer and votes for a week. Genesis presets set their own.
 	pub fn default_params() -> Params<BalanceOf<T>, BlockNumberFor<T>> {
 		let max = T::MaxCommittee::get();
-		let (committee_size, challenge_committee_size) = (openledger_primitives::attribution::DEFAULT_COMMITTEE_SIZE.min(max), 7.min(max));
+		let (committee_size, challenge_committee_size) =
+			(openledger_primitives::attribution::DEFAULT_COMMITTEE_SIZE.min(max), 7.min(max));
 		Params {
 			committee_size,
 			quorum: 2.min(committee_size),
