@@ -50,7 +50,14 @@ fn fixture() -> Fixture {
 
 /// Options that load no model (nothing here needs one).
 fn no_models(dir: &Path) -> Common {
-	Common { models_dir: Some(dir.join("no-models")), threads: Some(1), validator: false, quantized: false, decode_weights: crate::DecodeWeights::Q8, json: true }
+	Common {
+		models_dir: Some(dir.join("no-models")),
+		threads: Some(1),
+		validator: false,
+		quantized: false,
+		decode_weights: crate::DecodeWeights::Q8,
+		json: true,
+	}
 }
 
 async fn call(studio: &Studio, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Vec<u8>) {
