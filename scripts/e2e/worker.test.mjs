@@ -19,7 +19,7 @@ import { stringToU8a } from '@polkadot/util';
 import { contentHash } from './lib/content.mjs';
 import { freePort, rpc, waitFor } from './lib/dev-node.mjs';
 import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
-import { createDataNet, findEvent, registerModel, send, waitForEvent } from './lib/tx.mjs';
+import { createDataNet, findEvent, registerModel, send, sendAll, waitForEvent } from './lib/tx.mjs';
 import { waitForLog } from './lib/worker.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
 import { OPEN, askAndWait, contributeUri, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
@@ -74,6 +74,31 @@ test('an approved DataNet, a model, a question: the worker answers, the owners a
   const fee = findEvent(claimed.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
   assert.equal(await free(keys.charlie, claimed.blockHash), before + BigInt(pending) - fee);
   assert.ok(worker.logs.some((line) => line.includes('answered request')), 'the worker logged its answer');
+});
+
+test('a burst of questions in one block: answered in one batch, each reveal sent in its window while the next are attributed, all paid', async () => {
+  // Each answer's reveal falls due a block after it is on chain and must be in within the reveal window (20 s on a
+  // dev chain). Before, the worker sent it only after attributing the rest of the burst — ~10 s each on 2 cores —
+  // so the first answers of a burst were refunded (`refundedNoQuorum`) and their server slashed.
+  // Three: a 2-core worker generates them together, then attributes each in ~10 s, within the 60 s answer window.
+  const questions = [
+    'What aspirin dose is recommended after a myocardial infarction?',
+    'What is the antidote for warfarin?',
+    'How are acute migraine attacks treated?',
+  ];
+  const asked = await sendAll(api, questions.map((q) => api.tx.attribution.requestInference(demo.model, q, OPEN)), keys.ferdie);
+  const ids = asked.map(({ events }) => findEvent(events, 'attribution', 'InferenceRequested').data.request.toNumber());
+  const paid = await Promise.all(ids.map((id) => waitPaid(chain.httpUrl, id)))
+    .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
+  for (const request of paid) {
+    assert.equal(request.verdict, 'confirmed');
+    assert.equal(request.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+  }
+  if (new Set(asked.map(({ blockHash }) => blockHash.toHex())).size === 1) {
+    assert.ok(worker.logs.some((line) => line.includes(`answered ${questions.length} requests in one batch`)), worker.logs.slice(-20).join('\n'));
+  }
+  assert.ok(worker.logs.some((line) => line.includes('fell due while computing')),
+    `a reveal was sent while the burst's later answers were attributed:\n${worker.logs.slice(-20).join('\n')}`);
 });
 
 test('a request made while the worker is stopped is answered after it restarts', async () => {

@@ -14,7 +14,7 @@ use super::{
 	models::SharedModels,
 	background::{Background, Job, QueueLimits},
 	preparation::Engines,
-	progress::Progress,
+	progress::{round_name, Progress},
 	reads::{Inference, InferenceExt, Limits},
 };
 use crate::Common;
@@ -25,7 +25,7 @@ use attribution_engine::attribute::{
 };
 use openledger_primitives::attribution::{commitment, Attribution, Round, Unbounded};
 use sp_core::crypto::AccountId32 as SpAccountId;
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::{future::Future, path::PathBuf, sync::Arc, time::Duration, time::Instant};
 use subxt::utils::AccountId32;
 
 /// An attribution as the worker computes it: valid by construction; the chain's bound (`Chain::limits`) is
@@ -63,12 +63,8 @@ pub struct Worker {
 	background: Background,
 }
 
-fn round_name(round: Round) -> &'static str {
-	match round {
-		Round::Review => "review",
-		Round::Challenge => "challenge",
-	}
-}
+/// How often a worker busy computing looks for reveals that fell due meanwhile (blocks are seconds apart).
+const REVEAL_POLL: Duration = Duration::from_secs(1);
 
 impl Worker {
 	pub fn new(
@@ -174,15 +170,15 @@ impl Worker {
 	/// ground an answer in the DataNet or cannot take the prompt ([`Engine::serve`]).
 	async fn serve(&mut self, request: u64, progress: &mut Progress) -> Result<()> {
 		let started = Instant::now();
-		let Some((inference, engine)) = self.assigned(request).await? else { return Ok(()) };
+		let Some((inference, engine)) = self.revealing(progress, self.assigned(request)).await? else { return Ok(()) };
 		let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
-		let outcome = tokio::task::spawn_blocking(move || -> Result<Outcome> {
+		let served = tokio::task::spawn_blocking(move || -> Result<Outcome> {
 			match engine.serve(&prompt)? {
 				Served::Answer { answered, .. } => outcome(&engine, &prompt, answered, limits),
 				Served::Decline { reason, answer, grounding } => Ok(Outcome::Decline { reason, answer, grounding }),
 			}
-		})
-		.await??;
+		});
+		let outcome = self.revealing(progress, served).await??;
 		self.models.observe(&self.metrics);
 		self.finish(request, &inference, outcome, started, progress).await
 	}
@@ -194,7 +190,7 @@ impl Worker {
 		let started = Instant::now();
 		let mut jobs = Vec::with_capacity(requests.len());
 		for &request in requests {
-			match self.assigned(request).await {
+			match self.revealing(progress, self.assigned(request)).await {
 				Ok(Some((inference, engine))) => jobs.push((request, inference, engine)),
 				Ok(None) => {},
 				Err(e) => {
@@ -210,8 +206,8 @@ impl Worker {
 			let refs: Vec<&Engine> = engines.iter().map(AsRef::as_ref).collect();
 			let questions: Vec<&str> = prompts.iter().map(String::as_str).collect();
 			Ok(Engine::answer_batch(&refs, &questions)?)
-		})
-		.await?;
+		});
+		let generated = self.revealing(progress, generated).await?;
 		self.models.observe(&self.metrics);
 		let generated = match generated {
 			Ok(generated) => generated,
@@ -227,17 +223,24 @@ impl Worker {
 			},
 		};
 		tracing::info!("answered {count} requests in one batch");
-		// Each answer is judged, attributed and submitted before the next: the first is on chain early.
+		// Each answer is judged, attributed and submitted before the next: the first is on chain early, and its
+		// reveal (due once its review opens) is sent while the next ones are attributed.
 		for ((request, inference, engine), answered) in jobs.into_iter().zip(generated) {
+			// A burst larger than the window holds: an answer whose window closed while the earlier ones were
+			// attributed is not worth seconds of attribution the chain would refuse.
+			if !self.still_assigned(request).await {
+				self.metrics.failed("serve");
+				tracing::warn!("request {request}: its response window closed before it could be attributed; skipped");
+				continue;
+			}
 			let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
 			let judged = tokio::task::spawn_blocking(move || -> Result<Outcome> {
 				match engine.judge(answered)? {
 					Served::Answer { answered, .. } => outcome(&engine, &prompt, answered, limits),
 					Served::Decline { reason, answer, grounding } => Ok(Outcome::Decline { reason, answer, grounding }),
 				}
-			})
-			.await
-			.map_err(Into::into);
+			});
+			let judged = self.revealing(progress, judged).await.map_err(Into::into);
 			let submitted = match judged.and_then(|result| result) {
 				Ok(outcome) => self.finish(request, &inference, outcome, started, progress).await,
 				Err(e) => Err(e),
@@ -280,8 +283,17 @@ impl Worker {
 		}
 	}
 
+	/// Whether `request` still waits for this validator's answer (on a read failure: assumed so, and the
+	/// submission decides).
+	async fn still_assigned(&self, request: u64) -> bool {
+		match self.chain.inference(request).await {
+			Ok(inference) => inference.is_some_and(|i| i.awaits_answer_from(&self.validator)),
+			Err(_) => true,
+		}
+	}
+
 	/// `request` with its model's engine, if it still waits for this validator's answer.
-	async fn assigned(&mut self, request: u64) -> Result<Option<(Inference, Arc<Engine>)>> {
+	async fn assigned(&self, request: u64) -> Result<Option<(Inference, Arc<Engine>)>> {
 		let inference = self.inference(request).await?;
 		if !inference.awaits_answer_from(&self.validator) {
 			tracing::debug!("request {request} no longer waits for us ({:?})", inference.status);
@@ -314,7 +326,7 @@ impl Worker {
 			BoundedVec(output),
 			subxt::utils::H256(hash.0),
 		);
-		progress.commitments.insert(Progress::key(request, round_name(round)), weights.shares().to_vec());
+		progress.commitments.insert(Progress::key(request, round), weights.shares().to_vec());
 		progress.save(&self.data_dir)?;
 		self.chain.submit(&call, &self.key).await?;
 		self.metrics.served.inc();
@@ -331,18 +343,18 @@ impl Worker {
 			return Ok(());
 		}
 		let output = inference.output_text().context("the request has no answer to check")?;
-		let engine = self.engine(inference.model).await?;
+		let engine = self.revealing(progress, self.engine(inference.model)).await?;
 		let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
 		let weights = tokio::task::spawn_blocking(move || -> Result<Computed> {
 			for_chain(&engine.attribute(&prompt, &output)?.weights, limits)
-		})
-		.await??;
+		});
+		let weights = self.revealing(progress, weights).await??;
 		let weights = if self.perturb { perturb(&weights)? } else { weights };
 		let salt = self.salt(request, round);
 		let validator = SpAccountId::new(self.validator.0);
 		let hash = commitment(request, round, &validator, weights.shares(), &salt);
 		let call = runtime::tx().attribution().commit(request, subxt::utils::H256(hash.0));
-		progress.commitments.insert(Progress::key(request, round_name(round)), weights.shares().to_vec());
+		progress.commitments.insert(Progress::key(request, round), weights.shares().to_vec());
 		progress.save(&self.data_dir)?;
 		self.chain.submit(&call, &self.key).await?;
 		self.metrics.committed.inc();
@@ -352,8 +364,8 @@ impl Worker {
 
 	/// Reveals what this worker committed to for `request`'s `round`: as a committee member, or, in a review,
 	/// as the server.
-	async fn reveal(&mut self, request: u64, round: Round, progress: &mut Progress) -> Result<()> {
-		let key = Progress::key(request, round_name(round));
+	async fn reveal(&self, request: u64, round: Round, progress: &mut Progress) -> Result<()> {
+		let key = Progress::key(request, round);
 		let Some(weights) = progress.commitments.get(&key).cloned() else { return Ok(()) };
 		let inference = self.inference(request).await?;
 		if inference.awaits_reveal_from(round, &self.validator) {
@@ -364,6 +376,42 @@ impl Worker {
 			tracing::info!("revealed {weights:?} for request {request} ({})", round_name(round));
 		}
 		progress.commitments.remove(&key);
+		progress.save(&self.data_dir)
+	}
+
+	/// Awaits `work` — an answer, an attribution or an engine being prepared, seconds of CPU — while sending
+	/// the reveals that fall due meanwhile. A reveal costs nothing to compute but is due within the reveal
+	/// window: had it waited until this block's duties were done, a server answering a burst of requests would
+	/// miss the first ones' reveals (and be refunded against, and slashed) while attributing the later ones.
+	async fn revealing<T>(&self, progress: &mut Progress, work: impl Future<Output = T>) -> T {
+		tokio::pin!(work);
+		let mut poll = tokio::time::interval(REVEAL_POLL);
+		poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+		poll.tick().await;
+		loop {
+			tokio::select! {
+				biased;
+				done = &mut work => return done,
+				_ = poll.tick() => {
+					if let Err(e) = self.reveal_due(progress).await {
+						tracing::warn!("looking for due reveals failed: {e:#}");
+					}
+				},
+			}
+		}
+	}
+
+	/// Reveals every commitment whose round is revealing now (the `RevealStarted` event, handled later, then
+	/// finds nothing left to do).
+	async fn reveal_due(&self, progress: &mut Progress) -> Result<()> {
+		for (request, round) in progress.pending() {
+			let due = self.chain.inference(request).await?.is_some_and(|i| i.awaits_reveal_from(round, &self.validator));
+			if due {
+				tracing::info!("request {request}'s {} reveal fell due while computing: revealing now", round_name(round));
+				self.metrics.early_reveals.inc();
+				self.reveal(request, round, progress).await?;
+			}
+		}
 		Ok(())
 	}
 

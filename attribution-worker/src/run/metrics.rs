@@ -16,6 +16,8 @@ pub struct Metrics {
 	/// Commitments and reveals submitted.
 	pub committed: Counter<U64>,
 	pub revealed: Counter<U64>,
+	/// Reveals sent while an answer or an attribution was being computed (they would have waited for it).
+	pub early_reveals: Counter<U64>,
 	/// Duties that failed, by kind (`serve`, `commit`, `reveal`, `content`: fetching, checking or indexing).
 	pub failures: CounterVec<U64>,
 	/// Background jobs by outcome (`done`, `skipped`, `superseded`, `failed`, `dropped`).
@@ -49,6 +51,13 @@ impl Metrics {
 				registry,
 			)?,
 			revealed: register(Counter::new("openledger_worker_reveals_total", "Reveals submitted")?, registry)?,
+			early_reveals: register(
+				Counter::new(
+					"openledger_worker_reveals_during_work_total",
+					"Reveals sent while an answer or attribution was being computed",
+				)?,
+				registry,
+			)?,
 			failures: register(
 				CounterVec::new(Opts::new("openledger_worker_failures_total", "Duties that failed"), &["kind"])?,
 				registry,

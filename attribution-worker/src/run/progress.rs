@@ -3,6 +3,7 @@
 //! (temporary file, then rename) after every block.
 
 use anyhow::{Context, Result};
+use openledger_primitives::attribution::Round;
 use serde::{Deserialize, Serialize};
 use std::{
 	collections::BTreeMap,
@@ -46,9 +47,29 @@ impl Progress {
 		std::fs::rename(&temporary, &path).with_context(|| format!("replacing {}", path.display()))
 	}
 
-	/// The key of a commitment.
-	pub fn key(request: u64, round: &str) -> String {
-		format!("{request}/{round}")
+	/// The key of the commitment to `request`'s `round`: "request/round".
+	pub fn key(request: u64, round: Round) -> String {
+		format!("{request}/{}", round_name(round))
+	}
+
+	/// The request and round a commitment's key names (`None` for a key this worker did not write).
+	pub fn parse_key(key: &str) -> Option<(u64, Round)> {
+		let (request, round) = key.split_once('/')?;
+		let round = [Round::Review, Round::Challenge].into_iter().find(|r| round_name(*r) == round)?;
+		Some((request.parse().ok()?, round))
+	}
+
+	/// The commitments not yet revealed, as (request, round).
+	pub fn pending(&self) -> Vec<(u64, Round)> {
+		self.commitments.keys().filter_map(|key| Self::parse_key(key)).collect()
+	}
+}
+
+/// A round's name, in logs and commitment keys.
+pub fn round_name(round: Round) -> &'static str {
+	match round {
+		Round::Review => "review",
+		Round::Challenge => "challenge",
 	}
 }
 
@@ -61,10 +82,25 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		assert_eq!(Progress::load(dir.path()).unwrap(), Progress::default());
 		let mut progress = Progress { last_block: Some(42), genesis: Some("0xab".into()), ..Default::default() };
-		progress.commitments.insert(Progress::key(3, "review"), vec![(1, 10_000)]);
+		progress.commitments.insert(Progress::key(3, Round::Review), vec![(1, 10_000)]);
 		progress.save(dir.path()).unwrap();
 		assert_eq!(Progress::load(dir.path()).unwrap(), progress);
 		std::fs::write(Progress::path(dir.path()), b"{").unwrap();
 		assert!(Progress::load(dir.path()).is_err());
+	}
+
+	#[test]
+	fn commitment_keys_name_their_request_and_round() {
+		for round in [Round::Review, Round::Challenge] {
+			assert_eq!(Progress::parse_key(&Progress::key(7, round)), Some((7, round)));
+		}
+		assert_eq!(Progress::key(7, Round::Challenge), "7/challenge");
+		for foreign in ["7", "7/", "x/review", "7/appeal", "-1/review", ""] {
+			assert_eq!(Progress::parse_key(foreign), None, "{foreign}");
+		}
+		let mut progress = Progress::default();
+		progress.commitments.insert(Progress::key(9, Round::Review), vec![(1, 10_000)]);
+		progress.commitments.insert("junk".into(), vec![(1, 10_000)]);
+		assert_eq!(progress.pending(), vec![(9, Round::Review)]);
 	}
 }

@@ -99,7 +99,7 @@ export function waitPaid(httpUrl, id, { timeoutMs = 300_000, log = () => {} } = 
     if (found.status !== last) log(`request ${id}: ${found.status}`);
     last = found.status;
     if (found.status.startsWith('refunded') || found.status === 'declined') {
-      throw new Error(`request ${id} was refunded (${found.status})`);
+      throw Object.assign(new Error(`request ${id} was refunded (${found.status})`), { final: true });
     }
     return found.status === 'paid' ? found : null;
   }, { timeoutMs, intervalMs: 1_000 });

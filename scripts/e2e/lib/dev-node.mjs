@@ -37,6 +37,8 @@ export async function waitFor(what, check, { timeoutMs = 60_000, intervalMs = 50
       const value = await check();
       if (value) return value;
     } catch (error) {
+      // An outcome that cannot change (a refunded request) ends the wait at once.
+      if (error.final) throw error;
       lastError = error;
     }
     await sleep(intervalMs);
