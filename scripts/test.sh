@@ -6,12 +6,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 
-# The end-to-end files in two lanes that run side by side: the CPU-heavy lane (workers generating, training,
-# reviewing, with answer windows to meet) and beside it the lane that mostly waits on blocks (the four-validator
-# staking net without workers, then the chain-only tests). Within a lane the files run one at a time, in the
-# order listed (`node --test` would sort them), so the two four-validator nets never overlap.
-E2E_HEAVY=(studio worker testnet-workers)
-E2E_LIGHT=(testnet-staking hostile node-smoke node-cli datanets rewards attribution)
+# The end-to-end files in two lanes that run side by side: the CPU-heavy lane (every file whose worker generates,
+# trains, indexes or reviews with answer windows to meet — two such files at once on two cores missed windows) and
+# beside it the lane that mostly waits on blocks (the four-validator staking net without workers, then the
+# chain-only tests). Within a lane the files run one at a time, in the order listed (`node --test` would sort
+# them), so the two four-validator nets never overlap.
+E2E_HEAVY=(studio worker testnet-workers hostile)
+E2E_LIGHT=(testnet-staking node-smoke node-cli datanets rewards attribution)
 
 # run_lane FILE…: runs each end-to-end file in turn; fails (after running them all) if any failed.
 run_lane() {

@@ -91,13 +91,26 @@ test('a lying worker is outvoted and its validator slashed', async () => {
 test('a worker killed while its request waits is replaced by another validator\'s', async () => {
   // Whoever serves is killed, the liar included: the replacement is another validator, and a lying reviewer is
   // outvoted by the two honest ones.
-  const request = await ask('Which drugs reduce mortality after a heart attack?');
+  // Every worker is paused (SIGSTOP) while the request is asked and its server drawn, so none can answer before
+  // the server is known and killed — on a loaded machine the test saw the draw late, after the answer.
+  for (const name of NAMES) process.kill(workers[name].pid, 'SIGSTOP');
+  let request;
+  try {
+    request = await ask('Which drugs reduce mortality after a heart attack?');
+    await workers[request.server].stop('SIGKILL');
+  } finally {
+    for (const name of NAMES) if (name !== request?.server) process.kill(workers[name].pid, 'SIGCONT');
+  }
   const victim = request.server;
-  await workers[victim].stop('SIGKILL');
   // The silent server is replaced when its window ends; then the victim's worker comes back (it also sits on
   // committees) and resumes from its progress file without answering the request it lost.
-  await waitFor('a replacement server', async () =>
-    (await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [request.id])).assignments === 2, { timeoutMs: 300_000, intervalMs: 2_000 });
+  let seen;
+  await waitFor('a replacement server', async () => {
+    seen = await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [request.id]);
+    return seen.assignments === 2;
+  }, { timeoutMs: 300_000, intervalMs: 2_000 }).catch((error) => {
+    throw new Error(`${error.message}; ${victim} served, request ${request.id} is ${JSON.stringify(seen)}\n${NAMES.map((n) => `--- ${n}\n${logsOf(n)}`).join('\n')}`);
+  });
   workers[victim] = startFor(victim, workers[victim].dataDir);
   const done = await paid(request.id);
   assert.equal(done.assignments, 2, 'a second server was drawn');

@@ -79,26 +79,34 @@ test('an approved DataNet, a model, a question: the worker answers, the owners a
 test('a burst of questions in one block: answered in one batch, each reveal sent in its window while the next are attributed, all paid', async () => {
   // Each answer's reveal falls due a block after it is on chain and must be in within the reveal window (20 s on a
   // dev chain). Before, the worker sent it only after attributing the rest of the burst — ~10 s each on 2 cores —
-  // so the first answers of a burst were refunded (`refundedNoQuorum`) and their server slashed.
-  // Three: a 2-core worker generates them together, then attributes each in ~10 s, within the 60 s answer window.
-  const questions = [
-    'What aspirin dose is recommended after a myocardial infarction?',
-    'What is the antidote for warfarin?',
-    'How are acute migraine attacks treated?',
-  ];
-  const asked = await sendAll(api, questions.map((q) => api.tx.attribution.requestInference(demo.model, q, OPEN)), keys.ferdie);
-  const ids = asked.map(({ events }) => findEvent(events, 'attribution', 'InferenceRequested').data.request.toNumber());
-  const paid = await Promise.all(ids.map((id) => waitPaid(chain.httpUrl, id)))
-    .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
-  for (const request of paid) {
-    assert.equal(request.verdict, 'confirmed');
-    assert.equal(request.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+  // so the first answers of a burst were refunded (`refundedNoQuorum`) and their server slashed. The answer
+  // window is widened (root) to 5 minutes, so four answers fit it on any CI machine, however busy; the reveal
+  // window stays the dev chain's 20 s, shorter than attributing the three answers after the first.
+  const params = (await api.query.attribution.parameters()).unwrap().toJSON();
+  await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({ ...params, responseWindow: 150 })), keys.alice);
+  try {
+    const questions = [
+      'What aspirin dose is recommended after a myocardial infarction?',
+      'What is the antidote for warfarin?',
+      'How are acute migraine attacks treated?',
+      'What is the main side effect of ACE inhibitors?',
+    ];
+    const asked = await sendAll(api, questions.map((q) => api.tx.attribution.requestInference(demo.model, q, OPEN)), keys.ferdie);
+    const ids = asked.map(({ events }) => findEvent(events, 'attribution', 'InferenceRequested').data.request.toNumber());
+    const paid = await Promise.all(ids.map((id) => waitPaid(chain.httpUrl, id, { timeoutMs: 420_000 })))
+      .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
+    for (const request of paid) {
+      assert.equal(request.verdict, 'confirmed');
+      assert.equal(request.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);
+    }
+    if (new Set(asked.map(({ blockHash }) => blockHash.toHex())).size === 1) {
+      assert.ok(worker.logs.some((line) => line.includes(`answered ${questions.length} requests in one batch`)), worker.logs.slice(-20).join('\n'));
+    }
+    assert.ok(worker.logs.some((line) => line.includes('fell due while computing')),
+      `a reveal was sent while the burst's later answers were attributed:\n${worker.logs.slice(-20).join('\n')}`);
+  } finally {
+    await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams(params)), keys.alice);
   }
-  if (new Set(asked.map(({ blockHash }) => blockHash.toHex())).size === 1) {
-    assert.ok(worker.logs.some((line) => line.includes(`answered ${questions.length} requests in one batch`)), worker.logs.slice(-20).join('\n'));
-  }
-  assert.ok(worker.logs.some((line) => line.includes('fell due while computing')),
-    `a reveal was sent while the burst's later answers were attributed:\n${worker.logs.slice(-20).join('\n')}`);
 });
 
 test('a request made while the worker is stopped is answered after it restarts', async () => {

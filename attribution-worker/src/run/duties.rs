@@ -402,10 +402,17 @@ impl Worker {
 	}
 
 	/// Reveals every commitment whose round is revealing now (the `RevealStarted` event, handled later, then
-	/// finds nothing left to do).
+	/// finds nothing left to do); forgets those of requests that closed without a reveal phase (refunded, or
+	/// pruned), so they are not looked up again.
 	async fn reveal_due(&self, progress: &mut Progress) -> Result<()> {
 		for (request, round) in progress.pending() {
-			let due = self.chain.inference(request).await?.is_some_and(|i| i.awaits_reveal_from(round, &self.validator));
+			let inference = self.chain.inference(request).await?;
+			if inference.as_ref().is_none_or(|i| i.is_closed()) {
+				progress.commitments.remove(&Progress::key(request, round));
+				progress.save(&self.data_dir)?;
+				continue;
+			}
+			let due = inference.is_some_and(|i| i.awaits_reveal_from(round, &self.validator));
 			if due {
 				tracing::info!("request {request}'s {} reveal fell due while computing: revealing now", round_name(round));
 				self.metrics.early_reveals.inc();

@@ -164,6 +164,8 @@ pub trait InferenceExt {
 	/// Whether `validator` committed in `round` (as a member, or as the server in a review) and has yet to
 	/// reveal, while the round is revealing.
 	fn awaits_reveal_from(&self, round: Round, validator: &AccountId32) -> bool;
+	/// Whether the request is over: paid, refunded or declined (nothing is revealed for it any more).
+	fn is_closed(&self) -> bool;
 }
 
 impl InferenceExt for Inference {
@@ -195,5 +197,16 @@ impl InferenceExt for Inference {
 			&& self.server_commitment.is_some()
 			&& self.submitted_weights.is_none();
 		self.is_revealing(round) && (member || server)
+	}
+
+	fn is_closed(&self) -> bool {
+		matches!(
+			self.status,
+			RequestStatus::Paid
+				| RequestStatus::RefundedNoAnswer
+				| RequestStatus::RefundedNoQuorum
+				| RequestStatus::RefundedPayoutFailed
+				| RequestStatus::Declined
+		)
 	}
 }
