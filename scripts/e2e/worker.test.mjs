@@ -22,7 +22,7 @@ import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
 import { createDataNet, findEvent, registerModel, send, sendAll, waitForEvent } from './lib/tx.mjs';
 import { waitForLog } from './lib/worker.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
-import { OPEN, askAndWait, contributeUri, requestInference, setUpDemo, waitPaid } from './lib/demo.mjs';
+import { OPEN, askAndWait, contributeUri, requestInference, setUpDemo, waitPaid, withAttributionParams } from './lib/demo.mjs';
 
 /** A question the demo's medical DataNet cannot ground: its worker declines it. */
 const OFF_TOPIC = 'Who won the football World Cup in 1998?';
@@ -82,9 +82,7 @@ test('a burst of questions in one block: answered in one batch, each reveal sent
   // so the first answers of a burst were refunded (`refundedNoQuorum`) and their server slashed. The answer
   // window is widened (root) to 5 minutes, so four answers fit it on any CI machine, however busy; the reveal
   // window stays the dev chain's 20 s, shorter than attributing the three answers after the first.
-  const params = (await api.query.attribution.parameters()).unwrap().toJSON();
-  await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({ ...params, responseWindow: 150 })), keys.alice);
-  try {
+  await withAttributionParams(api, keys.alice, { responseWindow: 150 }, async () => {
     const questions = [
       'What aspirin dose is recommended after a myocardial infarction?',
       'What is the antidote for warfarin?',
@@ -104,9 +102,7 @@ test('a burst of questions in one block: answered in one batch, each reveal sent
     }
     assert.ok(worker.logs.some((line) => line.includes('fell due while computing')),
       `a reveal was sent while the burst's later answers were attributed:\n${worker.logs.slice(-20).join('\n')}`);
-  } finally {
-    await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams(params)), keys.alice);
-  }
+  });
 });
 
 test('a request made while the worker is stopped is answered after it restarts', async () => {

@@ -104,3 +104,19 @@ export function waitPaid(httpUrl, id, { timeoutMs = 300_000, log = () => {} } = 
     return found.status === 'paid' ? found : null;
   }, { timeoutMs, intervalMs: 1_000 });
 }
+
+/**
+ * Runs `work` with the attribution pallet's parameters changed by root (`changes`, e.g. `{ responseWindow: 150 }`),
+ * and puts them back afterwards, whatever `work` did. The dev chain's windows (60 s to answer, 20 s to reveal)
+ * are sized for one request at a time; a test that asks one worker for several answers at once, on a CI machine
+ * as busy as a whole suite makes it, widens the answer window instead of racing it.
+ */
+export async function withAttributionParams(api, root, changes, work) {
+  const params = (await api.query.attribution.parameters()).unwrap().toJSON();
+  await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams({ ...params, ...changes })), root);
+  try {
+    return await work();
+  } finally {
+    await send(api, api.tx.sudo.sudo(api.tx.attribution.setParams(params)), root);
+  }
+}

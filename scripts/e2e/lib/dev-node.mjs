@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort() {
@@ -94,10 +96,18 @@ export async function finalizedNumber(httpUrl) {
   return parseInt(header.number, 16);
 }
 
-/** Keeps the last `limit` lines a child process prints (stdout and stderr); returns the live array. */
+/**
+ * Keeps the last `limit` lines a child process prints (stdout and stderr); returns the live array. With
+ * OPENLEDGER_E2E_LOGS set to a directory, every line is also appended to `<dir>/<command>-<pid>.log` (to debug a
+ * failure from the whole log, not its last lines).
+ */
 export function keepLogs(child, limit = 2000) {
   const logs = [];
+  const dir = process.env.OPENLEDGER_E2E_LOGS;
+  const file = dir ? join(dir, `${basename(child.spawnfile)}-${child.pid}.log`) : undefined;
+  if (dir) mkdirSync(dir, { recursive: true });
   const keep = (chunk) => {
+    if (file) appendFileSync(file, chunk);
     logs.push(...chunk.toString().split('\n').filter(Boolean));
     if (logs.length > limit) logs.splice(0, logs.length - limit);
   };
