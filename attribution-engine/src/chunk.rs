@@ -119,3 +119,47 @@ pub fn chunk_text(tokenizer: &Tokenizer, dataset: u64, text: &str, params: Chunk
 	}
 	Ok(chunks)
 }
+
+/// A dataset's chunk root, as its registration records it (`chunk_root`): the Merkle root
+/// (`openledger_primitives::content::merkle_root`, the rule content hashes use) of one leaf per chunk, in order —
+/// blake2-256 of the chunk's byte range (`start`, `end`, u32 little-endian) followed by its text. With the
+/// protocol's [`ChunkParams`] it commits to the exact chunks every worker retrieves and credits, so any chunk can be
+/// proven part of a dataset. No chunks (a blank text) is the zero root.
+pub fn chunk_root(chunks: &[Chunk]) -> [u8; 32] {
+	let leaves: Vec<_> = chunks
+		.iter()
+		.map(|chunk| {
+			let mut leaf = Vec::with_capacity(chunk.text.len().saturating_add(8));
+			leaf.extend_from_slice(&chunk.id.start.to_le_bytes());
+			leaf.extend_from_slice(&chunk.id.end.to_le_bytes());
+			leaf.extend_from_slice(chunk.text.as_bytes());
+			openledger_primitives::content::piece_hash(&leaf)
+		})
+		.collect();
+	openledger_primitives::content::merkle_root(&leaves).0
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn chunk(index: u32, start: u32, text: &str) -> Chunk {
+		let end = start + u32::try_from(text.len()).unwrap();
+		Chunk { id: ChunkId { dataset: 9, index, start, end }, text: text.to_owned() }
+	}
+
+	#[test]
+	fn the_chunk_root_commits_to_every_chunk_its_range_and_order() {
+		let chunks = [chunk(0, 0, "aspirin after an infarction"), chunk(1, 20, "an infarction is treated")];
+		let root = chunk_root(&chunks);
+		assert_eq!(chunk_root(&chunks), root, "deterministic");
+		assert_ne!(chunk_root(&[chunks[1].clone(), chunks[0].clone()]), root, "order counts");
+		assert_ne!(chunk_root(&chunks[..1]), root, "every chunk counts");
+		assert_ne!(chunk_root(&[chunks[0].clone(), chunk(1, 21, "an infarction is treated")]), root, "ranges count");
+		// The dataset id is not part of a leaf: the root depends on the content alone, before any id exists.
+		let mut renamed = chunks.clone();
+		renamed.iter_mut().for_each(|c| c.id.dataset = 10);
+		assert_eq!(chunk_root(&renamed), root);
+		assert_eq!(chunk_root(&[]), [0; 32]);
+	}
+}

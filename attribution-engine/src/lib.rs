@@ -16,6 +16,7 @@ pub mod index;
 pub mod models;
 pub mod pinned;
 pub mod rng;
+pub mod rows;
 pub mod synthetic;
 pub mod train;
 

@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<()> {
 		Command::Bench(b) => crate::bench::run(c, b),
 		Command::Train(args) => crate::factory::run(c, &args),
 		Command::RegisterModel(args) => crate::run::register_model(&args),
+		Command::SubmitDataset(args) => crate::run::submit_dataset(c, &args),
 		Command::Run(args) => crate::run::run(c, &args),
 		Command::Studio(args) => crate::studio::run(c, &args),
 	}

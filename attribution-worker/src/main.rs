@@ -1,5 +1,6 @@
 //! `attribution-worker`: embed, index, ask, attribute, compare, the quality/speed benches, `train` and
-//! `register-model` (ModelFactory), `run` — the worker on chain — and `studio`, ModelFactory in the browser.
+//! `register-model` (ModelFactory), `submit-dataset` (a contributor's file to a DataNet), `run` — the worker on chain —
+//! and `studio`, ModelFactory in the browser.
 
 mod bench;
 mod bench_agreement;
@@ -108,6 +109,10 @@ pub enum Command {
 	Train(factory::TrainArgs),
 	/// Register a model `train` produced on chain (adapter, DataNet version, hashes), with a fee per answer.
 	RegisterModel(run::RegisterArgs),
+	/// Contribute a file to a DataNet: compute its pieces, content hash, MinHash sketch, rows and chunk root, check
+	/// it against the DataNet (licence, size, rows that parse, near duplicates), register it, upload it and propose
+	/// it. Run again after an interruption, it resumes.
+	SubmitDataset(run::SubmitArgs),
 	/// Follow a node: answer the requests assigned to this worker's validator, and commit and reveal when on a
 	/// committee.
 	Run(run::RunArgs),

@@ -20,7 +20,9 @@ pub type DataNetId = u32;
 pub type VersionNumber = u32;
 
 /// An SPDX licence identifier such as `CC-BY-4.0` (at most 32 bytes).
-pub type Licence = BoundedVec<u8, ConstU32<32>>;
+pub type Licence = BoundedVec<u8, ConstU32<MAX_LICENCE_LEN>>;
+/// The longest licence identifier, in bytes.
+pub const MAX_LICENCE_LEN: u32 = 32;
 
 /// Values in a MinHash sketch.
 pub const SKETCH_LEN: u32 = 64;

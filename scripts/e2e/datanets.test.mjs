@@ -1,8 +1,13 @@
 // The contributor path through polkadot.js: a curator creates a DataNet, a contributor registers a dataset
 // with inline content and proposes it, the curator approves, and the new version root read over RPC is the
-// one computed from the content. The content itself comes back from the node by hash.
+// one computed from the content. The content itself comes back from the node by hash. Then the same path in one
+// command (`attribution-worker submit-dataset`), its refusals before anything is paid, and its resumption.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { u8aToHex, stringToU8a } from '@polkadot/util';
 import { rpc } from './lib/dev-node.mjs';
 import { startDevChain } from './lib/fixture.mjs';
@@ -135,4 +140,104 @@ test('bad input is refused with named errors', async () => {
     '0x' + '33'.repeat(32), bogus, 1, 10, 'CC-BY-4.0', Array(64).fill(1), { Inline: { pieceHashes: [bogus] } }, '',
   ), bob), /datasets\.ContentHashMismatch/);
   await assert.rejects(send(api, api.tx.datasets.uploadPiece(12345, 0, '0x00'), bob), /datasets\.UnknownDataset/);
+});
+
+/** Runs `attribution-worker submit-dataset …args`; resolves with its exit status, stdout and stderr. */
+function submitDataset(args) {
+  const bin = process.env.OPENLEDGER_WORKER_BIN;
+  if (!bin) throw new Error('OPENLEDGER_WORKER_BIN is not set (scripts/test.sh sets it to the built worker)');
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['submit-dataset', '--node', chain.wsUrl, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk) => { out.stdout += chunk; });
+    child.stderr.on('data', (chunk) => { out.stderr += chunk; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('error', reject);
+    child.on('close', (status) => { clearTimeout(timer); resolve({ status, ...out }); });
+  });
+}
+
+/** JSON Lines of `rows` cardiology facts, `tag` making the text its own. */
+const factsJsonl = (rows, tag) => Array.from({ length: rows }, (_, i) =>
+  JSON.stringify({ q: `What does ${tag} say about finding ${i}?`, a: `Finding ${i} of ${tag}: dose ${i * 7 % 90} mg, ${i % 5} times daily.` })).join('\n');
+
+test('submit-dataset: one command computes, checks, registers, uploads and proposes; refuses bad rows and near copies before paying; resumes', async () => {
+  const { charlie, dave } = chain.accounts;
+  const created = await send(api, api.tx.dataNets.create('cli-contributions', '{}', {
+    allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
+  }), alice);
+  const datanet = findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+  const dir = mkdtempSync(join(tmpdir(), 'ol-submit-'));
+  const keyFile = join(dir, 'charlie.key');
+  writeFileSync(keyFile, '//Charlie\n');
+  const file = (name, text) => { const path = join(dir, name); writeFileSync(path, text); return path; };
+  const free = async (who) => (await api.query.system.account(who.address)).data.free.toBigInt();
+  const nextDataset = async () => (await api.query.datasets.nextDatasetId()).toNumber();
+  const submit = (path, ...extra) => submitDataset([path, '--datanet', String(datanet), '--key-file', keyFile, '--json', ...extra]);
+
+  // Rows that do not parse, a licence the DataNet does not take: refused by name, nothing sent or paid.
+  const [before, nextBefore] = [await free(charlie), await nextDataset()];
+  const broken = await submit(file('broken.jsonl', `${factsJsonl(3, 'a')}\n{"q": "unfinished"\n"just a string"\n`));
+  assert.equal(broken.status, 1, broken.stderr);
+  assert.match(broken.stderr, /2 of 5 rows do not parse as jsonl: line 4: not JSON .*; line 5: a JSON string where an object belongs; nothing sent/);
+  const licence = await submit(file('ok.jsonl', factsJsonl(3, 'b')), '--licence', 'MIT');
+  assert.match(licence.stderr, /does not take licence MIT \(it takes CC-BY-4.0: dataNets\.LicenceNotAllowed\); nothing sent/);
+  assert.deepEqual([await free(charlie), await nextDataset()], [before, nextBefore], 'nothing was registered or paid');
+
+  // A file of three pieces (64 KiB each): registered, uploaded (pieces in flight together) and proposed.
+  const text = factsJsonl(1_300, 'the cardiology handbook');
+  const bytes = stringToU8a(text);
+  assert.equal(pieces(bytes).length, 3);
+  const path = file('handbook.jsonl', text);
+  const first = await submit(path, '--title', 'cardiology handbook');
+  assert.equal(first.status, 0, first.stderr);
+  const done = JSON.parse(first.stdout);
+  assert.equal(done.contentHash, contentHash(bytes), 'the Rust content hash is the JS one');
+  assert.deepEqual([done.rows.rows, done.rows.contentType, done.uploaded, done.resumed, done.proposal], [1_300, 'jsonl', 3, false, 'proposed']);
+  const record = (await api.query.datasets.datasets(done.dataset)).unwrap();
+  assert.deepEqual(record.sketch.map((v) => v.toNumber()), minhashSketch(bytes), 'the Rust sketch is the JS one');
+  assert.equal(record.rows.toNumber(), 1_300);
+  assert.equal(record.chunkRoot.toHex(), done.chunkRoot);
+  assert.notEqual(done.chunkRoot, '0x' + '00'.repeat(32));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(record.metadata.toU8a(true))), { title: 'cardiology handbook', format: 'jsonl' });
+  assert.equal((await rpc(chain.httpUrl, 'datanets_datasetContent', [done.dataset])), u8aToHex(bytes), 'every piece is on chain');
+  assert.ok((await api.query.dataNets.proposals(datanet, done.dataset)).isSome);
+
+  // Again: nothing left to do, and nothing is paid twice.
+  const again = await submit(path);
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual((({ dataset, uploaded, resumed, proposal }) => ({ dataset, uploaded, resumed, proposal }))(JSON.parse(again.stdout)),
+    { dataset: done.dataset, uploaded: 0, resumed: true, proposal: 'already proposed' });
+  await send(api, api.tx.dataNets.approve(datanet, done.dataset), alice);
+
+  // A near copy (one row edited) is refused before anything is paid; forced, the chain refuses it by name.
+  const copy = file('copy.jsonl', text.replace('finding 3?', 'finding three?'));
+  const near = await submit(copy);
+  assert.equal(near.status, 1);
+  assert.match(near.stderr, new RegExp(`a near duplicate of dataset ${done.dataset}, a member of DataNet ${datanet}: \\d+\\.\\d % .*\\(dataNets\\.NearDuplicate\\); nothing sent`));
+  assert.equal(await nextDataset(), done.dataset + 1, 'nothing was registered');
+  const forced = await submit(copy, '--force');
+  assert.equal(forced.status, 1);
+  assert.match(forced.stderr, /dataNets\.NearDuplicate/);
+
+  // An upload interrupted after its first piece (here: registered and one piece sent through polkadot.js, as a
+  // run killed mid-way leaves it) is resumed: only the missing pieces are sent, then it is proposed.
+  const other = factsJsonl(800, 'the neurology notes');
+  const otherBytes = stringToU8a(other);
+  const parts = pieces(otherBytes);
+  assert.equal(parts.length, 2);
+  const registered = await send(api, api.tx.datasets.register(contentHash(otherBytes), '0x' + '00'.repeat(32), 800,
+    otherBytes.length, 'CC-BY-4.0', minhashSketch(otherBytes), { Inline: { pieceHashes: parts.map((p) => u8aToHex(pieceHash(p))) } }, '{}'), charlie);
+  const interrupted = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  await send(api, api.tx.datasets.uploadPiece(interrupted, 0, u8aToHex(parts[0])), charlie);
+  const resumed = await submit(file('neurology.jsonl', other));
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.deepEqual((({ dataset, uploaded, resumed, proposal }) => ({ dataset, uploaded, resumed, proposal }))(JSON.parse(resumed.stdout)),
+    { dataset: interrupted, uploaded: 1, resumed: true, proposal: 'proposed' });
+
+  // Someone else's content is not theirs to propose.
+  writeFileSync(keyFile, '//Dave\n');
+  const notOwner = await submit(path);
+  assert.match(notOwner.stderr, new RegExp(`already registered as dataset ${done.dataset}, owned by ${charlie.address}`));
+  assert.ok(dave, 'the dev accounts include Dave');
 });

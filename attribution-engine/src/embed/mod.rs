@@ -20,6 +20,17 @@ pub const DEFAULT_MAX_TOKENS: usize = 256;
 /// Texts per forward pass; texts are sorted by length first so a batch carries little padding.
 pub const DEFAULT_BATCH: usize = 32;
 
+/// The embedder's word-piece tokenizer alone (hash verified), without the weights: what chunking needs
+/// ([`crate::chunk::chunk_text`] clears its truncation and padding).
+///
+/// # Errors
+/// A missing or corrupt file ([`WorkerError::MissingFile`], [`WorkerError::HashMismatch`]), or one that is not a
+/// tokenizer ([`WorkerError::InvalidModel`]).
+pub fn load_tokenizer(files: &EmbedderFiles) -> Result<Tokenizer> {
+	let path = files.tokenizer.verified()?;
+	Tokenizer::from_file(path).map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })
+}
+
 /// A loaded sentence embedder.
 pub struct Embedder {
 	model: BertModel,

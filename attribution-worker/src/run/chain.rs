@@ -55,7 +55,7 @@ pub const SPEC_NAME: &str = "openledger";
 /// The pallets whose calls, events, storage and constants the worker uses, and the runtime APIs it calls. A
 /// runtime whose metadata hashes the same over these serves the worker exactly as the one it was generated from,
 /// whatever else an upgrade changed (subxt's `is_codegen_valid_for` would compare every pallet).
-const PALLETS: [&str; 4] = ["Attribution", "DataNets", "Models", "ValidatorStaking"];
+const PALLETS: [&str; 5] = ["Attribution", "DataNets", "Datasets", "Models", "ValidatorStaking"];
 const RUNTIME_APIS: [&str; 3] = ["AttributionApi", "DataNetsApi", "ModelsApi"];
 
 /// The hash of what the worker uses of `metadata`.
@@ -196,17 +196,33 @@ impl Chain {
 		call: &C,
 		signer: &super::keys::WorkerKey,
 	) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>> {
+		let nonce = self.next_nonce(signer).await?;
+		self.submit_at(call, signer, nonce).await
+	}
+
+	/// `signer`'s next nonce, counting the transactions it has in the node's pool.
+	pub async fn next_nonce(&self, signer: &super::keys::WorkerKey) -> Result<u64> {
 		let account = sp_core::crypto::AccountId32::new(signer.account().0).to_ss58check_with_version(
 			sp_core::crypto::Ss58AddressFormat::custom(openledger_primitives::token::SS58_PREFIX),
 		);
-		let nonce: u64 = self.call("system_accountNextIndex", rpc_params![account]).await?;
+		self.call("system_accountNextIndex", rpc_params![account]).await
+	}
+
+	/// [`Self::submit`] with the nonce given: several transactions of one signer in flight at once, each with its
+	/// own nonce (the pool holds a later one until the earlier ones arrive).
+	pub async fn submit_at<C: Payload>(
+		&self,
+		call: &C,
+		signer: &super::keys::WorkerKey,
+		nonce: u64,
+	) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>> {
 		let params = subxt::config::DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
 		let at = self.api.at_current_block().await?;
 		let mut progress = at.transactions().sign_and_submit_then_watch(call, signer, params).await?;
 		while let Some(status) = progress.next().await {
 			match status? {
 				TransactionStatus::InBestBlock(block) | TransactionStatus::InFinalizedBlock(block) => {
-					return Ok(block.wait_for_success().await?);
+					return block.wait_for_success().await.map_err(refused);
 				},
 				TransactionStatus::Error { message }
 				| TransactionStatus::Invalid { message }
@@ -216,6 +232,24 @@ impl Chain {
 		}
 		bail!("the node stopped reporting on the transaction")
 	}
+}
+
+/// A failed transaction's error, a runtime error named as polkadot.js names it (`dataNets.NearDuplicate`) with its
+/// documentation.
+fn refused(error: subxt::error::TransactionEventsError) -> anyhow::Error {
+	if let subxt::error::TransactionEventsError::ExtrinsicFailed(subxt::error::DispatchError::Module(module)) = &error {
+		if let Ok(details) = module.details() {
+			let pallet = details.pallet.name();
+			let mut name: String = pallet.chars().take(1).flat_map(char::to_lowercase).collect();
+			name.push_str(pallet.get(1..).unwrap_or_default());
+			return anyhow::anyhow!(
+				"the chain refused the transaction: {name}.{} ({})",
+				details.variant.name,
+				details.variant.docs.join(" ").trim()
+			);
+		}
+	}
+	error.into()
 }
 
 /// Waits `attempt`'s backoff: 1 s, 2 s, 4 s … up to 30 s.

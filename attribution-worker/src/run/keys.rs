@@ -1,5 +1,6 @@
 //! The worker key: an sr25519 key from a seed URI (`//Alice//worker`, a mnemonic, or 0x-hex seed), given on the
-//! command line or in a file. It signs proofs (answers, commitments, reveals) and nothing else.
+//! command line or in a file. It signs proofs (answers, commitments, reveals) and nothing else. The CLI's other
+//! signing keys (a model owner's for `register-model`, a contributor's for `submit-dataset`) are read the same way.
 
 use anyhow::{Context, Result};
 use sp_core::{crypto::Pair as _, sr25519};
@@ -20,14 +21,14 @@ impl WorkerKey {
 	/// Parses a seed URI.
 	pub fn from_uri(uri: &str) -> Result<Self> {
 		let pair = sr25519::Pair::from_string(uri.trim(), None)
-			.map_err(|e| anyhow::anyhow!("the worker key is not a valid sr25519 seed URI: {e:?}"))?;
+			.map_err(|e| anyhow::anyhow!("the key is not a valid sr25519 seed URI: {e:?}"))?;
 		Ok(Self { pair })
 	}
 
 	/// Reads a seed URI from a file (first line).
 	pub fn from_file(path: &Path) -> Result<Self> {
 		let text =
-			std::fs::read_to_string(path).with_context(|| format!("reading the worker key file {}", path.display()))?;
+			std::fs::read_to_string(path).with_context(|| format!("reading the key file {}", path.display()))?;
 		Self::from_uri(text.lines().next().unwrap_or_default())
 	}
 

@@ -18,6 +18,7 @@ mod progress;
 mod reads;
 mod register;
 mod store;
+mod submit;
 
 use crate::Common;
 use anyhow::{bail, Context, Result};
@@ -28,6 +29,7 @@ pub use address::check_literal_host;
 pub use chain::Chain;
 pub use keys::WorkerKey;
 pub use register::{register_model, Listing, RegisterArgs, TrainedModel};
+pub use submit::{submit_dataset, SubmitArgs};
 
 /// How `run` connects and signs.
 #[derive(Args, Debug, Clone)]

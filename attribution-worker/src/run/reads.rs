@@ -39,7 +39,7 @@ impl Chain {
 	/// A client at the best block: duties check the state they are about to change, which may be ahead of the
 	/// finalized block whose events triggered them. One round trip when the best block has not changed since the
 	/// last read (measured: building a client per read made a block of 250 model registrations take minutes).
-	async fn at_best(&self) -> Result<AtBlock> {
+	pub(super) async fn at_best(&self) -> Result<AtBlock> {
 		let best: subxt::utils::H256 = self.call("chain_getBlockHash", rpc_params![]).await?;
 		let mut cached = self.best.lock().await;
 		if let Some(at) = cached.as_ref().filter(|at| at.block_hash() == best) {

@@ -1,0 +1,218 @@
+//! The rows of a dataset file, counted one way for everyone: the `rows` a contributor declares when registering
+//! (`attribution-worker submit-dataset` counts them), and the format check a curator or validator repeats.
+//!
+//! | content type | a row | refused |
+//! |---|---|---|
+//! | plain text | a paragraph: lines up to a blank line (a Q/A pair in the demo datasets) | — |
+//! | JSON Lines | a non-blank line | a line that is not one JSON object |
+//! | CSV | a record after the header line | a record whose field count differs from the header's, or that does not parse |
+//!
+//! The text must be UTF-8 and not blank (the worker refuses to index anything else, see
+//! [`crate::datanet::Dataset::from_bytes`]).
+
+use serde::Serialize;
+use std::path::Path;
+
+/// How a dataset's text is split into rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentType {
+	/// Paragraphs separated by blank lines.
+	Text,
+	/// One JSON object per line (`.jsonl`, `.ndjson`).
+	Jsonl,
+	/// Comma-separated values with a header line (`.csv`).
+	Csv,
+}
+
+impl ContentType {
+	/// The type a file's extension names (`.jsonl`/`.ndjson`, `.csv`), else plain text.
+	pub fn of_path(path: &Path) -> Self {
+		match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+			Some("jsonl" | "ndjson") => Self::Jsonl,
+			Some("csv") => Self::Csv,
+			_ => Self::Text,
+		}
+	}
+
+	/// Every type, by name.
+	pub const ALL: [Self; 3] = [Self::Text, Self::Jsonl, Self::Csv];
+
+	/// The type's name as the command line and the metadata spell it.
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::Text => "text",
+			Self::Jsonl => "jsonl",
+			Self::Csv => "csv",
+		}
+	}
+}
+
+impl std::str::FromStr for ContentType {
+	type Err = String;
+
+	fn from_str(name: &str) -> Result<Self, String> {
+		Self::ALL.into_iter().find(|kind| kind.name() == name).ok_or_else(|| {
+			let names: Vec<&str> = Self::ALL.iter().map(|kind| kind.name()).collect();
+			format!("`{name}` is not a content type ({})", names.join(", "))
+		})
+	}
+}
+
+/// A row that does not parse as its content type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RefusedRow {
+	/// 1-based line of the file where the row starts.
+	pub line: u64,
+	pub reason: String,
+}
+
+/// What [`count_rows`] found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rows {
+	pub content_type: ContentType,
+	/// Rows that parse.
+	pub rows: u64,
+	/// Rows that do not parse.
+	pub refused: u64,
+	/// The first [`MAX_REPORTED`] refused rows, with their reasons.
+	pub first_refused: Vec<RefusedRow>,
+}
+
+/// Refused rows reported by line (the count covers all of them).
+pub const MAX_REPORTED: usize = 10;
+
+impl Rows {
+	fn new(content_type: ContentType) -> Self {
+		Self { content_type, rows: 0, refused: 0, first_refused: Vec::new() }
+	}
+
+	fn accept(&mut self) {
+		self.rows = self.rows.saturating_add(1);
+	}
+
+	fn refuse(&mut self, line: u64, reason: impl Into<String>) {
+		self.refused = self.refused.saturating_add(1);
+		if self.first_refused.len() < MAX_REPORTED {
+			self.first_refused.push(RefusedRow { line, reason: reason.into() });
+		}
+	}
+}
+
+/// Counts `text`'s rows as `content_type`.
+pub fn count_rows(text: &str, content_type: ContentType) -> Rows {
+	let mut rows = Rows::new(content_type);
+	match content_type {
+		ContentType::Text => {
+			let mut in_paragraph = false;
+			for line in text.lines() {
+				let blank = line.trim().is_empty();
+				if !blank && !in_paragraph {
+					rows.accept();
+				}
+				in_paragraph = !blank;
+			}
+		},
+		ContentType::Jsonl => {
+			for (number, line) in (1u64..).zip(text.lines()) {
+				if line.trim().is_empty() {
+					continue;
+				}
+				match serde_json::from_str::<serde_json::Value>(line) {
+					Ok(serde_json::Value::Object(_)) => rows.accept(),
+					Ok(other) => rows.refuse(number, format!("a JSON {} where an object belongs", json_kind(&other))),
+					Err(e) => rows.refuse(number, format!("not JSON ({e})")),
+				}
+			}
+		},
+		ContentType::Csv => {
+			let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+			let columns = match reader.headers() {
+				Ok(header) => header.len(),
+				Err(e) => {
+					rows.refuse(1, format!("the header does not parse ({e})"));
+					return rows;
+				},
+			};
+			for record in reader.records() {
+				match record {
+					Ok(record) if record.len() == columns => rows.accept(),
+					Ok(record) => {
+						let line = record.position().map_or(0, csv::Position::line);
+						rows.refuse(line, format!("{} fields where the header has {columns}", record.len()));
+					},
+					Err(e) => {
+						let line = e.position().map_or(0, csv::Position::line);
+						rows.refuse(line, format!("does not parse ({e})"));
+					},
+				}
+			}
+		},
+	}
+	rows
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+	match value {
+		serde_json::Value::Null => "null",
+		serde_json::Value::Bool(_) => "boolean",
+		serde_json::Value::Number(_) => "number",
+		serde_json::Value::String(_) => "string",
+		serde_json::Value::Array(_) => "array",
+		serde_json::Value::Object(_) => "object",
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_type_follows_the_extension() {
+		assert_eq!(ContentType::of_path(Path::new("a/b.JSONL")), ContentType::Jsonl);
+		assert_eq!(ContentType::of_path(Path::new("b.ndjson")), ContentType::Jsonl);
+		assert_eq!(ContentType::of_path(Path::new("b.csv")), ContentType::Csv);
+		assert_eq!(ContentType::of_path(Path::new("b.txt")), ContentType::Text);
+		assert_eq!(ContentType::of_path(Path::new("README")), ContentType::Text);
+	}
+
+	#[test]
+	fn text_rows_are_paragraphs() {
+		let demo = "Q: one?\nA: yes.\n\nQ: two?\nA: no.\n\n\n  \nQ: three?\nA: maybe.\n";
+		let rows = count_rows(demo, ContentType::Text);
+		assert_eq!((rows.rows, rows.refused), (3, 0));
+		assert_eq!(count_rows("one line, no newline", ContentType::Text).rows, 1);
+		assert_eq!(count_rows("\n\n", ContentType::Text).rows, 0);
+		// Windows line ends too.
+		assert_eq!(count_rows("a\r\nb\r\n\r\nc\r\n", ContentType::Text).rows, 2);
+	}
+
+	#[test]
+	fn jsonl_refuses_every_line_that_is_not_one_object_by_line() {
+		let text = "{\"q\": \"a\"}\n\n[1, 2]\n{\"q\": \"b\"}\n{broken\n\"text\"\n{\"q\": \"c\"}";
+		let rows = count_rows(text, ContentType::Jsonl);
+		assert_eq!((rows.rows, rows.refused), (3, 3));
+		let lines: Vec<u64> = rows.first_refused.iter().map(|r| r.line).collect();
+		assert_eq!(lines, [3, 5, 6]);
+		assert!(rows.first_refused[0].reason.contains("array"), "{:?}", rows.first_refused);
+		assert!(rows.first_refused[1].reason.starts_with("not JSON"), "{:?}", rows.first_refused);
+	}
+
+	#[test]
+	fn csv_counts_records_after_the_header_and_refuses_ragged_ones() {
+		let text = "question,answer\n\"What, exactly?\",\"A quoted, comma\"\nshort\nq,a\n\"multi\nline\",x\n";
+		let rows = count_rows(text, ContentType::Csv);
+		assert_eq!((rows.rows, rows.refused), (3, 1), "{rows:?}");
+		assert_eq!(rows.first_refused[0].line, 3);
+		assert!(rows.first_refused[0].reason.contains("1 fields where the header has 2"));
+		assert_eq!(count_rows("only,a,header\n", ContentType::Csv).rows, 0);
+	}
+
+	#[test]
+	fn only_the_first_refused_rows_are_listed_but_all_are_counted() {
+		let text = "x\n".repeat(25);
+		let rows = count_rows(&text, ContentType::Jsonl);
+		assert_eq!((rows.rows, rows.refused, rows.first_refused.len()), (0, 25, MAX_REPORTED));
+	}
+}
