@@ -64,6 +64,8 @@ cat <<MSG
   Connect:    ws://127.0.0.1:$RPC_PORT   (polkadot.js apps: Settings → custom endpoint)
   Node log:   $logs/node.log
   Worker log: $logs/worker.log   (metrics: http://127.0.0.1:$METRICS_PORT/metrics)
+  Contribute: $WORKER_BIN submit-dataset FILE --datanet 0 --key //Charlie --node ws://127.0.0.1:$RPC_PORT
+              (text, .jsonl or .csv; docs/CONTRIBUTING-DATA.md)
 
   Press Ctrl-C to stop.
 
