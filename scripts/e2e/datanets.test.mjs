@@ -235,6 +235,25 @@ test('submit-dataset: one command computes, checks, registers, uploads and propo
   assert.deepEqual((({ dataset, uploaded, resumed, proposal }) => ({ dataset, uploaded, resumed, proposal }))(JSON.parse(resumed.stdout)),
     { dataset: interrupted, uploaded: 1, resumed: true, proposal: 'proposed' });
 
+  // A dry run checks and computes everything and sends nothing; a CSV hosted elsewhere is registered by URI
+  // (nothing to upload) and proposed.
+  const csvText = `trial,drug,outcome\n${Array.from({ length: 40 }, (_, i) => `T${i},drug-${i},"improved, ${i} %"`).join('\n')}\n`;
+  const [csv, csvBytes] = [file('trials.csv', csvText), stringToU8a(csvText)];
+  const nextBeforeDry = await nextDataset();
+  const dry = await submit(csv, '--dry-run');
+  assert.equal(dry.status, 0, dry.stderr);
+  const planned = JSON.parse(dry.stdout);
+  assert.deepEqual([planned.dataset, planned.proposal, planned.rows.rows, planned.rows.contentType], [null, 'dry run', 40, 'csv']);
+  assert.equal(planned.contentHash, contentHash(csvBytes));
+  assert.deepEqual(planned.sketch, minhashSketch(csvBytes));
+  assert.equal(await nextDataset(), nextBeforeDry, 'a dry run registers nothing');
+  const hosted = await submit(csv, '--uri', 'https://data.example.org/trials.csv');
+  assert.equal(hosted.status, 0, hosted.stderr);
+  const byUri = JSON.parse(hosted.stdout);
+  assert.deepEqual([byUri.dataset, byUri.uploaded, byUri.proposal], [nextBeforeDry, 0, 'proposed']);
+  const view = await rpc(chain.httpUrl, 'datanets_dataset', [byUri.dataset]);
+  assert.deepEqual([view.source, view.uri, view.rows], ['uri', 'https://data.example.org/trials.csv', 40]);
+
   // Someone else's content is not theirs to propose.
   writeFileSync(keyFile, '//Dave\n');
   const notOwner = await submit(path);
