@@ -180,6 +180,8 @@ test('submit-dataset: one command computes, checks, registers, uploads and propo
   const broken = await submit(file('broken.jsonl', `${factsJsonl(3, 'a')}\n{"q": "unfinished"\n"just a string"\n`));
   assert.equal(broken.status, 1, broken.stderr);
   assert.match(broken.stderr, /2 of 5 rows do not parse as jsonl: line 4: not JSON .*; line 5: a JSON string where an object belongs; nothing sent/);
+  const device = await submit('/dev/zero');
+  assert.match(device.stderr, /\/dev\/zero is not a regular file; nothing sent/);
   const licence = await submit(file('ok.jsonl', factsJsonl(3, 'b')), '--licence', 'MIT');
   assert.match(licence.stderr, /does not take licence MIT \(it takes CC-BY-4.0: dataNets\.LicenceNotAllowed\); nothing sent/);
   assert.deepEqual([await free(charlie), await nextDataset()], [before, nextBefore], 'nothing was registered or paid');

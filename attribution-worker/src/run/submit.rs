@@ -39,7 +39,10 @@ use openledger_primitives::{
 	sketch::minhash_sketch,
 };
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::{
+	io::Read,
+	path::{Path, PathBuf},
+};
 use sp_core::crypto::{Ss58AddressFormat, Ss58Codec};
 use subxt::utils::{AccountId32, H256};
 
@@ -209,7 +212,10 @@ pub fn submit_dataset(common: &Common, args: &SubmitArgs) -> Result<()> {
 }
 
 async fn submit(common: &Common, args: &SubmitArgs, key: &WorkerKey) -> Result<Submitted> {
-	let size = std::fs::metadata(&args.file).with_context(|| format!("{}", args.file.display()))?.len();
+	let file = std::fs::metadata(&args.file).with_context(|| format!("{}", args.file.display()))?;
+	// A device or a pipe has no size to check against the limits below (/dev/zero would be read forever).
+	ensure!(file.is_file(), "{} is not a regular file; nothing sent", args.file.display());
+	let size = file.len();
 	let chain = Chain::connect(&args.node).await?;
 	let at = chain.at_best().await?;
 	let max_pieces = at.constants().entry(runtime::constants().datasets().max_pieces())?;
@@ -257,7 +263,11 @@ async fn submit(common: &Common, args: &SubmitArgs, key: &WorkerKey) -> Result<S
 		"--licence is {} bytes, more than an SPDX identifier's {MAX_LICENCE_LEN}; nothing sent",
 		args.licence.len()
 	);
-	let content = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+	// Read no more than the size checked above: a file growing meanwhile is refused, not read without end.
+	let mut content = Vec::new();
+	std::fs::File::open(&args.file)
+		.and_then(|opened| opened.take(size.saturating_add(1)).read_to_end(&mut content))
+		.with_context(|| format!("reading {}", args.file.display()))?;
 	ensure!(content.len() as u64 == size, "{} changed while it was read; nothing sent", args.file.display());
 	let format = args.format.unwrap_or_else(|| ContentType::of_path(&args.file));
 	let prepared = Prepared::of(common, &args.file, content, format)?;
