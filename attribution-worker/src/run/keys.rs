@@ -32,6 +32,16 @@ impl WorkerKey {
 		Self::from_uri(text.lines().next().unwrap_or_default())
 	}
 
+	/// The key given on the command line as `--key URI` or `--key-file PATH` (`whose` names it in the error when
+	/// neither is given, e.g. "the worker key").
+	pub fn from_args(key: Option<&str>, key_file: Option<&Path>, whose: &str) -> Result<Self> {
+		match (key, key_file) {
+			(Some(uri), _) => Self::from_uri(uri),
+			(None, Some(path)) => Self::from_file(path),
+			(None, None) => anyhow::bail!("give {whose} with --key-file (or --key)"),
+		}
+	}
+
 	/// The key's account.
 	pub fn account(&self) -> AccountId32 {
 		AccountId32(self.pair.public().0)

@@ -100,11 +100,7 @@ pub struct RunArgs {
 
 /// Runs the worker until Ctrl-C or SIGTERM.
 pub fn run(common: &Common, args: &RunArgs) -> Result<()> {
-	let key = match (&args.key, &args.key_file) {
-		(Some(uri), _) => WorkerKey::from_uri(uri)?,
-		(None, Some(path)) => WorkerKey::from_file(path)?,
-		(None, None) => bail!("give the worker key with --key or --key-file"),
-	};
+	let key = WorkerKey::from_args(args.key.as_deref(), args.key_file.as_deref(), "the worker key")?;
 	let runtime = tokio::runtime::Builder::new_multi_thread()
 		.worker_threads(2)
 		.enable_all()

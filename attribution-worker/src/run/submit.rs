@@ -173,11 +173,7 @@ pub struct Submitted {
 
 /// Submits the file; prints what was done.
 pub fn submit_dataset(common: &Common, args: &SubmitArgs) -> Result<()> {
-	let key = match (&args.key, &args.key_file) {
-		(Some(uri), _) => WorkerKey::from_uri(uri)?,
-		(None, Some(path)) => WorkerKey::from_file(path)?,
-		(None, None) => bail!("give the contributor's key with --key-file (or --key)"),
-	};
+	let key = WorkerKey::from_args(args.key.as_deref(), args.key_file.as_deref(), "the contributor's key")?;
 	let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
 	let submitted = runtime.block_on(submit(common, args, &key))?;
 	if common.json {
