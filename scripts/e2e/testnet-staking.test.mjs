@@ -91,12 +91,18 @@ test('an answer is reviewed by the other three validators, commit then reveal, a
     weights: i === 0 ? canonical([[datasets.cardiology, 7_400], [datasets.neurology, 2_600]]) : answer,
     salt: '0x' + String(i + 1).repeat(64),
   }));
+  let lastCommit;
   for (const { member, weights, salt } of votes) {
-    await send(api, api.tx.attribution.commit(id, commitment(api, id, 'Review', member, weights, salt)), workerOf(member));
+    lastCommit = await send(api, api.tx.attribution.commit(id, commitment(api, id, 'Review', member, weights, salt)), workerOf(member));
   }
-  const revealing = await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [id]);
+  // Read at the block holding the last commit: with four authors that block may be on a fork that is not (yet) best.
+  const revealing = await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [id, lastCommit.blockHash.toHex()]);
   assert.equal(revealing.status, 'revealing');
   assert.equal(revealing.submittedWeights, null, 'the server\'s vector is still hidden');
+  // Reveals are valid only once the best chain has all three commits.
+  await waitFor('the best block to be revealing', async () =>
+    (await rpc(net.nodes.alice.httpUrl, 'attribution_inference', [id])).status === 'revealing' || null,
+  { timeoutMs: 30_000 });
   // The server reveals with its committee.
   await send(api, api.tx.attribution.reveal(id, answer, serverSalt), workerOf(server));
   for (const { member, weights, salt } of votes) {
