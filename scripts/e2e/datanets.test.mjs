@@ -14,6 +14,7 @@ import { startDevChain } from './lib/fixture.mjs';
 import { contentHash, pieceHash, pieces, versionRoot, PIECE_SIZE } from './lib/content.mjs';
 import { findEvent, send } from './lib/tx.mjs';
 import { minhashSketch } from './lib/sketch.mjs';
+import { countRows } from '../../app/src/content.mjs';
 
 let chain;
 let api;
@@ -132,6 +133,20 @@ test('the JS MinHash matches the Rust reference (primitives/src/sketch.rs known 
   assert.deepEqual(sketch.slice(0, 4), [131_506_423, 100_114_357, 146_665_177, 265_877_002]);
 });
 
+test('the app\'s row counting (app/src/content.mjs) gives the answers of attribution-engine/src/rows.rs\'s tests', () => {
+  const counts = (text, type) => { const r = countRows(text, type); return [r.rows, r.refused, r.firstRefused.map((f) => f.line)]; };
+  assert.deepEqual(counts('Q: one?\nA: yes.\n\nQ: two?\nA: no.\n\n\n  \nQ: three?\nA: maybe.\n', 'text'), [3, 0, []]);
+  assert.deepEqual(counts('one line, no newline', 'text'), [1, 0, []]);
+  assert.deepEqual(counts('\n\n', 'text'), [0, 0, []]);
+  assert.deepEqual(counts('a\r\nb\r\n\r\nc\r\n', 'text'), [2, 0, []]);
+  assert.deepEqual(counts('{"q": "a"}\n\n[1, 2]\n{"q": "b"}\n{broken\n"text"\n{"q": "c"}', 'jsonl'), [3, 3, [3, 5, 6]]);
+  assert.deepEqual(counts('question,answer\n"What, exactly?","A quoted, comma"\nshort\nq,a\n"multi\nline",x\n', 'csv'), [3, 1, [3]]);
+  assert.match(countRows('question,answer\nshort\n', 'csv').firstRefused[0].reason, /1 fields where the header has 2/);
+  assert.deepEqual(counts('only,a,header\n', 'csv'), [0, 0, []]);
+  const many = countRows('x\n'.repeat(25), 'jsonl');
+  assert.deepEqual([many.rows, many.refused, many.firstRefused.length], [0, 25, 10]);
+});
+
 test('bad input is refused with named errors', async () => {
   const bogus = '0x' + '22'.repeat(32);
   await assert.rejects(send(api, api.tx.dataNets.approve(999, 0), alice), /dataNets\.UnknownDataNet/);
@@ -177,9 +192,12 @@ test('submit-dataset: one command computes, checks, registers, uploads and propo
 
   // Rows that do not parse, a licence the DataNet does not take: refused by name, nothing sent or paid.
   const [before, nextBefore] = [await free(charlie), await nextDataset()];
-  const broken = await submit(file('broken.jsonl', `${factsJsonl(3, 'a')}\n{"q": "unfinished"\n"just a string"\n`));
+  const brokenText = `${factsJsonl(3, 'a')}\n{"q": "unfinished"\n"just a string"\n`;
+  const broken = await submit(file('broken.jsonl', brokenText));
   assert.equal(broken.status, 1, broken.stderr);
   assert.match(broken.stderr, /2 of 5 rows do not parse as jsonl: line 4: not JSON .*; line 5: a JSON string where an object belongs; nothing sent/);
+  const counted = countRows(brokenText, 'jsonl');
+  assert.deepEqual([counted.rows, counted.refused, counted.firstRefused.map((r) => r.line)], [3, 2, [4, 5]], 'the app refuses the rows the worker refuses');
   const device = await submit('/dev/zero');
   assert.match(device.stderr, /\/dev\/zero is not a regular file; nothing sent/);
   const licence = await submit(file('ok.jsonl', factsJsonl(3, 'b')), '--licence', 'MIT');
@@ -196,6 +214,7 @@ test('submit-dataset: one command computes, checks, registers, uploads and propo
   const done = JSON.parse(first.stdout);
   assert.equal(done.contentHash, contentHash(bytes), 'the Rust content hash is the JS one');
   assert.deepEqual([done.rows.rows, done.rows.contentType, done.uploaded, done.resumed, done.proposal], [1_300, 'jsonl', 3, false, 'proposed']);
+  assert.deepEqual(countRows(text, 'jsonl'), done.rows, 'the app counts the rows the worker counts');
   const record = (await api.query.datasets.datasets(done.dataset)).unwrap();
   assert.deepEqual(record.sketch.map((v) => v.toNumber()), minhashSketch(bytes), 'the Rust sketch is the JS one');
   assert.equal(record.rows.toNumber(), 1_300);
@@ -247,6 +266,7 @@ test('submit-dataset: one command computes, checks, registers, uploads and propo
   const planned = JSON.parse(dry.stdout);
   assert.deepEqual([planned.dataset, planned.proposal, planned.rows.rows, planned.rows.contentType], [null, 'dry run', 40, 'csv']);
   assert.equal(planned.contentHash, contentHash(csvBytes));
+  assert.deepEqual(countRows(csvText, 'csv'), planned.rows, 'the app counts CSV records as the worker does');
   assert.deepEqual(planned.sketch, minhashSketch(csvBytes));
   assert.equal(await nextDataset(), nextBeforeDry, 'a dry run registers nothing');
   const hosted = await submit(csv, '--uri', 'https://data.example.org/trials.csv');
