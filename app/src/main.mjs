@@ -118,5 +118,9 @@ $('#account').addEventListener('change', async () => {
   await showBalance();
   await route();
 });
-window.addEventListener('hashchange', route);
+// A new page starts without the last page's message; a page redrawn after an action keeps it.
+window.addEventListener('hashchange', () => {
+  say('');
+  route();
+});
 start();

@@ -30,6 +30,7 @@ let wallet;
 let demo;
 let contributor;
 let proposed;
+let resumed;
 const consoleLines = [];
 
 /** A hematology dataset nobody else holds: 401 question/answer paragraphs (two 64 KiB pieces). */
@@ -120,6 +121,37 @@ test('the DataNets page lists, searches and opens a DataNet with its policy, ver
   await screenshot('datanet');
 });
 
+test('a DataNet is created from the page with a dev account; names from the chain show as text, never as markup', async () => {
+  await choose(keys.alice.address);
+  await view('#/datanets');
+  await page.fill('#create-name', '<img src=x onerror="window.pwned=1">');
+  await page.fill('#create-description', '<script>window.pwned=2</script> a hostile name');
+  await page.fill('#create-deposit', 'lots');
+  await page.click('#create');
+  assert.match(await message(), /"lots" is not an amount of OPEN/, 'a bad amount is refused on the page');
+  await page.fill('#create-deposit', '0.5');
+  await signVia('#create');
+  await page.waitForSelector('#datanet-name');
+  const id = (await api.query.dataNets.nextDataNetId()).toNumber() - 1;
+  const created = await rpc(chain.httpUrl, 'datanets_datanet', [id]);
+  assert.equal(created.name, '<img src=x onerror="window.pwned=1">');
+  assert.equal(created.owner, keys.alice.address, 'signed by the dev account');
+  assert.equal(await page.textContent('#datanet-name small'), `DataNet ${id}`);
+  assert.match(await page.textContent('#datanet-name'), /^<img src=x onerror="window.pwned=1">/);
+  assert.equal(await page.locator('#view img').count(), 0);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await choose(contributor.address);
+});
+
+test('the app server serves its three files and nothing else', async () => {
+  assert.equal((await fetch(`${app.url}app.js`)).status, 200);
+  for (const path of ['../package.json', '%2e%2e/serve.mjs', 'src/main.mjs', 'node_modules/esbuild/package.json']) {
+    assert.equal((await fetch(`${app.url}${path}`)).status, 404, path);
+  }
+  assert.equal((await fetch(app.url, { method: 'POST', body: 'x' })).status, 405);
+  assert.match((await fetch(app.url)).headers.get('content-security-policy'), /script-src 'self' 'wasm-unsafe-eval'/);
+});
+
 test('a contributor\'s file is hashed in the page, uploaded with a progress bar and proposed, signed by the wallet', async () => {
   const bytes = hematology();
   assert.equal(pieces(bytes).length, 2);
@@ -130,6 +162,7 @@ test('a contributor\'s file is hashed in the page, uploaded with a progress bar 
   assert.equal(await page.textContent('#pieces'), '2');
   assert.equal(await page.textContent('#content-hash'), contentHash(bytes), 'the page\'s content hash is the chain\'s');
   assert.ok(await page.isHidden('#duplicate'), 'not a near duplicate');
+  await page.waitForSelector('#estimate:has-text("Estimated fees: ")');
   await screenshot('contribute');
   const before = wallet.requests;
   await signVia('#submit');
@@ -158,6 +191,7 @@ test('an upload cut off in the wallet resumes after a reload, sending only what 
   await waitFor('the cancelled signature to be reported', async () => /Cancelled/.test(await message()), { timeoutMs: 60_000 });
   wallet.refuse = () => false;
   const id = (await api.query.datasets.datasetByContent(contentHash(bytes))).unwrap().toNumber();
+  resumed = id;
   await waitFor('the signed piece to land', async () => (await api.query.datasets.uploadedPieces.keys(id)).length === 1);
   await page.reload();
   await page.waitForSelector('body[data-connected="true"]');
@@ -205,6 +239,8 @@ test('the curator approves the proposal from the queue, and a new version holds 
   await page.waitForSelector(row);
   assert.equal(await page.textContent(`${row} td:nth-child(2)`), 'hematology.txt');
   assert.equal(await page.textContent(`${row} td:nth-child(4)`), '401');
+  assert.match(await page.textContent(`#queue tr[data-dataset="${resumed}"] td:nth-child(8)`), new RegExp(`^59\\.38 % like proposal ${proposed}$`),
+    'proposals are compared with each other too (59 %: similar, under the near-duplicate threshold)');
   await screenshot('curate');
   await signVia(`${row} .approve`);
   await waitFor('the approval', async () => /version \d+ created/.test(await message()), { timeoutMs: 60_000 });
@@ -212,6 +248,17 @@ test('the curator approves the proposal from the queue, and a new version holds 
   assert.equal(datanet.version, demo.version + 1);
   assert.ok((await rpc(chain.httpUrl, 'datanets_members', [demo.datanet, datanet.version])).includes(proposed));
   assert.equal(await page.locator(row).count(), 0, 'the queue no longer shows it');
+  // The other open proposal is rejected as a duplicate; its deposit goes back to the contributor.
+  const other = `#queue tr[data-dataset="${resumed}"]`;
+  await page.waitForSelector(other);
+  assert.match(await page.textContent(`${other} td:nth-child(8)`), new RegExp(`^59\\.38 % like member ${proposed}$`),
+    'once approved, the similar proposal is a member');
+  const held = (await api.query.system.account(contributor.address)).data.reserved.toBigInt();
+  await page.selectOption(`${other} .reason`, '2');
+  await signVia(`${other} .reject`);
+  await waitFor('the rejection', async () => /Reject dataset \d+ \(duplicate\): done/.test(await message()), { timeoutMs: 60_000 });
+  assert.ok((await api.query.dataNets.proposals(demo.datanet, resumed)).isNone);
+  assert.ok((await api.query.system.account(contributor.address)).data.reserved.toBigInt() < held, 'the deposit came back');
 });
 
 let paid;
@@ -245,6 +292,7 @@ test('the contributor\'s earnings show the exact pending amount, and the claim m
   assert.equal(await page.getAttribute('#pending', 'data-planck'), pending);
   assert.equal(await page.getAttribute(`#per-dataset tr[data-dataset="${proposed}"] td:nth-child(3)`, 'data-planck'), pending);
   assert.match(await page.textContent('#claim-preview'), /arrives/);
+  assert.match(await page.textContent('.axis'), /: 1 credit,/, 'the chart shows the one credit');
   await signVia('#claim');
   await page.waitForSelector('#claim-result:not([hidden])', { timeout: 60_000 });
   const claimed = (await api.query.rewards.claimed(contributor.address)).toBigInt();

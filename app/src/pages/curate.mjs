@@ -18,20 +18,24 @@ export async function renderCurate(view, datanetId, { account, say, refresh }) {
   const threshold = api.consts.dataNets.nearDuplicateThreshold.toNumber();
   const memberIds = await chain.members(datanet.id, datanet.version);
   const sketches = await Promise.all(memberIds.map(async (id) => [id, (await api.query.datasets.datasets(id)).unwrap().sketch.map((v) => v.toNumber())]));
-  const queue = await Promise.all((await chain.proposals(datanet.id)).map(async (p) => {
+  const open = await Promise.all((await chain.proposals(datanet.id)).map(async (p) => {
     const record = await api.query.datasets.datasets(p.dataset);
-    const info = await chain.dataset(p.dataset);
-    const sketch = record.unwrap().sketch.map((v) => v.toNumber());
-    const nearest = sketches.map(([id, other]) => ({ id, similarity: sketchSimilarity(sketch, other) }))
-      .sort((a, b) => b.similarity - a.similarity)[0];
-    return { ...p, info, nearest };
+    return { ...p, info: await chain.dataset(p.dataset), sketch: record.unwrap().sketch.map((v) => v.toNumber()) };
+  }));
+  // Each proposal's most similar current member or other open proposal (two near copies proposed together).
+  const others = [...sketches.map(([id, sketch]) => ({ id, kind: 'member', sketch })),
+    ...open.map((p) => ({ id: p.dataset, kind: 'proposal', sketch: p.sketch }))];
+  const queue = open.map((p) => ({
+    ...p,
+    nearest: others.filter((o) => o.id !== p.dataset).map((o) => ({ ...o, similarity: sketchSimilarity(p.sketch, o.sketch) }))
+      .sort((a, b) => b.similarity - a.similarity)[0],
   }));
   const isCurator = datanet.curators.includes(account()?.address);
   view.innerHTML = `
     <h2>Curate <a href="#/datanet/${datanet.id}">${escapeHtml(datanet.name)}</a> <small>DataNet ${datanet.id}</small></h2>
     ${isCurator ? '' : '<p class="warning">The selected account is not a curator of this DataNet: the chain will refuse its decisions (dataNets.NotCurator).</p>'}
     ${queue.length === 0 ? '<p class="empty" id="queue-empty">No open proposals.</p>' : ''}
-    <table id="queue"><thead><tr><th>Dataset</th><th>Title</th><th>Proposer</th><th>Rows</th><th>Size</th><th>Licence</th><th>Source</th><th>Nearest member</th><th>Decision</th></tr></thead><tbody>
+    <table id="queue"><thead><tr><th>Dataset</th><th>Title</th><th>Proposer</th><th>Rows</th><th>Size</th><th>Licence</th><th>Source</th><th>Most similar</th><th>Decision</th></tr></thead><tbody>
     ${queue.map((p) => {
       const warn = p.nearest && p.nearest.similarity > threshold;
       return `<tr data-dataset="${p.dataset}">
@@ -39,7 +43,7 @@ export async function renderCurate(view, datanetId, { account, say, refresh }) {
         <td title="${escapeHtml(p.info.owner)}">${shortAddress(p.info.owner)}</td><td>${p.info.rows}</td><td>${formatBytes(p.info.bytes)}</td>
         <td>${escapeHtml(p.info.licence)}</td>
         <td>${p.info.source === 'uri' ? escapeHtml(p.info.uri ?? '') : `${p.info.uploadedPieces ?? 0} / ${p.info.pieces.length} pieces`}${p.info.available ? '' : ' <b class="warning">(not all uploaded)</b>'}</td>
-        <td class="${warn ? 'warning' : ''}">${p.nearest ? `${percent(p.nearest.similarity / 100)} like ${p.nearest.id}${warn ? ' — near duplicate' : ''}` : '—'}</td>
+        <td class="${warn ? 'warning' : ''}">${p.nearest ? `${percent(p.nearest.similarity / 100)} like ${p.nearest.kind} ${p.nearest.id}${warn ? ' — near duplicate' : ''}` : '—'}</td>
         <td><button class="approve">Approve</button>
           <select class="reason">${REJECT_REASONS.map((r, i) => `<option value="${i}">${r}</option>`).join('')}</select>
           <button class="reject">Reject</button> <small>deposit ${formatOpen(p.deposit ?? 0)}</small></td></tr>`;
@@ -57,8 +61,8 @@ export async function renderCurate(view, datanetId, { account, say, refresh }) {
     try {
       const { events } = await signAndSend(tx, account(), { describe });
       const version = events.find(({ event }) => event.section === 'dataNets' && event.method === 'VersionCreated');
-      say(version ? `${describe}: version ${version.event.data.version} created` : `${describe}: done`, 'info');
       await refresh();
+      say(version ? `${describe}: version ${version.event.data.version} created` : `${describe}: done`, 'info');
     } catch (error) {
       say(error.message);
     }

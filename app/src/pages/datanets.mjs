@@ -4,6 +4,8 @@ import * as chain from '../chain.mjs';
 import { datasetMetadata, escapeHtml, formatBytes, formatOpen, parseOpen, percent, shortAddress } from '../format.mjs';
 import { signAndSend } from '../sign.mjs';
 
+const VERSIONS_SHOWN = 100;
+
 export async function renderList(view, { account, say }) {
   const datanets = await chain.allDataNets();
   view.innerHTML = `
@@ -58,11 +60,12 @@ export async function renderDataNet(view, id) {
     view.innerHTML = `<p class="error">DataNet ${escapeHtml(id)} does not exist.</p>`;
     return;
   }
-  const versions = [];
-  for (let v = d.version; v >= Math.max(0, d.version - 9); v--) {
+  // Every version, newest first — at most the latest VERSIONS_SHOWN, so a long history costs a bounded number of reads.
+  const numbers = Array.from({ length: Math.min(d.version + 1, VERSIONS_SHOWN) }, (_, i) => d.version - i);
+  const versions = (await Promise.all(numbers.map(async (v) => {
     const found = await chain.version(id, v);
-    if (found) versions.push({ ...found, members: await chain.members(id, v) });
-  }
+    return found && { ...found, members: await chain.members(id, v) };
+  }))).filter(Boolean);
   const current = versions.find((v) => v.version === d.version)?.members ?? [];
   const datasets = await Promise.all(current.map(chain.dataset));
   const earnings = await chain.datanetEarnings(id);
@@ -86,7 +89,7 @@ export async function renderDataNet(view, id) {
     ${datasets.filter(Boolean).map((s) => `<tr><td>${s.id}</td><td><a href="#/dataset/${s.id}">${escapeHtml(datasetMetadata(s.metadata).title ?? '(untitled)')}</a></td>
       <td title="${escapeHtml(s.owner)}">${shortAddress(s.owner)}</td><td>${s.rows}</td><td>${formatBytes(s.bytes)}</td><td>${escapeHtml(s.licence)}</td></tr>`).join('')}
     </tbody></table>
-    <h3>Versions</h3>
+    <h3>Versions${d.version + 1 > VERSIONS_SHOWN ? ` (the latest ${VERSIONS_SHOWN} of ${d.version + 1})` : ''}</h3>
     <table id="versions"><thead><tr><th>Version</th><th>Root</th><th>Members</th><th>Created at block</th></tr></thead><tbody>
     ${versions.map((v) => `<tr><td>${v.version}</td><td class="hash">${escapeHtml(v.root)}</td><td>${v.members.join(', ')}</td><td>${v.createdAt}</td></tr>`).join('')}
     </tbody></table>`;

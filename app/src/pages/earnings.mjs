@@ -28,10 +28,10 @@ async function creditsOver(api, address, blocks) {
   return { from, best, credits };
 }
 
-function chart({ from, best, credits }, claimed) {
+function chart({ from, best, credits }) {
   const width = 600;
   const height = 160;
-  let total = claimed;
+  let total = 0n;
   const points = [[from, total]];
   for (const { block, amount } of credits) {
     points.push([block, total]);
@@ -40,12 +40,15 @@ function chart({ from, best, credits }, claimed) {
   }
   points.push([best, total]);
   const max = Number(total) || 1;
-  const x = (block) => ((block - from) / Math.max(1, best - from)) * width;
-  const y = (value) => height - (Number(value) / max) * height;
+  const margin = 12;
+  const x = (block) => margin + ((block - from) / Math.max(1, best - from)) * (width - 2 * margin);
+  const y = (value) => height - margin - (Number(value) / max) * (height - 2 * margin);
   const path = points.map(([b, v], i) => `${i ? 'L' : 'M'}${x(b).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   return `<svg id="earnings-chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="OPEN credited over blocks ${from}–${best}">
-    <path d="${path}" fill="none" stroke="currentColor" stroke-width="2"/></svg>
-    <p class="axis">blocks ${from}–${best}: ${credits.length} credits, ${formatOpen(total - claimed)} in this window (claimed before it start the line)</p>`;
+    <path d="${path}" fill="none" stroke="currentColor" stroke-width="2"/>
+    <text x="${margin}" y="${margin - 2}" font-size="10" fill="#556">${formatOpen(total)}</text>
+    <text x="${width - margin}" y="${height - 2}" font-size="10" fill="#556" text-anchor="end">block ${best}</text></svg>
+    <p class="axis">blocks ${from}–${best}: ${credits.length} credit${credits.length === 1 ? '' : 's'}, ${formatOpen(total)} in this window</p>`;
 }
 
 export async function renderEarnings(view, { account, say, refresh }) {
@@ -68,7 +71,7 @@ export async function renderEarnings(view, { account, say, refresh }) {
     <p id="claim-preview">${pending > 0n ? `Claiming pays an estimated fee of ${formatOpen(fee)}: about <b>${formatOpen(pending - fee)}</b> arrives.` : 'Nothing to claim.'}</p>
     <button id="claim" ${pending > 0n ? '' : 'disabled'}>Claim ${formatOpen(pending)}</button>
     <p id="claim-result" class="info" hidden></p>
-    <h3>Credited over the last ${CHART_BLOCKS} blocks</h3>${chart(history, 0n)}
+    <h3>Credited over the last ${CHART_BLOCKS} blocks</h3>${chart(history)}
     <h3>Per dataset</h3>
     <table id="per-dataset"><thead><tr><th>Dataset</th><th>Title</th><th>Earned</th><th>Answers</th></tr></thead><tbody>
     ${rows.map((r) => `<tr data-dataset="${r.id}"><td><a href="#/dataset/${r.id}">${r.id}</a></td><td>${escapeHtml(r.meta.title ?? '(untitled)')}</td>
