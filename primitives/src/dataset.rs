@@ -134,6 +134,60 @@ pub struct DataNetPolicy<Balance, Licences> {
 	pub max_datasets: u32,
 	/// Held from a proposer while the proposal is open; returned when it is decided or withdrawn.
 	pub contribution_deposit: Balance,
+	/// Most proposals one account may make to the DataNet per day (the runtime's `DayLength` in blocks); 0: no
+	/// limit. Withdrawn and rejected proposals still count: the limit is on what curators must look at.
+	pub max_proposals_per_day: u32,
+	/// Most bytes of datasets one account may propose to the DataNet per day; 0: no limit.
+	pub max_bytes_per_day: u64,
+}
+
+/// Which of a policy's daily limits refuses a proposal.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DailyLimit {
+	/// `max_proposals_per_day`.
+	Proposals,
+	/// `max_bytes_per_day`.
+	Bytes,
+}
+
+/// What one account proposed to one DataNet on one day: the count the policy's daily limits apply to.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+pub struct DailyContribution {
+	/// The day: the block number divided by the runtime's `DayLength`.
+	pub day: u32,
+	/// Proposals made that day.
+	pub proposals: u32,
+	/// Bytes of the datasets proposed that day.
+	pub bytes: u64,
+}
+
+impl DailyContribution {
+	/// The count as of `day`: a record of an earlier day counts nothing.
+	#[must_use]
+	pub fn on(self, day: u32) -> Self {
+		if self.day == day {
+			self
+		} else {
+			Self { day, proposals: 0, bytes: 0 }
+		}
+	}
+
+	/// The count after one more proposal of `bytes` under `policy`'s daily limits, or the limit it would break.
+	/// The rule the chain applies and the tools check before a contributor pays.
+	///
+	/// # Errors
+	/// The [`DailyLimit`] the proposal would go over.
+	pub fn add<Balance, Licences>(self, policy: &DataNetPolicy<Balance, Licences>, bytes: u64) -> Result<Self, DailyLimit> {
+		let proposals = self.proposals.saturating_add(1);
+		let total = self.bytes.saturating_add(bytes);
+		if policy.max_proposals_per_day != 0 && proposals > policy.max_proposals_per_day {
+			return Err(DailyLimit::Proposals);
+		}
+		if policy.max_bytes_per_day != 0 && total > policy.max_bytes_per_day {
+			return Err(DailyLimit::Bytes);
+		}
+		Ok(Self { day: self.day, proposals, bytes: total })
+	}
 }
 
 /// Whether a DataNet takes proposals.
@@ -186,6 +240,10 @@ pub struct DataNetView<AccountId, Balance, BlockNumber> {
 	pub max_datasets: u32,
 	#[serde(serialize_with = "json::string")]
 	pub contribution_deposit: Balance,
+	/// Per account per day; 0: no limit.
+	pub max_proposals_per_day: u32,
+	/// Per account per day; 0: no limit.
+	pub max_bytes_per_day: u64,
 	pub created_at: BlockNumber,
 }
 
@@ -274,6 +332,35 @@ sp_api::decl_runtime_apis! {
 mod tests {
 	#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 	use super::*;
+
+	fn limits(proposals: u32, bytes: u64) -> DataNetPolicy<u128, ()> {
+		DataNetPolicy {
+			allowed_licences: (),
+			max_dataset_bytes: 1_000,
+			max_datasets: 10,
+			contribution_deposit: 0,
+			max_proposals_per_day: proposals,
+			max_bytes_per_day: bytes,
+		}
+	}
+
+	#[test]
+	fn daily_limits_count_proposals_and_bytes_per_day_and_zero_is_no_limit() {
+		let policy = limits(2, 100);
+		let first = DailyContribution::default().on(7).add(&policy, 60).unwrap();
+		assert_eq!(first, DailyContribution { day: 7, proposals: 1, bytes: 60 });
+		assert_eq!(first.add(&policy, 41), Err(DailyLimit::Bytes), "60 + 41 bytes is over 100");
+		let second = first.add(&policy, 40).unwrap();
+		assert_eq!(second.add(&policy, 0), Err(DailyLimit::Proposals), "a third proposal is over 2");
+		assert_eq!(second.on(8).add(&policy, 100).unwrap(), DailyContribution { day: 8, proposals: 1, bytes: 100 }, "a new day");
+		let unlimited = limits(0, 0);
+		let mut count = DailyContribution::default();
+		for _ in 0..1_000 {
+			count = count.add(&unlimited, u64::MAX / 2).unwrap();
+		}
+		assert_eq!((count.proposals, count.bytes), (1_000, u64::MAX), "saturates, never wraps");
+	}
+
 
 	#[test]
 	fn similarity_counts_agreeing_positions() {

@@ -198,12 +198,34 @@ fn the_runtimes_migrations_take_a_version_0_chain_to_version_1_once() {
 		pallet_attribution::migrations::v1::v0::Parameters::<Runtime>::put(old);
 		StorageVersion::new(0).put::<crate::Attribution>();
 		StorageVersion::new(0).put::<crate::Rewards>();
+		// A DataNet whose policy has no daily limits (datanets storage version 0).
+		let datanet = pallet_datanets::migrations::v1::v0::DataNet::<Runtime> {
+			owner: Sr25519Keyring::Alice.to_account_id(),
+			name: frame_support::BoundedVec::truncate_from(b"version 0".to_vec()),
+			metadata: Default::default(),
+			policy: pallet_datanets::migrations::v1::v0::Policy {
+				allowed_licences: Default::default(),
+				max_dataset_bytes: 1_000,
+				max_datasets: 3,
+				contribution_deposit: crate::OPEN,
+			},
+			curators: Default::default(),
+			status: openledger_primitives::dataset::DataNetStatus::Open,
+			deposit: 0,
+			version: 0,
+			open_proposals: 0,
+			created_at: 1,
+		};
+		pallet_datanets::migrations::v1::v0::DataNets::<Runtime>::insert(77, datanet.clone());
+		StorageVersion::new(0).put::<crate::DataNets>();
 		let treasury = crate::Balances::free_balance(treasury_account());
 
 		let weight = <crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
 		assert!(weight.ref_time() > 0);
 		assert_eq!(crate::Attribution::on_chain_storage_version(), StorageVersion::new(1));
 		assert_eq!(crate::Rewards::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(crate::DataNets::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(pallet_datanets::DataNets::<Runtime>::get(77), Some(datanet.into_current()), "no daily limits");
 		assert_eq!(crate::Attribution::params(), p, "the parameters decode, absence_slash at its default");
 		assert_eq!(crate::Balances::free_balance(treasury_account()), treasury + 10 * crate::OPEN);
 		pallet_attribution::Pallet::<Runtime>::do_try_state().unwrap();

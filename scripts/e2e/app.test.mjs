@@ -130,12 +130,16 @@ test('a DataNet is created from the page with a dev account; names from the chai
   await page.click('#create');
   assert.match(await message(), /"lots" is not an amount of OPEN/, 'a bad amount is refused on the page');
   await page.fill('#create-deposit', '0.5');
+  await page.fill('#create-daily-proposals', '3');
+  await page.fill('#create-daily-bytes', '200000');
   await signVia('#create');
   await page.waitForSelector('#datanet-name');
   const id = (await api.query.dataNets.nextDataNetId()).toNumber() - 1;
   const created = await rpc(chain.httpUrl, 'datanets_datanet', [id]);
   assert.equal(created.name, '<img src=x onerror="window.pwned=1">');
   assert.equal(created.owner, keys.alice.address, 'signed by the dev account');
+  assert.deepEqual([created.maxProposalsPerDay, created.maxBytesPerDay, created.contributionDeposit], [3, 200_000, String(OPEN / 2n)]);
+  assert.equal(await page.textContent('#daily-limits'), '3 proposals, 195.3 KiB');
   assert.equal(await page.textContent('#datanet-name small'), `DataNet ${id}`);
   assert.match(await page.textContent('#datanet-name'), /^<img src=x onerror="window.pwned=1">/);
   assert.equal(await page.locator('#view img').count(), 0);

@@ -282,3 +282,44 @@ test('submit-dataset: one command computes, checks, registers, uploads and propo
   assert.match(notOwner.stderr, new RegExp(`already registered as dataset ${done.dataset}, owned by ${charlie.address}`));
   assert.ok(dave, 'the dev accounts include Dave');
 });
+
+test('a DataNet\'s daily limit per account refuses the next proposal by name: the command line before paying, the chain after', async () => {
+  const { eve, ferdie } = chain.accounts;
+  const created = await send(api, api.tx.dataNets.create('one-a-day', '{}', {
+    allowedLicences: ['CC-BY-4.0'], maxDatasetBytes: 1_000_000, maxDatasets: 10, contributionDeposit: 10n ** 16n,
+    maxProposalsPerDay: 1, maxBytesPerDay: 0,
+  }), alice);
+  const datanet = findEvent(created.events, 'dataNets', 'DataNetCreated').data.datanet.toNumber();
+  const view = await rpc(chain.httpUrl, 'datanets_datanet', [datanet]);
+  assert.deepEqual([view.maxProposalsPerDay, view.maxBytesPerDay], [1, 0]);
+  const dir = mkdtempSync(join(tmpdir(), 'ol-daily-'));
+  const keyFile = join(dir, 'eve.key');
+  writeFileSync(keyFile, '//Eve\n');
+  const write = (name, text) => { const path = join(dir, name); writeFileSync(path, text); return path; };
+  const submit = (path) => submitDataset([path, '--datanet', String(datanet), '--key-file', keyFile, '--json']);
+
+  const first = await submit(write('first.jsonl', factsJsonl(5, 'the first of the day')));
+  assert.equal(first.status, 0, first.stderr);
+  assert.equal(JSON.parse(first.stdout).proposal, 'proposed');
+  const counted = (await api.query.dataNets.dailyContributions(datanet, eve.address)).unwrap();
+  assert.equal(counted.proposals.toNumber(), 1);
+
+  // The second is refused before anything is registered or paid.
+  const [balance, next] = [(await api.query.system.account(eve.address)).data.free.toBigInt(), (await api.query.datasets.nextDatasetId()).toNumber()];
+  const second = await submit(write('second.jsonl', factsJsonl(5, 'the second of the day')));
+  assert.equal(second.status, 1);
+  assert.match(second.stderr, new RegExp(`you have made 1 proposals to DataNet ${datanet} today, its limit per account \\(dataNets\\.DailyProposalLimitReached\\); nothing sent: the count starts again in \\d+ blocks`));
+  assert.deepEqual([(await api.query.system.account(eve.address)).data.free.toBigInt(), (await api.query.datasets.nextDatasetId()).toNumber()], [balance, next]);
+
+  // Past the command line, the chain refuses it by name; another account has its own count.
+  const bytes = stringToU8a(factsJsonl(5, 'the second of the day, by hand'));
+  const registered = await send(api, api.tx.datasets.register(contentHash(bytes), '0x' + '11'.repeat(32), 5, bytes.length, 'CC-BY-4.0',
+    minhashSketch(bytes), { Uri: 'https://data.example.org/second.jsonl' }, ''), eve);
+  const id = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  await assert.rejects(send(api, api.tx.dataNets.propose(datanet, id), eve), /dataNets\.DailyProposalLimitReached/);
+  assert.ok((await api.query.dataNets.proposals(datanet, id)).isNone);
+  const other = stringToU8a(factsJsonl(5, 'Ferdie\'s'));
+  const ferdies = await send(api, api.tx.datasets.register(contentHash(other), '0x' + '11'.repeat(32), 5, other.length, 'CC-BY-4.0',
+    minhashSketch(other), { Uri: 'https://data.example.org/ferdie.jsonl' }, ''), ferdie);
+  await send(api, api.tx.dataNets.propose(datanet, findEvent(ferdies.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber()), ferdie);
+});

@@ -7,6 +7,7 @@ import { u8aToHex } from '@polkadot/util';
 import * as chain from '../chain.mjs';
 import { CONTENT_TYPES, contentHash, contentTypeOf, countRows, minhashSketch, pieceHash, pieces, sketchSimilarity } from '../content.mjs';
 import { escapeHtml, formatBytes, formatOpen, percent } from '../format.mjs';
+import { dailyCount, dailyLimitBroken } from '../limits.mjs';
 import { confirmAll, estimateFee, signAndSend } from '../sign.mjs';
 
 const IN_FLIGHT = 16;
@@ -105,14 +106,22 @@ export async function renderContribute(view, datanetId, { account, say }) {
     $('#pieces').textContent = prepared.pieceHashes ? String(prepared.pieceHashes.length) : '—';
     $('#content-hash').textContent = prepared.contentHash ?? '—';
     $('#sketch').textContent = prepared.sketch ? prepared.sketch.slice(0, 4).join(', ') + ', …' : '—';
+    state = await chainState(bytes);
     const refusals = [];
     if (prepared.refusal) refusals.push(prepared.refusal);
     if (datanet.status !== 'open') refusals.push(`DataNet ${datanet.id} is ${datanet.status}`);
-    if (bytes.length > datanet.maxDatasetBytes) refusals.push(`${formatBytes(bytes.length)} is more than the DataNet's ${formatBytes(datanet.maxDatasetBytes)} (dataNets.TooLarge)`);
+    if (bytes.length > datanet.maxDatasetBytes) refusals.push(`${formatBytes(bytes.length)} is more than the DataNet's ${formatBytes(datanet.maxDatasetBytes)} (dataNets.DatasetTooLarge)`);
+    if (!state.proposed && !state.finished) {
+      // The DataNet's per-account daily limits, on the count the chain keeps for this account today.
+      const { counted, today, dayLength, best } = await dailyCount(api, datanet.id, account().address);
+      const broken = dailyLimitBroken(datanet, counted, today, bytes.length);
+      const wait = dayLength - (best % dayLength);
+      if (broken?.limit === 'proposals') refusals.push(`you have made ${broken.current.proposals} proposals to this DataNet today, its limit per account (dataNets.DailyProposalLimitReached); the count starts again in ${wait} blocks`);
+      if (broken?.limit === 'bytes') refusals.push(`${formatBytes(bytes.length)} more would take you over the ${formatBytes(datanet.maxBytesPerDay)} per account per day (dataNets.DailyByteLimitReached); the count starts again in ${wait} blocks`);
+    }
     if (!$('#uri').value && bytes.length > maxInline) refusals.push(`${formatBytes(bytes.length)} is more than the ${formatBytes(maxInline)} the chain stores inline: host it and give its URI`);
     $('#refusal').hidden = refusals.length === 0;
     $('#refusal').textContent = refusals.length ? `Not sendable: ${refusals.join('; ')}. Nothing was sent.` : '';
-    state = await chainState(bytes);
     const near = prepared.sketch && !state.member ? await nearestMember(datanet, prepared.sketch) : null;
     const isNear = near && near.similarity > threshold;
     $('#duplicate').hidden = !isNear;
@@ -137,8 +146,6 @@ export async function renderContribute(view, datanetId, { account, say }) {
     const record = (await api.query.datasets.datasets(id)).unwrap();
     if (record.owner.toString() !== account().address) {
       prepared.refusal = `this content is already registered as dataset ${id}, owned by ${record.owner} (datasets.DuplicateContent)`;
-      $('#refusal').hidden = false;
-      $('#refusal').textContent = `Not sendable: ${prepared.refusal}. Nothing was sent.`;
       return { finished: true };
     }
     const uploaded = new Set((await api.query.datasets.uploadedPieces.keys(id)).map((k) => k.args[1].toNumber()));

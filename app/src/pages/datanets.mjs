@@ -24,6 +24,8 @@ export async function renderList(view, { account, say }) {
       <label>Largest dataset (bytes) <input id="create-max-bytes" type="number" min="1" value="1048576"></label>
       <label>Most datasets <input id="create-max-datasets" type="number" min="1" value="100"></label>
       <label>Proposal deposit (OPEN) <input id="create-deposit" value="1"></label>
+      <label>Proposals per account per day (0: no limit) <input id="create-daily-proposals" type="number" min="0" value="0"></label>
+      <label>Bytes per account per day (0: no limit) <input id="create-daily-bytes" type="number" min="0" value="0"></label>
       <button id="create" type="submit">Create</button>
     </form>`;
   view.querySelector('#search').addEventListener('input', (event) => {
@@ -40,6 +42,8 @@ export async function renderList(view, { account, say }) {
         maxDatasetBytes: BigInt(value('#create-max-bytes')),
         maxDatasets: Number(value('#create-max-datasets')),
         contributionDeposit: parseOpen(value('#create-deposit')),
+        maxProposalsPerDay: Number(value('#create-daily-proposals') || 0),
+        maxBytesPerDay: BigInt(value('#create-daily-bytes') || 0),
       };
       const metadata = JSON.stringify({ description: value('#create-description') });
       const tx = api.tx.dataNets.create(value('#create-name'), metadata, policy);
@@ -82,6 +86,8 @@ export async function renderDataNet(view, id) {
       <dt>Licences</dt><dd>${d.allowedLicences.map(escapeHtml).join(', ')}</dd>
       <dt>Largest dataset</dt><dd>${formatBytes(d.maxDatasetBytes)}</dd>
       <dt>Datasets</dt><dd>${d.datasetCount} of at most ${d.maxDatasets}</dd>
+      <dt>Per account per day</dt><dd id="daily-limits">${[d.maxProposalsPerDay ? `${d.maxProposalsPerDay} proposals` : 'any number of proposals',
+        d.maxBytesPerDay ? formatBytes(d.maxBytesPerDay) : 'any size'].join(', ')}</dd>
       <dt>Earned</dt><dd>${formatOpen(earnings.total)} over ${earnings.answers} answers</dd>
     </dl>
     <h3>Datasets in version ${d.version}</h3>

@@ -18,7 +18,7 @@ use super::{
 				pallet_datasets::types::RegistrationSource,
 			},
 		},
-		Chain,
+		AtBlock, Chain,
 	},
 	keys::WorkerKey,
 };
@@ -35,7 +35,7 @@ use futures::{stream, StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 use openledger_primitives::{
 	content::{content_hash, piece_hash, PIECE_SIZE},
-	dataset::{sketch_similarity, MAX_LICENCE_LEN},
+	dataset::{sketch_similarity, DailyContribution, DailyLimit, DataNetPolicy, MAX_LICENCE_LEN},
 	sketch::minhash_sketch,
 };
 use serde::Serialize;
@@ -329,6 +329,15 @@ async fn submit(common: &Common, args: &SubmitArgs, key: &WorkerKey) -> Result<S
 				f64::from(threshold) / 10_000.0
 			);
 		}
+		let policy = DataNetPolicy {
+			allowed_licences: (),
+			max_dataset_bytes: datanet.max_dataset_bytes,
+			max_datasets: datanet.max_datasets,
+			contribution_deposit: 0u128,
+			max_proposals_per_day: datanet.max_proposals_per_day,
+			max_bytes_per_day: datanet.max_bytes_per_day,
+		};
+		check_daily_limits(&at, args, key, &policy, prepared.bytes).await?;
 	}
 	let mut submitted = Submitted {
 		datanet: args.datanet,
@@ -481,4 +490,51 @@ mod tests {
 		let error = Prepared::of(&common(), file, vec![b'a', 0xff, b'b'], ContentType::Text).unwrap_err();
 		assert!(format!("{error:#}").ends_with("not valid UTF-8 at byte 1"), "{error:#}");
 	}
+}
+
+/// Refuses before paying a proposal the DataNet's per-account daily limits would refuse, by the chain's own rule
+/// (`DailyContribution::add`) on the count the chain keeps for this account today.
+async fn check_daily_limits(
+	at: &AtBlock,
+	args: &SubmitArgs,
+	key: &WorkerKey,
+	policy: &DataNetPolicy<u128, ()>,
+	bytes: u64,
+) -> Result<()> {
+	let day_length = at.constants().entry(runtime::constants().data_nets().day_length())?;
+	let today = u32::try_from(at.block_number()).unwrap_or(u32::MAX).checked_div(day_length).unwrap_or(0);
+	let counted = at
+		.storage()
+		.entry(runtime::storage().data_nets().daily_contributions())?
+		.try_fetch((args.datanet, key.account()))
+		.await?
+		.map(|value| value.decode())
+		.transpose()?
+		.map(|c| DailyContribution { day: c.day, proposals: c.proposals, bytes: c.bytes })
+		.unwrap_or_default()
+		.on(today);
+	match counted.add(policy, bytes) {
+		Ok(_) => Ok(()),
+		Err(DailyLimit::Proposals) => bail!(
+			"you have made {} proposals to DataNet {} today, its limit per account (dataNets.DailyProposalLimitReached); \
+			 nothing sent: the count starts again in {} blocks",
+			counted.proposals,
+			args.datanet,
+			blocks_to_next_day(at.block_number(), day_length)
+		),
+		Err(DailyLimit::Bytes) => bail!(
+			"{} bytes more would take you to {} bytes proposed to DataNet {} today, over its {} per account \
+			 (dataNets.DailyByteLimitReached); nothing sent: the count starts again in {} blocks",
+			bytes,
+			counted.bytes.saturating_add(bytes),
+			args.datanet,
+			policy.max_bytes_per_day,
+			blocks_to_next_day(at.block_number(), day_length)
+		),
+	}
+}
+
+fn blocks_to_next_day(now: u64, day_length: u32) -> u64 {
+	let day = u64::from(day_length.max(1));
+	day.saturating_sub(now % day)
 }

@@ -18,6 +18,7 @@
 extern crate alloc;
 
 mod features;
+pub mod migrations;
 mod types;
 pub mod weights;
 
@@ -40,13 +41,15 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{pallet_prelude::*, traits::fungible};
 	use frame_system::pallet_prelude::*;
-	use openledger_primitives::dataset::{DataNetId, DatasetId, DatasetRegistry, VersionInfo, VersionNumber};
+	use openledger_primitives::dataset::{
+		DailyContribution, DataNetId, DatasetId, DatasetRegistry, VersionInfo, VersionNumber,
+	};
 	use sp_core::H256;
 	use sp_runtime::Permill;
 
 	/// The layout of this pallet's storage; a change to it comes with a `VersionedMigration` in the runtime's
 	/// `Migrations` (docs/BUILD.md, "Runtime upgrades").
-	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(0);
+	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -96,6 +99,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type NearDuplicateThreshold: Get<Permill>;
 
+		/// Blocks per day, the period of a policy's per-account daily limits.
+		#[pallet::constant]
+		type DayLength: Get<u32>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -143,6 +150,12 @@ pub mod pallet {
 		),
 		MemberSpan,
 	>;
+
+	/// What each account proposed to each DataNet on the last day it proposed there: the count the policy's daily
+	/// limits apply to. A record of an earlier day counts nothing and is overwritten by the next proposal.
+	#[pallet::storage]
+	pub type DailyContributions<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, DataNetId, Blake2_128Concat, T::AccountId, DailyContribution>;
 
 	/// Open proposals.
 	#[pallet::storage]
@@ -238,6 +251,10 @@ pub mod pallet {
 		InsufficientBalance,
 		/// A counter would overflow.
 		Overflow,
+		/// The account has made the DataNet's `max_proposals_per_day` proposals today.
+		DailyProposalLimitReached,
+		/// The dataset would take the account over the DataNet's `max_bytes_per_day` today.
+		DailyByteLimitReached,
 	}
 
 	#[pallet::hooks]

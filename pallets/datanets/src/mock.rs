@@ -56,6 +56,7 @@ parameter_types! {
 	pub const MaxDatasets: u32 = 5;
 	pub const MaxBucketLen: u32 = 4;
 	pub NearDuplicateThreshold: sp_runtime::Permill = sp_runtime::Permill::from_percent(80);
+	pub const DayLength: u32 = 100;
 }
 
 impl pallet_datanets::Config for Test {
@@ -70,6 +71,7 @@ impl pallet_datanets::Config for Test {
 	type MaxDatasets = MaxDatasets;
 	type MaxBucketLen = MaxBucketLen;
 	type NearDuplicateThreshold = NearDuplicateThreshold;
+	type DayLength = DayLength;
 	type WeightInfo = ();
 }
 

@@ -33,6 +33,8 @@ fn policy(max_datasets: u32, max_bytes: u64) -> PolicyOf<Test> {
 		max_dataset_bytes: max_bytes,
 		max_datasets,
 		contribution_deposit: CONTRIBUTION,
+		max_proposals_per_day: 0,
+		max_bytes_per_day: 0,
 	}
 }
 
@@ -207,6 +209,96 @@ fn propose_needs_the_contribution_deposit() {
 		let free = Balances::free_balance(BOB);
 		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(BOB), CHARLIE, free - 10));
 		assert_noop!(propose(BOB, 0, id), Error::<Test>::InsufficientBalance);
+	});
+}
+
+fn create_with_daily_limits(proposals: u32, bytes: u64) -> u32 {
+	let id = NextDataNetId::<Test>::get();
+	assert_ok!(DataNetsPallet::create(
+		RuntimeOrigin::signed(ALICE),
+		BoundedVec::truncate_from(b"limited".to_vec()),
+		BoundedVec::new(),
+		DataNetPolicy { max_proposals_per_day: proposals, max_bytes_per_day: bytes, ..policy(5, 10_000) },
+	));
+	id
+}
+
+#[test]
+fn the_daily_proposal_limit_refuses_by_name_counts_withdrawals_and_resets_the_next_day() {
+	ExtBuilder::default().build_and_execute(|| {
+		let limited = create_with_daily_limits(2, 0);
+		let [a, b, c] = [dataset(BOB, 1), dataset(BOB, 2), dataset(BOB, 3)];
+		assert_ok!(propose(BOB, limited, a));
+		assert_ok!(DataNetsPallet::withdraw(RuntimeOrigin::signed(BOB), limited, a));
+		assert_ok!(propose(BOB, limited, b));
+		// Two proposals today, one withdrawn: the third is refused, and nothing changes.
+		assert_noop!(propose(BOB, limited, c), Error::<Test>::DailyProposalLimitReached);
+		assert_eq!(DailyContributions::<Test>::get(limited, BOB).map(|d| (d.proposals, d.bytes)), Some((2, 2_000)));
+		// Another account has its own count; another DataNet (no limits) is not affected.
+		let other = dataset(CHARLIE, 4);
+		assert_ok!(propose(CHARLIE, limited, other));
+		assert_ok!(create(ALICE));
+		assert_ok!(propose(BOB, limited + 1, c));
+		// The next day (DayLength = 100 blocks in the mock) counts from zero.
+		System::set_block_number(100);
+		assert_ok!(propose(BOB, limited, a));
+		assert_eq!(DailyContributions::<Test>::get(limited, BOB).map(|d| (d.day, d.proposals)), Some((1, 1)));
+	});
+}
+
+#[test]
+fn the_daily_byte_limit_refuses_what_would_go_over_it() {
+	ExtBuilder::default().build_and_execute(|| {
+		let limited = create_with_daily_limits(0, 2_500);
+		let [a, b] = [dataset(BOB, 1), dataset(BOB, 2)];
+		let big = register(BOB, 3, sketch(3), CC_BY, 600);
+		let small = register(BOB, 4, sketch(4), CC_BY, 500);
+		assert_ok!(propose(BOB, limited, a));
+		assert_ok!(propose(BOB, limited, b));
+		// 2 000 bytes proposed today: 600 more would be 2 600, over 2 500; 500 more is exactly the limit.
+		assert_noop!(propose(BOB, limited, big), Error::<Test>::DailyByteLimitReached);
+		assert_ok!(propose(BOB, limited, small));
+		assert_eq!(DailyContributions::<Test>::get(limited, BOB).map(|d| d.bytes), Some(2_500));
+	});
+}
+
+#[test]
+fn the_v1_migration_gives_existing_datanets_no_daily_limits() {
+	use crate::migrations::v1::{v0, MigrateV0ToV1};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		let old = v0::DataNet::<Test> {
+			owner: ALICE,
+			name: BoundedVec::truncate_from(b"from version 0".to_vec()),
+			metadata: BoundedVec::new(),
+			policy: v0::Policy {
+				allowed_licences: BoundedVec::truncate_from(vec![licence(CC_BY)]),
+				max_dataset_bytes: 7_000,
+				max_datasets: 4,
+				contribution_deposit: CONTRIBUTION,
+			},
+			curators: BoundedVec::truncate_from(vec![ALICE]),
+			status: DataNetStatus::Open,
+			deposit: 0,
+			version: 0,
+			open_proposals: 0,
+			created_at: 1,
+		};
+		v0::DataNets::<Test>::insert(3, old.clone());
+		StorageVersion::new(0).put::<DataNetsPallet>();
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		let migrated = DataNets::<Test>::get(3).expect("still there, now decodable");
+		assert_eq!(migrated, old.clone().into_current());
+		assert_eq!(
+			(migrated.policy.max_dataset_bytes, migrated.policy.max_proposals_per_day, migrated.policy.max_bytes_per_day),
+			(7_000, 0, 0)
+		);
+		assert_eq!(DataNetsPallet::on_chain_storage_version(), 1);
+		// Run again: the version guard makes it a no-op.
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(DataNets::<Test>::get(3), Some(migrated));
+		// The try_state of build_and_execute would flag this DataNet (no version 0): remove it.
+		DataNets::<Test>::remove(3);
 	});
 }
 

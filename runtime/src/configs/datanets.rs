@@ -3,7 +3,7 @@
 use frame_support::{parameter_types, traits::ConstU32};
 use sp_runtime::Permill;
 
-use crate::{Balance, Balances, Datasets, Runtime, RuntimeHoldReason, MICRO_OPEN, MILLI_OPEN, OPEN};
+use crate::{Balance, Balances, Datasets, Runtime, RuntimeHoldReason, DAYS, MICRO_OPEN, MILLI_OPEN, OPEN};
 
 parameter_types! {
 	/// Every dataset holds at least this (0.01 OPEN)…
@@ -14,6 +14,8 @@ parameter_types! {
 	pub const DataNetDeposit: Balance = OPEN;
 	/// A dataset more than 90 % similar (MinHash) to a member of the DataNet is refused.
 	pub NearDuplicateThreshold: Permill = Permill::from_percent(90);
+	/// A day in blocks: the period of a DataNet policy's per-account daily limits.
+	pub const DayLength: u32 = DAYS;
 }
 
 impl pallet_datasets::Config for Runtime {
@@ -40,5 +42,6 @@ impl pallet_datanets::Config for Runtime {
 	type MaxDatasets = ConstU32<1000>;
 	type MaxBucketLen = ConstU32<8>;
 	type NearDuplicateThreshold = NearDuplicateThreshold;
+	type DayLength = DayLength;
 	type WeightInfo = pallet_datanets::weights::SubstrateWeight<Runtime>;
 }

@@ -14,6 +14,9 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut datanet_holds: alloc::collections::BTreeMap<T::AccountId, BalanceOf<T>> = Default::default();
 		let mut contribution_holds: alloc::collections::BTreeMap<T::AccountId, BalanceOf<T>> = Default::default();
+		for (id, _) in DailyContributions::<T>::iter_keys() {
+			ensure!(DataNets::<T>::contains_key(id), "a daily count of a DataNet that does not exist");
+		}
 		for (id, datanet) in DataNets::<T>::iter() {
 			for version in 0..=datanet.version {
 				let info = Versions::<T>::get(id, version).ok_or("a version is missing")?;

@@ -1,11 +1,18 @@
 //! Proposing datasets, and withdrawing or rejecting proposals.
 
 use frame_support::pallet_prelude::*;
-use openledger_primitives::dataset::{DataNetId, DataNetStatus, DatasetId, DatasetRegistry};
+use openledger_primitives::dataset::{DailyLimit, DataNetId, DataNetStatus, DatasetId, DatasetRegistry};
+use sp_runtime::SaturatedConversion;
 
 use crate::*;
 
 impl<T: Config> Pallet<T> {
+	/// Today, in the days of the policies' daily limits: the block number divided by `DayLength`.
+	pub fn today() -> u32 {
+		let now: u32 = frame_system::Pallet::<T>::block_number().saturated_into();
+		now.checked_div(T::DayLength::get()).unwrap_or(0)
+	}
+
 	/// Proposes `dataset`, owned by `who`, to `id`, holding the policy's contribution deposit.
 	///
 	/// # Errors
@@ -14,6 +21,8 @@ impl<T: Config> Pallet<T> {
 	/// - [`Error::LicenceNotAllowed`], [`Error::DatasetTooLarge`] (policy).
 	/// - [`Error::AlreadyMember`], [`Error::AlreadyProposed`], [`Error::DataNetFull`].
 	/// - [`Error::NearDuplicate`] if a member is too similar.
+	/// - [`Error::DailyProposalLimitReached`], [`Error::DailyByteLimitReached`] (the policy's per-account daily
+	///   limits; withdrawn and rejected proposals count).
 	/// - [`Error::InsufficientBalance`] if `who` cannot cover the deposit.
 	pub fn do_propose(who: T::AccountId, id: DataNetId, dataset: DatasetId) -> DispatchResult {
 		let mut datanet = DataNets::<T>::get(id).ok_or(Error::<T>::UnknownDataNet)?;
@@ -28,6 +37,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Proposals::<T>::contains_key(id, dataset), Error::<T>::AlreadyProposed);
 		ensure!((Members::<T>::decode_len(id).unwrap_or(0) as u32) < datanet.policy.max_datasets, Error::<T>::DataNetFull);
 		Self::ensure_not_near_duplicate(id, dataset, &summary.sketch)?;
+		let today = DailyContributions::<T>::get(id, &who)
+			.unwrap_or_default()
+			.on(Self::today())
+			.add(&datanet.policy, summary.bytes)
+			.map_err(|limit| match limit {
+				DailyLimit::Proposals => Error::<T>::DailyProposalLimitReached,
+				DailyLimit::Bytes => Error::<T>::DailyByteLimitReached,
+			})?;
 
 		let deposit = datanet.policy.contribution_deposit;
 		datanet.open_proposals = datanet.open_proposals.checked_add(1).ok_or(Error::<T>::Overflow)?;
@@ -39,6 +56,7 @@ impl<T: Config> Pallet<T> {
 			Proposal { proposer: who.clone(), deposit, proposed_at: frame_system::Pallet::<T>::block_number() },
 		);
 		DataNets::<T>::insert(id, datanet);
+		DailyContributions::<T>::insert(id, &who, today);
 		Self::deposit_event(Event::DatasetProposed { datanet: id, dataset, proposer: who });
 		Ok(())
 	}

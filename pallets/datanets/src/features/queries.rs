@@ -75,6 +75,8 @@ impl<T: Config> Pallet<T> {
 			max_dataset_bytes: datanet.policy.max_dataset_bytes,
 			max_datasets: datanet.policy.max_datasets,
 			contribution_deposit: datanet.policy.contribution_deposit,
+			max_proposals_per_day: datanet.policy.max_proposals_per_day,
+			max_bytes_per_day: datanet.policy.max_bytes_per_day,
 			created_at: datanet.created_at,
 		})
 	}
