@@ -456,42 +456,6 @@ async fn upload_missing(chain: &Chain, key: &WorkerKey, id: u64, prepared: &Prep
 	u32::try_from(missing.len()).context("too many pieces")
 }
 
-#[cfg(test)]
-mod tests {
-	#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
-	use super::*;
-
-	fn common() -> Common {
-		Common {
-			models_dir: None,
-			threads: None,
-			validator: false,
-			quantized: false,
-			decode_weights: crate::DecodeWeights::Q8,
-			json: true,
-		}
-	}
-
-	#[test]
-	fn malformed_rows_are_refused_by_line_before_anything_is_loaded_or_sent() {
-		let file = Path::new("rows.jsonl");
-		let error = Prepared::of(&common(), file, b"{\"q\": 1}\nnot json\n[]\n".to_vec(), ContentType::Jsonl).unwrap_err();
-		let message = error.to_string();
-		assert!(message.starts_with("2 of 3 rows do not parse as jsonl: line 2: not JSON"), "{message}");
-		assert!(message.contains("line 3: a JSON array where an object belongs") && message.ends_with("nothing sent"));
-	}
-
-	#[test]
-	fn blank_and_non_utf8_files_are_refused_as_the_worker_would() {
-		let file = Path::new("notes.txt");
-		let error = Prepared::of(&common(), file, b" \n\n".to_vec(), ContentType::Text).unwrap_err();
-		assert!(format!("{error:#}").starts_with("notes.txt is not a dataset workers can index"), "{error:#}");
-		assert!(format!("{error:#}").ends_with("is empty"), "{error:#}");
-		let error = Prepared::of(&common(), file, vec![b'a', 0xff, b'b'], ContentType::Text).unwrap_err();
-		assert!(format!("{error:#}").ends_with("not valid UTF-8 at byte 1"), "{error:#}");
-	}
-}
-
 /// Refuses before paying a proposal the DataNet's per-account daily limits would refuse, by the chain's own rule
 /// (`DailyContribution::add`) on the count the chain keeps for this account today.
 async fn check_daily_limits(
@@ -537,4 +501,40 @@ async fn check_daily_limits(
 fn blocks_to_next_day(now: u64, day_length: u32) -> u64 {
 	let day = u64::from(day_length.max(1));
 	day.saturating_sub(now % day)
+}
+
+#[cfg(test)]
+mod tests {
+	#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+	use super::*;
+
+	fn common() -> Common {
+		Common {
+			models_dir: None,
+			threads: None,
+			validator: false,
+			quantized: false,
+			decode_weights: crate::DecodeWeights::Q8,
+			json: true,
+		}
+	}
+
+	#[test]
+	fn malformed_rows_are_refused_by_line_before_anything_is_loaded_or_sent() {
+		let file = Path::new("rows.jsonl");
+		let error = Prepared::of(&common(), file, b"{\"q\": 1}\nnot json\n[]\n".to_vec(), ContentType::Jsonl).unwrap_err();
+		let message = error.to_string();
+		assert!(message.starts_with("2 of 3 rows do not parse as jsonl: line 2: not JSON"), "{message}");
+		assert!(message.contains("line 3: a JSON array where an object belongs") && message.ends_with("nothing sent"));
+	}
+
+	#[test]
+	fn blank_and_non_utf8_files_are_refused_as_the_worker_would() {
+		let file = Path::new("notes.txt");
+		let error = Prepared::of(&common(), file, b" \n\n".to_vec(), ContentType::Text).unwrap_err();
+		assert!(format!("{error:#}").starts_with("notes.txt is not a dataset workers can index"), "{error:#}");
+		assert!(format!("{error:#}").ends_with("is empty"), "{error:#}");
+		let error = Prepared::of(&common(), file, vec![b'a', 0xff, b'b'], ContentType::Text).unwrap_err();
+		assert!(format!("{error:#}").ends_with("not valid UTF-8 at byte 1"), "{error:#}");
+	}
 }
