@@ -19,6 +19,7 @@ pub mod rng;
 pub mod rows;
 pub mod synthetic;
 pub mod train;
+pub mod validate;
 
 pub use engine_config::{EngineConfig, IndexConfig};
 pub use error::{Result, WorkerError};

@@ -14,10 +14,11 @@ use serde::Serialize;
 use std::path::Path;
 
 /// How a dataset's text is split into rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContentType {
 	/// Paragraphs separated by blank lines.
+	#[default]
 	Text,
 	/// One JSON object per line (`.jsonl`, `.ndjson`).
 	Jsonl,
@@ -102,17 +103,52 @@ impl Rows {
 
 /// Counts `text`'s rows as `content_type`.
 pub fn count_rows(text: &str, content_type: ContentType) -> Rows {
-	let mut rows = Rows::new(content_type);
+	parse_rows(text, content_type, &[]).counts
+}
+
+/// One parsed row: where it starts and its text as validators read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+	/// 1-based line of the file where the row starts.
+	pub line: u64,
+	/// Plain text: the paragraph. JSON Lines and CSV: the required fields' values (every string field's, in
+	/// key or column order, when none is required), one per line.
+	pub text: String,
+}
+
+/// [`parse_rows`]' result: the counts and the rows that parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedRows {
+	pub counts: Rows,
+	pub rows: Vec<Row>,
+}
+
+/// Parses `text` as `content_type`, refusing rows that lack a `required` field: a JSON object without the key
+/// (or with a null, empty or non-scalar value), a CSV record with an empty required column (a header without it
+/// refuses every record). Plain text has no fields: `required` is ignored.
+pub fn parse_rows(text: &str, content_type: ContentType, required: &[String]) -> ParsedRows {
+	let mut counts = Rows::new(content_type);
+	let mut rows = Vec::new();
 	match content_type {
 		ContentType::Text => {
-			let mut in_paragraph = false;
-			for line in text.lines() {
-				let blank = line.trim().is_empty();
-				if !blank && !in_paragraph {
-					rows.accept();
+			let mut current: Option<Row> = None;
+			for (number, line) in (1u64..).zip(text.lines()) {
+				if line.trim().is_empty() {
+					rows.extend(current.take());
+					continue;
 				}
-				in_paragraph = !blank;
+				match current.as_mut() {
+					Some(row) => {
+						row.text.push('\n');
+						row.text.push_str(line);
+					},
+					None => {
+						counts.accept();
+						current = Some(Row { line: number, text: line.to_owned() });
+					},
+				}
 			}
+			rows.extend(current);
 		},
 		ContentType::Jsonl => {
 			for (number, line) in (1u64..).zip(text.lines()) {
@@ -120,37 +156,95 @@ pub fn count_rows(text: &str, content_type: ContentType) -> Rows {
 					continue;
 				}
 				match serde_json::from_str::<serde_json::Value>(line) {
-					Ok(serde_json::Value::Object(_)) => rows.accept(),
-					Ok(other) => rows.refuse(number, format!("a JSON {} where an object belongs", json_kind(&other))),
-					Err(e) => rows.refuse(number, format!("not JSON ({e})")),
+					Ok(serde_json::Value::Object(object)) => match json_row_text(&object, required) {
+						Ok(text) => {
+							counts.accept();
+							rows.push(Row { line: number, text });
+						},
+						Err(reason) => counts.refuse(number, reason),
+					},
+					Ok(other) => counts.refuse(number, format!("a JSON {} where an object belongs", json_kind(&other))),
+					Err(e) => counts.refuse(number, format!("not JSON ({e})")),
 				}
 			}
 		},
-		ContentType::Csv => {
-			let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
-			let columns = match reader.headers() {
-				Ok(header) => header.len(),
-				Err(e) => {
-					rows.refuse(1, format!("the header does not parse ({e})"));
-					return rows;
-				},
-			};
-			for record in reader.records() {
-				match record {
-					Ok(record) if record.len() == columns => rows.accept(),
-					Ok(record) => {
-						let line = record.position().map_or(0, csv::Position::line);
-						rows.refuse(line, format!("{} fields where the header has {columns}", record.len()));
-					},
-					Err(e) => {
-						let line = e.position().map_or(0, csv::Position::line);
-						rows.refuse(line, format!("does not parse ({e})"));
-					},
-				}
-			}
-		},
+		ContentType::Csv => parse_csv(text, required, &mut counts, &mut rows),
 	}
-	rows
+	ParsedRows { counts, rows }
+}
+
+fn json_scalar(value: &serde_json::Value) -> Option<String> {
+	match value {
+		serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+		serde_json::Value::Number(n) => Some(n.to_string()),
+		serde_json::Value::Bool(b) => Some(b.to_string()),
+		_ => None,
+	}
+}
+
+fn json_row_text(object: &serde_json::Map<String, serde_json::Value>, required: &[String]) -> Result<String, String> {
+	if required.is_empty() {
+		let texts: Vec<&str> = object.values().filter_map(|v| v.as_str()).filter(|s| !s.trim().is_empty()).collect();
+		return Ok(texts.join("\n"));
+	}
+	let mut texts = Vec::with_capacity(required.len());
+	for field in required {
+		match object.get(field).and_then(json_scalar) {
+			Some(text) => texts.push(text),
+			None if object.contains_key(field) => return Err(format!("field `{field}` is empty or not text")),
+			None => return Err(format!("no field `{field}`")),
+		}
+	}
+	Ok(texts.join("\n"))
+}
+
+fn parse_csv(text: &str, required: &[String], counts: &mut Rows, rows: &mut Vec<Row>) {
+	let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+	let header = match reader.headers() {
+		Ok(header) => header.clone(),
+		Err(e) => {
+			counts.refuse(1, format!("the header does not parse ({e})"));
+			return;
+		},
+	};
+	let columns = header.len();
+	let wanted: Result<Vec<usize>, String> = required
+		.iter()
+		.map(|name| header.iter().position(|h| h.trim() == name).ok_or_else(|| format!("the header has no column `{name}`")))
+		.collect();
+	for record in reader.records() {
+		match record {
+			Ok(record) if record.len() == columns => {
+				let line = record.position().map_or(0, csv::Position::line);
+				let fields: Result<Vec<&str>, String> = match &wanted {
+					Err(reason) => Err(reason.clone()),
+					Ok(wanted) if wanted.is_empty() => Ok(record.iter().filter(|f| !f.trim().is_empty()).collect()),
+					Ok(wanted) => wanted
+						.iter()
+						.zip(required)
+						.map(|(&i, name)| {
+							record.get(i).filter(|f| !f.trim().is_empty()).ok_or_else(|| format!("column `{name}` is empty"))
+						})
+						.collect(),
+				};
+				match fields {
+					Ok(fields) => {
+						counts.accept();
+						rows.push(Row { line, text: fields.join("\n") });
+					},
+					Err(reason) => counts.refuse(line, reason),
+				}
+			},
+			Ok(record) => {
+				let line = record.position().map_or(0, csv::Position::line);
+				counts.refuse(line, format!("{} fields where the header has {columns}", record.len()));
+			},
+			Err(e) => {
+				let line = e.position().map_or(0, csv::Position::line);
+				counts.refuse(line, format!("does not parse ({e})"));
+			},
+		}
+	}
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -214,5 +308,36 @@ mod tests {
 		let text = "x\n".repeat(25);
 		let rows = count_rows(&text, ContentType::Jsonl);
 		assert_eq!((rows.rows, rows.refused, rows.first_refused.len()), (0, 25, MAX_REPORTED));
+	}
+
+	#[test]
+	fn parsed_rows_carry_their_text_and_required_fields_are_checked() {
+		let text = "first line\nsecond\n\n\nthird\n";
+		let parsed = parse_rows(text, ContentType::Text, &["ignored".into()]);
+		let rows: Vec<(u64, &str)> = parsed.rows.iter().map(|r| (r.line, r.text.as_str())).collect();
+		assert_eq!(rows, [(1, "first line\nsecond"), (5, "third")]);
+
+		let jsonl = "{\"q\": \"a?\", \"a\": \"yes\", \"n\": 1}\n{\"q\": \"b?\"}\n{\"q\": \"c?\", \"a\": \" \"}\n{\"q\": 2, \"a\": true}";
+		let required = ["q".to_owned(), "a".to_owned()];
+		let parsed = parse_rows(jsonl, ContentType::Jsonl, &required);
+		assert_eq!((parsed.counts.rows, parsed.counts.refused), (2, 2));
+		assert_eq!(parsed.rows.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(), ["a?\nyes", "2\ntrue"]);
+		let reasons: Vec<&str> = parsed.counts.first_refused.iter().map(|r| r.reason.as_str()).collect();
+		assert_eq!(reasons, ["no field `a`", "field `a` is empty or not text"]);
+		// Without required fields every string value, in key order.
+		let all = parse_rows(jsonl, ContentType::Jsonl, &[]);
+		assert_eq!(all.rows.first().map(|r| r.text.as_str()), Some("yes\na?"));
+
+		let csv = "question,answer,extra\nwhy?,because,x\nhow?,,y\n";
+		let parsed = parse_rows(csv, ContentType::Csv, &["answer".into(), "question".into()]);
+		assert_eq!((parsed.counts.rows, parsed.counts.refused), (1, 1));
+		assert_eq!(parsed.rows.first().map(|r| (r.line, r.text.as_str())), Some((2, "because\nwhy?")));
+		let missing = parse_rows(csv, ContentType::Csv, &["source".into()]);
+		assert_eq!((missing.counts.rows, missing.counts.refused), (0, 2));
+		assert_eq!(missing.counts.first_refused.first().map(|r| r.reason.as_str()), Some("the header has no column `source`"));
+		// The counts never depend on whether texts are kept.
+		for kind in ContentType::ALL {
+			assert_eq!(count_rows(csv, kind), parse_rows(csv, kind, &[]).counts);
+		}
 	}
 }

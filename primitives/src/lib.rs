@@ -16,6 +16,7 @@ pub mod rewards;
 pub mod sketch;
 pub mod staking;
 pub mod token;
+pub mod validation;
 
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},

@@ -1,0 +1,219 @@
+//! A proposal's validation report and the score computed from it: the one rule the worker that measures a
+//! dataset and the chain that stores its score share (docs/VALIDATION.md defines every part).
+//!
+//! The report counts each parsed row once, under the first verdict that fits, in this order: empty or
+//! boilerplate, another script than the DataNet's, a duplicate of a row of the DataNet's current version, a
+//! duplicate of an earlier row of the same dataset; rows left are *usable*. Beside the counts it carries three
+//! measurements made with the DataNet's own retriever and generator: relevance, and — when the DataNet has a
+//! probe set — how much adding the dataset raises the probe answers' log-probability and their retrieval support.
+//!
+//! The score (0–100) is `usable share × merit`:
+//! * usable share = usable rows ÷ max(rows parsed + rows refused, rows declared): refused rows, duplicates, empty
+//!   rows and rows declared but absent all count against it;
+//! * merit = relevance alone without a probe set, else
+//!   [`RELEVANCE_WEIGHT`] % relevance + [`VALUE_WEIGHT`] % value, each part scaled to 0–1 between a floor and a
+//!   full mark ([`RELEVANCE_FLOOR_BPS`]…[`RELEVANCE_FULL_BPS`], 0…[`ANSWER_GAIN_FULL_MILLINATS`],
+//!   0…[`SUPPORT_GAIN_FULL_BPS`]); value is the mean of the answer part and the support part.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
+
+/// Basis points in one.
+pub const BPS: u32 = 10_000;
+
+/// Mean nearest-neighbour similarity (basis points of cosine) at or below which relevance counts nothing.
+pub const RELEVANCE_FLOOR_BPS: u16 = 2_500;
+/// Mean nearest-neighbour similarity at or above which relevance counts fully.
+pub const RELEVANCE_FULL_BPS: u16 = 6_000;
+/// Gain of the probe answers' mean log-probability per token (millinats) that counts fully.
+pub const ANSWER_GAIN_FULL_MILLINATS: i32 = 100;
+/// Gain of the probe answers' retrieval support (basis points of cosine) that counts fully.
+pub const SUPPORT_GAIN_FULL_BPS: i16 = 500;
+/// Share of merit (%) given to relevance when the DataNet has a probe set.
+pub const RELEVANCE_WEIGHT: u32 = 40;
+/// Share of merit (%) given to value when the DataNet has a probe set.
+pub const VALUE_WEIGHT: u32 = 60;
+
+/// What a validator's worker measured on one proposed dataset.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+	Debug,
+	Default,
+	Serialize,
+	Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationReport {
+	/// Rows that parse as the DataNet's content type (with its required fields).
+	pub rows_parsed: u32,
+	/// Rows that do not.
+	pub rows_refused: u32,
+	/// Parsed rows with too little text to be data (fewer than 3 words, or mostly not letters).
+	pub rows_empty: u32,
+	/// Parsed rows mostly written in another script than the DataNet's.
+	pub rows_other_script: u32,
+	/// Parsed rows that repeat a row of the DataNet's current version (same words, any order, ≥ 80 % shared).
+	pub rows_in_datanet: u32,
+	/// Parsed rows that repeat an earlier row of the same dataset (same measure).
+	pub rows_repeated: u32,
+	/// Mean over (up to 128 evenly spaced) usable rows of the cosine similarity to the nearest chunk of the
+	/// DataNet's current version, in basis points (negative similarities count 0).
+	pub relevance_bps: u16,
+	/// Probe questions asked (0: the DataNet has no probe set, and the value parts are 0).
+	pub probes: u16,
+	/// Mean over probe questions of the gain in the reference answer's log-probability per token when the
+	/// dataset joins the DataNet, in millinats.
+	pub answer_gain_millinats: i32,
+	/// Mean over probe questions of the gain in retrieval support (the best retrieved chunk's cosine similarity
+	/// to the reference answer), in basis points.
+	pub support_gain_bps: i16,
+}
+
+/// The score and the parts it is made of, each in basis points.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Score {
+	pub usable_bps: u32,
+	pub relevance_bps: u32,
+	/// 0 without a probe set.
+	pub value_bps: u32,
+	pub merit_bps: u32,
+	/// 0–100.
+	pub score: u8,
+}
+
+/// `x` scaled to basis points between `floor` (0) and `full` (10 000), clamped.
+fn scaled(x: i64, floor: i64, full: i64) -> u32 {
+	if x <= floor || full <= floor {
+		return 0;
+	}
+	let span = full.saturating_sub(floor);
+	let above = x.saturating_sub(floor).min(span);
+	u32::try_from(above.saturating_mul(i64::from(BPS)).checked_div(span).unwrap_or(0)).unwrap_or(BPS)
+}
+
+impl ValidationReport {
+	/// Rows that are neither empty, nor in another script, nor a duplicate.
+	pub fn usable_rows(&self) -> u32 {
+		self.rows_parsed
+			.saturating_sub(self.rows_empty)
+			.saturating_sub(self.rows_other_script)
+			.saturating_sub(self.rows_in_datanet)
+			.saturating_sub(self.rows_repeated)
+	}
+
+	/// The score of this report for a proposal that declared `declared_rows`.
+	pub fn score(&self, declared_rows: u32) -> Score {
+		let total = u64::from(self.rows_parsed.saturating_add(self.rows_refused).max(declared_rows));
+		let usable_bps = u64::from(self.usable_rows())
+			.saturating_mul(u64::from(BPS))
+			.checked_div(total)
+			.map_or(0, |x| u32::try_from(x.min(u64::from(BPS))).unwrap_or(BPS));
+		let relevance_bps =
+			scaled(i64::from(self.relevance_bps), i64::from(RELEVANCE_FLOOR_BPS), i64::from(RELEVANCE_FULL_BPS));
+		let (value_bps, merit_bps) = if self.probes == 0 {
+			(0, relevance_bps)
+		} else {
+			let answer = scaled(i64::from(self.answer_gain_millinats), 0, i64::from(ANSWER_GAIN_FULL_MILLINATS));
+			let support = scaled(i64::from(self.support_gain_bps), 0, i64::from(SUPPORT_GAIN_FULL_BPS));
+			let value = answer.saturating_add(support) / 2;
+			let merit = RELEVANCE_WEIGHT
+				.saturating_mul(relevance_bps)
+				.saturating_add(VALUE_WEIGHT.saturating_mul(value))
+				.checked_div(RELEVANCE_WEIGHT.saturating_add(VALUE_WEIGHT))
+				.unwrap_or(0);
+			(value, merit)
+		};
+		// usable × merit in bps² → 0–100, rounded to nearest.
+		let product = u64::from(usable_bps).saturating_mul(u64::from(merit_bps));
+		let score = product.saturating_add(500_000) / 1_000_000;
+		Score { usable_bps, relevance_bps, value_bps, merit_bps, score: u8::try_from(score.min(100)).unwrap_or(100) }
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+	use super::*;
+
+	fn useful() -> ValidationReport {
+		ValidationReport {
+			rows_parsed: 10,
+			relevance_bps: RELEVANCE_FULL_BPS,
+			probes: 5,
+			answer_gain_millinats: ANSWER_GAIN_FULL_MILLINATS,
+			support_gain_bps: SUPPORT_GAIN_FULL_BPS,
+			..Default::default()
+		}
+	}
+
+	#[test]
+	fn a_clean_relevant_valuable_dataset_scores_100() {
+		let score = useful().score(10);
+		assert_eq!(score, Score { usable_bps: BPS, relevance_bps: BPS, value_bps: BPS, merit_bps: BPS, score: 100 });
+		// Over the full marks changes nothing.
+		let more = ValidationReport { relevance_bps: 9_000, answer_gain_millinats: 5_000, support_gain_bps: 9_000, ..useful() };
+		assert_eq!(more.score(10).score, 100);
+	}
+
+	#[test]
+	fn every_bad_row_and_every_missing_declared_row_counts_against_it() {
+		for (report, declared, expected) in [
+			(ValidationReport { rows_refused: 10, ..useful() }, 10, 50),
+			(useful(), 20, 50),
+			(useful(), 5, 100),
+			(ValidationReport { rows_in_datanet: 5, ..useful() }, 10, 50),
+			(ValidationReport { rows_repeated: 2, rows_empty: 3, rows_other_script: 1, ..useful() }, 10, 40),
+			(ValidationReport { rows_in_datanet: 10, ..useful() }, 10, 0),
+			(ValidationReport { rows_parsed: 0, ..useful() }, 0, 0),
+			// Counted twice (a bad report): saturates at no usable rows, never wraps.
+			(ValidationReport { rows_in_datanet: 8, rows_repeated: 8, ..useful() }, 10, 0),
+		] {
+			assert_eq!(report.score(declared).score, expected, "{report:?} declared {declared}");
+		}
+	}
+
+	#[test]
+	fn merit_weighs_relevance_and_value() {
+		let floor = ValidationReport { relevance_bps: RELEVANCE_FLOOR_BPS, ..useful() };
+		assert_eq!(floor.score(10).score, 60, "no relevance: value's 60 %");
+		let no_value = ValidationReport { answer_gain_millinats: -300, support_gain_bps: -10, ..useful() };
+		assert_eq!(no_value.score(10).score, 40, "a negative gain counts 0: relevance's 40 %");
+		let half = ValidationReport { answer_gain_millinats: ANSWER_GAIN_FULL_MILLINATS, support_gain_bps: 0, ..useful() };
+		assert_eq!(half.score(10), Score { usable_bps: BPS, relevance_bps: BPS, value_bps: 5_000, merit_bps: 7_000, score: 70 });
+		// Without a probe set merit is relevance alone.
+		let no_probes = ValidationReport { probes: 0, answer_gain_millinats: 0, support_gain_bps: 0, ..useful() };
+		assert_eq!(no_probes.score(10).score, 100);
+		let midway = (u32::from(RELEVANCE_FLOOR_BPS) + u32::from(RELEVANCE_FULL_BPS)) / 2;
+		let mid = ValidationReport { relevance_bps: midway as u16, ..no_probes };
+		assert_eq!(mid.score(10).score, 50);
+	}
+
+	#[test]
+	fn extremes_never_overflow() {
+		let max = ValidationReport {
+			rows_parsed: u32::MAX,
+			rows_refused: u32::MAX,
+			rows_empty: 0,
+			rows_other_script: 0,
+			rows_in_datanet: 0,
+			rows_repeated: 0,
+			relevance_bps: u16::MAX,
+			probes: u16::MAX,
+			answer_gain_millinats: i32::MAX,
+			support_gain_bps: i16::MAX,
+		};
+		assert!(max.score(u32::MAX).score <= 100);
+		let min = ValidationReport { answer_gain_millinats: i32::MIN, support_gain_bps: i16::MIN, ..max };
+		assert!(min.score(0).score <= 100);
+	}
+}
