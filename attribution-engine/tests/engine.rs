@@ -98,6 +98,7 @@ fn a_record_reproduces_the_served_attribution(layout: ContextLayout) {
 		abstract_text: gold_text.trim().into(),
 		meshes: Vec::new(),
 		decision: None,
+		long_answer: None,
 	};
 	let answered_only = evaluate(&mut e, &item, &(1, 0..gold_text.trim().len()), true).unwrap();
 	assert!(answered_only.subsets.is_empty() && answered_only.weights_exact.is_empty());

@@ -53,6 +53,10 @@ pub enum BenchCommand {
 	/// protocol (ten classes × 90 training / 10 test, one LoRA fine-tune), ROC-AUC and recall per estimator.
 	#[command(name = "datainf")]
 	DataInf(crate::bench_datainf::DataInfArgs),
+	/// Whether the validation score tells useful datasets from useless ones: PubMedQA DataNets with probe sets,
+	/// each offered the probe questions' abstracts, off-topic prose, a copied member, a shuffled member and
+	/// malformed rows.
+	Validation(crate::bench_validation::ValidationArgs),
 	/// Whether an answer was read from its context: each grounding signal's ROC-AUC for telling right answers
 	/// from wrong ones on a synthetic formulary, and what each threshold keeps and declines.
 	Grounding(crate::bench_grounding::GroundingArgs),
@@ -94,6 +98,7 @@ pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 		BenchCommand::OpenLora(args) => crate::bench_openlora::run(common, &args),
 		BenchCommand::PubMedQa(args) => crate::bench_pubmedqa::run(common, &args),
 		BenchCommand::DataInf(args) => crate::bench_datainf::run(common, &args),
+		BenchCommand::Validation(args) => crate::bench_validation::run(common, &args),
 		BenchCommand::Grounding(args) => crate::bench_grounding::run(common, &args),
 		BenchCommand::Agreement(args) => crate::bench_agreement::run(common, &args),
 		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {

@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
 		Command::Embed { texts, file } => embed(c, texts, file.as_deref()),
 		Command::Index(args) => index(c, &args),
 		Command::Ask(args) => ask(c, &args, None),
+		Command::Validate(args) => crate::validate_command::run(c, &args),
 		Command::Attribute { target, answer } => ask(c, &target, Some(&answer)),
 		Command::Compare { a, b, tolerance } => compare(c, &a, &b, tolerance),
 		Command::Synth { out, datasets, seed } => synth(&out, datasets, seed),

@@ -10,12 +10,14 @@ mod bench_limits;
 mod bench_openlora;
 mod bench_plot;
 mod bench_pubmedqa;
+mod bench_validation;
 mod commands;
 mod engine_args;
 mod factory;
 mod loading;
 mod run;
 mod studio;
+mod validate_command;
 
 use clap::{Args, Parser, Subcommand};
 pub use engine_args::{Ablation, AskArgs, IndexArgs};
@@ -76,6 +78,9 @@ pub enum Command {
 	Index(IndexArgs),
 	/// Answer a question from a DataNet version and attribute the answer.
 	Ask(AskArgs),
+	/// The validation report and score a proposed dataset would get from a DataNet version (what validators
+	/// compute for every proposal; docs/VALIDATION.md).
+	Validate(validate_command::ValidateArgs),
 	/// Attribute a given answer (what a committee member recomputes).
 	Attribute {
 		#[command(flatten)]

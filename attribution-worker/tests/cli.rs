@@ -121,3 +121,32 @@ fn bench_grounding_refuses_sizes_over_its_bound_before_any_work() {
 		assert!(err.contains(&format!("{flag} must be at most 500")), "{err}");
 	}
 }
+
+#[test]
+fn validate_refuses_oversized_binary_and_missing_proposals_before_loading_anything() {
+	let dir = tempfile::tempdir().unwrap();
+	let manifest = dir.path().join("datanet.json");
+	let huge = dir.path().join("huge.txt");
+	std::fs::File::create(&huge).unwrap().set_len((16 << 20) + 1).unwrap();
+	let binary = dir.path().join("binary.txt");
+	std::fs::write(&binary, [0x61, 0x62, 0xff, 0x00]).unwrap();
+	let validate = |proposal: &std::path::Path| {
+		// No models directory: anything that got past the proposal's checks would fail on the weights instead.
+		let out = Command::new(env!("CARGO_BIN_EXE_attribution-worker"))
+			.env("OPENLEDGER_MODELS_DIR", dir.path().join("no-models"))
+			.args(["validate", "--manifest", manifest.to_str().unwrap(), "--proposal", proposal.to_str().unwrap()])
+			.output()
+			.unwrap();
+		assert_eq!(out.status.code(), Some(1));
+		stderr(&out)
+	};
+	let err = validate(&huge);
+	assert!(err.contains("huge.txt is 16777217 bytes; a dataset is at most 16777216"), "{err}");
+	let err = validate(&binary);
+	assert!(err.contains("binary.txt is not UTF-8 (byte 2)"), "{err}");
+	let err = validate(&dir.path().join("absent.txt"));
+	assert!(err.contains("reading") && err.contains("absent.txt"), "{err}");
+	// The bench refuses sizes outside its bounds before any work.
+	let out = worker(&["bench", "validation", "--trials", "0"]);
+	assert!(stderr(&out).contains("--trials 0 is outside 1–20"), "{}", stderr(&out));
+}

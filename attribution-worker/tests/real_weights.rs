@@ -285,3 +285,28 @@ fn datainf_slice_influence_finds_the_same_class_training_examples() {
 		"the fine-tune did not learn the task: {report}"
 	);
 }
+
+/// `bench validation` on one small trial (a DataNet of two PubMedQA datasets of 4 abstracts and 4 probe
+/// questions): the dataset holding the probe questions' abstracts scores clearly higher than off-topic prose, a
+/// re-packaged member, a member with its words shuffled and the useful rows malformed — each a case.
+#[test]
+fn validation_scores_a_useful_dataset_clearly_above_useless_ones() {
+	let Some(_) = models() else { return };
+	let report = worker(&["--validator", "--json", "bench", "validation", "--trials", "1", "--members", "2", "--size", "4"]);
+	let score = |case: &str| {
+		report["cases"][case]["score"]["mean"].as_f64().unwrap_or_else(|| panic!("no score for {case}: {report}"))
+	};
+	let useful = score("useful");
+	assert!(useful >= 50.0, "the useful dataset scores only {useful}: {report}");
+	for case in ["off_topic", "member_copy", "shuffled_member", "malformed"] {
+		assert!(useful - score(case) >= 30.0, "{case} scores {} against the useful dataset's {useful}: {report}", score(case));
+	}
+	let runs = &report["runs"];
+	assert_eq!(runs["member_copy"][0]["report"]["rowsInDatanet"], 4, "{report}");
+	assert_eq!(runs["shuffled_member"][0]["report"]["rowsInDatanet"], 4, "{report}");
+	assert_eq!(runs["malformed"][0]["report"]["rowsRefused"], 4, "{report}");
+	assert!(
+		runs["useful"][0]["report"]["answerGainMillinats"].as_i64().unwrap() > 0,
+		"the probe questions' own abstracts do not help answer them: {report}"
+	);
+}

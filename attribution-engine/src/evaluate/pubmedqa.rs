@@ -2,8 +2,8 @@
 //! the dataset holding that abstract is the source an attribution should credit.
 //!
 //! The file is the PubMedQA format: a JSON object keyed by PubMed id, each item with `QUESTION`, `CONTEXTS`
-//! (the abstract's sections, without its conclusion), `MESHES` and `final_decision` (yes / no / maybe); other
-//! fields are ignored. Items are taken in ascending PubMed id (numerically), so a run's order, its datasets and
+//! (the abstract's sections, without its conclusion), `MESHES`, `final_decision` (yes / no / maybe) and
+//! `LONG_ANSWER` (the conclusion); other fields are ignored. Items are taken in ascending PubMed id (numerically), so a run's order, its datasets and
 //! its tuning split do not depend on the file's key order.
 
 use crate::{
@@ -31,6 +31,8 @@ struct RawItem {
 	meshes: Vec<String>,
 	#[serde(default, rename = "final_decision")]
 	final_decision: Option<String>,
+	#[serde(default)]
+	long_answer: Option<String>,
 }
 
 /// One question with its abstract.
@@ -43,6 +45,8 @@ pub struct Item {
 	pub meshes: Vec<String>,
 	/// `yes`, `no` or `maybe` (lower case), if given.
 	pub decision: Option<String>,
+	/// The abstract's conclusion (`LONG_ANSWER`), if given: the reference answer of a probe question.
+	pub long_answer: Option<String>,
 }
 
 /// Reads a PubMedQA-format file, in ascending PubMed id.
@@ -75,6 +79,7 @@ pub fn load(path: &Path) -> Result<Vec<Item>> {
 			abstract_text,
 			meshes: item.meshes,
 			decision: item.final_decision.map(|d| d.trim().to_lowercase()),
+			long_answer: item.long_answer.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()),
 		});
 	}
 	if items.is_empty() {

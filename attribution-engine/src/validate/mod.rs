@@ -68,6 +68,26 @@ pub struct Validation {
 	pub seconds: f64,
 }
 
+/// What a DataNet version's probe set gets without any proposal: measured once per version and shared by every
+/// proposal validated against it.
+#[derive(Clone, Debug)]
+pub struct Baseline {
+	/// The version root it was measured on.
+	pub root: [u8; 32],
+	pub probes: Vec<(Probe, ProbeMeasure)>,
+}
+
+/// One probe question's measurements over one DataNet version.
+#[derive(Clone, Debug)]
+pub struct ProbeMeasure {
+	/// The retrieved chunks, in prompt order.
+	pub context: Vec<crate::chunk::ChunkId>,
+	/// Mean log-probability per token of the reference answer.
+	pub logp: f64,
+	/// The best retrieved chunk's cosine similarity to the reference answer.
+	pub support: f64,
+}
+
 /// Validates proposals against DataNet versions, with the engine's models and settings.
 pub struct Validator {
 	pub embedder: Arc<Embedder>,
@@ -91,7 +111,16 @@ impl Validator {
 	/// # Errors
 	/// Embedding, indexing or model failures. A proposal that is empty or malformed is not an error: its report
 	/// says so.
-	pub fn validate(&self, members: &Arc<Corpus>, rules: &DataNetRules, proposal: &str) -> Result<Validation> {
+	pub fn validate(
+		&self,
+		members: &Arc<Corpus>,
+		rules: &DataNetRules,
+		baseline: &Baseline,
+		proposal: &str,
+	) -> Result<Validation> {
+		if baseline.root != members.version.root {
+			return Err(crate::WorkerError::InvalidInput("the baseline was measured on another DataNet version".into()));
+		}
 		let started = Instant::now();
 		let probe_dataset = rules.probe_dataset;
 		let is_member = |id: u64| Some(id) != probe_dataset;
@@ -138,13 +167,9 @@ impl Validator {
 		}
 
 		report.relevance_bps = self.relevance(members, rules, &usable)?;
-		let probe_set: Vec<Probe> = probe_dataset
-			.and_then(|id| members.version.dataset(id))
-			.map(|d| probes::probes(&d.text))
-			.unwrap_or_default();
-		let mut gains = Vec::with_capacity(probe_set.len());
-		if !probe_set.is_empty() {
-			gains = self.value(members, probe_dataset, &probe_set, proposal)?;
+		let mut gains = Vec::with_capacity(baseline.probes.len());
+		if !baseline.probes.is_empty() {
+			gains = self.value(members, probe_dataset, baseline, proposal)?;
 			report.probes = u16::try_from(gains.len()).unwrap_or(u16::MAX);
 			let answer = mean(gains.iter().map(|g| g.logp_after - g.logp_before));
 			let support = mean(gains.iter().map(|g| g.support_after - g.support_before));
@@ -196,15 +221,37 @@ impl Validator {
 		Ok((relevance * f64::from(BPS)).round().clamp(0.0, f64::from(BPS)) as u16)
 	}
 
-	/// Asks every probe question of the DataNet without and with the proposal.
+	/// Asks the probe questions of `members`' probe set (none without one) over `members`.
+	///
+	/// # Errors
+	/// Embedding or model failures.
+	pub fn baseline(&self, members: &Arc<Corpus>, rules: &DataNetRules) -> Result<Baseline> {
+		let probe_set: Vec<Probe> = rules
+			.probe_dataset
+			.and_then(|id| members.version.dataset(id))
+			.map(|d| probes::probes(&d.text))
+			.unwrap_or_default();
+		let mut measured = Vec::with_capacity(probe_set.len());
+		if !probe_set.is_empty() {
+			let engine = Engine::on_corpus(self.embedder.clone(), self.generator.clone(), members.clone(), self.config)?;
+			let exclude: BTreeSet<u64> = rules.probe_dataset.into_iter().collect();
+			for probe in probe_set {
+				let context = engine.context(&probe.question, &exclude)?;
+				let measure = self.measure(&engine, &probe, &context)?;
+				measured.push((probe, measure));
+			}
+		}
+		Ok(Baseline { root: members.version.root, probes: measured })
+	}
+
+	/// Asks every probe question of the DataNet with the proposal, against the baseline without it.
 	fn value(
 		&self,
 		members: &Arc<Corpus>,
 		probe_dataset: Option<u64>,
-		probe_set: &[Probe],
+		baseline: &Baseline,
 		proposal: &str,
 	) -> Result<Vec<ProbeGain>> {
-		let before = Engine::on_corpus(self.embedder.clone(), self.generator.clone(), members.clone(), self.config)?;
 		let proposal_id = members.version.datasets.iter().map(|d| d.id).max().unwrap_or(0).saturating_add(1);
 		let candidate = Dataset::from_bytes(
 			proposal_id,
@@ -238,27 +285,23 @@ impl Validator {
 			Err(_) => None,
 		};
 		let exclude: BTreeSet<u64> = probe_dataset.into_iter().collect();
-		let mut gains = Vec::with_capacity(probe_set.len());
-		for probe in probe_set {
-			let answer_tokens = self.generator.encode(&probe.answer)?;
-			let answer_vector = self.embedder.embed_one(&probe.answer)?;
-			let context_before = before.context(&probe.question, &exclude)?;
-			let (logp_before, support_before) = self.measure(&before, probe, &context_before, &answer_tokens, &answer_vector)?;
+		let mut gains = Vec::with_capacity(baseline.probes.len());
+		for (probe, before) in &baseline.probes {
 			let mut gain = ProbeGain {
 				question: probe.question.clone(),
-				logp_before,
-				logp_after: logp_before,
-				support_before,
-				support_after: support_before,
+				logp_before: before.logp,
+				logp_after: before.logp,
+				support_before: before.support,
+				support_after: before.support,
 				retrieved_from_proposal: 0,
 			};
 			if let Some(after) = &after {
-				let context_after = after.context(&probe.question, &exclude)?;
-				gain.retrieved_from_proposal = context_after.iter().filter(|r| r.chunk.dataset == proposal_id).count();
-				// The same chunks (none of the proposal's): the same prompt, the same numbers.
+				let context = after.context(&probe.question, &exclude)?;
+				gain.retrieved_from_proposal = context.iter().filter(|r| r.chunk.dataset == proposal_id).count();
+				// None of the proposal's chunks retrieved: the same prompt as the baseline's, the same numbers.
 				if gain.retrieved_from_proposal > 0 {
-					(gain.logp_after, gain.support_after) =
-						self.measure(after, probe, &context_after, &answer_tokens, &answer_vector)?;
+					let measure = self.measure(after, probe, &context)?;
+					(gain.logp_after, gain.support_after) = (measure.logp, measure.support);
 				}
 			}
 			gains.push(gain);
@@ -267,25 +310,23 @@ impl Validator {
 	}
 
 	/// The reference answer's log-probability per token given `context`, and the context's support for it.
-	fn measure(
-		&self,
-		engine: &Engine,
-		probe: &Probe,
-		context: &[Retrieved],
-		answer_tokens: &[u32],
-		answer_vector: &[f32],
-	) -> Result<(f64, f64)> {
+	fn measure(&self, engine: &Engine, probe: &Probe, context: &[Retrieved]) -> Result<ProbeMeasure> {
+		let answer_tokens = self.generator.encode(&probe.answer)?;
 		let prompt = engine.prompt(&probe.question, context)?;
-		let logp = engine.model()?.score(&prompt.tokens(), answer_tokens)?;
-		let per_token = logp / answer_tokens.len().max(1) as f64;
+		let logp = engine.model()?.score(&prompt.tokens(), &answer_tokens)?;
 		let texts: Vec<&str> = context.iter().map(|r| r.text.as_str()).collect();
+		let answer_vector = self.embedder.embed_one(&probe.answer)?;
 		let support = self
 			.embedder
 			.embed(&texts)?
 			.iter()
-			.map(|v| f64::from(crate::index::dot_f32(v, answer_vector)))
+			.map(|v| f64::from(crate::index::dot_f32(v, &answer_vector)))
 			.fold(0.0f64, f64::max);
-		Ok((per_token, support))
+		Ok(ProbeMeasure {
+			context: context.iter().map(|r| r.chunk).collect(),
+			logp: logp / answer_tokens.len().max(1) as f64,
+			support,
+		})
 	}
 }
 
