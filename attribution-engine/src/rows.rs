@@ -210,7 +210,9 @@ fn parse_csv(text: &str, required: &[String], counts: &mut Rows, rows: &mut Vec<
 	let columns = header.len();
 	let wanted: Result<Vec<usize>, String> = required
 		.iter()
-		.map(|name| header.iter().position(|h| h.trim() == name).ok_or_else(|| format!("the header has no column `{name}`")))
+		.map(|name| {
+			header.iter().position(|h| h.trim() == name).ok_or_else(|| format!("the header has no column `{name}`"))
+		})
 		.collect();
 	for record in reader.records() {
 		match record {
@@ -223,7 +225,10 @@ fn parse_csv(text: &str, required: &[String], counts: &mut Rows, rows: &mut Vec<
 						.iter()
 						.zip(required)
 						.map(|(&i, name)| {
-							record.get(i).filter(|f| !f.trim().is_empty()).ok_or_else(|| format!("column `{name}` is empty"))
+							record
+								.get(i)
+								.filter(|f| !f.trim().is_empty())
+								.ok_or_else(|| format!("column `{name}` is empty"))
 						})
 						.collect(),
 				};
@@ -334,7 +339,10 @@ mod tests {
 		assert_eq!(parsed.rows.first().map(|r| (r.line, r.text.as_str())), Some((2, "because\nwhy?")));
 		let missing = parse_rows(csv, ContentType::Csv, &["source".into()]);
 		assert_eq!((missing.counts.rows, missing.counts.refused), (0, 2));
-		assert_eq!(missing.counts.first_refused.first().map(|r| r.reason.as_str()), Some("the header has no column `source`"));
+		assert_eq!(
+			missing.counts.first_refused.first().map(|r| r.reason.as_str()),
+			Some("the header has no column `source`")
+		);
 		// The counts never depend on whether texts are kept.
 		for kind in ContentType::ALL {
 			assert_eq!(count_rows(csv, kind), parse_rows(csv, kind, &[]).counts);

@@ -113,7 +113,11 @@ fn a_record_reproduces_the_served_attribution(layout: ContextLayout) {
 	let table = record.table();
 	for (i, chunk) in served.chunks.iter().take(3).enumerate() {
 		let from_table = table.get(7) - table.get(7 & !(1 << i));
-		assert!((from_table - chunk.loo_delta.unwrap()).abs() < 1e-3, "context {i}: {from_table} vs {:?}", chunk.loo_delta);
+		assert!(
+			(from_table - chunk.loo_delta.unwrap()).abs() < 1e-3,
+			"context {i}: {from_table} vs {:?}",
+			chunk.loo_delta
+		);
 	}
 	let combined = &methods(&record, AttributionConfig::default().weights)["combined"];
 	let recomputed: Vec<(u64, u32)> = combined.per_dataset.iter().map(|(d, b)| (*d, *b as u32)).collect();

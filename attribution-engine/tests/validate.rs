@@ -27,7 +27,12 @@ fn jsonl(field: &str, rows: &[&str]) -> String {
 }
 
 fn rules() -> DataNetRules {
-	DataNetRules { content_type: ContentType::Jsonl, required: vec!["text".into()], probe_dataset: Some(9), description: None }
+	DataNetRules {
+		content_type: ContentType::Jsonl,
+		required: vec!["text".into()],
+		probe_dataset: Some(9),
+		description: None,
+	}
 }
 
 struct Setup {

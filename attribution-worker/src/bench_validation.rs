@@ -1,9 +1,10 @@
 //! `attribution-worker bench validation`: whether the validation score tells a useful dataset from useless ones,
 //! on data nobody here wrote. Each trial is a DataNet of PubMedQA abstracts (JSON Lines, required field `text`)
 //! with a probe set of questions whose abstracts are not in it (reference answer: the abstract's conclusion), and
-//! five proposals: the probe questions' own abstracts (useful), prose on another subject (off-topic, the Python
-//! licence's history), a member re-packaged (its rows in reverse order), a member with every row's words
-//! shuffled, and the useful rows malformed (the required field renamed).
+//! seven proposals: the probe questions' own abstracts (useful); a quarter of them among other new abstracts
+//! (partly useful); new abstracts that answer none of the probes (on-topic, unhelpful); prose on another subject
+//! (off-topic, the Python licence's history); a member re-packaged (its rows in reverse order); a member with
+//! every row's words shuffled; and the useful rows malformed (the required field renamed).
 
 use crate::{
 	bench_pubmedqa::default_data,
@@ -46,7 +47,8 @@ pub struct ValidationArgs {
 }
 
 /// The proposals of every trial.
-pub const CASES: [&str; 5] = ["useful", "off_topic", "member_copy", "shuffled_member", "malformed"];
+pub const CASES: [&str; 7] =
+	["useful", "useful_quarter", "on_topic_unhelpful", "off_topic", "member_copy", "shuffled_member", "malformed"];
 
 fn jsonl(rows: impl Iterator<Item = String>, field: &str) -> String {
 	rows.map(|text| json!({ field: text }).to_string() + "\n").collect()
@@ -72,13 +74,15 @@ pub fn run(common: &Common, args: &ValidationArgs) -> Result<()> {
 	let started = Instant::now();
 	let data = args.data.clone().unwrap_or_else(default_data);
 	let items: Vec<Item> = pubmedqa::load(&data)?.into_iter().filter(|i| i.long_answer.is_some()).collect();
+	// Each trial: its members and probes from the front of the list, its unhelpful abstracts from the back.
 	let per_trial = args.members.saturating_add(1).saturating_mul(args.size);
 	ensure!(
-		items.len() >= per_trial.saturating_mul(args.trials),
-		"{} has {} items with a conclusion; {} trials of {per_trial} need more",
+		items.len() >= per_trial.saturating_add(args.size).saturating_mul(args.trials),
+		"{} has {} items with a conclusion; {} trials of {per_trial} + {} need more",
 		data.display(),
 		items.len(),
-		args.trials
+		args.trials,
+		args.size
 	);
 	let off_topic_path = args
 		.off_topic
@@ -91,11 +95,21 @@ pub fn run(common: &Common, args: &ValidationArgs) -> Result<()> {
 		.map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
 		.filter(|p| p.split_whitespace().count() >= 20)
 		.collect();
-	ensure!(paragraphs.len() >= args.size, "{} has {} paragraphs of 20 words; need {}", off_topic_path.display(), paragraphs.len(), args.size);
+	ensure!(
+		paragraphs.len() >= args.size,
+		"{} has {} paragraphs of 20 words; need {}",
+		off_topic_path.display(),
+		paragraphs.len(),
+		args.size
+	);
 
 	let (embedder, embedder_id) = load_embedder(common)?;
 	let embedder = Arc::new(embedder);
-	let validator = Validator { embedder: embedder.clone(), generator: load_generator(common, None)?, config: AttributionConfig::default() };
+	let validator = Validator {
+		embedder: embedder.clone(),
+		generator: load_generator(common, None)?,
+		config: AttributionConfig::default(),
+	};
 	let rules = |probe: u64| DataNetRules {
 		content_type: ContentType::Jsonl,
 		required: vec!["text".into()],
@@ -115,20 +129,48 @@ pub fn run(common: &Common, args: &ValidationArgs) -> Result<()> {
 		let mut datasets = Vec::new();
 		for (m, group) in member_items.chunks(args.size).enumerate() {
 			let text = jsonl(group.iter().map(|i| i.abstract_text.clone()), "text");
-			datasets.push(Dataset::from_bytes(m as u64 + 1, format!("members {m}"), String::new(), format!("m{m}.jsonl").into(), text.into_bytes())?);
+			datasets.push(Dataset::from_bytes(
+				m as u64 + 1,
+				format!("members {m}"),
+				String::new(),
+				format!("m{m}.jsonl").into(),
+				text.into_bytes(),
+			)?);
 		}
 		let probe_id = args.members as u64 + 1;
 		let probe_text: String = probe_items
 			.iter()
 			.map(|i| json!({ "question": i.question, "answer": i.long_answer }).to_string() + "\n")
 			.collect();
-		datasets.push(Dataset::from_bytes(probe_id, "probes".into(), String::new(), "probes.jsonl".into(), probe_text.into_bytes())?);
+		datasets.push(Dataset::from_bytes(
+			probe_id,
+			"probes".into(),
+			String::new(),
+			"probes.jsonl".into(),
+			probe_text.into_bytes(),
+		)?);
 		let version = DataNetVersion::new(1, 1, datasets)?;
 		let (index, _) = build_index(&embedder, &embedder_id, &version, ChunkParams::default(), None, &mut |_, _| {})?;
 		let corpus = Arc::new(Corpus::new(version, index)?);
+		let back = items.len() - (trial + 1) * args.size;
+		let unhelpful: Vec<String> = items
+			.get(back..back + args.size)
+			.context("unhelpful items")?
+			.iter()
+			.map(|i| i.abstract_text.clone())
+			.collect();
+		let quarter = args.size.div_ceil(4);
+		let partly: Vec<String> = probe_items
+			.iter()
+			.take(quarter)
+			.map(|i| i.abstract_text.clone())
+			.chain(unhelpful.iter().skip(quarter).cloned())
+			.collect();
 		let first_member: Vec<String> = member_items.iter().take(args.size).map(|i| i.abstract_text.clone()).collect();
 		let proposals = [
 			jsonl(probe_items.iter().map(|i| i.abstract_text.clone()), "text"),
+			jsonl(partly.into_iter(), "text"),
+			jsonl(unhelpful.iter().cloned(), "text"),
 			jsonl(paragraphs.iter().cycle().skip(trial * args.size).take(args.size).cloned(), "text"),
 			jsonl(first_member.iter().rev().cloned(), "text"),
 			jsonl(first_member.iter().enumerate().map(|(r, t)| shuffled(t, r as u64 + 1)), "text"),
@@ -148,7 +190,8 @@ pub fn run(common: &Common, args: &ValidationArgs) -> Result<()> {
 			bar.inc(1);
 		}
 		let useful = scores.get("useful").copied().unwrap_or(0);
-		let best_other = scores.iter().filter(|(c, _)| **c != "useful").map(|(_, s)| *s).max().unwrap_or(0);
+		// Against every case that adds nothing the probes need (the partly useful one is graded between).
+		let best_other = scores.iter().filter(|(c, _)| !c.starts_with("useful")).map(|(_, s)| *s).max().unwrap_or(0);
 		separations.push(i32::from(useful) - i32::from(best_other));
 	}
 	bar.finish_and_clear();
@@ -158,15 +201,19 @@ pub fn run(common: &Common, args: &ValidationArgs) -> Result<()> {
 			let scores: Vec<f64> = runs.iter().filter_map(|r| r["score"]["score"].as_f64()).collect();
 			let reports: Vec<ValidationReport> =
 				runs.iter().filter_map(|r| serde_json::from_value(r["report"].clone()).ok()).collect();
-			let mean = |f: &dyn Fn(&ValidationReport) -> f64| reports.iter().map(f).sum::<f64>() / reports.len().max(1) as f64;
-			(*case, json!({
-				"score": summary_of(&scores),
-				"relevance_bps": mean(&|r| f64::from(r.relevance_bps)),
-				"answer_gain_millinats": mean(&|r| f64::from(r.answer_gain_millinats)),
-				"support_gain_bps": mean(&|r| f64::from(r.support_gain_bps)),
-				"usable_rows": mean(&|r| f64::from(r.usable_rows())),
-				"seconds": summary_of(&runs.iter().filter_map(|r| r["seconds"].as_f64()).collect::<Vec<_>>()),
-			}))
+			let mean =
+				|f: &dyn Fn(&ValidationReport) -> f64| reports.iter().map(f).sum::<f64>() / reports.len().max(1) as f64;
+			(
+				*case,
+				json!({
+					"score": summary_of(&scores),
+					"relevance_bps": mean(&|r| f64::from(r.relevance_bps)),
+					"answer_gain_millinats": mean(&|r| f64::from(r.answer_gain_millinats)),
+					"support_gain_bps": mean(&|r| f64::from(r.support_gain_bps)),
+					"usable_rows": mean(&|r| f64::from(r.usable_rows())),
+					"seconds": summary_of(&runs.iter().filter_map(|r| r["seconds"].as_f64()).collect::<Vec<_>>()),
+				}),
+			)
 		})
 		.collect();
 	let report = json!({

@@ -42,10 +42,15 @@ pub struct ValidateArgs {
 
 pub fn run(common: &Common, args: &ValidateArgs) -> Result<()> {
 	let size = std::fs::metadata(&args.proposal).with_context(|| format!("reading {}", args.proposal.display()))?.len();
-	ensure!(size <= MAX_PROPOSAL_BYTES, "{} is {size} bytes; a dataset is at most {MAX_PROPOSAL_BYTES}", args.proposal.display());
+	ensure!(
+		size <= MAX_PROPOSAL_BYTES,
+		"{} is {size} bytes; a dataset is at most {MAX_PROPOSAL_BYTES}",
+		args.proposal.display()
+	);
 	let bytes = std::fs::read(&args.proposal).with_context(|| format!("reading {}", args.proposal.display()))?;
-	let text = String::from_utf8(bytes)
-		.map_err(|e| anyhow::anyhow!("{} is not UTF-8 (byte {})", args.proposal.display(), e.utf8_error().valid_up_to()))?;
+	let text = String::from_utf8(bytes).map_err(|e| {
+		anyhow::anyhow!("{} is not UTF-8 (byte {})", args.proposal.display(), e.utf8_error().valid_up_to())
+	})?;
 	let config = EngineConfig { index: (&args.index).into(), attribution: AttributionConfig::default() };
 	let engine = engine(common, &config, None, None)?;
 	if let Some(probe) = args.probe_dataset {
@@ -67,7 +72,12 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<()> {
 		println!("{}", json!({ "validation": validation, "declaredRows": declared, "score": score }));
 	} else {
 		let r = &validation.report;
-		println!("score {} / 100 (usable share {:.1} %, merit {:.1} %)", score.score, f64::from(score.usable_bps) / 100.0, f64::from(score.merit_bps) / 100.0);
+		println!(
+			"score {} / 100 (usable share {:.1} %, merit {:.1} %)",
+			score.score,
+			f64::from(score.usable_bps) / 100.0,
+			f64::from(score.merit_bps) / 100.0
+		);
 		println!(
 			"rows: {} parsed, {} refused, {} declared; {} empty, {} in another script, {} already in the DataNet, {} repeated",
 			r.rows_parsed, r.rows_refused, declared, r.rows_empty, r.rows_other_script, r.rows_in_datanet, r.rows_repeated
@@ -75,7 +85,10 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<()> {
 		for refused in &validation.first_refused {
 			println!("  line {}: {}", refused.line, refused.reason);
 		}
-		println!("relevance: {:.3} mean similarity to the nearest chunk of the DataNet", f64::from(r.relevance_bps) / 1e4);
+		println!(
+			"relevance: {:.3} mean similarity to the nearest chunk of the DataNet",
+			f64::from(r.relevance_bps) / 1e4
+		);
 		if r.probes == 0 {
 			println!("value: not measured (no probe set)");
 		} else {

@@ -100,7 +100,9 @@ fn bench_pubmedqa_refuses_bad_question_files_and_options_by_name() {
 	let missing = dir.path().join("missing.json");
 	let err = stderr(&worker(&["bench", "pubmedqa", "--data", missing.to_str().unwrap()]));
 	assert!(err.contains("missing.json"), "{err}");
-	for (flag, value) in [("--grouping", "fixed:0"), ("--grouping", "by-year"), ("--weights", "0,0,0"), ("--weights", "1,2")] {
+	for (flag, value) in
+		[("--grouping", "fixed:0"), ("--grouping", "by-year"), ("--weights", "0,0,0"), ("--weights", "1,2")]
+	{
 		let out = worker(&["bench", "pubmedqa", flag, value]);
 		assert_eq!(out.status.code(), Some(2), "{flag} {value}");
 		assert!(stderr(&out).contains(flag), "{flag} {value}: {}", stderr(&out));

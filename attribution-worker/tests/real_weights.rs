@@ -87,8 +87,18 @@ fn attribution_agrees_with_the_recorded_avx2_and_avx512_paths() {
 	for (mode, against) in [("--validator", "formulary-avx2.jsonl"), ("--threads=1", "formulary-avx512.jsonl")] {
 		let records = dir.path().join(against);
 		let report = worker(&[
-			mode, "--json", "bench", "agreement", "--source", "formulary", "--items", "4",
-			"--records", records.to_str().unwrap(), "--against", recorded.join(against).to_str().unwrap(),
+			mode,
+			"--json",
+			"bench",
+			"agreement",
+			"--source",
+			"formulary",
+			"--items",
+			"4",
+			"--records",
+			records.to_str().unwrap(),
+			"--against",
+			recorded.join(against).to_str().unwrap(),
 		]);
 		assert_eq!(report["compared"], 4, "{report}");
 		assert_eq!(report["all_within_tolerance"], true, "{mode} against {against}: {report}");
@@ -109,8 +119,18 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	assert!(status.success());
 	let manifest = net.join("datanet.json");
 	let trained = worker(&[
-		"--json", "train", "--manifest", manifest.to_str().unwrap(), "--out", out.to_str().unwrap(),
-		"--epochs", "4", "--patience", "4", "--learning-rate", "0.004",
+		"--json",
+		"train",
+		"--manifest",
+		manifest.to_str().unwrap(),
+		"--out",
+		out.to_str().unwrap(),
+		"--epochs",
+		"4",
+		"--patience",
+		"4",
+		"--learning-rate",
+		"0.004",
 	]);
 	let losses = trained["losses"].as_array().unwrap();
 	let last = losses.last().unwrap()["train"].as_f64().unwrap();
@@ -188,7 +208,8 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 		rag_hits += usize::from(rag_top == Some(taught_by));
 	}
 	eprintln!("with retrieval: combined precision@1 {combined_hits}/{probes_count}, without influence {rag_hits}/{probes_count}");
-	let again = engine.attribute(probes[0]["question"].as_str().unwrap(), probes[0]["expected"].as_str().unwrap()).unwrap();
+	let again =
+		engine.attribute(probes[0]["question"].as_str().unwrap(), probes[0]["expected"].as_str().unwrap()).unwrap();
 	assert_eq!(first, Some(again.weights), "validator mode: the combined credit with influence is bit-identical");
 	// Measured 12/12 (the retrieval methods alone also 12/12 on this easy DataNet: influence must not hurt them).
 	assert!(combined_hits * 12 >= probes_count * 11, "combined precision@1 {combined_hits}/{probes_count}");
@@ -206,8 +227,23 @@ fn openlora_bench_serves_random_adapters_under_a_budget_and_reports_its_ratio() 
 	let Some(_) = models() else { return };
 	let dir = tempfile::tempdir().unwrap();
 	let report = worker(&[
-		"--threads", "2", "--json", "bench", "openlora", "--adapters", "12", "--requests", "8", "--batch", "4",
-		"--max-new", "4", "--budget-mb", "4", "--work-dir", dir.path().to_str().unwrap(),
+		"--threads",
+		"2",
+		"--json",
+		"bench",
+		"openlora",
+		"--adapters",
+		"12",
+		"--requests",
+		"8",
+		"--batch",
+		"4",
+		"--max-new",
+		"4",
+		"--budget-mb",
+		"4",
+		"--work-dir",
+		dir.path().to_str().unwrap(),
 	]);
 	assert_eq!(report["adapters"], 12);
 	let mixed = &report["mixed_adapters"];
@@ -239,7 +275,17 @@ fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
 	let data = dir.path().join("slice.json");
 	std::fs::write(&data, serde_json::to_vec(&slice).unwrap()).unwrap();
 	let report = worker(&[
-		"--json", "bench", "pubmedqa", "--data", data.to_str().unwrap(), "--tune", "0", "--limit", "1", "--part", "held-out",
+		"--json",
+		"bench",
+		"pubmedqa",
+		"--data",
+		data.to_str().unwrap(),
+		"--tune",
+		"0",
+		"--limit",
+		"1",
+		"--part",
+		"held-out",
 	]);
 	let part = &report["held_out"];
 	assert_eq!(part["questions"], 1, "{report}");
@@ -262,8 +308,10 @@ fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
 	let drop = method("combined", &["top_k_drop", "0", "mean"]);
 	let random_drop = part["random_drop"][0]["mean"].as_f64().unwrap();
 	assert!(drop > random_drop, "top-1 drop: combined {drop} ≤ random {random_drop}");
-	let (ours, retrieval) =
-		(method("combined", &["gold_precision_at_1", "mean"]), method("retrieval_similarity", &["gold_precision_at_1", "mean"]));
+	let (ours, retrieval) = (
+		method("combined", &["gold_precision_at_1", "mean"]),
+		method("retrieval_similarity", &["gold_precision_at_1", "mean"]),
+	);
 	assert!(ours >= retrieval, "gold precision@1: combined {ours} < retrieval's rank-1 {retrieval}");
 }
 
@@ -274,9 +322,11 @@ fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
 #[test]
 fn datainf_slice_influence_finds_the_same_class_training_examples() {
 	let Some(_) = models() else { return };
-	let report = worker(&["--validator", "--json", "bench", "datainf", "--classes", "2", "--train", "4", "--test", "2"]);
+	let report =
+		worker(&["--validator", "--json", "bench", "datainf", "--classes", "2", "--train", "4", "--test", "2"]);
 	assert_eq!((report["train_examples"].as_u64(), report["test_examples"].as_u64()), (Some(8), Some(4)), "{report}");
-	let auc = |name: &str| report["estimators"][name]["auc"]["mean"].as_f64().unwrap_or_else(|| panic!("{name}: {report}"));
+	let auc =
+		|name: &str| report["estimators"][name]["auc"]["mean"].as_f64().unwrap_or_else(|| panic!("{name}: {report}"));
 	assert!(auc("sketched_cosine") >= 0.9, "the product's sketched influence: AUC {}", auc("sketched_cosine"));
 	assert!(auc("datainf") > 0.5 && auc("gradient_dot") > 0.5, "{report}");
 	assert_eq!(report["product_class_precision_at_1"]["mean"].as_f64(), Some(1.0), "{report}");
@@ -288,19 +338,30 @@ fn datainf_slice_influence_finds_the_same_class_training_examples() {
 
 /// `bench validation` on one small trial (a DataNet of two PubMedQA datasets of 4 abstracts and 4 probe
 /// questions): the dataset holding the probe questions' abstracts scores clearly higher than off-topic prose, a
-/// re-packaged member, a member with its words shuffled and the useful rows malformed — each a case.
+/// re-packaged member, a member with its words shuffled and the useful rows malformed — each a case — and
+/// above new on-topic abstracts that answer none of the probe questions.
 #[test]
 fn validation_scores_a_useful_dataset_clearly_above_useless_ones() {
 	let Some(_) = models() else { return };
-	let report = worker(&["--validator", "--json", "bench", "validation", "--trials", "1", "--members", "2", "--size", "4"]);
+	let report =
+		worker(&["--validator", "--json", "bench", "validation", "--trials", "1", "--members", "2", "--size", "4"]);
 	let score = |case: &str| {
 		report["cases"][case]["score"]["mean"].as_f64().unwrap_or_else(|| panic!("no score for {case}: {report}"))
 	};
 	let useful = score("useful");
 	assert!(useful >= 50.0, "the useful dataset scores only {useful}: {report}");
 	for case in ["off_topic", "member_copy", "shuffled_member", "malformed"] {
-		assert!(useful - score(case) >= 30.0, "{case} scores {} against the useful dataset's {useful}: {report}", score(case));
+		assert!(
+			useful - score(case) >= 30.0,
+			"{case} scores {} against the useful dataset's {useful}: {report}",
+			score(case)
+		);
 	}
+	assert!(
+		useful - score("on_topic_unhelpful") >= 20.0,
+		"on-topic abstracts no probe asks about score {} against the useful dataset's {useful}: {report}",
+		score("on_topic_unhelpful")
+	);
 	let runs = &report["runs"];
 	assert_eq!(runs["member_copy"][0]["report"]["rowsInDatanet"], 4, "{report}");
 	assert_eq!(runs["shuffled_member"][0]["report"]["rowsInDatanet"], 4, "{report}");

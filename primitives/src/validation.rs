@@ -22,14 +22,19 @@ use serde::{Deserialize, Serialize};
 /// Basis points in one.
 pub const BPS: u32 = 10_000;
 
-/// Mean nearest-neighbour similarity (basis points of cosine) at or below which relevance counts nothing.
-pub const RELEVANCE_FLOOR_BPS: u16 = 2_500;
+/// Mean nearest-neighbour similarity (basis points of cosine) at or below which relevance counts nothing. The
+/// floor and the full mark come from `attribution-worker bench validation` (docs/VALIDATION.md): off-topic prose
+/// measured 0.15–0.19 against PubMedQA DataNets, new on-topic abstracts 0.39–0.47.
+pub const RELEVANCE_FLOOR_BPS: u16 = 2_000;
 /// Mean nearest-neighbour similarity at or above which relevance counts fully.
-pub const RELEVANCE_FULL_BPS: u16 = 6_000;
-/// Gain of the probe answers' mean log-probability per token (millinats) that counts fully.
+pub const RELEVANCE_FULL_BPS: u16 = 4_000;
+/// Gain of the probe answers' mean log-probability per token (millinats) that counts fully: about a quarter of
+/// what the probe questions' own abstracts give (0.16–0.50 nats/token measured), i.e. a dataset that answers a
+/// quarter of the probe set that well gets the full mark.
 pub const ANSWER_GAIN_FULL_MILLINATS: i32 = 100;
-/// Gain of the probe answers' retrieval support (basis points of cosine) that counts fully.
-pub const SUPPORT_GAIN_FULL_BPS: i16 = 500;
+/// Gain of the probe answers' retrieval support (basis points of cosine) that counts fully: about a quarter of
+/// what the probe questions' own abstracts give (0.31–0.38 measured).
+pub const SUPPORT_GAIN_FULL_BPS: i16 = 800;
 /// Share of merit (%) given to relevance when the DataNet has a probe set.
 pub const RELEVANCE_WEIGHT: u32 = 40;
 /// Share of merit (%) given to value when the DataNet has a probe set.
@@ -161,7 +166,12 @@ mod tests {
 		let score = useful().score(10);
 		assert_eq!(score, Score { usable_bps: BPS, relevance_bps: BPS, value_bps: BPS, merit_bps: BPS, score: 100 });
 		// Over the full marks changes nothing.
-		let more = ValidationReport { relevance_bps: 9_000, answer_gain_millinats: 5_000, support_gain_bps: 9_000, ..useful() };
+		let more = ValidationReport {
+			relevance_bps: 9_000,
+			answer_gain_millinats: 5_000,
+			support_gain_bps: 9_000,
+			..useful()
+		};
 		assert_eq!(more.score(10).score, 100);
 	}
 
@@ -188,8 +198,12 @@ mod tests {
 		assert_eq!(floor.score(10).score, 60, "no relevance: value's 60 %");
 		let no_value = ValidationReport { answer_gain_millinats: -300, support_gain_bps: -10, ..useful() };
 		assert_eq!(no_value.score(10).score, 40, "a negative gain counts 0: relevance's 40 %");
-		let half = ValidationReport { answer_gain_millinats: ANSWER_GAIN_FULL_MILLINATS, support_gain_bps: 0, ..useful() };
-		assert_eq!(half.score(10), Score { usable_bps: BPS, relevance_bps: BPS, value_bps: 5_000, merit_bps: 7_000, score: 70 });
+		let half =
+			ValidationReport { answer_gain_millinats: ANSWER_GAIN_FULL_MILLINATS, support_gain_bps: 0, ..useful() };
+		assert_eq!(
+			half.score(10),
+			Score { usable_bps: BPS, relevance_bps: BPS, value_bps: 5_000, merit_bps: 7_000, score: 70 }
+		);
 		// Without a probe set merit is relevance alone.
 		let no_probes = ValidationReport { probes: 0, answer_gain_millinats: 0, support_gain_bps: 0, ..useful() };
 		assert_eq!(no_probes.score(10).score, 100);

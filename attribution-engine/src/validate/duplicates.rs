@@ -47,7 +47,8 @@ impl<'a> SeenRows<'a> {
 		}
 		band_keys(words).iter().enumerate().any(|(band, key)| {
 			self.buckets.get(&(band, *key)).is_some_and(|rows| {
-				rows.iter().any(|&r| self.rows.get(r).is_some_and(|seen| jaccard_percent(seen, words) >= DUPLICATE_PERCENT))
+				rows.iter()
+					.any(|&r| self.rows.get(r).is_some_and(|seen| jaccard_percent(seen, words) >= DUPLICATE_PERCENT))
 			})
 		})
 	}

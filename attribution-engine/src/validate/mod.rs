@@ -119,7 +119,9 @@ impl Validator {
 		proposal: &str,
 	) -> Result<Validation> {
 		if baseline.root != members.version.root {
-			return Err(crate::WorkerError::InvalidInput("the baseline was measured on another DataNet version".into()));
+			return Err(crate::WorkerError::InvalidInput(
+				"the baseline was measured on another DataNet version".into(),
+			));
 		}
 		let started = Instant::now();
 		let probe_dataset = rules.probe_dataset;
@@ -173,7 +175,8 @@ impl Validator {
 			report.probes = u16::try_from(gains.len()).unwrap_or(u16::MAX);
 			let answer = mean(gains.iter().map(|g| g.logp_after - g.logp_before));
 			let support = mean(gains.iter().map(|g| g.support_after - g.support_before));
-			report.answer_gain_millinats = (answer * 1_000.0).round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32;
+			report.answer_gain_millinats =
+				(answer * 1_000.0).round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32;
 			report.support_gain_bps =
 				(support * f64::from(BPS)).round().clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16;
 		}
@@ -233,7 +236,8 @@ impl Validator {
 			.unwrap_or_default();
 		let mut measured = Vec::with_capacity(probe_set.len());
 		if !probe_set.is_empty() {
-			let engine = Engine::on_corpus(self.embedder.clone(), self.generator.clone(), members.clone(), self.config)?;
+			let engine =
+				Engine::on_corpus(self.embedder.clone(), self.generator.clone(), members.clone(), self.config)?;
 			let exclude: BTreeSet<u64> = rules.probe_dataset.into_iter().collect();
 			for probe in probe_set {
 				let context = engine.context(&probe.question, &exclude)?;
@@ -264,11 +268,8 @@ impl Validator {
 			Ok(candidate) => {
 				let mut datasets = members.version.datasets.clone();
 				datasets.push(candidate);
-				let version = DataNetVersion::new(
-					members.version.datanet,
-					members.version.version.saturating_add(1),
-					datasets,
-				)?;
+				let version =
+					DataNetVersion::new(members.version.datanet, members.version.version.saturating_add(1), datasets)?;
 				let header = &members.index.header;
 				let (index, _) = build_index(
 					&self.embedder,
