@@ -23,7 +23,7 @@ use attribution_engine::{
 };
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use openledger_primitives::validation::ValidationReport;
+use openledger_primitives::validation::{ValidationReport, DEFAULT_REPORT_TOLERANCE};
 use serde_json::{json, Value};
 use std::{collections::BTreeMap, path::PathBuf, sync::Arc, time::Instant};
 
@@ -44,6 +44,11 @@ pub struct ValidationArgs {
 	/// Off-topic prose: paragraphs of at least 20 words are its rows (default: the shipped Python licence).
 	#[arg(long)]
 	pub off_topic: Option<PathBuf>,
+	/// Another run's `--json` output (same options; another machine, build or thread count): every report is
+	/// compared with its counterpart there, and the largest differences are printed against the tolerance
+	/// validators' reports are compared with.
+	#[arg(long)]
+	pub against: Option<PathBuf>,
 }
 
 /// The proposals of every trial.
@@ -216,9 +221,14 @@ pub fn run(common: &Common, args: &ValidationArgs) -> Result<()> {
 			)
 		})
 		.collect();
+	let agreement = match &args.against {
+		Some(path) => Some(agreement(&results, path)?),
+		None => None,
+	};
 	let report = json!({
 		"data": data.display().to_string(), "trials": args.trials, "members": args.members, "size": args.size,
 		"cases": summary,
+		"agreement": agreement,
 		"separation": { "per_trial": separations, "min": separations.iter().min() },
 		"runs": results,
 		"seconds": started.elapsed().as_secs_f64(),
@@ -229,6 +239,47 @@ pub fn run(common: &Common, args: &ValidationArgs) -> Result<()> {
 		println!("validation: {}", serde_json::to_string_pretty(&report)?);
 	}
 	Ok(())
+}
+
+/// Every report of this run against its counterpart (same case, same trial) in another run's output.
+fn agreement(results: &BTreeMap<&str, Vec<Value>>, path: &std::path::Path) -> Result<Value> {
+	let other: Value = serde_json::from_slice(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+		.with_context(|| format!("{} is not a bench validation --json output", path.display()))?;
+	let tolerance = DEFAULT_REPORT_TOLERANCE;
+	let (mut compared, mut agreeing, mut counts_differ) = (0usize, 0usize, 0usize);
+	let (mut relevance, mut answer, mut support) = (0u16, 0u32, 0u16);
+	for (case, runs) in results {
+		for run in runs {
+			let trial = run["trial"].as_u64();
+			let Some(theirs) = other["runs"][*case]
+				.as_array()
+				.and_then(|rs| rs.iter().find(|r| r["trial"].as_u64() == trial))
+				.and_then(|r| serde_json::from_value::<ValidationReport>(r["report"].clone()).ok())
+			else {
+				continue;
+			};
+			let ours: ValidationReport = serde_json::from_value(run["report"].clone())?;
+			compared += 1;
+			if ours.agrees_with(&theirs, &tolerance) {
+				agreeing += 1;
+			}
+			let zeroed = |r: &ValidationReport| ValidationReport { relevance_bps: 0, answer_gain_millinats: 0, support_gain_bps: 0, ..*r };
+			if zeroed(&ours) != zeroed(&theirs) {
+				counts_differ += 1;
+			}
+			relevance = relevance.max(ours.relevance_bps.abs_diff(theirs.relevance_bps));
+			answer = answer.max(ours.answer_gain_millinats.abs_diff(theirs.answer_gain_millinats));
+			support = support.max(ours.support_gain_bps.abs_diff(theirs.support_gain_bps));
+		}
+	}
+	ensure!(compared > 0, "{} has no report of the same case and trial", path.display());
+	Ok(json!({
+		"against": path.display().to_string(), "compared": compared, "agreeing": agreeing,
+		"counts_differ": counts_differ,
+		"largest_difference": { "relevance_bps": relevance, "answer_gain_millinats": answer, "support_gain_bps": support },
+		"tolerance": { "relevance_bps": tolerance.relevance_bps, "answer_gain_millinats": tolerance.answer_gain_millinats,
+			"support_gain_bps": tolerance.support_gain_bps },
+	}))
 }
 
 fn summary_of(xs: &[f64]) -> Value {

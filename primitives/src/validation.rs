@@ -40,6 +40,19 @@ pub const RELEVANCE_WEIGHT: u32 = 40;
 /// Share of merit (%) given to value when the DataNet has a probe set.
 pub const VALUE_WEIGHT: u32 = 60;
 
+/// How far two honest validators' measured parts may lie apart. Counts have no tolerance: they come from
+/// parsing and integer hashing and are the same on every machine.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+pub struct ReportTolerance {
+	pub relevance_bps: u16,
+	pub answer_gain_millinats: u32,
+	pub support_gain_bps: u16,
+}
+
+/// The tolerance validators' reports are compared with (docs/VALIDATION.md, "Agreement between validators").
+pub const DEFAULT_REPORT_TOLERANCE: ReportTolerance =
+	ReportTolerance { relevance_bps: 50, answer_gain_millinats: 20, support_gain_bps: 50 };
+
 /// What a validator's worker measured on one proposed dataset.
 #[derive(
 	Clone,
@@ -145,10 +158,135 @@ impl ValidationReport {
 	}
 }
 
+impl ValidationReport {
+	/// Whether `other` agrees with this report: every count equal, every measured part within `tolerance`.
+	pub fn agrees_with(&self, other: &Self, tolerance: &ReportTolerance) -> bool {
+		let counts = |r: &Self| {
+			(r.rows_parsed, r.rows_refused, r.rows_empty, r.rows_other_script, r.rows_in_datanet, r.rows_repeated, r.probes)
+		};
+		counts(self) == counts(other)
+			&& self.relevance_bps.abs_diff(other.relevance_bps) <= tolerance.relevance_bps
+			&& self.answer_gain_millinats.abs_diff(other.answer_gain_millinats) <= tolerance.answer_gain_millinats
+			&& self.support_gain_bps.abs_diff(other.support_gain_bps) <= tolerance.support_gain_bps
+	}
+}
+
+/// The lower median of `values` (sorted in place); `None` for none.
+fn lower_median<V: Ord + Copy>(values: &mut [V]) -> Option<V> {
+	values.sort_unstable();
+	values.get(values.len().saturating_sub(1) / 2).copied()
+}
+
+/// A committee's report: the (lower) median of each part over `reports`, part by part; `None` for no report.
+/// With a majority of honest reports within the tolerance of each other, every part of the median lies within
+/// the range of honest values, whatever the others say.
+pub fn median_report(reports: &[ValidationReport]) -> Option<ValidationReport> {
+	fn part<V: Ord + Copy>(reports: &[ValidationReport], get: impl Fn(&ValidationReport) -> V) -> Option<V> {
+		let mut values: alloc::vec::Vec<V> = reports.iter().map(get).collect();
+		lower_median(&mut values)
+	}
+	Some(ValidationReport {
+		rows_parsed: part(reports, |r| r.rows_parsed)?,
+		rows_refused: part(reports, |r| r.rows_refused)?,
+		rows_empty: part(reports, |r| r.rows_empty)?,
+		rows_other_script: part(reports, |r| r.rows_other_script)?,
+		rows_in_datanet: part(reports, |r| r.rows_in_datanet)?,
+		rows_repeated: part(reports, |r| r.rows_repeated)?,
+		relevance_bps: part(reports, |r| r.relevance_bps)?,
+		probes: part(reports, |r| r.probes)?,
+		answer_gain_millinats: part(reports, |r| r.answer_gain_millinats)?,
+		support_gain_bps: part(reports, |r| r.support_gain_bps)?,
+	})
+}
+
 #[cfg(test)]
 mod tests {
-	#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+	#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 	use super::*;
+	use proptest::prelude::*;
+
+	fn report() -> impl Strategy<Value = ValidationReport> {
+		(
+			(0u32..50, 0u32..50, 0u32..50, 0u32..50, 0u32..50, 0u32..50),
+			(any::<u16>(), any::<u16>(), any::<i32>(), any::<i16>()),
+		)
+			.prop_map(|((parsed, refused, empty, other, member, repeated), (relevance, probes, answer, support))| {
+				ValidationReport {
+					rows_parsed: parsed,
+					rows_refused: refused,
+					rows_empty: empty,
+					rows_other_script: other,
+					rows_in_datanet: member,
+					rows_repeated: repeated,
+					relevance_bps: relevance,
+					probes,
+					answer_gain_millinats: answer,
+					support_gain_bps: support,
+				}
+			})
+	}
+
+	proptest! {
+		#[test]
+		fn the_median_report_lies_within_the_honest_majority(
+			honest in report(),
+			jitter in proptest::collection::vec((0u16..=50, 0i32..=20, 0i16..=50), 2..5),
+			liars in proptest::collection::vec(report(), 0..2),
+		) {
+			// A majority of reports within the tolerance of `honest`, the rest anything at all.
+			let mut reports: alloc::vec::Vec<ValidationReport> = jitter
+				.iter()
+				.map(|(r, a, s)| ValidationReport {
+					relevance_bps: honest.relevance_bps.saturating_sub(*r),
+					answer_gain_millinats: honest.answer_gain_millinats.saturating_add(*a),
+					support_gain_bps: honest.support_gain_bps.saturating_sub(*s),
+					..honest
+				})
+				.collect();
+			let honest_count = reports.len();
+			prop_assume!(liars.len() < honest_count);
+			reports.extend(liars.iter().copied());
+			let median = median_report(&reports).unwrap();
+			let honest_reports = &reports[..honest_count];
+			for r in honest_reports {
+				prop_assert!(r.agrees_with(&honest, &DEFAULT_REPORT_TOLERANCE));
+			}
+			// Every part of the median lies within the honest reports' range for that part.
+			macro_rules! within { ($f:ident) => {{
+				let lo = honest_reports.iter().map(|r| r.$f).min().unwrap();
+				let hi = honest_reports.iter().map(|r| r.$f).max().unwrap();
+				prop_assert!(lo <= median.$f && median.$f <= hi, "{} {:?} outside {:?}..={:?}", stringify!($f), median.$f, lo, hi);
+			}}; }
+			within!(rows_parsed);
+			within!(rows_in_datanet);
+			within!(relevance_bps);
+			within!(answer_gain_millinats);
+			within!(support_gain_bps);
+			within!(probes);
+		}
+
+		#[test]
+		fn agreement_is_symmetric_and_reflexive(a in report(), b in report()) {
+			prop_assert!(a.agrees_with(&a, &DEFAULT_REPORT_TOLERANCE));
+			prop_assert_eq!(a.agrees_with(&b, &DEFAULT_REPORT_TOLERANCE), b.agrees_with(&a, &DEFAULT_REPORT_TOLERANCE));
+		}
+	}
+
+	#[test]
+	fn agreement_needs_equal_counts_and_close_measurements() {
+		let a = useful();
+		let tolerance = DEFAULT_REPORT_TOLERANCE;
+		let within = ValidationReport {
+			relevance_bps: a.relevance_bps + tolerance.relevance_bps,
+			answer_gain_millinats: a.answer_gain_millinats - tolerance.answer_gain_millinats as i32,
+			..a
+		};
+		assert!(a.agrees_with(&within, &tolerance));
+		assert!(!a.agrees_with(&ValidationReport { relevance_bps: within.relevance_bps + 1, ..within }, &tolerance));
+		assert!(!a.agrees_with(&ValidationReport { rows_repeated: 1, ..a }, &tolerance), "a count differs");
+		assert_eq!(median_report(&[]), None);
+		assert_eq!(median_report(&[a]), Some(a));
+	}
 
 	fn useful() -> ValidationReport {
 		ValidationReport {
