@@ -11,54 +11,9 @@
 //! [`crate::datanet::Dataset::from_bytes`]).
 
 use serde::Serialize;
-use std::path::Path;
 
-/// How a dataset's text is split into rows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ContentType {
-	/// Paragraphs separated by blank lines.
-	#[default]
-	Text,
-	/// One JSON object per line (`.jsonl`, `.ndjson`).
-	Jsonl,
-	/// Comma-separated values with a header line (`.csv`).
-	Csv,
-}
-
-impl ContentType {
-	/// The type a file's extension names (`.jsonl`/`.ndjson`, `.csv`), else plain text.
-	pub fn of_path(path: &Path) -> Self {
-		match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-			Some("jsonl" | "ndjson") => Self::Jsonl,
-			Some("csv") => Self::Csv,
-			_ => Self::Text,
-		}
-	}
-
-	/// Every type, by name.
-	pub const ALL: [Self; 3] = [Self::Text, Self::Jsonl, Self::Csv];
-
-	/// The type's name as the command line and the metadata spell it.
-	pub fn name(self) -> &'static str {
-		match self {
-			Self::Text => "text",
-			Self::Jsonl => "jsonl",
-			Self::Csv => "csv",
-		}
-	}
-}
-
-impl std::str::FromStr for ContentType {
-	type Err = String;
-
-	fn from_str(name: &str) -> Result<Self, String> {
-		Self::ALL.into_iter().find(|kind| kind.name() == name).ok_or_else(|| {
-			let names: Vec<&str> = Self::ALL.iter().map(|kind| kind.name()).collect();
-			format!("`{name}` is not a content type ({})", names.join(", "))
-		})
-	}
-}
+/// How a dataset's text is split into rows: one definition for the chain's DataNet policy and the worker.
+pub use openledger_primitives::dataset::ContentType;
 
 /// A row that does not parse as its content type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -266,6 +221,7 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use std::path::Path;
 
 	#[test]
 	fn the_type_follows_the_extension() {

@@ -99,6 +99,8 @@ pub struct DatasetSummary<AccountId> {
 	pub owner: AccountId,
 	pub content_hash: H256,
 	pub bytes: u64,
+	/// Rows its owner declared.
+	pub rows: u64,
 	pub licence: Licence,
 	pub sketch: Sketch,
 	/// Every byte can be fetched (URI datasets always; inline ones once every piece is uploaded).
@@ -123,6 +125,102 @@ pub trait DataNetVersions {
 	fn is_member(datanet: DataNetId, version: VersionNumber, dataset: DatasetId) -> bool;
 }
 
+/// How a dataset's text is split into rows (the worker's `rows` module parses each): a DataNet's policy declares
+/// it, and validators parse proposals by it.
+#[derive(
+	Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentType {
+	/// Paragraphs separated by blank lines (a Q/A pair in the demo datasets).
+	#[default]
+	Text,
+	/// One JSON object per line (`.jsonl`, `.ndjson`).
+	Jsonl,
+	/// Comma-separated values with a header line (`.csv`).
+	Csv,
+}
+
+impl ContentType {
+	/// Every type, by name.
+	pub const ALL: [Self; 3] = [Self::Text, Self::Jsonl, Self::Csv];
+
+	/// The type's name as the command line and the metadata spell it.
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::Text => "text",
+			Self::Jsonl => "jsonl",
+			Self::Csv => "csv",
+		}
+	}
+
+	/// The type a file's extension names (`.jsonl`/`.ndjson`, `.csv`), else plain text.
+	#[cfg(feature = "std")]
+	pub fn of_path(path: &std::path::Path) -> Self {
+		match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+			Some("jsonl" | "ndjson") => Self::Jsonl,
+			Some("csv") => Self::Csv,
+			_ => Self::Text,
+		}
+	}
+}
+
+impl core::str::FromStr for ContentType {
+	type Err = alloc::string::String;
+
+	fn from_str(name: &str) -> Result<Self, Self::Err> {
+		Self::ALL.into_iter().find(|kind| kind.name() == name).ok_or_else(|| {
+			let names: Vec<&str> = Self::ALL.iter().map(|kind| kind.name()).collect();
+			alloc::format!("`{name}` is not a content type ({})", names.join(", "))
+		})
+	}
+}
+
+/// The longest name of a required field, in bytes.
+pub const MAX_FIELD_NAME_LEN: u32 = 32;
+/// Most fields a DataNet may require of each row.
+pub const MAX_REQUIRED_FIELDS: u32 = 8;
+/// A field every row must have (a JSON key, or a CSV column).
+pub type FieldName = BoundedVec<u8, ConstU32<MAX_FIELD_NAME_LEN>>;
+/// The fields every row must have.
+pub type RequiredFields = BoundedVec<FieldName, ConstU32<MAX_REQUIRED_FIELDS>>;
+
+/// How a DataNet validates proposals (docs/VALIDATION.md): validators parse each proposal by `content_type` and
+/// `required_fields`, measure it against the DataNet and its probe set, and agree on a report; curators cannot
+/// approve a proposal that scored below `min_score`.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
+pub struct ValidationPolicy<Balance> {
+	/// How rows are split.
+	pub content_type: ContentType,
+	/// Fields every row must have (JSON Lines and CSV only).
+	pub required_fields: RequiredFields,
+	/// A registered dataset of JSON Lines rows `{"question", "answer"}` kept by the curators: what the value
+	/// parts are measured on. Without one, the score is relevance alone.
+	pub probe_set: Option<DatasetId>,
+	/// Lowest score (0–100) a proposal may be approved with.
+	pub min_score: u8,
+	/// Paid by the proposer with each proposal; shared by the validators whose reports agreed.
+	pub fee: Balance,
+}
+
+/// The validation policy of this runtime's DataNets.
+pub type ValidationPolicyOf<Balance> = ValidationPolicy<Balance>;
+
+/// Where a proposal's validation stands.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProposalValidation {
+	/// The DataNet validates nothing.
+	NotRequired,
+	/// A validation committee is measuring it (job id).
+	Pending(u64),
+	/// The committee agreed on this report, and its score for the proposal's declared rows.
+	Scored { report: crate::validation::ValidationReport, score: u8 },
+	/// The committee did not agree (too few reports, or too few within tolerance of their median): no score.
+	Unscored,
+}
+
 /// What a DataNet accepts. `Licences` is the runtime's bounded list of [`Licence`]s.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Debug)]
 pub struct DataNetPolicy<Balance, Licences> {
@@ -139,6 +237,8 @@ pub struct DataNetPolicy<Balance, Licences> {
 	pub max_proposals_per_day: u32,
 	/// Most bytes of datasets one account may propose to the DataNet per day; 0: no limit.
 	pub max_bytes_per_day: u64,
+	/// How proposals are validated; `None`: they are not (curators judge alone).
+	pub validation: Option<ValidationPolicy<Balance>>,
 }
 
 /// Which of a policy's daily limits refuses a proposal.
@@ -244,7 +344,49 @@ pub struct DataNetView<AccountId, Balance, BlockNumber> {
 	pub max_proposals_per_day: u32,
 	/// Per account per day; 0: no limit.
 	pub max_bytes_per_day: u64,
+	/// How proposals are validated; `None`: they are not.
+	pub validation: Option<ValidationView<Balance>>,
 	pub created_at: BlockNumber,
+}
+
+/// A DataNet's validation policy as apps and workers read it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Serialize)]
+#[serde(rename_all = "camelCase", bound(serialize = "Balance: Display"))]
+pub struct ValidationView<Balance> {
+	pub content_type: ContentType,
+	#[serde(serialize_with = "json::texts")]
+	pub required_fields: Vec<Vec<u8>>,
+	pub probe_set: Option<DatasetId>,
+	pub min_score: u8,
+	#[serde(serialize_with = "json::string")]
+	pub fee: Balance,
+}
+
+impl<Balance: Clone> From<&ValidationPolicy<Balance>> for ValidationView<Balance> {
+	fn from(policy: &ValidationPolicy<Balance>) -> Self {
+		Self {
+			content_type: policy.content_type,
+			required_fields: policy.required_fields.iter().map(|f| f.to_vec()).collect(),
+			probe_set: policy.probe_set,
+			min_score: policy.min_score,
+			fee: policy.fee.clone(),
+		}
+	}
+}
+
+/// An open proposal as apps and workers read it (`DataNetsApi::proposal`, the `datanets_proposal` RPC).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Serialize)]
+#[serde(rename_all = "camelCase", bound(serialize = "AccountId: Serialize, Balance: Display, BlockNumber: Serialize"))]
+pub struct ProposalView<AccountId, Balance, BlockNumber> {
+	pub datanet: DataNetId,
+	pub dataset: DatasetId,
+	pub proposer: AccountId,
+	#[serde(serialize_with = "json::string")]
+	pub deposit: Balance,
+	pub proposed_at: BlockNumber,
+	/// The DataNet version it was validated against (the latest when it was proposed).
+	pub version: VersionNumber,
+	pub validation: ProposalValidation,
 }
 
 /// One version of a DataNet as apps read it (`DataNetsApi::version`, the `datanets_version` RPC).
@@ -325,6 +467,8 @@ sp_api::decl_runtime_apis! {
 		fn dataset(id: DatasetId) -> Option<DatasetView<AccountId, Balance, BlockNumber>>;
 		/// An inline dataset's piece hashes (the keys of its indexed transaction data), in order.
 		fn dataset_pieces(id: DatasetId) -> Vec<H256>;
+		/// An open proposal, with its validation.
+		fn proposal(datanet: DataNetId, dataset: DatasetId) -> Option<ProposalView<AccountId, Balance, BlockNumber>>;
 	}
 }
 
@@ -341,6 +485,7 @@ mod tests {
 			contribution_deposit: 0,
 			max_proposals_per_day: proposals,
 			max_bytes_per_day: bytes,
+			validation: None,
 		}
 	}
 

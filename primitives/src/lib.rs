@@ -10,6 +10,7 @@ extern crate alloc;
 pub mod attribution;
 pub mod content;
 pub mod dataset;
+pub mod draw;
 pub mod json;
 pub mod model;
 pub mod rewards;

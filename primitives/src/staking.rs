@@ -31,6 +31,8 @@ pub enum SlashReason {
 	Governance,
 	/// Missed an assignment: a server that did not answer in time, or a committee member that did not commit.
 	Absent,
+	/// Revealed a validation report that disagreed with the median its committee agreed on.
+	WrongValidation,
 }
 
 impl SlashReason {

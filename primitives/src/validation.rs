@@ -199,6 +199,46 @@ pub fn median_report(reports: &[ValidationReport]) -> Option<ValidationReport> {
 	})
 }
 
+/// Identifies a validation job (one per validated proposal).
+pub type ValidationJobId = u64;
+
+/// What a committee member commits to before revealing its report: the hash of the job, the member (its
+/// validator account), the report and a secret salt, so that nobody can copy another member's report.
+pub fn report_commitment<AccountId: Encode>(
+	job: ValidationJobId,
+	validator: &AccountId,
+	report: &ValidationReport,
+	salt: &[u8; 32],
+) -> sp_core::H256 {
+	sp_core::H256(sp_crypto_hashing::blake2_256(&(b"ol/validation", job, validator, report, salt).encode()))
+}
+
+/// Validation jobs as the DataNets pallet asks for them (the validation pallet).
+pub trait ValidationJobs<AccountId, Balance> {
+	/// Takes `fee` from `proposer` and opens a job measuring `dataset` against `version` of `datanet`.
+	///
+	/// # Errors
+	/// When the fee cannot be paid, no validator is active, or a counter overflows.
+	fn open(
+		proposer: &AccountId,
+		datanet: crate::dataset::DataNetId,
+		dataset: crate::dataset::DatasetId,
+		version: crate::dataset::VersionNumber,
+		fee: Balance,
+	) -> Result<ValidationJobId, sp_runtime::DispatchError>;
+}
+
+/// Told when a validation job closes: with the committee's agreed report, or `None` without agreement.
+pub trait OnValidated {
+	/// Records the outcome of `job` on `dataset`'s proposal to `datanet`; returns the weight used.
+	fn validated(
+		datanet: crate::dataset::DataNetId,
+		dataset: crate::dataset::DatasetId,
+		job: ValidationJobId,
+		report: Option<ValidationReport>,
+	) -> sp_runtime::Weight;
+}
+
 #[cfg(test)]
 mod tests {
 	#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]

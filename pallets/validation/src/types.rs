@@ -1,0 +1,67 @@
+//! Jobs, committees and votes.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::*, traits::fungible::Inspect, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_system::pallet_prelude::BlockNumberFor;
+use openledger_primitives::{
+	dataset::{DataNetId, DatasetId, VersionNumber},
+	validation::ValidationReport,
+};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+use crate::Config;
+
+/// OPEN, in the currency's smallest unit.
+pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// A committee.
+pub type Committee<T> = BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxCommittee>;
+
+/// Where an open job is. Each phase ends at its `until` block.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub enum JobPhase<BlockNumber> {
+	/// Waiting `DrawDelay` blocks for the committee's draw, so that it uses randomness that did not exist when the
+	/// proposal was signed.
+	Drawing { until: BlockNumber },
+	/// The committee commits to hashes of its reports.
+	Committing { until: BlockNumber },
+	/// The committee reveals its reports.
+	Revealing { until: BlockNumber },
+}
+
+impl<BlockNumber: Copy> JobPhase<BlockNumber> {
+	/// The block the phase ends at.
+	pub fn until(&self) -> BlockNumber {
+		match self {
+			JobPhase::Drawing { until } | JobPhase::Committing { until } | JobPhase::Revealing { until } => *until,
+		}
+	}
+}
+
+/// A validation job: one proposal measured by one committee.
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+pub struct Job<T: Config> {
+	/// Who proposed the dataset and pays the fee.
+	pub proposer: T::AccountId,
+	/// The DataNet proposed to.
+	pub datanet: DataNetId,
+	/// The dataset proposed.
+	pub dataset: DatasetId,
+	/// The DataNet version the dataset is measured against (its latest when proposed).
+	pub version: VersionNumber,
+	/// The fee held from the proposer.
+	pub fee: BalanceOf<T>,
+	/// Where it is.
+	pub phase: JobPhase<BlockNumberFor<T>>,
+}
+
+/// A member's commitment and, once revealed, its report.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub struct ReportVote {
+	/// [`openledger_primitives::validation::report_commitment`] of its report.
+	pub commitment: H256,
+	/// The report, once revealed.
+	pub revealed: Option<ValidationReport>,
+}
