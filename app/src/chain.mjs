@@ -63,8 +63,25 @@ export async function proposals(id) {
   const entries = await current().query.dataNets.proposals.entries(id);
   return entries.map(([key, value]) => {
     const proposal = value.unwrap();
-    return { dataset: key.args[1].toNumber(), proposer: proposal.proposer.toString(), deposit: proposal.deposit.toBigInt(), proposedAt: proposal.proposedAt.toNumber() };
+    return {
+      dataset: key.args[1].toNumber(), proposer: proposal.proposer.toString(), deposit: proposal.deposit.toBigInt(),
+      proposedAt: proposal.proposedAt.toNumber(), version: proposal.version.toNumber(),
+      validation: validationOf(proposal.validation),
+    };
   });
+}
+
+/**
+ * A proposal's validation as plain data: `{ kind: 'notRequired' | 'pending' | 'scored' | 'unscored' }`, with the job
+ * id while pending and the committee's report and score once scored (docs/VALIDATION.md defines each part).
+ */
+export function validationOf(validation) {
+  if (validation.isPending) return { kind: 'pending', job: validation.asPending.toNumber() };
+  if (validation.isScored) {
+    const { report, score } = validation.asScored;
+    return { kind: 'scored', score: score.toNumber(), report: report.toJSON() };
+  }
+  return { kind: validation.isUnscored ? 'unscored' : 'notRequired' };
 }
 
 /** The most recent `count` inference requests (ids newest first) with their state, skipping pruned ones. */

@@ -254,6 +254,13 @@ impl_runtime_apis! {
 		fn dataset_pieces(id: DatasetId) -> Vec<sp_core::H256> {
 			Datasets::pieces(id)
 		}
+
+		fn proposal(
+			datanet: DataNetId,
+			dataset: DatasetId,
+		) -> Option<openledger_primitives::dataset::ProposalView<AccountId, Balance, BlockNumber>> {
+			DataNets::proposal_view(datanet, dataset)
+		}
 	}
 
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {

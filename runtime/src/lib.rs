@@ -57,10 +57,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("openledger"),
 	impl_name: alloc::borrow::Cow::Borrowed("openledger-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -72,10 +72,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("openledger"),
 	impl_name: alloc::borrow::Cow::Borrowed("openledger-node"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -137,11 +137,13 @@ where
 
 /// Storage migrations run on upgrade, each guarded by its pallet's storage version (docs/BUILD.md, "Runtime
 /// upgrades"): version 1 of the attribution pallet hides servers' vectors until they reveal them, version 1 of
-/// the rewards pallet pays validators per answer instead of from a session pool.
+/// the rewards pallet pays validators per answer instead of from a session pool, version 2 of the DataNets pallet
+/// adds validation policies and proposals' validation.
 pub type Migrations = (
 	pallet_attribution::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_rewards::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_datanets::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_datanets::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Dispatches blocks and transactions to the pallets.
@@ -232,4 +234,7 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type DataNets = pallet_datanets;
+
+	#[runtime::pallet_index(16)]
+	pub type Validation = pallet_validation;
 }

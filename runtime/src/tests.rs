@@ -185,7 +185,7 @@ fn grandpa_id(who: sp_keyring::Ed25519Keyring) -> sp_consensus_grandpa::Authorit
 }
 
 #[test]
-fn the_runtimes_migrations_take_a_version_0_chain_to_version_1_once() {
+fn the_runtimes_migrations_take_a_version_0_chain_to_the_current_versions_once() {
 	use frame_support::traits::{fungible::Mutate, GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	build(DEV_RUNTIME_PRESET).execute_with(|| {
 		// A version-0 chain: 10 OPEN of validators' fees pooled, and the old parameters' layout.
@@ -224,8 +224,12 @@ fn the_runtimes_migrations_take_a_version_0_chain_to_version_1_once() {
 		assert!(weight.ref_time() > 0);
 		assert_eq!(crate::Attribution::on_chain_storage_version(), StorageVersion::new(1));
 		assert_eq!(crate::Rewards::on_chain_storage_version(), StorageVersion::new(1));
-		assert_eq!(crate::DataNets::on_chain_storage_version(), StorageVersion::new(1));
-		assert_eq!(pallet_datanets::DataNets::<Runtime>::get(77), Some(datanet.into_current()), "no daily limits");
+		assert_eq!(crate::DataNets::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(
+			pallet_datanets::DataNets::<Runtime>::get(77),
+			Some(datanet.into_current()),
+			"no daily limits, no validation"
+		);
 		assert_eq!(crate::Attribution::params(), p, "the parameters decode, absence_slash at its default");
 		assert_eq!(crate::Balances::free_balance(treasury_account()), treasury + 10 * crate::OPEN);
 		pallet_attribution::Pallet::<Runtime>::do_try_state().unwrap();

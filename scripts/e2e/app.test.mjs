@@ -245,6 +245,7 @@ test('the curator approves the proposal from the queue, and a new version holds 
   assert.equal(await page.textContent(`${row} td:nth-child(4)`), '401');
   assert.match(await page.textContent(`#queue tr[data-dataset="${resumed}"] td:nth-child(8)`), new RegExp(`^59\\.38 % like proposal ${proposed}$`),
     'proposals are compared with each other too (59 %: similar, under the near-duplicate threshold)');
+  assert.equal(await page.textContent(`${row} td:nth-child(9)`), '—', 'the demo DataNet does not validate: no score');
   await screenshot('curate');
   await signVia(`${row} .approve`);
   await waitFor('the approval', async () => /version \d+ created/.test(await message()), { timeoutMs: 60_000 });

@@ -22,7 +22,10 @@ import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
 import { createDataNet, findEvent, registerModel, send, sendAll, waitForEvent } from './lib/tx.mjs';
 import { waitForLog } from './lib/worker.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
-import { OPEN, askAndWait, contributeUri, requestInference, setUpDemo, waitPaid, withAttributionParams } from './lib/demo.mjs';
+import {
+  OPEN, askAndWait, contributeUri, demoDatasets, registerInline, requestInference, setUpDemo, uploads, waitPaid,
+  withAttributionParams,
+} from './lib/demo.mjs';
 
 /** A question the demo's medical DataNet cannot ground: its worker declines it. */
 const OFF_TOPIC = 'Who won the football World Cup in 1998?';
@@ -294,3 +297,74 @@ test('a worker key nobody registered is refused with a clear error', async () =>
   assert.notEqual(code, 0);
   assert.ok(stranger.logs.some((line) => line.includes('is not registered')), stranger.logs.join('\n'));
 });
+
+test('validation: a proposal gets its committee\'s score on chain; a low-scoring one cannot be approved', async () => {
+  demo ??= await setUpDemo(api, {
+    curator: keys.alice, contributors: [keys.charlie, keys.dave, keys.eve], owner: keys.bob, fee: OPEN,
+  });
+  const [cardiology, neurology] = demo.datasets;
+  // A DataNet on cardiology, which later validates proposals against a probe set of neurology questions.
+  const datanet = await createDataNet(api, keys.alice, 'validated-medicine',
+    JSON.stringify({ description: 'clinical medicine questions and answers' }));
+  await send(api, api.tx.dataNets.propose(datanet, cardiology.id), byAddress(cardiology.owner));
+  await send(api, api.tx.dataNets.approve(datanet, cardiology.id), keys.alice);
+  const neurologyText = new TextDecoder().decode(demoDatasets()[1][1]);
+  const probes = neurologyText.split('\n\n').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+    const [question, answer] = pair.split('\n');
+    return JSON.stringify({ question: question.replace(/^Q:\s*/, ''), answer: answer.replace(/^A:\s*/, '') });
+  }).join('\n');
+  const probeSet = await registerOnly(keys.alice, stringToU8a(`${probes}\n`), 'neurology probes');
+  const policy = { contentType: 'Text', requiredFields: [], probeSet, minScore: 30, fee: OPEN / 100n };
+  await send(api, api.tx.dataNets.setValidation(datanet, policy), keys.alice);
+
+  // The neurology dataset answers the probe questions; the Python licence's history is off topic.
+  const offTopic = readFileSync(new URL('../../attribution-worker/data/off-topic/python-license.txt', import.meta.url));
+  const licence = await registerOnly(keys.ferdie, offTopic, 'python licence');
+  const dave = byAddress(neurology.owner);
+  const before = await free(dave);
+  const proposed = await send(api, api.tx.dataNets.propose(datanet, neurology.id), dave);
+  await send(api, api.tx.dataNets.propose(datanet, licence), keys.ferdie);
+  const requested = findEvent(proposed.events, 'validation', 'ValidationRequested');
+  assert.ok(requested, 'the proposal opened a validation job');
+  assert.equal(requested.data.fee.toBigInt(), OPEN / 100n);
+
+  const scored = async (dataset) => {
+    const { data } = await waitForEvent(api, 'dataNets', 'ProposalValidated',
+      (d) => d.datanet.toNumber() === datanet && d.dataset.toNumber() === dataset,
+      { after: proposed.blockHash, timeoutMs: 300_000 },
+    ).catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
+    return data.score.isSome ? data.score.unwrap().toNumber() : null;
+  };
+  const useful = await scored(neurology.id);
+  const useless = await scored(licence);
+  assert.ok(useful !== null && useless !== null, 'both proposals carry an agreed score');
+  assert.ok(useful >= 30, `the neurology dataset scores ${useful}`);
+  assert.ok(useless < 30 && useful - useless >= 20, `off topic ${useless} against useful ${useful}`);
+
+  // Readable over RPC with its report; the fee went to the committee (Alice's validator alone on a dev chain).
+  const view = await rpc(chain.httpUrl, 'datanets_proposal', [datanet, neurology.id]);
+  assert.equal(view.validation.scored.score, useful);
+  assert.ok(view.validation.scored.report.probes > 0, JSON.stringify(view));
+  const agreed = await waitForEvent(api, 'validation', 'ValidationAgreed',
+    (d) => d.job.eq(requested.data.job), { after: proposed.blockHash, timeoutMs: 10_000 });
+  assert.deepEqual(agreed.data.paid.map((a) => a.toString()), [keys.alice.address], 'the committee was paid');
+  const deposit = 10n ** 16n;
+  assert.ok(before - (await free(dave)) >= OPEN / 100n + deposit, 'the proposer paid the fee beside the deposit it holds');
+
+  await assert.rejects(send(api, api.tx.dataNets.approve(datanet, licence), keys.alice), /dataNets\.ScoreTooLow/);
+  const approved = await send(api, api.tx.dataNets.approve(datanet, neurology.id), keys.alice);
+  assert.ok(findEvent(approved.events, 'dataNets', 'DatasetApproved'));
+});
+
+/** The keyring pair whose address is `address`. */
+function byAddress(address) {
+  return Object.values(keys).find((k) => k.address === address);
+}
+
+/** Registers `bytes` as an inline dataset of `owner` and uploads it, without proposing it; resolves with its id. */
+async function registerOnly(owner, bytes, name) {
+  const registered = await send(api, registerInline(api, bytes, name), owner);
+  const id = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  for (const upload of uploads(api, id, bytes)) await send(api, upload, owner);
+  return id;
+}

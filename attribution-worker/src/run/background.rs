@@ -29,6 +29,8 @@ pub enum Job {
 	/// Fetch and check a newly registered model's content and adapter and load it, so its first request is
 	/// answered in time.
 	Prepare { model: u32 },
+	/// Measure a proposal for its validation committee and commit to the report (`super::validation`).
+	Validate(super::validation::Assignment),
 }
 
 /// What became of a job that did not fail.

@@ -35,6 +35,14 @@ use subxt::{
 		with = "::subxt::utils::Static<::openledger_primitives::dataset::DatasetView<A, B, C>>"
 	),
 	substitute_type(
+		path = "openledger_primitives::dataset::DataNetView<A, B, C>",
+		with = "::subxt::utils::Static<::openledger_primitives::dataset::DataNetView<A, B, C>>"
+	),
+	substitute_type(
+		path = "openledger_primitives::validation::ValidationReport",
+		with = "::subxt::utils::Static<::openledger_primitives::validation::ValidationReport>"
+	),
+	substitute_type(
 		path = "openledger_primitives::attribution::Round",
 		with = "::subxt::utils::Static<::openledger_primitives::attribution::Round>"
 	),
@@ -55,7 +63,7 @@ pub const SPEC_NAME: &str = "openledger";
 /// The pallets whose calls, events, storage and constants the worker uses, and the runtime APIs it calls. A
 /// runtime whose metadata hashes the same over these serves the worker exactly as the one it was generated from,
 /// whatever else an upgrade changed (subxt's `is_codegen_valid_for` would compare every pallet).
-const PALLETS: [&str; 5] = ["Attribution", "DataNets", "Datasets", "Models", "ValidatorStaking"];
+const PALLETS: [&str; 6] = ["Attribution", "DataNets", "Datasets", "Models", "Validation", "ValidatorStaking"];
 const RUNTIME_APIS: [&str; 3] = ["AttributionApi", "DataNetsApi", "ModelsApi"];
 
 /// The hash of what the worker uses of `metadata`.

@@ -138,6 +138,17 @@ impl Content {
 		Ok(PreparedModel { manifest, index_dir, adapter, influence })
 	}
 
+	/// Fetches and checks `datasets` and writes their manifest as `version` of `datanet` in `dir` (the validation
+	/// duty's: a version's members with the DataNet's probe set).
+	pub async fn manifest(&self, dir: &Path, datanet: u32, version: u32, datasets: &[u64]) -> Result<PathBuf> {
+		self.write_manifest(dir, datanet, version, datasets).await
+	}
+
+	/// Dataset `id`'s checked bytes in the store (fetched unless already there).
+	pub async fn dataset_file(&self, id: u64) -> Result<PathBuf> {
+		Ok(self.dataset(id).await?.path)
+	}
+
 	async fn write_manifest(&self, dir: &Path, datanet: u32, version: u32, datasets: &[u64]) -> Result<PathBuf> {
 		let mut entries = Vec::with_capacity(datasets.len());
 		for &id in datasets {

@@ -16,6 +16,7 @@ use super::{
 	preparation::Engines,
 	progress::{round_name, Progress},
 	reads::{Inference, InferenceExt, Limits},
+	validation::{Assignment, Validations},
 };
 use crate::Common;
 use anyhow::{anyhow, bail, Context, Result};
@@ -59,8 +60,10 @@ pub struct Worker {
 	models: Arc<SharedModels>,
 	/// Builds and keeps engines.
 	engines: Engines,
-	/// Fetching, checking and indexing, off the block loop.
+	/// Fetching, checking and indexing, and measuring proposals, off the block loop.
 	background: Background,
+	/// The validation duty (`super::validation`).
+	validations: Validations,
 }
 
 /// How often a worker busy computing looks for reveals that fell due meanwhile (blocks are seconds apart).
@@ -75,20 +78,33 @@ impl Worker {
 		metrics: Metrics,
 		models: Arc<SharedModels>,
 		options: WorkerOptions,
-	) -> Self {
+	) -> Result<Self> {
 		let WorkerOptions { perturb, max_engines, engine_memory, jobs } = options;
 		let (chain, data_dir) = (content.chain.clone(), content.data_dir.clone());
+		let validations = Validations::new(
+			content.clone(),
+			common.clone(),
+			models.clone(),
+			metrics.clone(),
+			key.clone(),
+			validator,
+		)?;
 		let engines = Engines::new(content, common, models.clone(), metrics.clone(), max_engines, engine_memory);
-		let runner = engines.clone();
+		let (runner, measurer) = (engines.clone(), validations.clone());
 		let background = Background::start(
 			move |job| {
-				let engines = runner.clone();
-				async move { engines.run(job).await }
+				let (engines, validations) = (runner.clone(), measurer.clone());
+				async move {
+					match job {
+						Job::Validate(assignment) => validations.run(assignment).await,
+						job => engines.run(job).await,
+					}
+				}
 			},
 			jobs,
 			metrics.clone(),
 		);
-		Self { chain, key, validator, data_dir, metrics, perturb, models, engines, background }
+		Ok(Self { chain, key, validator, data_dir, metrics, perturb, models, engines, background, validations })
 	}
 
 	/// Handles the events of finalized block `number`: answers, commitments, reveals.
@@ -105,6 +121,18 @@ impl Worker {
 		}
 		for event in events.find::<runtime::models::events::ModelRetired>() {
 			self.engines.forget(event?.model);
+		}
+		// Measuring a proposal takes tens of seconds: it waits in the background queue like indexing, never ahead
+		// of an answer; its reveal (a transaction) is a duty of the block its reveal phase starts in.
+		for event in events.find::<runtime::validation::events::ValidationCommitteeDrawn>() {
+			let event = event?;
+			if event.members.contains(&self.validator) {
+				let (job, datanet, dataset, version) = (event.job, event.datanet, event.dataset, event.version);
+				self.background.submit(Job::Validate(Assignment { job, datanet, dataset, version }));
+			}
+		}
+		for event in events.find::<runtime::validation::events::ReportRevealStarted>() {
+			duties.push(Duty::RevealReport { job: event?.job });
 		}
 		for event in events.find::<runtime::attribution::events::ServerAssigned>() {
 			let event = event?;
@@ -154,6 +182,7 @@ impl Worker {
 			Duty::ServeBatch { requests } => self.serve_batch(requests, progress).await,
 			Duty::Commit { request, round } => self.commit(*request, *round, progress).await,
 			Duty::Reveal { request, round } => self.reveal(*request, *round, progress).await,
+			Duty::RevealReport { job } => self.validations.reveal(*job).await,
 		}
 	}
 
@@ -446,6 +475,10 @@ enum Duty {
 		request: u64,
 		round: Round,
 	},
+	/// Reveal the validation report committed to for a proposal.
+	RevealReport {
+		job: u64,
+	},
 }
 
 impl Duty {
@@ -453,7 +486,7 @@ impl Duty {
 		match self {
 			Duty::Serve { .. } | Duty::ServeBatch { .. } => "serve",
 			Duty::Commit { .. } => "commit",
-			Duty::Reveal { .. } => "reveal",
+			Duty::Reveal { .. } | Duty::RevealReport { .. } => "reveal",
 		}
 	}
 }

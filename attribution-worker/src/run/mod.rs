@@ -19,6 +19,7 @@ mod reads;
 mod register;
 mod store;
 mod submit;
+mod validation;
 
 use crate::Common;
 use anyhow::{bail, Context, Result};
@@ -200,7 +201,7 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 					timeout: Duration::from_secs(args.job_timeout),
 				},
 			},
-		);
+		)?;
 		tokio::select! {
 			_ = &mut shutdown => return stop(&progress, &args),
 			result = follow_blocks(&mut worker, &mut progress) => {

@@ -82,6 +82,8 @@ impl Engines {
 				}
 				self.get(model).await.map(|_| Done::Ran)
 			},
+			// The queue's runner hands these to the validation duty (`Worker::new`).
+			Job::Validate(assignment) => anyhow::bail!("{assignment:?} is not an engine job"),
 		}
 	}
 

@@ -11,7 +11,7 @@ use super::chain::{runtime, AtBlock, Chain};
 use anyhow::{Context, Result};
 use openledger_primitives::{
 	attribution::{InferenceView, RequestStatus, Round},
-	dataset::{DatasetView, SourceKind},
+	dataset::{DataNetView, DatasetView, SourceKind},
 	model::ModelView,
 };
 use subxt::{rpcs::rpc_params, utils::AccountId32};
@@ -82,6 +82,13 @@ impl Chain {
 				return Ok(members);
 			}
 		}
+	}
+
+	/// DataNet `id` with its latest version and its validation policy.
+	pub async fn datanet(&self, id: u32) -> Result<Option<DataNetView<AccountId32, u128, u32>>> {
+		let at = self.at_best().await?;
+		let view = at.runtime_apis().call(runtime::runtime_apis().data_nets_api().datanet(id)).await?;
+		Ok(view.map(|view| view.0))
 	}
 
 	/// What the worker needs of dataset `id` to fetch and check its bytes.

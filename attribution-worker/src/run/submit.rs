@@ -13,10 +13,7 @@ use super::{
 	chain::{
 		runtime::{
 			self,
-			runtime_types::{
-				bounded_collections::bounded_vec::BoundedVec, openledger_primitives::dataset::DataNetStatus,
-				pallet_datasets::types::RegistrationSource,
-			},
+			runtime_types::{bounded_collections::bounded_vec::BoundedVec, pallet_datasets::types::RegistrationSource},
 		},
 		AtBlock, Chain,
 	},
@@ -222,9 +219,10 @@ async fn submit(common: &Common, args: &SubmitArgs, key: &WorkerKey) -> Result<S
 		.runtime_apis()
 		.call(runtime::runtime_apis().data_nets_api().datanet(args.datanet))
 		.await?
-		.with_context(|| format!("DataNet {} does not exist (dataNets.UnknownDataNet); nothing sent", args.datanet))?;
+		.with_context(|| format!("DataNet {} does not exist (dataNets.UnknownDataNet); nothing sent", args.datanet))?
+		.0;
 	ensure!(
-		matches!(datanet.status, DataNetStatus::Open),
+		matches!(datanet.status, openledger_primitives::dataset::DataNetStatus::Open),
 		"DataNet {} is closed to proposals (dataNets.DataNetClosed); nothing sent",
 		args.datanet
 	);
@@ -336,6 +334,7 @@ async fn submit(common: &Common, args: &SubmitArgs, key: &WorkerKey) -> Result<S
 			contribution_deposit: 0u128,
 			max_proposals_per_day: datanet.max_proposals_per_day,
 			max_bytes_per_day: datanet.max_bytes_per_day,
+			validation: None,
 		};
 		check_daily_limits(&at, args, key, &policy, prepared.bytes).await?;
 	}

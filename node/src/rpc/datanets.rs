@@ -6,7 +6,9 @@ use std::sync::Arc;
 use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
 use openledger_primitives::{
 	content::{content_hash, piece_hash},
-	dataset::{DataNetId, DataNetView, DataNetsApi, DatasetId, DatasetView, SourceKind, VersionNumber, VersionView},
+	dataset::{
+		DataNetId, DataNetView, DataNetsApi, DatasetId, DatasetView, ProposalView, SourceKind, VersionNumber, VersionView,
+	},
 };
 use openledger_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use sc_client_api::BlockBackend;
@@ -40,6 +42,16 @@ pub trait DataNetsRpc {
 	/// A dataset.
 	#[method(name = "dataset")]
 	fn dataset(&self, id: DatasetId, at: Option<H256>) -> RpcResult<Option<DatasetView<AccountId, Balance, BlockNumber>>>;
+
+	/// An open proposal, with its validation: pending (the job), scored (the committee's report and the score), or
+	/// unscored.
+	#[method(name = "proposal")]
+	fn proposal(
+		&self,
+		datanet: DataNetId,
+		dataset: DatasetId,
+		at: Option<H256>,
+	) -> RpcResult<Option<ProposalView<AccountId, Balance, BlockNumber>>>;
 
 	/// The whole content of an inline dataset of at most 4 MiB (8 MiB as hex, under the node's default 10 MiB
 	/// response limit), assembled from indexed transaction data and checked against its content hash. Larger ones
@@ -117,6 +129,15 @@ where
 
 	fn dataset(&self, id: DatasetId, at: Option<H256>) -> RpcResult<Option<DatasetView<AccountId, Balance, BlockNumber>>> {
 		self.0.api().dataset(self.0.at(at), id).map_err(api_error)
+	}
+
+	fn proposal(
+		&self,
+		datanet: DataNetId,
+		dataset: DatasetId,
+		at: Option<H256>,
+	) -> RpcResult<Option<ProposalView<AccountId, Balance, BlockNumber>>> {
+		self.0.api().proposal(self.0.at(at), datanet, dataset).map_err(api_error)
 	}
 
 	fn dataset_content(&self, id: DatasetId, at: Option<H256>) -> RpcResult<Bytes> {

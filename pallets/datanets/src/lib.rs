@@ -41,15 +41,16 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{pallet_prelude::*, traits::fungible};
 	use frame_system::pallet_prelude::*;
-	use openledger_primitives::dataset::{
-		DailyContribution, DataNetId, DatasetId, DatasetRegistry, VersionInfo, VersionNumber,
+	use openledger_primitives::{
+		dataset::{DailyContribution, DataNetId, DatasetId, DatasetRegistry, VersionInfo, VersionNumber},
+		validation::{ValidationJobId, ValidationJobs},
 	};
 	use sp_core::H256;
 	use sp_runtime::Permill;
 
 	/// The layout of this pallet's storage; a change to it comes with a `VersionedMigration` in the runtime's
 	/// `Migrations` (docs/BUILD.md, "Runtime upgrades").
-	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(1);
+	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -102,6 +103,9 @@ pub mod pallet {
 		/// Blocks per day, the period of a policy's per-account daily limits.
 		#[pallet::constant]
 		type DayLength: Get<u32>;
+
+		/// Validation committees: a proposal to a DataNet whose policy validates opens a job there.
+		type Validation: ValidationJobs<Self::AccountId, BalanceOf<Self>>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -197,6 +201,10 @@ pub mod pallet {
 		VersionCreated { datanet: DataNetId, version: VersionNumber, root: H256, dataset_count: u32 },
 		/// The DataNet was closed and its deposit released.
 		DataNetClosed { datanet: DataNetId },
+		/// A curator set (or, with `None`, removed) how proposals are validated; open proposals keep theirs.
+		ValidationPolicySet { datanet: DataNetId, curator: T::AccountId, policy: Option<ValidationPolicyOf<T>> },
+		/// A proposal's validation committee closed: its agreed `score` (0–100), or `None` without agreement.
+		ProposalValidated { datanet: DataNetId, dataset: DatasetId, job: ValidationJobId, score: Option<u8> },
 	}
 
 	#[pallet::error]
@@ -255,6 +263,16 @@ pub mod pallet {
 		DailyProposalLimitReached,
 		/// The dataset would take the account over the DataNet's `max_bytes_per_day` today.
 		DailyByteLimitReached,
+		/// The validation policy's `min_score` is above 100, or it requires fields of plain text.
+		InvalidValidationPolicy,
+		/// The probe set is not a registered dataset whose content can be fetched.
+		InvalidProbeSet,
+		/// The proposal's validation committee has not decided yet.
+		ValidationPending,
+		/// The committee did not agree on a score, and the DataNet requires one.
+		NotValidated,
+		/// The proposal scored below the DataNet's `min_score`.
+		ScoreTooLow,
 	}
 
 	#[pallet::hooks]
@@ -298,13 +316,17 @@ pub mod pallet {
 
 		/// Proposes a dataset the signer owns, holding the policy's contribution deposit.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::propose())]
+		// Plus, counted, not measured: opening the validation job (the active set, the fee's hold, the job, its
+		// deadline and the next id).
+		#[pallet::weight(T::WeightInfo::propose().saturating_add(T::DbWeight::get().reads_writes(3, 4)))]
 		pub fn propose(origin: OriginFor<T>, datanet: DataNetId, dataset: DatasetId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_propose(who, datanet, dataset)
 		}
 
-		/// Approves a proposal (curators): the dataset joins and a new version is made.
+		/// Approves a proposal (curators): the dataset joins and a new version is made. On a DataNet that validates,
+		/// the proposal must have a score of at least the policy's `min_score` (or, with `min_score` 0, a decided
+		/// validation).
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::approve(T::MaxDatasets::get()))]
 		pub fn approve(origin: OriginFor<T>, datanet: DataNetId, dataset: DatasetId) -> DispatchResultWithPostInfo {
@@ -345,6 +367,25 @@ pub mod pallet {
 		pub fn close(origin: OriginFor<T>, datanet: DataNetId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_close(who, datanet)
+		}
+
+		/// Sets how proposals are validated (any curator; `None`: not at all). Proposals already open keep the
+		/// validation they were opened with; the approval gate uses the policy in force when approving.
+		///
+		/// # Errors
+		/// [`Error::UnknownDataNet`], [`Error::NotCurator`], [`Error::InvalidValidationPolicy`],
+		/// [`Error::InvalidProbeSet`].
+		#[pallet::call_index(9)]
+		// Counted, not measured: a curator check and the DataNet's write (as `add_curator`) plus the probe set's
+		// summary.
+		#[pallet::weight(T::WeightInfo::add_curator().saturating_add(T::DbWeight::get().reads(1)))]
+		pub fn set_validation(
+			origin: OriginFor<T>,
+			datanet: DataNetId,
+			policy: Option<ValidationPolicyOf<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_validation(who, datanet, policy)
 		}
 	}
 }

@@ -72,7 +72,47 @@ impl pallet_datanets::Config for Test {
 	type MaxBucketLen = MaxBucketLen;
 	type NearDuplicateThreshold = NearDuplicateThreshold;
 	type DayLength = DayLength;
+	type Validation = MockValidation;
 	type WeightInfo = ();
+}
+
+/// A job the DataNets pallet opened: (proposer, DataNet, dataset, version, fee).
+pub type OpenedJob = (AccountId, u32, u64, u32, Balance);
+
+thread_local! {
+	static JOBS: core::cell::RefCell<Vec<OpenedJob>> = const { core::cell::RefCell::new(Vec::new()) };
+	static REFUSE_JOBS: core::cell::RefCell<bool> = const { core::cell::RefCell::new(false) };
+}
+
+/// The jobs opened so far; a job's id is its index.
+pub fn opened_jobs() -> Vec<OpenedJob> {
+	JOBS.with(|j| j.borrow().clone())
+}
+
+/// Makes the validation pallet refuse new jobs (as with no validator active).
+pub fn refuse_jobs(refuse: bool) {
+	REFUSE_JOBS.with(|r| *r.borrow_mut() = refuse);
+}
+
+/// Records the jobs asked for; the validation pallet's own tests cover committees and fees.
+pub struct MockValidation;
+impl openledger_primitives::validation::ValidationJobs<AccountId, Balance> for MockValidation {
+	fn open(
+		proposer: &AccountId,
+		datanet: u32,
+		dataset: u64,
+		version: u32,
+		fee: Balance,
+	) -> Result<u64, sp_runtime::DispatchError> {
+		if REFUSE_JOBS.with(|r| *r.borrow()) {
+			return Err(sp_runtime::DispatchError::Other("no validators"));
+		}
+		JOBS.with(|j| {
+			let mut jobs = j.borrow_mut();
+			jobs.push((*proposer, datanet, dataset, version, fee));
+			Ok(jobs.len() as u64 - 1)
+		})
+	}
 }
 
 impl pallet_datasets::Config for Test {
@@ -101,6 +141,8 @@ impl ExtBuilder {
 		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
+			JOBS.with(|j| j.borrow_mut().clear());
+			refuse_jobs(false);
 			System::set_block_number(1);
 			// Piece uploads need an extrinsic index, as inside a real block.
 			System::set_extrinsic_index(0);

@@ -10,6 +10,8 @@ use sp_core::H256;
 
 use crate::{mock::*, *};
 
+mod validation;
+
 const CC_BY: &[u8] = b"CC-BY-4.0";
 const CONTRIBUTION: Balance = 50;
 
@@ -35,6 +37,7 @@ fn policy(max_datasets: u32, max_bytes: u64) -> PolicyOf<Test> {
 		contribution_deposit: CONTRIBUTION,
 		max_proposals_per_day: 0,
 		max_bytes_per_day: 0,
+		validation: None,
 	}
 }
 
@@ -287,16 +290,19 @@ fn the_v1_migration_gives_existing_datanets_no_daily_limits() {
 		v0::DataNets::<Test>::insert(3, old.clone());
 		StorageVersion::new(0).put::<DataNetsPallet>();
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(DataNetsPallet::on_chain_storage_version(), 1);
+		// Run again: the version guard makes it a no-op.
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(DataNetsPallet::on_chain_storage_version(), 1);
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		let migrated = DataNets::<Test>::get(3).expect("still there, now decodable");
 		assert_eq!(migrated, old.clone().into_current());
 		assert_eq!(
 			(migrated.policy.max_dataset_bytes, migrated.policy.max_proposals_per_day, migrated.policy.max_bytes_per_day),
 			(7_000, 0, 0)
 		);
-		assert_eq!(DataNetsPallet::on_chain_storage_version(), 1);
-		// Run again: the version guard makes it a no-op.
-		MigrateV0ToV1::<Test>::on_runtime_upgrade();
-		assert_eq!(DataNets::<Test>::get(3), Some(migrated));
+		assert_eq!(migrated.policy.validation, None);
+		assert_eq!(DataNetsPallet::on_chain_storage_version(), 2);
 		// The try_state of build_and_execute would flag this DataNet (no version 0): remove it.
 		DataNets::<Test>::remove(3);
 	});

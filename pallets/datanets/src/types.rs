@@ -5,7 +5,7 @@ use frame_support::{
 	traits::fungible::Inspect, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use openledger_primitives::dataset::{DataNetPolicy, DataNetStatus, Licence, VersionNumber};
+use openledger_primitives::dataset::{DataNetPolicy, DataNetStatus, Licence, ProposalValidation, ValidationPolicy, VersionNumber};
 use scale_info::TypeInfo;
 
 use crate::Config;
@@ -15,6 +15,9 @@ pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::
 
 /// A DataNet's policy as this runtime stores it.
 pub type PolicyOf<T> = DataNetPolicy<BalanceOf<T>, BoundedVec<Licence, <T as Config>::MaxLicences>>;
+
+/// A DataNet's validation policy as this runtime stores it.
+pub type ValidationPolicyOf<T> = ValidationPolicy<BalanceOf<T>>;
 
 /// A DataNet.
 #[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, DebugNoBound)]
@@ -57,6 +60,10 @@ pub struct Proposal<T: Config> {
 	pub deposit: BalanceOf<T>,
 	/// Block of the proposal.
 	pub proposed_at: BlockNumberFor<T>,
+	/// The DataNet's version when it was proposed: what it is validated against.
+	pub version: VersionNumber,
+	/// Where its validation stands.
+	pub validation: ProposalValidation,
 }
 
 /// The proposal type of this runtime.

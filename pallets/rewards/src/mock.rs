@@ -67,6 +67,7 @@ impl DatasetRegistry<AccountId> for MockDatasets {
 			owner,
 			content_hash: H256::repeat_byte(id as u8),
 			bytes: 1,
+			rows: 1,
 			licence: BoundedVec::new(),
 			sketch: BoundedVec::new(),
 			available: true,

@@ -54,11 +54,13 @@ impl pallet_balances::Config for Test {
 	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
 }
 
+/// What the DataNets pallet was told: (DataNet, dataset, job, the agreed report).
+pub type Outcome = (DataNetId, DatasetId, ValidationJobId, Option<ValidationReport>);
+
 thread_local! {
 	static VALIDATORS: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
 	static SLASHES: RefCell<Vec<(AccountId, Perbill, SlashReason)>> = const { RefCell::new(Vec::new()) };
-	static OUTCOMES: RefCell<Vec<(DataNetId, DatasetId, ValidationJobId, Option<ValidationReport>)>> =
-		const { RefCell::new(Vec::new()) };
+	static OUTCOMES: RefCell<Vec<Outcome>> = const { RefCell::new(Vec::new()) };
 	static ENTROPY: RefCell<H256> = const { RefCell::new(H256::zero()) };
 }
 
@@ -74,7 +76,7 @@ pub fn worker(validator: AccountId) -> AccountId {
 pub fn slashes() -> Vec<(AccountId, Perbill, SlashReason)> {
 	SLASHES.with(|s| s.borrow().clone())
 }
-pub fn outcomes() -> Vec<(DataNetId, DatasetId, ValidationJobId, Option<ValidationReport>)> {
+pub fn outcomes() -> Vec<Outcome> {
 	OUTCOMES.with(|o| o.borrow().clone())
 }
 

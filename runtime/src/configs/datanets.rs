@@ -43,5 +43,7 @@ impl pallet_datanets::Config for Runtime {
 	type MaxBucketLen = ConstU32<8>;
 	type NearDuplicateThreshold = NearDuplicateThreshold;
 	type DayLength = DayLength;
+	/// Proposals to DataNets that validate open a job with the validation committees.
+	type Validation = crate::Validation;
 	type WeightInfo = pallet_datanets::weights::SubstrateWeight<Runtime>;
 }

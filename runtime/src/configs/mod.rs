@@ -9,6 +9,7 @@ mod models;
 mod rewards;
 mod staking;
 mod system;
+mod validation;
 
 #[cfg(test)]
 pub(crate) use rewards::register_uri_dataset;

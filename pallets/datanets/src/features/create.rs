@@ -11,6 +11,7 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// - [`Error::EmptyName`].
 	/// - [`Error::InvalidPolicy`] if `max_datasets` is zero or above `MaxDatasets`.
+	/// - [`Error::InvalidValidationPolicy`], [`Error::InvalidProbeSet`] (its validation policy).
 	/// - [`Error::InsufficientBalance`] if `owner` cannot cover the deposit.
 	pub fn do_create(
 		owner: T::AccountId,
@@ -23,6 +24,7 @@ impl<T: Config> Pallet<T> {
 			policy.max_datasets > 0 && policy.max_datasets <= T::MaxDatasets::get(),
 			Error::<T>::InvalidPolicy
 		);
+		Self::check_validation_policy(&policy.validation)?;
 		let id = NextDataNetId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		let deposit = T::DataNetDeposit::get();

@@ -11,10 +11,12 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// - [`Error::UnknownDataNet`], [`Error::NotCurator`], [`Error::UnknownProposal`].
 	/// - [`Error::UnknownDataset`] if the dataset vanished (it cannot while referenced).
+	/// - [`Error::ValidationPending`], [`Error::NotValidated`], [`Error::ScoreTooLow`] (the validation policy).
 	/// - [`Error::DataNetFull`], [`Error::NearDuplicate`], [`Error::BucketFull`].
 	pub fn do_approve(who: T::AccountId, id: DataNetId, dataset: DatasetId) -> Result<u32, DispatchError> {
 		let mut datanet = Self::curated_by(id, &who)?;
 		let proposal = Proposals::<T>::get(id, dataset).ok_or(Error::<T>::UnknownProposal)?;
+		Self::ensure_validated(&datanet.policy.validation, &proposal)?;
 		let summary = T::Datasets::summary(dataset).ok_or(Error::<T>::UnknownDataset)?;
 		let mut members = Members::<T>::get(id);
 		ensure!((members.len() as u32) < datanet.policy.max_datasets, Error::<T>::DataNetFull);

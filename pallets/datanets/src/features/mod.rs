@@ -9,4 +9,5 @@ mod membership;
 mod near_duplicates;
 mod proposals;
 mod queries;
+mod validation;
 mod versions;

@@ -24,6 +24,7 @@ impl<T: Config> Pallet<T> {
 	/// - [`Error::DailyProposalLimitReached`], [`Error::DailyByteLimitReached`] (the policy's per-account daily
 	///   limits; withdrawn and rejected proposals count).
 	/// - [`Error::InsufficientBalance`] if `who` cannot cover the deposit.
+	/// - On a DataNet that validates, the validation pallet's errors (no validator, the fee not covered).
 	pub fn do_propose(who: T::AccountId, id: DataNetId, dataset: DatasetId) -> DispatchResult {
 		let mut datanet = DataNets::<T>::get(id).ok_or(Error::<T>::UnknownDataNet)?;
 		ensure!(datanet.status == DataNetStatus::Open, Error::<T>::DataNetClosed);
@@ -49,11 +50,18 @@ impl<T: Config> Pallet<T> {
 		let deposit = datanet.policy.contribution_deposit;
 		datanet.open_proposals = datanet.open_proposals.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		Self::hold(HoldReason::ContributionDeposit, &who, deposit)?;
+		let validation = Self::open_validation(&who, id, dataset, datanet.version, &datanet.policy.validation)?;
 		T::Datasets::add_reference(dataset)?;
 		Proposals::<T>::insert(
 			id,
 			dataset,
-			Proposal { proposer: who.clone(), deposit, proposed_at: frame_system::Pallet::<T>::block_number() },
+			Proposal {
+				proposer: who.clone(),
+				deposit,
+				proposed_at: frame_system::Pallet::<T>::block_number(),
+				version: datanet.version,
+				validation,
+			},
 		);
 		DataNets::<T>::insert(id, datanet);
 		DailyContributions::<T>::insert(id, &who, today);

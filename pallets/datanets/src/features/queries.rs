@@ -77,6 +77,7 @@ impl<T: Config> Pallet<T> {
 			contribution_deposit: datanet.policy.contribution_deposit,
 			max_proposals_per_day: datanet.policy.max_proposals_per_day,
 			max_bytes_per_day: datanet.policy.max_bytes_per_day,
+			validation: datanet.policy.validation.as_ref().map(Into::into),
 			created_at: datanet.created_at,
 		})
 	}
@@ -89,6 +90,29 @@ impl<T: Config> Pallet<T> {
 			root: info.root,
 			dataset_count: info.dataset_count,
 			created_at: info.created_at,
+		})
+	}
+}
+
+/// A proposal as the runtime API returns it.
+pub type ProposalViewOf<T> = openledger_primitives::dataset::ProposalView<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+impl<T: Config> Pallet<T> {
+	/// The open proposal of `dataset` to `id`, with its validation, as apps and workers read it.
+	pub fn proposal_view(id: DataNetId, dataset: DatasetId) -> Option<ProposalViewOf<T>> {
+		let proposal = Proposals::<T>::get(id, dataset)?;
+		Some(openledger_primitives::dataset::ProposalView {
+			datanet: id,
+			dataset,
+			proposer: proposal.proposer,
+			deposit: proposal.deposit,
+			proposed_at: proposal.proposed_at,
+			version: proposal.version,
+			validation: proposal.validation,
 		})
 	}
 }

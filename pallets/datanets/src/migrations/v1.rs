@@ -2,7 +2,7 @@
 //! `max_bytes_per_day`). Every existing DataNet keeps what it accepted: both limits 0, "no limit".
 
 use frame_support::{migrations::VersionedMigration, pallet_prelude::*, storage_alias, traits::UncheckedOnRuntimeUpgrade};
-use openledger_primitives::dataset::{DataNetId, DataNetPolicy, DataNetStatus, VersionNumber};
+use openledger_primitives::dataset::{DataNetId, DataNetStatus, VersionNumber};
 
 use crate::*;
 
@@ -41,13 +41,18 @@ pub mod v0 {
 	pub type DataNets<T: Config> = StorageMap<Pallet<T>, Blake2_128Concat, DataNetId, DataNet<T>>;
 
 	impl<T: Config> DataNet<T> {
-		/// The same DataNet in version 1: no daily limits.
+		/// The same DataNet in the current version (through version 1).
 		pub fn into_current(self) -> crate::DataNet<T> {
-			crate::DataNet {
+			self.into_v1().into_current()
+		}
+
+		/// The same DataNet in version 1: no daily limits.
+		pub fn into_v1(self) -> crate::migrations::v2::v1::DataNet<T> {
+			crate::migrations::v2::v1::DataNet {
 				owner: self.owner,
 				name: self.name,
 				metadata: self.metadata,
-				policy: DataNetPolicy {
+				policy: crate::migrations::v2::v1::Policy {
 					allowed_licences: self.policy.allowed_licences,
 					max_dataset_bytes: self.policy.max_dataset_bytes,
 					max_datasets: self.policy.max_datasets,
@@ -72,9 +77,9 @@ pub struct UncheckedMigrateV0ToV1<T>(core::marker::PhantomData<T>);
 impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV0ToV1<T> {
 	fn on_runtime_upgrade() -> Weight {
 		let mut translated = 0u64;
-		DataNets::<T>::translate::<v0::DataNet<T>, _>(|_, old| {
+		crate::migrations::v2::v1::DataNets::<T>::translate::<v0::DataNet<T>, _>(|_, old| {
 			translated = translated.saturating_add(1);
-			Some(old.into_current())
+			Some(old.into_v1())
 		});
 		T::DbWeight::get().reads_writes(translated, translated)
 	}
@@ -87,13 +92,13 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV0ToV1<T> {
 	#[cfg(feature = "try-runtime")]
 	fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
 		let before = u64::decode(&mut state.as_slice()).map_err(|_| "the pre-upgrade count does not decode")?;
-		ensure!(DataNets::<T>::iter().count() as u64 == before, "a DataNet was lost in translation");
+		let migrated = crate::migrations::v2::v1::DataNets::<T>::iter_values().collect::<alloc::vec::Vec<_>>();
+		ensure!(migrated.len() as u64 == before, "a DataNet was lost in translation");
 		ensure!(
-			DataNets::<T>::iter_values()
-				.all(|d| d.policy.max_proposals_per_day == 0 && d.policy.max_bytes_per_day == 0),
+			migrated.iter().all(|d| d.policy.max_proposals_per_day == 0 && d.policy.max_bytes_per_day == 0),
 			"a migrated DataNet has a daily limit"
 		);
-		Pallet::<T>::do_try_state()
+		Ok(())
 	}
 }
 

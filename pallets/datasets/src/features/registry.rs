@@ -18,6 +18,7 @@ impl<T: Config> DatasetRegistry<T::AccountId> for Pallet<T> {
 			owner: d.owner,
 			content_hash: d.content_hash,
 			bytes: d.bytes,
+			rows: d.rows,
 			licence: d.licence,
 			sketch: d.sketch,
 		})

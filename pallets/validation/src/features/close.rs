@@ -10,7 +10,10 @@ use openledger_primitives::{
 	staking::{SlashReason, SlashValidator},
 	validation::{median_report, OnValidated, ValidationJobId, ValidationReport, DEFAULT_REPORT_TOLERANCE},
 };
-use sp_runtime::{traits::Zero, Perbill, Saturating};
+use sp_runtime::{
+	traits::{CheckedDiv, Zero},
+	Perbill, Saturating,
+};
 
 use crate::*;
 
@@ -98,7 +101,7 @@ impl<T: Config> Pallet<T> {
 		if job.fee.is_zero() || count.is_zero() {
 			return;
 		}
-		let share = job.fee / count;
+		let share = job.fee.checked_div(&count).unwrap_or_default();
 		let remainder = job.fee.saturating_sub(share.saturating_mul(count));
 		for (i, member) in members.iter().enumerate() {
 			let amount = if i == 0 { share.saturating_add(remainder) } else { share };
