@@ -22,6 +22,7 @@ import { startDevChain, workerKey, workerUri } from './lib/fixture.mjs';
 import { createDataNet, findEvent, registerModel, send, sendAll, waitForEvent } from './lib/tx.mjs';
 import { waitForLog } from './lib/worker.mjs';
 import { loraAdapter, serveFiles } from './lib/lora.mjs';
+import { minhashSketch } from './lib/sketch.mjs';
 import {
   OPEN, askAndWait, contributeUri, demoDatasets, registerInline, requestInference, setUpDemo, uploads, waitPaid,
   withAttributionParams,
@@ -298,7 +299,7 @@ test('a worker key nobody registered is refused with a clear error', async () =>
   assert.ok(stranger.logs.some((line) => line.includes('is not registered')), stranger.logs.join('\n'));
 });
 
-test('validation: a proposal gets its committee\'s score on chain; a low-scoring one cannot be approved', async () => {
+test('validation: a proposal gets its committee\'s score on chain; a low-scoring one cannot be approved', async (t) => {
   demo ??= await setUpDemo(api, {
     curator: keys.alice, contributors: [keys.charlie, keys.dave, keys.eve], owner: keys.bob, fee: OPEN,
   });
@@ -313,13 +314,14 @@ test('validation: a proposal gets its committee\'s score on chain; a low-scoring
     const [question, answer] = pair.split('\n');
     return JSON.stringify({ question: question.replace(/^Q:\s*/, ''), answer: answer.replace(/^A:\s*/, '') });
   }).join('\n');
-  const probeSet = await registerOnly(keys.alice, stringToU8a(`${probes}\n`), 'neurology probes');
+  const probeSet = await registerOnly(keys.alice, stringToU8a(`${probes}\n`), 'neurology probes', probes.split('\n').length);
   const policy = { contentType: 'Text', requiredFields: [], probeSet, minScore: 30, fee: OPEN / 100n };
   await send(api, api.tx.dataNets.setValidation(datanet, policy), keys.alice);
 
   // The neurology dataset answers the probe questions; the Python licence's history is off topic.
   const offTopic = readFileSync(new URL('../../attribution-worker/data/off-topic/python-license.txt', import.meta.url));
-  const licence = await registerOnly(keys.ferdie, offTopic, 'python licence');
+  const paragraphs = new TextDecoder().decode(offTopic).split(/\n\s*\n/).filter((p) => p.trim()).length;
+  const licence = await registerOnly(keys.ferdie, offTopic, 'python licence', paragraphs);
   const dave = byAddress(neurology.owner);
   const before = await free(dave);
   const proposed = await send(api, api.tx.dataNets.propose(datanet, neurology.id), dave);
@@ -338,6 +340,7 @@ test('validation: a proposal gets its committee\'s score on chain; a low-scoring
   const useful = await scored(neurology.id);
   const useless = await scored(licence);
   assert.ok(useful !== null && useless !== null, 'both proposals carry an agreed score');
+  t.diagnostic(`scores: neurology (answers the probes) ${useful}, Python licence (off topic) ${useless}; minimum 30`);
   assert.ok(useful >= 30, `the neurology dataset scores ${useful}`);
   assert.ok(useless < 30 && useful - useless >= 20, `off topic ${useless} against useful ${useful}`);
 
@@ -354,6 +357,27 @@ test('validation: a proposal gets its committee\'s score on chain; a low-scoring
   await assert.rejects(send(api, api.tx.dataNets.approve(datanet, licence), keys.alice), /dataNets\.ScoreTooLow/);
   const approved = await send(api, api.tx.dataNets.approve(datanet, neurology.id), keys.alice);
   assert.ok(findEvent(approved.events, 'dataNets', 'DatasetApproved'));
+
+  // A proposal whose URI answers nothing is reported as having no rows: score 0, and the committee that measured it
+  // is paid, not slashed as absent, for someone else's bad URI.
+  const gone = await serveFiles({});
+  const url = gone.url('/gone.txt').replace(/:\d+\//, `:${await freePort()}/`);
+  await gone.close();
+  const text = stringToU8a('Q: Which nerve is affected in Bell palsy?\nA: The facial nerve.\n');
+  const registered = await send(api, api.tx.datasets.register(
+    contentHash(text), '0x' + '22'.repeat(32), 1, text.length, 'CC-BY-4.0', minhashSketch(text), { Uri: url }, '',
+  ), keys.eve);
+  const unreachable = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
+  const sent = await send(api, api.tx.dataNets.propose(datanet, unreachable), keys.eve);
+  const job = findEvent(sent.events, 'validation', 'ValidationRequested').data.job;
+  const paidFor = await waitForEvent(api, 'validation', 'ValidationAgreed', (d) => d.job.eq(job),
+    { after: sent.blockHash, timeoutMs: 300_000 });
+  assert.equal(paidFor.data.report.rowsParsed.toNumber(), 0);
+  assert.deepEqual(paidFor.data.paid.map((a) => a.toString()), [keys.alice.address]);
+  t.diagnostic(`validation reports: ${JSON.stringify(view.validation)}`);
+  const noRows = await rpc(chain.httpUrl, 'datanets_proposal', [datanet, unreachable]);
+  assert.equal(noRows.validation.scored.score, 0);
+  assert.ok(worker.logs.some((line) => line.includes(`proposed dataset ${unreachable} cannot be read`)));
 });
 
 /** The keyring pair whose address is `address`. */
@@ -362,8 +386,8 @@ function byAddress(address) {
 }
 
 /** Registers `bytes` as an inline dataset of `owner` and uploads it, without proposing it; resolves with its id. */
-async function registerOnly(owner, bytes, name) {
-  const registered = await send(api, registerInline(api, bytes, name), owner);
+async function registerOnly(owner, bytes, name, rows) {
+  const registered = await send(api, registerInline(api, bytes, name, { rows }), owner);
   const id = findEvent(registered.events, 'datasets', 'DatasetRegistered').data.dataset.toNumber();
   for (const upload of uploads(api, id, bytes)) await send(api, upload, owner);
   return id;

@@ -19,9 +19,13 @@ export function demoDatasets() {
   return ['cardiology', 'neurology', 'pharmacology'].map((name) => [name, readFileSync(join(DATASETS, `${name}.txt`))]);
 }
 
-/** The `datasets.register` call for `bytes` as inline content, with its MinHash sketch unless `sketch` is given. */
-export function registerInline(api, bytes, name, { sketch = minhashSketch(bytes) } = {}) {
-  const rows = new TextDecoder().decode(bytes).split('\n').filter((l) => l.startsWith('Q:')).length;
+/**
+ * The `datasets.register` call for `bytes` as inline content, with its MinHash sketch unless `sketch` is given and
+ * its Q/A pairs as rows unless `rows` is given.
+ */
+export function registerInline(api, bytes, name, {
+  sketch = minhashSketch(bytes), rows = new TextDecoder().decode(bytes).split('\n').filter((l) => l.startsWith('Q:')).length,
+} = {}) {
   return api.tx.datasets.register(
     contentHash(bytes), u8aToHex(pieceHash(bytes)), rows, bytes.length, 'CC-BY-4.0', sketch,
     { Inline: { pieceHashes: pieces(bytes).map((p) => u8aToHex(pieceHash(p))) } }, JSON.stringify({ title: name }),
