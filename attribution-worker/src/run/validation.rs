@@ -48,10 +48,10 @@ pub struct Assignment {
 }
 
 /// The DataNet a proposal is measured against: its version's members plus the probe set, indexed, and what its
-/// probe set gets without the proposal.
+/// probe set gets without the proposal. The rules (content type, required fields, description) are not kept: they
+/// are read with the policy for every proposal, since curators may change them within a version.
 struct Measured {
 	corpus: Arc<Corpus>,
-	rules: DataNetRules,
 	baseline: Baseline,
 }
 
@@ -149,7 +149,8 @@ impl Validations {
 	/// The report of `dataset` measured against `version` of `datanet`.
 	async fn measure(&self, datanet: u32, dataset: u64, version: u32) -> Result<ValidationReport> {
 		let view = self.content.chain.datanet(datanet).await?.with_context(|| format!("DataNet {datanet} is gone"))?;
-		let measured = self.measured(&view, version).await?;
+		let rules = rules(&view)?;
+		let measured = self.measured(&view, version, &rules).await?;
 		// A proposal whose content cannot be fetched or does not match its hash has nothing to measure: its report
 		// is empty (score 0), as every honest worker's is, rather than no report (which would cost this validator
 		// an absence for someone else's bad URI).
@@ -166,7 +167,7 @@ impl Validations {
 		let models = self.models.clone();
 		let report = tokio::task::spawn_blocking(move || -> Result<ValidationReport> {
 			let validator = validator(&models)?;
-			let validation = validator.validate(&measured.corpus, &measured.rules, &measured.baseline, &proposal)?;
+			let validation = validator.validate(&measured.corpus, &rules, &measured.baseline, &proposal)?;
 			Ok(validation.report)
 		})
 		.await??;
@@ -174,33 +175,32 @@ impl Validations {
 	}
 
 	/// The DataNet's version, probe set and baseline, measured once and kept.
-	async fn measured(&self, view: &DataNetView<AccountId32, u128, u32>, version: u32) -> Result<Arc<Measured>> {
-		let policy = view.validation.as_ref().context("the DataNet no longer validates")?;
-		let key: BaselineKey = (view.id, version, policy.probe_set);
+	async fn measured(
+		&self,
+		view: &DataNetView<AccountId32, u128, u32>,
+		version: u32,
+		rules: &DataNetRules,
+	) -> Result<Arc<Measured>> {
+		let probe_set = rules.probe_dataset;
+		let key: BaselineKey = (view.id, version, probe_set);
 		if let Some(measured) = self.baselines.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
 			return Ok(measured.clone());
 		}
 		let mut datasets = self.content.members(view.id, version).await?;
-		if let Some(probe) = policy.probe_set.filter(|p| !datasets.contains(p)) {
+		if let Some(probe) = probe_set.filter(|p| !datasets.contains(p)) {
 			datasets.push(probe);
 			datasets.sort_unstable();
 		}
-		let label = format!("{version}-probes-{}", policy.probe_set.map_or_else(|| "none".to_owned(), |p| p.to_string()));
+		let label = format!("{version}-probes-{}", probe_set.map_or_else(|| "none".to_owned(), |p| p.to_string()));
 		let dir = self.content.data_dir.join("validation").join(view.id.to_string()).join(label);
 		let manifest = self.content.manifest(&dir, view.id, version, &datasets).await?;
-		let rules = DataNetRules {
-			content_type: policy.content_type,
-			required: policy.required_fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect(),
-			probe_dataset: policy.probe_set,
-			description: description(&view.metadata),
-		};
-		let (common, models) = (self.common.clone(), self.models.clone());
+		let (common, models, rules) = (self.common.clone(), self.models.clone(), rules.clone());
 		let config = EngineConfig::new(manifest, self.content.data_dir.join("indexes"));
 		let measured = tokio::task::spawn_blocking(move || -> Result<Measured> {
 			let (embedder, embedder_id) = models.embedder()?;
 			let corpus = Arc::new(corpus_on(&common, &config, &embedder, &embedder_id)?);
 			let baseline = validator(&models)?.baseline(&corpus, &rules)?;
-			Ok(Measured { corpus, rules, baseline })
+			Ok(Measured { corpus, baseline })
 		})
 		.await??;
 		let measured = Arc::new(measured);
@@ -220,6 +220,17 @@ impl Validations {
 	fn salt(&self, job: u64) -> [u8; 32] {
 		self.key.derive_secret(&codec::Encode::encode(&(b"ol/validation", job)))
 	}
+}
+
+/// What the DataNet's policy asks of proposals, as the engine takes it.
+fn rules(view: &DataNetView<AccountId32, u128, u32>) -> Result<DataNetRules> {
+	let policy = view.validation.as_ref().context("the DataNet no longer validates")?;
+	Ok(DataNetRules {
+		content_type: policy.content_type,
+		required: policy.required_fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect(),
+		probe_dataset: policy.probe_set,
+		description: description(&view.metadata),
+	})
 }
 
 /// The protocol's validator: the shared embedder and base generator, the protocol's default settings.
