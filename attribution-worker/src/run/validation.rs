@@ -71,6 +71,9 @@ pub struct Validations {
 	key: WorkerKey,
 	validator: AccountId32,
 	baselines: Arc<Mutex<HashMap<BaselineKey, Arc<Measured>>>>,
+	/// Held while a baseline is measured: proposals to a new version that arrive together wait for one baseline
+	/// instead of each measuring their own.
+	measuring: Arc<tokio::sync::Mutex<()>>,
 	reports: ReportStore,
 }
 
@@ -84,7 +87,17 @@ impl Validations {
 		validator: AccountId32,
 	) -> Result<Self> {
 		let reports = ReportStore::load(content.data_dir.join("validation-reports.json"))?;
-		Ok(Self { content, common, models, metrics, key, validator, baselines: Arc::default(), reports })
+		Ok(Self {
+			content,
+			common,
+			models,
+			metrics,
+			key,
+			validator,
+			baselines: Arc::default(),
+			measuring: Arc::default(),
+			reports,
+		})
 	}
 
 	/// Measures the proposal of `assignment` and commits to its report, if the job still waits for this
@@ -183,8 +196,13 @@ impl Validations {
 	) -> Result<Arc<Measured>> {
 		let probe_set = rules.probe_dataset;
 		let key: BaselineKey = (view.id, version, probe_set);
-		if let Some(measured) = self.baselines.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
-			return Ok(measured.clone());
+		let cached = || self.baselines.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+		if let Some(measured) = cached() {
+			return Ok(measured);
+		}
+		let _measuring = self.measuring.lock().await;
+		if let Some(measured) = cached() {
+			return Ok(measured);
 		}
 		let mut datasets = self.content.members(view.id, version).await?;
 		if let Some(probe) = probe_set.filter(|p| !datasets.contains(p)) {
