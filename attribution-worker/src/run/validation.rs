@@ -162,7 +162,7 @@ impl Validations {
 	/// The report of `dataset` measured against `version` of `datanet`.
 	async fn measure(&self, datanet: u32, dataset: u64, version: u32) -> Result<ValidationReport> {
 		let view = self.content.chain.datanet(datanet).await?.with_context(|| format!("DataNet {datanet} is gone"))?;
-		let rules = rules(&view)?;
+		let rules = rules(&view);
 		let measured = self.measured(&view, version, &rules).await?;
 		// A proposal whose content cannot be fetched or does not match its hash has nothing to measure: its report
 		// is empty (score 0), as every honest worker's is, rather than no report (which would cost this validator
@@ -240,15 +240,21 @@ impl Validations {
 	}
 }
 
-/// What the DataNet's policy asks of proposals, as the engine takes it.
-fn rules(view: &DataNetView<AccountId32, u128, u32>) -> Result<DataNetRules> {
-	let policy = view.validation.as_ref().context("the DataNet no longer validates")?;
-	Ok(DataNetRules {
+/// What the DataNet's policy asks of proposals, as the engine takes it. A DataNet whose curators removed its
+/// validation policy after the proposal opened its job is measured by the default rules (plain text, no probe set):
+/// every honest worker does the same, so the committee still agrees instead of being slashed as absent.
+fn rules(view: &DataNetView<AccountId32, u128, u32>) -> DataNetRules {
+	let description = description(&view.metadata);
+	let Some(policy) = view.validation.as_ref() else {
+		tracing::warn!("DataNet {} no longer validates: measuring by the default rules", view.id);
+		return DataNetRules { description, ..DataNetRules::default() };
+	};
+	DataNetRules {
 		content_type: policy.content_type,
 		required: policy.required_fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect(),
 		probe_dataset: policy.probe_set,
-		description: description(&view.metadata),
-	})
+		description,
+	}
 }
 
 /// The protocol's validator: the shared embedder and base generator, the protocol's default settings.
@@ -303,6 +309,7 @@ impl ReportStore {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use openledger_primitives::dataset::{ContentType, DataNetStatus, ValidationView};
 
 	#[test]
 	fn the_description_comes_from_json_metadata_only() {
@@ -310,6 +317,47 @@ mod tests {
 		assert_eq!(description(br#"{"description":"  "}"#), None);
 		assert_eq!(description(b"not json"), None);
 		assert_eq!(description(br#"{"description":7}"#), None);
+	}
+
+	fn view(validation: Option<ValidationView<u128>>) -> DataNetView<AccountId32, u128, u32> {
+		DataNetView {
+			id: 3,
+			owner: AccountId32([1; 32]),
+			name: b"n".to_vec(),
+			metadata: br#"{"description":"neurology"}"#.to_vec(),
+			curators: vec![],
+			status: DataNetStatus::Open,
+			deposit: 0,
+			version: 2,
+			root: Default::default(),
+			dataset_count: 1,
+			open_proposals: 1,
+			allowed_licences: vec![],
+			max_dataset_bytes: 1_000,
+			max_datasets: 10,
+			contribution_deposit: 0,
+			max_proposals_per_day: 0,
+			max_bytes_per_day: 0,
+			validation,
+			created_at: 1,
+		}
+	}
+
+	#[test]
+	fn the_rules_follow_the_policy_and_default_when_it_was_removed() {
+		let policy = ValidationView {
+			content_type: ContentType::Csv,
+			required_fields: vec![b"question".to_vec(), b"answer".to_vec()],
+			probe_set: Some(9),
+			min_score: 40,
+			fee: 5,
+		};
+		let followed = rules(&view(Some(policy)));
+		assert_eq!(followed.content_type, ContentType::Csv);
+		assert_eq!(followed.required, vec!["question".to_owned(), "answer".to_owned()]);
+		assert_eq!((followed.probe_dataset, followed.description.as_deref()), (Some(9), Some("neurology")));
+		let removed = rules(&view(None));
+		assert_eq!(removed, DataNetRules { description: Some("neurology".into()), ..DataNetRules::default() });
 	}
 
 	#[test]
