@@ -96,7 +96,10 @@ test('train on the page, watch the losses and the plot, register: the worker ser
   await page.click('#start');
   await page.waitForSelector('#error[data-state="none"]', { state: 'attached' });
   await page.waitForSelector('#status[data-state="training"]', { timeout: 60_000 });
-  await page.waitForFunction(() => /step \d+\/\d+, loss \d/.test(document.querySelector('#progress').textContent));
+  // The first step's report comes after the version is loaded and the first forward and backward pass: seconds on
+  // an idle machine, tens of them on a loaded CI runner (it missed the 30 s default once, beside two builds).
+  await page.waitForFunction(() => /step \d+\/\d+, loss \d/.test(document.querySelector('#progress').textContent),
+    undefined, { timeout: 120_000 });
   await page.waitForSelector('#status[data-state="done"]', { timeout: 240_000 })
     .catch((error) => { throw new Error(`${error.message}\nstudio log:\n${studio.logs.slice(-20).join('\n')}`); });
   const rows = await page.$$eval('#losses tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
