@@ -197,7 +197,7 @@ impl Content {
 		if model.adapter.is_none() || hash == H256::zero() {
 			return Ok(None);
 		}
-		if self.store.get(&hash).is_none() && metadata_uri(&model.metadata, "influenceUri").is_none() {
+		if self.store.get(&hash).is_none() && metadata_field(&model.metadata, "influenceUri").is_none() {
 			return Ok(None);
 		}
 		self.model_file(model, hash, "influenceUri", "influence sketches").await.map(Some)
@@ -209,7 +209,7 @@ impl Content {
 		if let Some(path) = self.store.get(&hash) {
 			return Ok(path);
 		}
-		let uri = metadata_uri(&model.metadata, key).with_context(|| {
+		let uri = metadata_field(&model.metadata, key).with_context(|| {
 			format!(
 				"model {}: {what} {hash:?} is not in the content store ({}) and the model's metadata names no {key}",
 				model.id,
@@ -229,8 +229,9 @@ fn refused(error: anyhow::Error, subject: &str, then: &str) -> anyhow::Error {
 	}
 }
 
-/// The URI a model's metadata (a JSON object) names under `key` (`adapterUri`, `influenceUri`), if any.
-pub fn metadata_uri(metadata: &[u8], key: &str) -> Option<String> {
+/// The text a metadata JSON object holds under `key` (a model's `adapterUri` or `influenceUri`, a DataNet's
+/// `description`), if any.
+pub fn metadata_field(metadata: &[u8], key: &str) -> Option<String> {
 	let value: serde_json::Value = serde_json::from_slice(metadata).ok()?;
 	value.get(key)?.as_str().map(str::to_owned)
 }
@@ -247,12 +248,12 @@ mod tests {
 	#[test]
 	fn the_adapter_uri_comes_from_json_metadata_only() {
 		assert_eq!(
-			metadata_uri(br#"{"name":"cardio","adapterUri":"https://host/a.safetensors"}"#, "adapterUri").as_deref(),
+			metadata_field(br#"{"name":"cardio","adapterUri":"https://host/a.safetensors"}"#, "adapterUri").as_deref(),
 			Some("https://host/a.safetensors")
 		);
-		assert_eq!(metadata_uri(br#"{"name":"cardio"}"#, "adapterUri"), None);
-		assert_eq!(metadata_uri(b"plain words", "adapterUri"), None);
-		assert_eq!(metadata_uri(b"", "adapterUri"), None);
-		assert_eq!(metadata_uri(&[0xff, 0xfe], "adapterUri"), None);
+		assert_eq!(metadata_field(br#"{"name":"cardio"}"#, "adapterUri"), None);
+		assert_eq!(metadata_field(b"plain words", "adapterUri"), None);
+		assert_eq!(metadata_field(b"", "adapterUri"), None);
+		assert_eq!(metadata_field(&[0xff, 0xfe], "adapterUri"), None);
 	}
 }

@@ -30,7 +30,7 @@ use subxt::utils::AccountId32;
 use super::{
 	background::Done,
 	chain::runtime,
-	content::Content,
+	content::{metadata_field, Content},
 	keys::WorkerKey,
 	metrics::Metrics,
 	models::SharedModels,
@@ -266,8 +266,7 @@ fn validator(models: &SharedModels) -> Result<Validator> {
 
 /// The DataNet's description (its metadata's `description`), measured against while it has no member.
 fn description(metadata: &[u8]) -> Option<String> {
-	let value: serde_json::Value = serde_json::from_slice(metadata).ok()?;
-	value.get("description")?.as_str().map(str::to_owned).filter(|d| !d.trim().is_empty())
+	metadata_field(metadata, "description").filter(|d| !d.trim().is_empty())
 }
 
 /// Reports committed to and not yet revealed, on disk so that a restarted worker still reveals them.
