@@ -6,15 +6,15 @@ use anyhow::{ensure, Context, Result};
 use attribution_engine::{
 	attribute::AttributionConfig,
 	rows::ContentType,
-	validate::{DataNetRules, Validator},
+	validate::{proposal_text, DataNetRules, Validator},
 	EngineConfig,
 };
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 
-/// Largest proposal read: the runtime's largest dataset (16 MiB).
-pub const MAX_PROPOSAL_BYTES: u64 = 16 << 20;
+/// Largest proposal read: what a validator's worker fetches for one dataset by default (`run --max-content-mb`).
+pub const MAX_PROPOSAL_BYTES: u64 = crate::run::DEFAULT_MAX_CONTENT_MB << 20;
 
 #[derive(Args, Debug, Clone)]
 pub struct ValidateArgs {
@@ -48,9 +48,16 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<()> {
 		args.proposal.display()
 	);
 	let bytes = std::fs::read(&args.proposal).with_context(|| format!("reading {}", args.proposal.display()))?;
-	let text = String::from_utf8(bytes).map_err(|e| {
-		anyhow::anyhow!("{} is not UTF-8 (byte {})", args.proposal.display(), e.utf8_error().valid_up_to())
-	})?;
+	// Read as validators read it; say where it stops being UTF-8, since those rows will not count.
+	if let Err(e) = std::str::from_utf8(&bytes) {
+		tracing::warn!(
+			"{} is not UTF-8 from byte {}: validators read it with replacement characters, and the rows holding \
+			 them are refused or count as another script",
+			args.proposal.display(),
+			e.valid_up_to()
+		);
+	}
+	let text = proposal_text(&bytes).into_owned();
 	let config = EngineConfig { index: (&args.index).into(), attribution: AttributionConfig::default() };
 	let engine = engine(common, &config, None, None)?;
 	if let Some(probe) = args.probe_dataset {

@@ -129,7 +129,7 @@ fn validate_refuses_oversized_binary_and_missing_proposals_before_loading_anythi
 	let dir = tempfile::tempdir().unwrap();
 	let manifest = dir.path().join("datanet.json");
 	let huge = dir.path().join("huge.txt");
-	std::fs::File::create(&huge).unwrap().set_len((16 << 20) + 1).unwrap();
+	std::fs::File::create(&huge).unwrap().set_len((256 << 20) + 1).unwrap();
 	let binary = dir.path().join("binary.txt");
 	std::fs::write(&binary, [0x61, 0x62, 0xff, 0x00]).unwrap();
 	let validate = |proposal: &std::path::Path| {
@@ -143,9 +143,11 @@ fn validate_refuses_oversized_binary_and_missing_proposals_before_loading_anythi
 		stderr(&out)
 	};
 	let err = validate(&huge);
-	assert!(err.contains("huge.txt is 16777217 bytes; a dataset is at most 16777216"), "{err}");
+	assert!(err.contains("huge.txt is 268435457 bytes; a dataset is at most 268435456"), "{err}");
+	// Not UTF-8: read as validators read it (replacement characters), with a warning naming the first bad byte;
+	// here it then stops at the missing weights.
 	let err = validate(&binary);
-	assert!(err.contains("binary.txt is not UTF-8 (byte 2)"), "{err}");
+	assert!(err.contains("binary.txt is not UTF-8 from byte 2: validators read it with replacement"), "{err}");
 	let err = validate(&dir.path().join("absent.txt"));
 	assert!(err.contains("reading") && err.contains("absent.txt"), "{err}");
 	// The bench refuses sizes outside its bounds before any work.

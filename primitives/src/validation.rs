@@ -226,6 +226,9 @@ pub trait ValidationJobs<AccountId, Balance> {
 		version: crate::dataset::VersionNumber,
 		fee: Balance,
 	) -> Result<ValidationJobId, sp_runtime::DispatchError>;
+
+	/// The weight of [`ValidationJobs::open`], which the caller adds to its own.
+	fn open_weight() -> sp_runtime::Weight;
 }
 
 /// Told when a validation job closes: with the committee's agreed report, or `None` without agreement.

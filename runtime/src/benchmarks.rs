@@ -14,4 +14,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_models, Models]
 	[pallet_rewards, Rewards]
 	[pallet_attribution, Attribution]
+	[pallet_validation, Validation]
 );

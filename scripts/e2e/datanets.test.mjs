@@ -157,6 +157,26 @@ test('bad input is refused with named errors', async () => {
   await assert.rejects(send(api, api.tx.datasets.uploadPiece(12345, 0, '0x00'), bob), /datasets\.UnknownDataset/);
 });
 
+test('governance sets the validation committees\' parameters; a signed account and inconsistent ones are refused by name', async () => {
+  const defaults = api.consts.validation.defaultParams.toJSON();
+  assert.deepEqual(Object.keys(defaults).sort(),
+    ['absenceSlash', 'commitWindow', 'committeeSize', 'memberSlash', 'quorum', 'revealWindow', 'tolerance']);
+  assert.ok((await api.query.validation.parameters()).isNone, 'the defaults hold until governance acts');
+  const smaller = { ...defaults, committeeSize: 1, quorum: 1, revealWindow: 5 };
+  await assert.rejects(send(api, api.tx.validation.setParams(smaller), bob), /BadOrigin/);
+  for (const bad of [{ ...defaults, quorum: 0 }, { ...defaults, quorum: defaults.committeeSize + 1 },
+    { ...defaults, committeeSize: api.consts.validation.maxCommittee.toNumber() + 1 }, { ...defaults, commitWindow: 0 }]) {
+    const { events } = await send(api, api.tx.sudo.sudo(api.tx.validation.setParams(bad)), alice);
+    const result = findEvent(events, 'sudo', 'Sudid').data.sudoResult;
+    assert.ok(result.isErr && api.registry.findMetaError(result.asErr.asModule).name === 'InvalidParams', JSON.stringify(bad));
+  }
+  assert.ok((await api.query.validation.parameters()).isNone, 'nothing was stored');
+  const { events } = await send(api, api.tx.sudo.sudo(api.tx.validation.setParams(smaller)), alice);
+  assert.deepEqual(findEvent(events, 'validation', 'ParamsSet').data.params.toJSON(), smaller);
+  assert.deepEqual((await api.query.validation.parameters()).unwrap().toJSON(), smaller);
+  await send(api, api.tx.sudo.sudo(api.tx.validation.setParams(defaults)), alice);
+});
+
 /** Runs `attribution-worker submit-dataset …args`; resolves with its exit status, stdout and stderr. */
 function submitDataset(args) {
   const bin = process.env.OPENLEDGER_WORKER_BIN;

@@ -134,7 +134,7 @@ test('a node restarted under its running worker loses nothing', async () => {
 test('the council upgrades the running chain to the next runtime; its migrations run and the workers answer on', async () => {
   const council = NAMES.map((n) => keys[n]);
   const free = async (address) => (await api.query.system.account(address)).data.free.toBigInt();
-  assert.equal((await api.rpc.state.getRuntimeVersion()).specVersion.toNumber(), 103);
+  assert.equal((await api.rpc.state.getRuntimeVersion()).specVersion.toNumber(), 104);
 
   // The state a chain of the previous release holds (storage version 0 of attribution and rewards): parameters
   // without `absenceSlash`, and 7 OPEN of validators' fees in the session pool (held by the rewards account). No
@@ -163,7 +163,7 @@ test('the council upgrades the running chain to the next runtime; its migrations
   const retired = await waitForEvent(api, 'rewards', 'PoolRetired', () => true, { after: upgraded.blockHash });
   assert.equal(retired.data.amount.toBigInt(), pool, 'the pool went to the treasury');
   const version = await api.rpc.state.getRuntimeVersion(retired.blockHash);
-  assert.equal(version.specVersion.toNumber(), 104);
+  assert.equal(version.specVersion.toNumber(), 105);
   assert.equal((await api.query.attribution.palletVersion()).toNumber(), 1);
   assert.equal((await api.query.rewards.palletVersion()).toNumber(), 1);
   const migrated = (await api.query.attribution.parameters()).unwrap();
@@ -178,7 +178,7 @@ test('the council upgrades the running chain to the next runtime; its migrations
     return head.number.toNumber() > upgradedAt + 2;
   }, { timeoutMs: 60_000 });
   await waitFor('every worker to follow the upgrade', async () =>
-    NAMES.every((n) => workers[n].logs.some((l) => l.includes('upgraded from spec version 103 to 104'))),
+    NAMES.every((n) => workers[n].logs.some((l) => l.includes('upgraded from spec version 104 to 105'))),
   { timeoutMs: 60_000, intervalMs: 1_000 });
   const { id } = await ask('What aspirin dose is recommended after a myocardial infarction?');
   const done = await paid(id);

@@ -29,6 +29,13 @@ use std::{collections::BTreeSet, path::PathBuf, sync::Arc, time::Instant};
 /// dataset would cost more than the rest of the validation together.
 pub const MAX_RELEVANCE_ROWS: usize = 128;
 
+/// How every worker reads a proposed dataset's bytes: as UTF-8, each invalid sequence replaced by U+FFFD (the rows
+/// holding one then count as refused or as another script). Validators and the `validate` command both read
+/// proposals through this, so a contributor's prediction is the committee's measurement.
+pub fn proposal_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+	String::from_utf8_lossy(bytes)
+}
+
 /// What a DataNet asks of its datasets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DataNetRules {

@@ -32,6 +32,9 @@ pub use keys::WorkerKey;
 pub use register::{register_model, Listing, RegisterArgs, TrainedModel};
 pub use submit::{submit_dataset, SubmitArgs};
 
+/// The most MiB fetched for one dataset or adapter unless the operator says otherwise.
+pub const DEFAULT_MAX_CONTENT_MB: u64 = 256;
+
 /// How `run` connects and signs.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
@@ -57,7 +60,7 @@ pub struct RunArgs {
 	#[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3_600))]
 	pub fetch_timeout: u64,
 	/// The most MiB fetched for one dataset or adapter, whatever the chain declares: larger ones are refused.
-	#[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=16_384))]
+	#[arg(long, default_value_t = DEFAULT_MAX_CONTENT_MB, value_parser = clap::value_parser!(u64).range(1..=16_384))]
 	pub max_content_mb: u64,
 	/// Read `file://` URIs from the chain (development and tests only: anyone can register a path such as
 	/// `/etc/passwd` or `/dev/zero`).

@@ -17,7 +17,7 @@ use std::{
 use anyhow::{Context, Result};
 use attribution_engine::{
 	attribute::Corpus,
-	validate::{Baseline, DataNetRules, Validator},
+	validate::{proposal_text, Baseline, DataNetRules, Validator},
 	EngineConfig,
 };
 use openledger_primitives::{
@@ -170,7 +170,7 @@ impl Validations {
 		let proposal = match self.content.dataset_file(dataset).await {
 			Ok(path) => {
 				let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-				String::from_utf8_lossy(&bytes).into_owned()
+				proposal_text(&bytes).into_owned()
 			},
 			Err(e) => {
 				tracing::warn!("proposed dataset {dataset} cannot be read ({e:#}): reporting no rows");

@@ -8,7 +8,8 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use openledger_primitives::dataset::{
-	DataNetId, DataNetPolicy, DatasetId, Licence, Sketch, LSH_BANDS, LSH_ROWS, SKETCH_LEN,
+	ContentType, DataNetId, DataNetPolicy, DatasetId, Licence, Sketch, ValidationPolicy, LSH_BANDS, LSH_ROWS,
+	MAX_FIELD_NAME_LEN, MAX_REQUIRED_FIELDS, SKETCH_LEN,
 };
 use sp_core::H256;
 use sp_runtime::Saturating;
@@ -56,7 +57,8 @@ fn max_policy<T: Config>() -> PolicyOf<T> {
 		// Limits that hold, so `propose` pays for reading and writing the daily count.
 		max_proposals_per_day: u32::MAX,
 		max_bytes_per_day: u64::MAX,
-		// The validation job a proposal opens is counted in `propose`'s weight, not measured here.
+		// The validation job a proposal opens is the validation pallet's, measured there (its `open`) and added to
+		// `propose`'s weight.
 		validation: None,
 	}
 }
@@ -236,6 +238,31 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, dataset);
 		assert!(!MemberSince::<T>::contains_key(id, dataset));
+		Ok(())
+	}
+
+	/// The last of `MaxCurators` curators sets the largest policy: every required field at its longest, and a
+	/// probe set whose summary is read.
+	#[benchmark]
+	fn set_validation() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let id = new_datanet::<T>(&owner);
+		for i in 1..T::MaxCurators::get() {
+			Pallet::<T>::do_add_curator(owner.clone(), id, account("curator", i, 0)).map_err(|_| "curator")?;
+		}
+		let curator: T::AccountId = account("curator", T::MaxCurators::get().saturating_sub(1), 0);
+		let probe_set = register::<T>(&owner, 0, sketch(0, None));
+		let field = BoundedVec::truncate_from(alloc::vec![b'f'; MAX_FIELD_NAME_LEN as usize]);
+		let policy = ValidationPolicy {
+			content_type: ContentType::Jsonl,
+			required_fields: BoundedVec::truncate_from(alloc::vec![field; MAX_REQUIRED_FIELDS as usize]),
+			probe_set: Some(probe_set),
+			min_score: 50,
+			fee: 1_000u32.into(),
+		};
+		#[extrinsic_call]
+		_(RawOrigin::Signed(curator), id, Some(policy.clone()));
+		assert!(DataNets::<T>::get(id).is_some_and(|d| d.policy.validation == Some(policy)));
 		Ok(())
 	}
 

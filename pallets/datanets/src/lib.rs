@@ -316,9 +316,8 @@ pub mod pallet {
 
 		/// Proposes a dataset the signer owns, holding the policy's contribution deposit.
 		#[pallet::call_index(3)]
-		// Plus, counted, not measured: opening the validation job (the active set, the fee's hold, the job, its
-		// deadline and the next id).
-		#[pallet::weight(T::WeightInfo::propose().saturating_add(T::DbWeight::get().reads_writes(3, 4)))]
+		// Plus opening the validation job, as the validation pallet measured it.
+		#[pallet::weight(T::WeightInfo::propose().saturating_add(T::Validation::open_weight()))]
 		pub fn propose(origin: OriginFor<T>, datanet: DataNetId, dataset: DatasetId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_propose(who, datanet, dataset)
@@ -376,9 +375,7 @@ pub mod pallet {
 		/// [`Error::UnknownDataNet`], [`Error::NotCurator`], [`Error::InvalidValidationPolicy`],
 		/// [`Error::InvalidProbeSet`].
 		#[pallet::call_index(9)]
-		// Counted, not measured: a curator check and the DataNet's write (as `add_curator`) plus the probe set's
-		// summary.
-		#[pallet::weight(T::WeightInfo::add_curator().saturating_add(T::DbWeight::get().reads(1)))]
+		#[pallet::weight(T::WeightInfo::set_validation())]
 		pub fn set_validation(
 			origin: OriginFor<T>,
 			datanet: DataNetId,

@@ -1,7 +1,7 @@
 //! A test runtime with balances, datasets and DataNets.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use frame_support::{derive_impl, parameter_types, traits::VariantCountOf};
+use frame_support::{derive_impl, parameter_types, traits::VariantCountOf, weights::Weight};
 use sp_runtime::BuildStorage;
 
 use crate as pallet_datanets;
@@ -112,6 +112,10 @@ impl openledger_primitives::validation::ValidationJobs<AccountId, Balance> for M
 			jobs.push((*proposer, datanet, dataset, version, fee));
 			Ok(jobs.len() as u64 - 1)
 		})
+	}
+
+	fn open_weight() -> Weight {
+		Weight::zero()
 	}
 }
 

@@ -1,18 +1,19 @@
 //! # Validation
 //!
 //! Every proposal to a DataNet that validates (its policy has a `validation` part) opens a **validation job**
-//! here: the proposer's fee is held, and `DrawDelay` blocks later a committee of `CommitteeSize` active
+//! here: the proposer's fee is held, and `DrawDelay` blocks later a committee of `committee_size` active
 //! validators is drawn with the same entropy and the same draw as attribution committees
 //! ([`openledger_primitives::draw`]). Each member's worker measures the proposal against the DataNet's version and
 //! probe set (`attribution-worker`'s validation duty, docs/VALIDATION.md) and commits to the hash of its
 //! [`ValidationReport`]; once every member has committed (or the commit window ends) they reveal.
 //!
 //! The committee's report is the per-part median of the reveals ([`median_report`]). It stands when at least
-//! `Quorum` reveals agree with it ([`ValidationReport::agrees_with`] within [`DEFAULT_REPORT_TOLERANCE`]): the
-//! fee is shared by the members who agreed, outliers are slashed `MemberSlash`, and the DataNets pallet records
+//! `quorum` reveals agree with it ([`ValidationReport::agrees_with`] within the parameters' `tolerance`): the
+//! fee is shared by the members who agreed, outliers are slashed `member_slash`, and the DataNets pallet records
 //! the report and its score with the proposal ([`OnValidated`]). Without that quorum the fee goes back to the
-//! proposer and the proposal stays unscored. Members who do not commit pay `AbsenceSlash`; members who commit and
-//! do not reveal pay `MemberSlash`, as in attribution.
+//! proposer and the proposal stays unscored. Members who do not commit pay `absence_slash`; members who commit and
+//! do not reveal pay `member_slash`, as in attribution. The parameters ([`Params`]) are the runtime's
+//! `DefaultParams` until governance sets others (`set_params`).
 //!
 //! Reports are signed by worker keys and free when they succeed (`Pays::No`), like attribution proofs.
 
@@ -24,6 +25,8 @@ mod features;
 mod types;
 pub mod weights;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -32,6 +35,14 @@ mod tests;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
+
+/// What the benchmarks need the runtime to do for them.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes `count` validators (at most the largest set the runtime allows) active, each bonded (so it can be
+	/// slashed) and with a worker key; returns them.
+	fn validators(count: u32) -> alloc::vec::Vec<AccountId>;
+}
 
 // FRAME's macros expand to `expect` calls and long generated signatures inside this module; the logic in
 // `features/` stays under the workspace's deny lints.
@@ -48,7 +59,6 @@ pub mod pallet {
 		validation::{OnValidated, ValidationJobId, ValidationReport},
 	};
 	use sp_core::H256;
-	use sp_runtime::Perbill;
 
 	const STORAGE_VERSION: frame_support::traits::StorageVersion = frame_support::traits::StorageVersion::new(0);
 
@@ -82,40 +92,27 @@ pub mod pallet {
 		#[pallet::constant]
 		type DrawDelay: Get<BlockNumberFor<Self>>;
 
-		/// Validators drawn for each job (fewer when the set is smaller).
-		#[pallet::constant]
-		type CommitteeSize: Get<u32>;
-
-		/// Largest committee a job stores (bounds `CommitteeSize`).
+		/// Largest committee a job stores (bounds the parameters' `committee_size`).
 		#[pallet::constant]
 		type MaxCommittee: Get<u32>;
 
-		/// Reveals that must agree with the median (capped at the committee drawn).
+		/// The committees' parameters until governance sets its own (`set_params`).
 		#[pallet::constant]
-		type Quorum: Get<u32>;
+		type DefaultParams: Get<Params<BlockNumberFor<Self>>>;
 
-		/// Blocks the committee has to commit.
-		#[pallet::constant]
-		type CommitWindow: Get<BlockNumberFor<Self>>;
-
-		/// Blocks the committee has to reveal.
-		#[pallet::constant]
-		type RevealWindow: Get<BlockNumberFor<Self>>;
+		/// May set the parameters.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Most deadlines processed in one block; the rest wait for the next.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
 
-		/// Slashed from a member that commits and does not reveal, or reveals an outlier against a quorum.
-		#[pallet::constant]
-		type MemberSlash: Get<Perbill>;
-
-		/// Slashed from a member that does not commit.
-		#[pallet::constant]
-		type AbsenceSlash: Get<Perbill>;
-
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
+
+		/// Sets the benchmarks up.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.
@@ -124,6 +121,10 @@ pub mod pallet {
 		/// A proposer's validation fee, until its job closes.
 		ValidationFee,
 	}
+
+	/// The parameters governance set; `DefaultParams` until it does.
+	#[pallet::storage]
+	pub type Parameters<T: Config> = StorageValue<_, Params<BlockNumberFor<T>>, OptionQuery>;
 
 	/// The id the next job gets.
 	#[pallet::storage]
@@ -196,6 +197,8 @@ pub mod pallet {
 			reason: openledger_primitives::staking::SlashReason,
 			amount: BalanceOf<T>,
 		},
+		/// Governance set the parameters.
+		ParamsSet { params: Params<BlockNumberFor<T>> },
 	}
 
 	#[pallet::error]
@@ -220,6 +223,8 @@ pub mod pallet {
 		InsufficientBalance,
 		/// A counter would overflow.
 		Overflow,
+		/// The parameters are inconsistent (see [`Params::is_valid`]).
+		InvalidParams,
 	}
 
 	#[pallet::hooks]
@@ -236,10 +241,7 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::DrawDelay::get() >= 1u32.into(), "a draw must wait at least one block for its randomness");
-			assert!(T::Quorum::get() >= 1, "a report needs at least one agreeing reveal");
-			assert!(T::Quorum::get() <= T::CommitteeSize::get(), "the quorum must fit the committee");
-			assert!(T::CommitteeSize::get() <= T::MaxCommittee::get(), "the committee must fit its bound");
-			assert!(T::CommitWindow::get() >= 1u32.into() && T::RevealWindow::get() >= 1u32.into(), "empty window");
+			assert!(T::DefaultParams::get().is_valid(T::MaxCommittee::get()), "the default parameters are inconsistent");
 		}
 	}
 
@@ -276,6 +278,18 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			Self::do_reveal(worker, job, report, salt)?;
 			Ok(Pays::No.into())
+		}
+
+		/// Sets the committees' parameters (governance). Open jobs keep the committee they drew; every later step
+		/// uses the parameters in force when it happens.
+		///
+		/// # Errors
+		/// [`Error::InvalidParams`]; `BadOrigin` unless `AdminOrigin`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(origin: OriginFor<T>, params: Params<BlockNumberFor<T>>) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_set_params(params)
 		}
 	}
 }

@@ -11,7 +11,7 @@ use openledger_primitives::{
 	dataset::{DataNetId, DatasetId},
 	draw::DrawEntropy,
 	staking::{SessionIndex, SlashReason, SlashValidator, ValidatorSet},
-	validation::{OnValidated, ValidationJobId, ValidationReport},
+	validation::{OnValidated, ValidationJobId, ValidationReport, DEFAULT_REPORT_TOLERANCE},
 };
 use sp_core::H256;
 use sp_runtime::{BuildStorage, Perbill};
@@ -116,24 +116,32 @@ impl SlashValidator<AccountId, Balance> for MockSlasher {
 	}
 }
 
+/// The weight the mock DataNets pallet says recording an outcome used.
+pub const RECORDING_WEIGHT: Weight = Weight::from_parts(7_000_000, 100);
+
 pub struct MockDataNets;
 impl OnValidated for MockDataNets {
 	fn validated(datanet: DataNetId, dataset: DatasetId, job: ValidationJobId, report: Option<ValidationReport>) -> Weight {
 		OUTCOMES.with(|o| o.borrow_mut().push((datanet, dataset, job, report)));
-		Weight::zero()
+		RECORDING_WEIGHT
 	}
 }
 
 parameter_types! {
 	pub const DrawDelay: u64 = DRAW_DELAY;
-	pub const CommitteeSize: u32 = COMMITTEE;
 	pub const MaxCommittee: u32 = 5;
-	pub const Quorum: u32 = 2;
-	pub const CommitWindow: u64 = COMMIT_WINDOW;
-	pub const RevealWindow: u64 = REVEAL_WINDOW;
 	pub const MaxDeadlinesPerBlock: u32 = 4;
 	pub const MemberSlash: Perbill = Perbill::from_percent(1);
 	pub const AbsenceSlash: Perbill = Perbill::from_parts(1_000_000);
+	pub const DefaultParams: pallet_validation::Params<u64> = pallet_validation::Params {
+		committee_size: COMMITTEE,
+		quorum: 2,
+		tolerance: DEFAULT_REPORT_TOLERANCE,
+		commit_window: COMMIT_WINDOW,
+		reveal_window: REVEAL_WINDOW,
+		member_slash: Perbill::from_percent(1),
+		absence_slash: Perbill::from_parts(1_000_000),
+	};
 }
 
 impl pallet_validation::Config for Test {
@@ -144,15 +152,25 @@ impl pallet_validation::Config for Test {
 	type Slasher = MockSlasher;
 	type OnValidated = MockDataNets;
 	type DrawDelay = DrawDelay;
-	type CommitteeSize = CommitteeSize;
 	type MaxCommittee = MaxCommittee;
-	type Quorum = Quorum;
-	type CommitWindow = CommitWindow;
-	type RevealWindow = RevealWindow;
+	type DefaultParams = DefaultParams;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;
-	type MemberSlash = MemberSlash;
-	type AbsenceSlash = AbsenceSlash;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Makes validators 1..=count (at most 64) active; their worker keys follow from `WORKER_OFFSET`.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+	fn validators(count: u32) -> Vec<AccountId> {
+		let validators: Vec<AccountId> = (1..=AccountId::from(count.min(64))).collect();
+		set_validators(validators.clone());
+		validators
+	}
 }
 
 /// Four validators (1–4) and a funded proposer; block 1.

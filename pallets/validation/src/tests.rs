@@ -4,4 +4,5 @@
 mod calls;
 mod decisions;
 mod helpers;
+mod params;
 mod property;

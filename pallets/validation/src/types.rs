@@ -5,10 +5,11 @@ use frame_support::{pallet_prelude::*, traits::fungible::Inspect, CloneNoBound, 
 use frame_system::pallet_prelude::BlockNumberFor;
 use openledger_primitives::{
 	dataset::{DataNetId, DatasetId, VersionNumber},
-	validation::ValidationReport,
+	validation::{ReportTolerance, ValidationReport, BPS},
 };
 use scale_info::TypeInfo;
 use sp_core::H256;
+use sp_runtime::Perbill;
 
 use crate::Config;
 
@@ -64,4 +65,39 @@ pub struct ReportVote {
 	pub commitment: H256,
 	/// The report, once revealed.
 	pub revealed: Option<ValidationReport>,
+}
+
+/// How validation committees are drawn, decide and are held to account. The runtime's `DefaultParams` apply until
+/// governance sets others (`set_params`).
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Params<BlockNumber> {
+	/// Validators drawn for each job (fewer when the active set is smaller).
+	pub committee_size: u32,
+	/// Reveals that must agree with the median for it to stand (capped at the committee drawn).
+	pub quorum: u32,
+	/// How far a reveal may lie from the median, part by part, and still agree with it.
+	pub tolerance: ReportTolerance,
+	/// Blocks the committee has to measure and commit.
+	pub commit_window: BlockNumber,
+	/// Blocks the committee has to reveal.
+	pub reveal_window: BlockNumber,
+	/// Slashed from a member that commits and does not reveal, or reveals an outlier against a quorum.
+	pub member_slash: Perbill,
+	/// Slashed from a member that does not commit.
+	pub absence_slash: Perbill,
+}
+
+impl<BlockNumber: PartialOrd + From<u32>> Params<BlockNumber> {
+	/// Whether the parameters make sense: a committee of at least one within `max_committee`, a quorum of at least
+	/// one within it, windows of at least one block, and tolerances no wider than the parts' ranges (relevance
+	/// 0–10 000 bps, support gain −10 000–10 000 bps).
+	pub fn is_valid(&self, max_committee: u32) -> bool {
+		let one = BlockNumber::from(1);
+		(1..=max_committee).contains(&self.committee_size)
+			&& (1..=self.committee_size).contains(&self.quorum)
+			&& self.commit_window >= one
+			&& self.reveal_window >= one
+			&& u32::from(self.tolerance.relevance_bps) <= BPS
+			&& u32::from(self.tolerance.support_gain_bps) <= BPS.saturating_mul(2)
+	}
 }

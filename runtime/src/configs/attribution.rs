@@ -54,7 +54,7 @@ impl pallet_attribution::Config for Runtime {
 }
 
 /// Sets the attribution benchmarks up with the real pallets: bonded validators with worker keys made
-/// active, registered datasets with distinct owners, and a model crediting them.
+/// active ([`super::staking::benchmark_validators`]), registered datasets with distinct owners, and a model crediting them.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct BenchmarkSetup;
 #[cfg(feature = "runtime-benchmarks")]
@@ -68,22 +68,10 @@ impl pallet_attribution::BenchmarkHelper<crate::AccountId, crate::Balance> for B
 		alloc::vec::Vec<openledger_primitives::dataset::DatasetId>,
 	) {
 		use frame_benchmarking::account;
-		use frame_support::{traits::fungible::Mutate, BoundedVec};
+		use frame_support::BoundedVec;
 		use pallet_rewards::BenchmarkHelper as _;
 
-		let count = validators.min(super::consensus::MAX_AUTHORITIES);
-		let mut active = alloc::vec::Vec::new();
-		for i in 0..count {
-			let stash: crate::AccountId = account("validator", i, 0);
-			let worker: crate::AccountId = account("worker", i, 0);
-			let _ = Balances::set_balance(&stash, 1_000_000 * crate::OPEN);
-			let _ = Balances::set_balance(&worker, 1_000 * crate::OPEN);
-			let _ = pallet_validator_staking::Pallet::<Runtime>::do_bond(stash.clone(), 100_000 * crate::OPEN);
-			pallet_validator_staking::Workers::<Runtime>::insert(&stash, &worker);
-			pallet_validator_staking::WorkerOwners::<Runtime>::insert(&worker, &stash);
-			active.push(stash);
-		}
-		pallet_validator_staking::ActiveValidators::<Runtime>::put(BoundedVec::truncate_from(active.clone()));
+		let active = super::staking::benchmark_validators(validators);
 
 		let mut members = alloc::vec::Vec::new();
 		for i in 0..datasets {

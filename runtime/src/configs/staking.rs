@@ -74,6 +74,29 @@ impl pallet_validator_staking::BenchmarkHelper<AccountId> for BenchmarkSessionKe
 	}
 }
 
+/// Makes `count` benchmark validators (at most the largest set the runtime allows) bonded and active, each with
+/// a funded worker key, as bonding, `set_worker` and an election would; returns them.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_validators(count: u32) -> alloc::vec::Vec<AccountId> {
+	use frame_benchmarking::account;
+	use frame_support::{traits::fungible::Mutate, BoundedVec};
+
+	let count = count.min(MAX_AUTHORITIES);
+	let mut active = alloc::vec::Vec::new();
+	for i in 0..count {
+		let stash: AccountId = account("validator", i, 0);
+		let worker: AccountId = account("worker", i, 0);
+		let _ = Balances::set_balance(&stash, 1_000_000 * crate::OPEN);
+		let _ = Balances::set_balance(&worker, 1_000 * crate::OPEN);
+		let _ = pallet_validator_staking::Pallet::<Runtime>::do_bond(stash.clone(), 100_000 * crate::OPEN);
+		pallet_validator_staking::Workers::<Runtime>::insert(&stash, &worker);
+		pallet_validator_staking::WorkerOwners::<Runtime>::insert(&worker, &stash);
+		active.push(stash);
+	}
+	pallet_validator_staking::ActiveValidators::<Runtime>::put(BoundedVec::truncate_from(active.clone()));
+	active
+}
+
 
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;

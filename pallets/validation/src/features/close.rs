@@ -1,14 +1,17 @@
 //! Closing a job: the committee's median report, who agreed with it, who is paid and who is slashed.
 
 use alloc::vec::Vec;
-use frame_support::traits::{
-	fungible::MutateHold,
-	tokens::{Fortitude, Precision, Restriction},
-	Get,
+use frame_support::{
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision, Restriction},
+		Get,
+	},
+	weights::Weight,
 };
 use openledger_primitives::{
 	staking::{SlashReason, SlashValidator},
-	validation::{median_report, OnValidated, ValidationJobId, ValidationReport, DEFAULT_REPORT_TOLERANCE},
+	validation::{median_report, OnValidated, ReportTolerance, ValidationJobId, ValidationReport},
 };
 use sp_runtime::{
 	traits::{CheckedDiv, Zero},
@@ -27,12 +30,16 @@ pub(crate) enum Tally<A> {
 }
 
 /// The committee's decision on `reveals`: the per-part median stands when at least `quorum` (≥ 1) reveals agree
-/// with it within [`DEFAULT_REPORT_TOLERANCE`]; the others are outliers.
-pub(crate) fn tally<A: Clone>(reveals: &[(A, ValidationReport)], quorum: usize) -> Tally<A> {
+/// with it within `tolerance`; the others are outliers.
+pub(crate) fn tally<A: Clone>(
+	reveals: &[(A, ValidationReport)],
+	quorum: usize,
+	tolerance: &ReportTolerance,
+) -> Tally<A> {
 	let reports: Vec<ValidationReport> = reveals.iter().map(|(_, r)| *r).collect();
 	let Some(median) = median_report(&reports) else { return Tally::NoAgreement };
 	let (agreeing, outliers): (Vec<_>, Vec<_>) =
-		reveals.iter().partition(|(_, r)| r.agrees_with(&median, &DEFAULT_REPORT_TOLERANCE));
+		reveals.iter().partition(|(_, r)| r.agrees_with(&median, tolerance));
 	if quorum == 0 || agreeing.len() < quorum {
 		return Tally::NoAgreement;
 	}
@@ -44,28 +51,30 @@ pub(crate) fn tally<A: Clone>(reveals: &[(A, ValidationReport)], quorum: usize) 
 }
 
 impl<T: Config> Pallet<T> {
-	/// Decides `job` from its reveals: members who did not commit pay `AbsenceSlash`, members who committed and
-	/// did not reveal pay `MemberSlash`; then the median stands (outliers slashed, the fee shared by who agreed)
+	/// Decides `job` from its reveals: members who did not commit pay `absence_slash`, members who committed and
+	/// did not reveal pay `member_slash`; then the median stands (outliers slashed, the fee shared by who agreed)
 	/// or the job fails (the fee refunded). Either way the DataNets pallet is told and the job's state removed.
-	pub(crate) fn close(id: ValidationJobId, job: &Job<T>) {
+	/// Returns the weight the DataNets pallet used (the benchmarked `close` measures this pallet's part).
+	pub(crate) fn close(id: ValidationJobId, job: &Job<T>) -> Weight {
+		let params = Self::params();
 		let committee = Committees::<T>::get(id).unwrap_or_default();
 		let mut reveals: Vec<(T::AccountId, ValidationReport)> = Vec::new();
 		for member in committee.iter() {
 			match Votes::<T>::get(id, member) {
 				Some(ReportVote { revealed: Some(report), .. }) => reveals.push((member.clone(), report)),
 				Some(ReportVote { revealed: None, .. }) => {
-					Self::penalise(id, member, T::MemberSlash::get(), SlashReason::BrokenCommitment);
+					Self::penalise(id, member, params.member_slash, SlashReason::BrokenCommitment);
 				},
 				None => {
-					Self::penalise(id, member, T::AbsenceSlash::get(), SlashReason::Absent);
+					Self::penalise(id, member, params.absence_slash, SlashReason::Absent);
 				},
 			}
 		}
-		let quorum = T::Quorum::get().min(committee.len() as u32) as usize;
-		match tally(&reveals, quorum) {
+		let quorum = params.quorum.min(committee.len() as u32) as usize;
+		let recorded = match tally(&reveals, quorum, &params.tolerance) {
 			Tally::Agreed { report, agreeing, outliers } => {
 				for member in &outliers {
-					Self::penalise(id, member, T::MemberSlash::get(), SlashReason::WrongValidation);
+					Self::penalise(id, member, params.member_slash, SlashReason::WrongValidation);
 				}
 				Self::pay(job, &agreeing);
 				Self::deposit_event(Event::ValidationAgreed {
@@ -75,18 +84,20 @@ impl<T: Config> Pallet<T> {
 					report,
 					paid: agreeing,
 				});
-				T::OnValidated::validated(job.datanet, job.dataset, id, Some(report));
+				T::OnValidated::validated(job.datanet, job.dataset, id, Some(report))
 			},
 			Tally::NoAgreement => Self::fail(id, job, reveals.len() as u32),
-		}
+		};
 		Self::forget(id);
+		recorded
 	}
 
-	/// Closes `job` without agreement: the fee goes back and the DataNets pallet records no score.
-	pub(crate) fn fail(id: ValidationJobId, job: &Job<T>, reveals: u32) {
+	/// Closes `job` without agreement: the fee goes back and the DataNets pallet records no score. Returns the
+	/// weight the DataNets pallet used.
+	pub(crate) fn fail(id: ValidationJobId, job: &Job<T>, reveals: u32) -> Weight {
 		Self::refund(job);
 		Self::deposit_event(Event::ValidationFailed { job: id, datanet: job.datanet, dataset: job.dataset, reveals });
-		T::OnValidated::validated(job.datanet, job.dataset, id, None);
+		T::OnValidated::validated(job.datanet, job.dataset, id, None)
 	}
 
 	/// Removes a closed job's committee and votes (the job record is removed by the deadline that closed it).

@@ -40,13 +40,15 @@ impl<T: Config> Pallet<T> {
 		let Some(mut job) = Jobs::<T>::get(id) else { return T::DbWeight::get().reads(1) };
 		let committee = Committees::<T>::decode_len(id).unwrap_or(0).min(T::MaxCommittee::get() as usize) as u32;
 		match job.phase {
-			JobPhase::Drawing { .. } => {
-				if Self::on_draw(id, &mut job, now) {
+			JobPhase::Drawing { .. } => match Self::on_draw(id, &mut job, now) {
+				None => {
 					Jobs::<T>::insert(id, job);
-				} else {
+					T::WeightInfo::draw()
+				},
+				Some(recorded) => {
 					Jobs::<T>::remove(id);
-				}
-				T::WeightInfo::draw(T::CommitteeSize::get())
+					T::WeightInfo::draw().saturating_add(recorded)
+				},
 			},
 			JobPhase::Committing { .. } if Votes::<T>::iter_prefix(id).next().is_some() => {
 				Self::start_reveal(id, &mut job, now);
@@ -54,9 +56,9 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::commit_report()
 			},
 			JobPhase::Committing { .. } | JobPhase::Revealing { .. } => {
-				Self::close(id, &job);
+				let recorded = Self::close(id, &job);
 				Jobs::<T>::remove(id);
-				T::WeightInfo::close(committee)
+				T::WeightInfo::close(committee).saturating_add(recorded)
 			},
 		}
 	}

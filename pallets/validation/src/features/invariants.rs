@@ -1,14 +1,16 @@
 //! What must hold between blocks (`try_state`, and after every step of the property tests).
 
-use frame_support::{ensure, traits::fungible::InspectHold};
+use frame_support::{ensure, traits::{fungible::InspectHold, Get}};
 use sp_runtime::Saturating;
 
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Every open job has exactly one deadline, at the end of its phase, and a committee once drawn; every vote
-	/// belongs to an open job's committee; each proposer's held fees are the fees of its open jobs.
+	/// The parameters in force are consistent; every open job has exactly one deadline, at the end of its phase,
+	/// and a committee once drawn; every vote belongs to an open job's committee; each proposer's held fees are the
+	/// fees of its open jobs.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		ensure!(Self::params().is_valid(T::MaxCommittee::get()), "the parameters in force are inconsistent");
 		let mut held: alloc::collections::BTreeMap<T::AccountId, BalanceOf<T>> = Default::default();
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(Deadlines::<T>::contains_key(job.phase.until(), id), "an open job has no deadline at its phase's end");

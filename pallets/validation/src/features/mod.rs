@@ -9,4 +9,5 @@ mod draw;
 #[cfg(any(test, feature = "try-runtime"))]
 mod invariants;
 mod open;
+mod params;
 mod votes;

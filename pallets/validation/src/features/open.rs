@@ -70,4 +70,8 @@ impl<T: Config> ValidationJobs<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	) -> Result<ValidationJobId, DispatchError> {
 		Self::do_open(proposer, datanet, dataset, version, fee)
 	}
+
+	fn open_weight() -> Weight {
+		T::WeightInfo::open()
+	}
 }

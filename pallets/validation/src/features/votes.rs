@@ -48,7 +48,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Opens the reveal window (the caller has removed the previous deadline).
 	pub(crate) fn start_reveal(id: ValidationJobId, job: &mut Job<T>, now: BlockNumberFor<T>) {
-		let until = now.saturating_add(T::RevealWindow::get());
+		let until = now.saturating_add(Self::params().reveal_window);
 		job.phase = JobPhase::Revealing { until };
 		Deadlines::<T>::insert(until, id, ());
 		Self::deposit_event(Event::ReportRevealStarted { job: id, until });

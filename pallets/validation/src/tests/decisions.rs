@@ -118,3 +118,37 @@ fn a_smaller_set_draws_a_smaller_committee_and_its_quorum_shrinks_with_it() {
 		assert_eq!(total(2), INITIAL_BALANCE + FEE);
 	});
 }
+
+#[test]
+fn the_block_is_charged_the_close_and_what_the_datanets_pallet_used_to_record_it() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		let (job, committee) = drawn_job();
+		for member in &committee {
+			commit(job, *member, &report(3_000));
+		}
+		for member in &committee {
+			reveal(job, *member, report(3_000));
+		}
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		let charged = Validation::on_initialize(next);
+		assert!(Jobs::<Test>::get(job).is_none());
+		let close = <() as WeightInfo>::close(committee.len() as u32);
+		assert!(charged.all_gte(close.saturating_add(RECORDING_WEIGHT)), "{charged:?} < {close:?} + {RECORDING_WEIGHT:?}");
+	});
+}
+
+#[test]
+fn a_failed_draw_is_charged_what_the_datanets_pallet_used_to_record_it() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		let job = Validation::do_open(&PROPOSER, DATANET, DATASET, VERSION, FEE).unwrap();
+		set_validators(vec![]);
+		System::set_block_number(1 + DRAW_DELAY);
+		let charged = Validation::on_initialize(1 + DRAW_DELAY);
+		assert!(Jobs::<Test>::get(job).is_none());
+		let draw = <() as WeightInfo>::draw();
+		assert!(charged.all_gte(draw.saturating_add(RECORDING_WEIGHT)), "{charged:?} < {draw:?} + {RECORDING_WEIGHT:?}");
+	});
+}

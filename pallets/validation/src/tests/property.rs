@@ -75,7 +75,7 @@ proptest! {
 		}
 		prop_assume!(honest.len() > liars.len());
 		let quorum = honest.len();
-		match tally(&reveals, quorum) {
+		match tally(&reveals, quorum, &DEFAULT_REPORT_TOLERANCE) {
 			Tally::Agreed { report: median, agreeing, .. } => {
 				prop_assert!((0..honest.len() as u32).all(|i| agreeing.contains(&i)));
 				prop_assert!(honest.contains(&median.relevance_bps));
