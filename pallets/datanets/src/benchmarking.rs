@@ -117,6 +117,14 @@ fn fill_buckets<T: Config + pallet_datasets::Config>(
 	}
 }
 
+/// Adds curators to `datanet` (its owner is the first) until it has `MaxCurators`; returns the last added.
+fn fill_curators<T: Config>(owner: &T::AccountId, datanet: DataNetId) -> Result<T::AccountId, BenchmarkError> {
+	for i in 1..T::MaxCurators::get() {
+		Pallet::<T>::do_add_curator(owner.clone(), datanet, account("curator", i, 0)).map_err(|_| "curator")?;
+	}
+	Ok(account("curator", T::MaxCurators::get().saturating_sub(1), 0))
+}
+
 /// Pads `datanet`'s current members to `count` with made-up entries (the cost of re-rooting is what is
 /// measured; those entries are never read as datasets).
 fn pad_members<T: Config>(datanet: DataNetId, count: u32) {
@@ -168,10 +176,7 @@ mod benchmarks {
 	fn remove_curator() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
 		let id = new_datanet::<T>(&owner);
-		for i in 1..T::MaxCurators::get() {
-			Pallet::<T>::do_add_curator(owner.clone(), id, account("curator", i, 0)).map_err(|_| "curator")?;
-		}
-		let last: T::AccountId = account("curator", T::MaxCurators::get().saturating_sub(1), 0);
+		let last = fill_curators::<T>(&owner, id)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, last.clone());
 		assert!(DataNets::<T>::get(id).is_some_and(|d| !d.curators.contains(&last)));
@@ -247,10 +252,7 @@ mod benchmarks {
 	fn set_validation() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
 		let id = new_datanet::<T>(&owner);
-		for i in 1..T::MaxCurators::get() {
-			Pallet::<T>::do_add_curator(owner.clone(), id, account("curator", i, 0)).map_err(|_| "curator")?;
-		}
-		let curator: T::AccountId = account("curator", T::MaxCurators::get().saturating_sub(1), 0);
+		let curator = fill_curators::<T>(&owner, id)?;
 		let probe_set = register::<T>(&owner, 0, sketch(0, None));
 		let field = BoundedVec::truncate_from(alloc::vec![b'f'; MAX_FIELD_NAME_LEN as usize]);
 		let policy = ValidationPolicy {
