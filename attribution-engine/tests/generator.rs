@@ -196,6 +196,35 @@ fn batched_runs_equal_each_run_fed_alone() {
 }
 
 #[test]
+fn packed_runs_equal_each_run_fed_alone_after_its_own_cache() {
+	let dir = tempfile::tempdir().unwrap();
+	let model = support::tiny_llama_model(dir.path());
+	// Three caches of different lengths (one empty), and runs of different lengths after them.
+	let (empty, mut short, mut long) = (KvCache::default(), KvCache::default(), KvCache::default());
+	model.forward(&(10..17).collect::<Vec<u32>>(), &mut short).unwrap();
+	model.forward(&(10..40).collect::<Vec<u32>>(), &mut long).unwrap();
+	let fed: [Vec<u32>; 4] = [(50..58).collect(), (60..61).collect(), (70..83).collect(), (50..58).collect()];
+	let caches = [&long, &short, &empty, &short];
+	let runs: Vec<(&[u32], &KvCache)> = fed.iter().map(Vec::as_slice).zip(caches).collect();
+	let packed = model.forward_packed(&runs).unwrap();
+	assert_eq!(packed.len(), 4);
+	for (r, ((tokens, cache), rows)) in runs.iter().zip(&packed).enumerate() {
+		assert_eq!(rows.dims(), &[tokens.len(), model.config().hidden_size]);
+		let alone = model.forward(tokens, &mut (*cache).clone()).unwrap();
+		let diff = (alone - rows).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+		assert!(diff < 1e-4, "run {r}: {diff}");
+	}
+	assert_eq!((short.len(), long.len()), (7, 30), "the caches are read, not extended");
+	// The same tokens after different caches differ (each run attends over its own cache).
+	let gap = (packed[0].clone() - packed[3].clone()).unwrap().abs().unwrap().max_all().unwrap();
+	assert!(gap.to_scalar::<f32>().unwrap() > 1e-4);
+	assert!(model.forward_packed(&[]).is_err(), "no runs is refused");
+	assert!(model.forward_packed(&[(&[], &short)]).is_err(), "a run without tokens is refused");
+	let overflow: Vec<u32> = vec![5; model.config().max_position_embeddings];
+	assert!(model.forward_packed(&[(&overflow, &short)]).is_err(), "a context overflow is refused");
+}
+
+#[test]
 fn a_context_is_cut_to_the_most_tokens_one_may_take_and_still_ends_its_line() {
 	let dir = tempfile::tempdir().unwrap();
 	let g = support::tiny_generator(dir.path());

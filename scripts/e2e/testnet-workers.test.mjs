@@ -2,7 +2,9 @@
 // test-only --perturb-weights flag) is outvoted and slashed; a worker killed while its request waits is replaced
 // by another validator's, which answers; a node restarted under its running worker loses nothing.
 // Windows are set by root first: four nodes and four workers share this machine's two cores, where a server
-// answers within about 20 s (a 60 s response window) and three reviewers recompute it within about 30 s.
+// answers within about 20 s alone and three reviewers recompute it within about 30 s. The response window is
+// 120 s: the official CI, with the other end-to-end lane's nodes and workers on the same two cores, saw requests
+// here and in worker.test.mjs go unanswered within 60 s.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rpc, waitFor } from './lib/dev-node.mjs';
@@ -39,7 +41,7 @@ before(async () => {
   const params = (await api.query.attribution.parameters()).unwrap().toJSON();
   // The testnet has no sudo key: its council (the four validators) changes the parameters by a two-thirds motion.
   const set = await councilMotion(api, api.tx.attribution.setParams({
-    ...params, responseWindow: 30, commitWindow: 45, revealWindow: 30, challengeWindow: 5,
+    ...params, responseWindow: 60, commitWindow: 45, revealWindow: 30, challengeWindow: 5,
   }), NAMES.map((n) => keys[n]));
   assert.ok(set.isOk, `the council's motion failed: ${set}`);
   for (const name of NAMES) workers[name] = startFor(name);

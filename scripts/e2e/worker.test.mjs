@@ -261,14 +261,20 @@ test('ModelFactory from the command line: train on the indexed version, register
   assert.ok(worker.logs.some((line) => line.includes(`loading model ${model}`) && line.includes('influence sketches')),
     'the influence sketches named by influenceUri are fetched with the adapter');
   // Two apps ask at once, one the fine-tuned model and one the demo model: one adapter and none, answered in one
-  // batch when both requests land in the same block.
+  // batch when both requests land in the same block. One generation, then an influence attribution
+  // (backpropagation through the retrieved contexts) and an exact one: the official CI saw the pair miss the dev
+  // chain's 60 s answer window while the other lane's worker shared the two cores, so the window is widened (root)
+  // for this part, as in the burst test.
   const question = 'What aspirin dose is recommended after a myocardial infarction?';
-  const asked = await Promise.all([
-    requestInference(api, { app: keys.ferdie, model, question, fee: OPEN }),
-    requestInference(api, { app: keys.eve, model: demo.model, question, fee: OPEN }),
-  ]);
-  const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(chain.httpUrl, id)))
-    .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
+  const { asked, paid, other } = await withAttributionParams(api, keys.alice, { responseWindow: 150 }, async () => {
+    const asked = await Promise.all([
+      requestInference(api, { app: keys.ferdie, model, question, fee: OPEN }),
+      requestInference(api, { app: keys.eve, model: demo.model, question, fee: OPEN }),
+    ]);
+    const [paid, other] = await Promise.all(asked.map(({ id }) => waitPaid(chain.httpUrl, id, { timeoutMs: 420_000 })))
+      .catch((error) => { throw new Error(`${error.message}\nworker log:\n${worker.logs.slice(-40).join('\n')}`); });
+    return { asked, paid, other };
+  });
   for (const answered of [paid, other]) {
     assert.ok(answered.output.length > 0);
     assert.equal(answered.weights.reduce((sum, w) => sum + w.bps, 0), 10_000);

@@ -27,7 +27,7 @@ use candle::{
 };
 use layer::{DecoderLayer, Rows};
 use ops::Ops;
-use rows::{EachRow, OneSequence, RowGroups, SharedPrefixRuns};
+use rows::{EachRow, OneSequence, PackedRun, PackedRuns, RowGroups, SharedPrefixRuns};
 use std::{ops::Range, path::Path, sync::Arc};
 
 /// Keys and values of the positions seen so far, per layer.
@@ -300,6 +300,38 @@ impl Llama {
 		let x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?.repeat((runs, 1, 1))?;
 		let at = Positions::runs((&self.cos, &self.sin), offset, seq, blocked)?;
 		self.layers_forward(x, &mut SharedPrefixRuns { config: &self.config, slots: &slots, at }, Ops::Fast)
+	}
+
+	/// Feeds independent runs in one pass: run `r` feeds `runs[r].0` after what `runs[r].1` holds (the caches
+	/// are read, never extended). Every projection multiplies all runs' rows as one matrix ([`PackedRuns`]), so
+	/// each weight is read once for all runs and the products are large; attention runs run by run. Returns
+	/// each run's final-normed hidden states `(tokens, hidden)`, equal (up to float summation order) to what
+	/// [`Llama::forward`] returns for it on a clone of its cache.
+	///
+	/// # Errors
+	/// No runs, a run without tokens, or a context overflow; tensor failures.
+	pub fn forward_packed(&self, runs: &[(&[u32], &KvCache)]) -> candle::Result<Vec<Tensor>> {
+		if runs.is_empty() || runs.iter().any(|(tokens, _)| tokens.is_empty()) {
+			candle::bail!("forward_packed needs at least one run of at least one token");
+		}
+		let mut packed = Vec::with_capacity(runs.iter().map(|(tokens, _)| tokens.len()).sum());
+		let mut spans = Vec::with_capacity(runs.len());
+		for (tokens, cache) in runs {
+			let (seq, offset) = (tokens.len(), cache.len);
+			if offset.saturating_add(seq) > self.config.max_position_embeddings {
+				candle::bail!("context overflow: {offset} + {seq} > {}", self.config.max_position_embeddings);
+			}
+			let slots = if cache.layers.is_empty() { vec![None; self.layers.len()] } else { cache.layers.clone() };
+			let at = Positions::new((&self.cos, &self.sin), offset, seq, None)?;
+			spans.push(PackedRun { start: packed.len(), len: seq, at, slots });
+			packed.extend_from_slice(tokens);
+		}
+		let rows: Vec<(usize, usize)> = spans.iter().map(|run| (run.start, run.len)).collect();
+		let ids = Tensor::new(packed.as_slice(), &self.device)?;
+		let x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?;
+		let hidden =
+			self.layers_forward(x, &mut PackedRuns { config: &self.config, runs: spans }, Ops::Fast)?.squeeze(0)?;
+		rows.into_iter().map(|(start, len)| hidden.narrow(0, start, len)).collect()
 	}
 
 	/// As [`Llama::forward`] from an empty cache, with operations that have gradients, so a loss on the result

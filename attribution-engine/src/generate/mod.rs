@@ -14,7 +14,6 @@ use crate::{
 };
 use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
 use llama::{KvCache, Llama};
-use rayon::prelude::*;
 use lora::LoraAdapter;
 pub use answer_form::AnswerForm;
 pub use subsets::{SubsetScores, MAX_SUBSET_CONTEXTS};
@@ -381,14 +380,20 @@ impl Generator {
 	}
 
 	/// Scores the answer under the full prompt and with each context segment left out. Every prefix shared
-	/// by several runs is computed once: ablating context i starts from the cache after contexts `< i`.
+	/// by several runs is computed once: ablating context i starts from the cache after contexts `< i`. The
+	/// full run and the `k` ablations (each the contexts after the removed one, the tail and the answer) are
+	/// then fed as one packed pass ([`Llama::forward_packed`]): their projections are a few large products
+	/// instead of many small ones.
 	///
 	/// # Errors
-	/// [`WorkerError::PromptTooLong`]; tensor failures.
+	/// [`WorkerError::PromptTooLong`]; [`WorkerError::InvalidInput`] for a prompt without a tail; tensor failures.
 	pub fn score_leave_one_out(&self, prompt: &Prompt, answer: &[u32]) -> Result<Ablation> {
 		self.check_fits(prompt.len().saturating_add(answer.len()))?;
 		let segments = &prompt.segments;
 		let k = prompt.contexts();
+		if answer.is_empty() {
+			return Ok(Ablation { full: 0.0, without: vec![0.0; k] });
+		}
 		// prefixes[i] = cache after segments 0..=i (head and the first i contexts).
 		let mut prefixes = Vec::with_capacity(k.saturating_add(1));
 		let mut cache = KvCache::default();
@@ -399,20 +404,38 @@ impl Generator {
 			prefixes.push(cache.clone());
 		}
 		let tail: Vec<u32> = segments.last().cloned().unwrap_or_default();
-		let full = self.score_from(&mut cache, &tail, answer)?;
-		// The k ablations are independent: run them in parallel (each is deterministic on its own, and the
-		// results are collected in order, so the output does not depend on scheduling).
-		let without = (1..=k)
-			.into_par_iter()
-			.map(|i| {
-				let mut c = prefixes.get(i.saturating_sub(1)).cloned().unwrap_or_default();
-				let mut suffix: Vec<u32> =
-					segments.iter().skip(i.saturating_add(1)).take(k.saturating_sub(i)).flatten().copied().collect();
-				suffix.extend(&tail);
-				self.score_from(&mut c, &suffix, answer)
-			})
-			.collect::<Result<Vec<f64>>>()?;
-		Ok(Ablation { full, without })
+		if tail.is_empty() {
+			return Err(WorkerError::InvalidInput("scoring needs prompt tokens after the contexts".into()));
+		}
+		let fed_answer = answer.get(..answer.len().saturating_sub(1)).unwrap_or_default();
+		// Run 0 is the full prompt (after every context); run i leaves context i out: it starts from the cache
+		// before it and feeds the contexts after it, then the tail. Each is followed by the answer.
+		let mut contexts: Vec<Vec<u32>> = vec![tail.clone()];
+		for i in 1..=k {
+			let mut suffix: Vec<u32> =
+				segments.iter().skip(i.saturating_add(1)).take(k.saturating_sub(i)).flatten().copied().collect();
+			suffix.extend(&tail);
+			contexts.push(suffix);
+		}
+		let fed: Vec<Vec<u32>> = contexts
+			.iter()
+			.map(|context| context.iter().chain(fed_answer).copied().collect())
+			.collect();
+		let starts = std::iter::once(k).chain(0..k);
+		let runs: Vec<(&[u32], &KvCache)> = fed
+			.iter()
+			.zip(starts)
+			.map(|(tokens, start)| Ok((tokens.as_slice(), prefixes.get(start).ok_or_else(|| missing_prefix(start))?)))
+			.collect::<Result<_>>()?;
+		let hidden = self.model.forward_packed(&runs)?;
+		let mut scores = Vec::with_capacity(hidden.len());
+		for (rows, context) in hidden.iter().zip(&contexts) {
+			// Row r predicts fed[r + 1]; the answer's first token is predicted by the context's last row.
+			let first = context.len().saturating_sub(1);
+			scores.push(self.answer_logprob(&rows.narrow(0, first, answer.len())?, answer)?);
+		}
+		let full = if scores.is_empty() { 0.0 } else { scores.remove(0) };
+		Ok(Ablation { full, without: scores })
 	}
 
 	/// Scores the answer under the full prompt and with each context segment *hidden by the attention mask*
@@ -496,11 +519,22 @@ impl Generator {
 				return Err(WorkerError::InvalidInput("scoring needs prompt tokens after the cached prefix".into()));
 			},
 		};
-		let logp = llama::log_softmax(&self.model.logits(&rows)?)?;
+		self.answer_logprob(&rows, answer)
+	}
+
+	/// The summed log-probability of `answer` given the hidden rows `(answer.len(), hidden)` that predict its
+	/// tokens.
+	fn answer_logprob(&self, rows: &Tensor, answer: &[u32]) -> Result<f64> {
+		let logp = llama::log_softmax(&self.model.logits(rows)?)?;
 		let ids = Tensor::new(answer, logp.device())?.unsqueeze(1)?;
 		let picked = logp.gather(&ids, 1)?.squeeze(1)?.to_vec1::<f32>()?;
 		Ok(picked.iter().map(|&v| f64::from(v)).sum())
 	}
+}
+
+/// A prefix cache leave-one-out builds for every context and then cannot find (an internal inconsistency).
+fn missing_prefix(index: usize) -> WorkerError {
+	WorkerError::InvalidInput(format!("no cached prefix {index} for leave-one-out"))
 }
 
 /// candle rebuilds GPT-2-style tokenizers with a leading space added to every input (`add_prefix_space`),

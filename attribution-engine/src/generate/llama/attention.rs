@@ -60,13 +60,34 @@ pub(super) fn attend(
 	ops: Ops,
 ) -> candle::Result<Tensor> {
 	let (q, k, v) = heads(c, q, k, v, at, ops)?;
-	let (k, v) = match slot.as_ref() {
-		Some((pk, pv)) => (Tensor::cat(&[pk, &k], 2)?, Tensor::cat(&[pv, &v], 2)?),
-		None => (k, v),
-	};
+	let (k, v) = after_cached(slot, k, v)?;
 	let out = weigh(c, &q, &k, &v, at, ops);
 	*slot = Some((k, v));
 	out
+}
+
+/// As [`attend`], but the cache is only read: the new keys and values are dropped after use (runs whose cache
+/// nothing extends later, such as the packed runs of exact leave-one-out).
+pub(super) fn attend_over(
+	c: &Config,
+	q: &Tensor,
+	k: &Tensor,
+	v: &Tensor,
+	at: &Positions,
+	cached: &Slot,
+	ops: Ops,
+) -> candle::Result<Tensor> {
+	let (q, k, v) = heads(c, q, k, v, at, ops)?;
+	let (k, v) = after_cached(cached, k, v)?;
+	weigh(c, &q, &k, &v, at, ops)
+}
+
+/// The cached keys and values followed by the new ones, `(b, kv_heads, positions, head_dim)`.
+fn after_cached(cached: &Slot, k: Tensor, v: Tensor) -> candle::Result<(Tensor, Tensor)> {
+	Ok(match cached.as_ref() {
+		Some((pk, pv)) => (Tensor::cat(&[pk, &k], 2)?, Tensor::cat(&[pv, &v], 2)?),
+		None => (k, v),
+	})
 }
 
 /// As [`attend`] for `runs` runs of new positions after one shared cached prefix (`cached`, batch 1): every

@@ -2,12 +2,13 @@
 //! one new token for each of several sequences, each with its own adapter and cache (OpenLoRA).
 
 use super::{
-	attention::{attend, attend_after_shared, Positions, Slot},
+	attention::{attend, attend_after_shared, attend_over, Positions, Slot},
 	layer::{DecoderLayer, Rows},
 	ops::Ops,
 	Config, KvCache, Llama, LoraTarget,
 };
 use candle::{Device, Module, Tensor};
+use rayon::prelude::*;
 
 /// One sequence `(1, seq, hidden)`: every projection carries the model's own adapter, and attention runs over
 /// the sequence's cache.
@@ -51,6 +52,46 @@ impl Rows for SharedPrefixRuns<'_> {
 	fn attend(&mut self, index: usize, q: &Tensor, k: &Tensor, v: &Tensor, ops: Ops) -> candle::Result<Tensor> {
 		let slot = self.slots.get(index).ok_or_else(|| candle::Error::msg("cache without layer"))?;
 		attend_after_shared(self.config, q, k, v, &self.at, slot, ops)
+	}
+}
+
+/// Independent runs packed one after another into one sequence `(1, Σ tokens, hidden)`, each after its own
+/// cached prefix (exact leave-one-out: every suffix after a removed context). Projections multiply all runs'
+/// rows as one matrix, with the model's own adapter — large products instead of one small product per run —
+/// and attention runs run by run, over the run's own cache (read, never written) and its new positions.
+pub(super) struct PackedRuns<'a> {
+	pub(super) config: &'a Config,
+	pub(super) runs: Vec<PackedRun>,
+}
+
+/// One run of [`PackedRuns`]: its rows `start..start + len` of the packed sequence, its positions after its
+/// cache, and the cache's slot of every layer.
+pub(super) struct PackedRun {
+	pub(super) start: usize,
+	pub(super) len: usize,
+	pub(super) at: Positions,
+	pub(super) slots: Vec<Slot>,
+}
+
+impl Rows for PackedRuns<'_> {
+	fn project(&self, _: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor> {
+		layer.projection(target).forward(x, false)
+	}
+
+	fn attend(&mut self, index: usize, q: &Tensor, k: &Tensor, v: &Tensor, ops: Ops) -> candle::Result<Tensor> {
+		// Runs are independent: attended in parallel, collected in order (the result does not depend on
+		// scheduling).
+		let config = self.config;
+		let outputs = self
+			.runs
+			.par_iter()
+			.map(|run| {
+				let slot = run.slots.get(index).ok_or_else(|| candle::Error::msg("cache without layer"))?;
+				let rows = |t: &Tensor| t.narrow(1, run.start, run.len);
+				attend_over(config, &rows(q)?, &rows(k)?, &rows(v)?, &run.at, slot, ops)
+			})
+			.collect::<candle::Result<Vec<_>>>()?;
+		Tensor::cat(&outputs, 1)
 	}
 }
 
