@@ -14,7 +14,10 @@ use crate::{
 	error::Result,
 	generate::Generator,
 	train::{
-		datainf::{centred_sketched_cosine, datainf, gradient_dot, gradients, sketched_cosine, sketches, Gradients},
+		datainf::{
+			centred_gradient_cosine, centred_sketched_cosine, datainf, gradient_cosine, gradient_dot, gradients,
+			sketched_cosine, sketches, Gradients,
+		},
 		examples::examples,
 		influence::{influence, Sketcher, SKETCH_DIM},
 		train, Progress, TrainConfig,
@@ -140,6 +143,11 @@ pub fn run(generator: &mut Generator, config: &InfluenceTaskConfig, progress: Ta
 	estimators.insert("gradient_dot", quality(&gradient_dot(&train_grads, &test_grads)?, &train_class, &test_class, k));
 	estimators
 		.insert("datainf", quality(&datainf(&train_grads, &test_grads, config.damping)?, &train_class, &test_class, k));
+	estimators.insert("gradient_cosine", quality(&gradient_cosine(&train_grads, &test_grads)?, &train_class, &test_class, k));
+	estimators.insert(
+		"centred_gradient_cosine",
+		quality(&centred_gradient_cosine(&train_grads, &test_grads)?, &train_class, &test_class, k),
+	);
 	estimators.insert(
 		"sketched_cosine",
 		quality(&sketched_cosine(&train_grads, &test_grads, &sketcher)?, &train_class, &test_class, k),

@@ -14,6 +14,11 @@
 //!   example as its own dataset: the cosine of the test sketch with the training sketch's unit direction minus
 //!   the mean unit direction of all training examples — what every example teaches alike (the template, the
 //!   answer format) removed.
+//! * **gradient cosine**: `v·gᵢ / (‖v‖‖gᵢ‖)` on the full gradients (no sketch): the dot product without the pull
+//!   of long examples (LESS, Xia et al. 2024, selects data by it);
+//! * **centred gradient cosine**: both sides' unit gradients minus the mean unit training gradient, then their
+//!   cosine — the direction every training example shares removed from the test gradient as well, so an
+//!   example is not credited for how much of the shared direction it carries.
 
 use super::{
 	examples::Example,
@@ -146,6 +151,56 @@ pub fn datainf(train: &Gradients, test: &Gradients, damping: f64) -> Result<Vec<
 	rows(&total)
 }
 
+/// Each example's gradient length over all weight matrices: `(examples)`.
+fn norms(grads: &Gradients) -> Result<Tensor> {
+	let mut total = Tensor::zeros(grads.examples, candle::DType::F32, &Device::Cpu)?;
+	for block in &grads.blocks {
+		total = (total + block.sqr()?.sum(1)?)?;
+	}
+	// A zero gradient stays zero when divided: its length is taken as 1.
+	Ok(total.sqrt()?.maximum(f32::MIN_POSITIVE)?)
+}
+
+/// Cosine of the full gradients, `(tests, training examples)`; with `centred`, both sides' unit gradients minus
+/// the mean unit training gradient first.
+fn cosines(train: &Gradients, test: &Gradients, centred: bool) -> Result<Vec<Vec<f64>>> {
+	check(train, test)?;
+	let (train_norms, test_norms) = (norms(train)?.unsqueeze(1)?, norms(test)?.unsqueeze(1)?);
+	let mut dots = Tensor::zeros((test.examples, train.examples), candle::DType::F32, &Device::Cpu)?;
+	let mut train_sq = Tensor::zeros(train.examples, candle::DType::F32, &Device::Cpu)?;
+	let mut test_sq = Tensor::zeros(test.examples, candle::DType::F32, &Device::Cpu)?;
+	for (g, v) in train.blocks.iter().zip(&test.blocks) {
+		let (mut g, mut v) = (g.broadcast_div(&train_norms)?, v.broadcast_div(&test_norms)?);
+		if centred {
+			let mean = g.mean_keepdim(0)?;
+			g = g.broadcast_sub(&mean)?;
+			v = v.broadcast_sub(&mean)?;
+		}
+		dots = (dots + v.matmul(&g.t()?)?)?;
+		train_sq = (train_sq + g.sqr()?.sum(1)?)?;
+		test_sq = (test_sq + v.sqr()?.sum(1)?)?;
+	}
+	let (train_len, test_len) = (train_sq.sqrt()?.maximum(f32::MIN_POSITIVE)?, test_sq.sqrt()?.maximum(f32::MIN_POSITIVE)?);
+	rows(&dots.broadcast_div(&test_len.unsqueeze(1)?)?.broadcast_div(&train_len.unsqueeze(0)?)?)
+}
+
+/// Cosine of the full gradients: `(tests, training examples)`.
+///
+/// # Errors
+/// Gradients of different adapters; tensor failures.
+pub fn gradient_cosine(train: &Gradients, test: &Gradients) -> Result<Vec<Vec<f64>>> {
+	cosines(train, test, false)
+}
+
+/// Cosine of the unit gradients after the mean unit training gradient is taken from both sides:
+/// `(tests, training examples)`.
+///
+/// # Errors
+/// Gradients of different adapters; tensor failures.
+pub fn centred_gradient_cosine(train: &Gradients, test: &Gradients) -> Result<Vec<Vec<f64>>> {
+	cosines(train, test, true)
+}
+
 /// Each example's gradient sketch, as [`Differentiable::sketch`] computes it.
 ///
 /// # Errors
@@ -235,10 +290,34 @@ mod tests {
 	}
 
 	#[test]
+	fn gradient_cosines_match_their_formulas_written_out() {
+		let rows = [[3.0f32, 1.0, 0.0, 0.0], [1.0, 0.0, 2.0, 0.0], [2.0, 0.0, 0.0, 2.0]];
+		let train = grads(&[&rows[0], &rows[1], &rows[2]]);
+		let test = grads(&[&[1.0, 0.0, 1.0, 0.0]]);
+		let plain = &gradient_cosine(&train, &test).unwrap()[0];
+		let centred = &centred_gradient_cosine(&train, &test).unwrap()[0];
+		let unit = |r: &[f32]| {
+			let n = r.iter().map(|x| x * x).sum::<f32>().sqrt();
+			r.iter().map(|x| x / n).collect::<Vec<f32>>()
+		};
+		let units: Vec<Vec<f32>> = rows.iter().map(|r| unit(r)).collect();
+		let mean: Vec<f32> = (0..4).map(|k| units.iter().map(|u| u[k]).sum::<f32>() / 3.0).collect();
+		let minus = |u: &[f32]| u.iter().zip(&mean).map(|(x, m)| x - m).collect::<Vec<f32>>();
+		let t = minus(&unit(&[1.0, 0.0, 1.0, 0.0]));
+		for i in 0..3 {
+			assert!((plain[i] - cosine(&[1.0, 0.0, 1.0, 0.0], &rows[i])).abs() < 1e-5, "{plain:?}");
+			assert!((centred[i] - cosine(&t, &minus(&units[i]))).abs() < 1e-5, "{centred:?}");
+		}
+		// Every training example shares the first coordinate; centred, only the like example stays positive.
+		assert!(plain[0] > 0.6 && centred[1] > 0.5 && centred[0] < 0.0 && centred[2] < 0.0, "{centred:?}");
+	}
+
+	#[test]
 	fn gradients_of_different_adapters_are_refused() {
 		let train = grads(&[&[1.0, 0.0]]);
 		let test = grads(&[&[1.0, 0.0, 0.0]]);
 		assert!(gradient_dot(&train, &test).is_err());
 		assert!(datainf(&train, &test, 0.1).is_err());
+		assert!(gradient_cosine(&train, &test).is_err());
 	}
 }
