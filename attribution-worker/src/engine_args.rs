@@ -75,6 +75,8 @@ pub enum Form {
 	Free,
 	/// One sentence on one line, without repeated phrases.
 	OneSentence,
+	/// One sentence copied verbatim from one retrieved context.
+	Quote,
 }
 
 impl From<Form> for AnswerForm {
@@ -82,6 +84,7 @@ impl From<Form> for AnswerForm {
 		match form {
 			Form::Free => AnswerForm::Free,
 			Form::OneSentence => AnswerForm::OneSentence,
+			Form::Quote => AnswerForm::Quote,
 		}
 	}
 }

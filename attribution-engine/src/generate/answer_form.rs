@@ -5,6 +5,11 @@
 //! starts a new line, that repeats a three-token sequence already in the answer (the usual "no repeat n-gram"
 //! rule) or that makes the answer carry the prompt's format ([`carries_prompt_format`]), does not end an answer
 //! on a colon ([`may_end`]), and stops before the token that would start a second sentence. The served text — and what attribution credits — is that sentence.
+//!
+//! [`AnswerForm::Quote`] is extractive: the answer is one sentence of the retrieved contexts ([`sentences`]),
+//! the one the model finds the likeliest answer (highest mean log-probability per token under the served
+//! prompt, [`super::Generator::quote`]). It cannot mix a neighbouring passage's fact into the asked one's
+//! sentence ("the most common side effect of A is B's side effect"), which greedy decoding of a small model does.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +22,36 @@ pub enum AnswerForm {
 	/// One sentence on one line, without repeated three-token sequences.
 	#[default]
 	OneSentence,
+	/// One sentence of the retrieved contexts, verbatim: the one the model scores the likeliest answer.
+	Quote,
+}
+
+/// The sentences of `text`, trimmed, in order: cut where [`ends_before`] would end an answer (after final
+/// punctuation before a space, or at a line break). A passage cut mid-sentence gives a fragment at either end.
+pub fn sentences(text: &str) -> Vec<&str> {
+	// Each piece is a run of whitespace and the word after it, as a tokenizer's pieces are.
+	let mut cuts = Vec::new();
+	let mut piece_start = 0;
+	let mut in_word = false;
+	let mut sentence_start = 0;
+	for (at, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+		if c.is_whitespace() && in_word {
+			// A piece ends at `at`: text[piece_start..at]. Does the sentence end before it?
+			let (Some(so_far), Some(piece)) = (text.get(sentence_start..piece_start), text.get(piece_start..at))
+			else {
+				continue;
+			};
+			if piece_start > sentence_start && ends_before(so_far, piece) {
+				cuts.push(so_far.trim());
+				sentence_start = piece_start;
+			}
+			piece_start = at;
+		}
+		in_word = !c.is_whitespace();
+	}
+	cuts.extend(text.get(sentence_start..).map(str::trim));
+	cuts.retain(|s| !s.is_empty());
+	cuts
 }
 
 /// Length of the token sequences a one-sentence answer may not repeat.
@@ -82,7 +117,26 @@ pub fn ends_before(answer: &str, next: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-	use super::{ends_before, repeating};
+	use super::{ends_before, repeating, sentences};
+
+	#[test]
+	fn a_passage_splits_into_its_sentences() {
+		let text = "Formulary note: Zorvatin.\nZorvatin treats gout, e.g. flares. The dose is 4.5 mg, as J. Smith wrote.  It \
+			was approved in 2010. Store it cold";
+		assert_eq!(
+			sentences(text),
+			vec![
+				"Formulary note: Zorvatin.",
+				"Zorvatin treats gout, e.g. flares.",
+				"The dose is 4.5 mg, as J. Smith wrote.",
+				"It was approved in 2010.",
+				"Store it cold"
+			]
+		);
+		assert_eq!(sentences("reported by one in ten. Next"), vec!["reported by one in ten.", "Next"]);
+		assert!(sentences("  \n ").is_empty());
+		assert_eq!(sentences("1. First step"), vec!["1. First step"], "a list number does not end a sentence");
+	}
 
 	#[test]
 	fn stops_after_the_first_sentence() {

@@ -6,6 +6,7 @@ pub mod llama;
 pub mod lora;
 pub mod openlora;
 pub mod answer_form;
+mod quote;
 pub mod subsets;
 
 use crate::{
@@ -213,7 +214,9 @@ impl Generator {
 		}
 		Ok(match rule {
 			AnswerForm::Free => false,
-			AnswerForm::OneSentence => answer_form::ends_before(&self.decode(out)?, &self.decode(&[next])?),
+			AnswerForm::OneSentence | AnswerForm::Quote => {
+				answer_form::ends_before(&self.decode(out)?, &self.decode(&[next])?)
+			},
 		})
 	}
 
@@ -255,11 +258,17 @@ impl Generator {
 
 	/// Greedy decoding (ties go to the lowest token id) until a stop token, the end of the answer by `rule`, or
 	/// `max_new` tokens. The prompt is prefilled with the loaded weights; each decoding step reads the model's
-	/// step weights ([`llama::StepWeights`], Q8_0 copies by default).
+	/// step weights ([`llama::StepWeights`], Q8_0 copies by default). A quote ([`AnswerForm::Quote`]) is not
+	/// decoded but chosen ([`Generator::quote`]); decoded as one sentence only when the contexts hold no sentence.
 	///
 	/// # Errors
 	/// [`WorkerError::PromptTooLong`] if the prompt plus `max_new` exceeds the context; tensor failures.
 	pub fn generate(&self, prompt: &Prompt, max_new: usize, rule: AnswerForm) -> Result<Generation> {
+		if rule == AnswerForm::Quote {
+			if let Some(quote) = self.quote(prompt, max_new)? {
+				return Ok(quote);
+			}
+		}
 		let tokens = prompt.tokens();
 		self.check_fits(tokens.len().saturating_add(max_new))?;
 		let mut cache = KvCache::default();
@@ -303,6 +312,10 @@ impl Generator {
 			)));
 		}
 		let Some(first) = generators.first() else { return Ok(Vec::new()) };
+		if rule == AnswerForm::Quote {
+			// Extractive answers score candidates rather than decode: one prompt at a time.
+			return generators.iter().zip(prompts).map(|(g, prompt)| g.generate(prompt, max_new, rule)).collect();
+		}
 		if generators.iter().any(|g| !g.model.shares_base(&first.model)) {
 			return Err(WorkerError::InvalidInput("a batch mixes generators on different base models".into()));
 		}
