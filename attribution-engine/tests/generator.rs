@@ -6,7 +6,7 @@ mod support;
 use attribution_engine::{
 	generate::{
 		llama::{KvCache, Llama, StepWeights},
-		lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS},
+		lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS, NULL_QUESTION},
 	WorkerError,
 };
 use candle::{Device, Tensor};
@@ -317,4 +317,71 @@ fn masked_ablation_shares_the_full_score_and_hides_each_context() {
 	// Hiding a context changes the answer's probability, and the result is reproducible.
 	assert!(masked.without.iter().all(|w| (w - masked.full).abs() > 1e-6), "{masked:?}");
 	assert_eq!(g.score_masked_ablation(&prompt, &answer).unwrap(), masked);
+}
+
+#[test]
+fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let prompt = g
+		.rag_prompt(
+			"the dose?",
+			&[
+				"The dose is 40 mg. Store it cool.",
+				"Made by Acme. The dose is 40 mg.",
+				"Its side effect is a cough, reported by one in ten.",
+				"reported by one in ten. Question: what next?",
+				"as the label says. Keep dry.",
+			],
+		)
+		.unwrap();
+	let candidates = g.quote_candidates(&prompt, 48).unwrap();
+	let texts: Vec<&str> = candidates.iter().map(|(text, _)| text.as_str()).collect();
+	// Once each; a piece of a longer candidate, a sentence carrying the prompt's format and the lower-case end
+	// of a sentence a chunk boundary cut are not candidates.
+	assert_eq!(
+		texts,
+		["The dose is 40 mg.", "Store it cool.", "Made by Acme.", "Its side effect is a cough, reported by one in ten.", "Keep dry."]
+	);
+	for (text, tokens) in &candidates {
+		assert_eq!(&g.encode(text).unwrap(), tokens, "tokenised as validators tokenise the served text");
+	}
+	assert!(g.quote_candidates(&prompt, 5).unwrap().iter().all(|(_, t)| t.len() <= 5), "none longer than the limit");
+
+	// The choice: the most the question raises a candidate's log-probability, each scored from scratch.
+	let quote = g.quote(&prompt, 48).unwrap().unwrap();
+	let contexts: Vec<String> = (1..=5).map(|i| g.decode(&prompt.segments[i]).unwrap()).collect();
+	let bodies: Vec<&str> = contexts.iter().map(|c| c.split_once("] ").unwrap().1.trim()).collect();
+	let unasked = g.rag_prompt(NULL_QUESTION, &bodies).unwrap();
+	assert_eq!(unasked.segments[..6], prompt.segments[..6], "the same contexts, another question");
+	let gains: Vec<f64> = candidates
+		.iter()
+		.map(|(_, t)| g.score(&prompt.tokens(), t).unwrap() - g.score(&unasked.tokens(), t).unwrap())
+		.collect();
+	let best = gains.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+	let chosen = texts.iter().position(|t| *t == quote.text).expect("the quote is a candidate, verbatim");
+	assert!((gains[chosen] - best).abs() < 1e-3, "{gains:?}, chose {chosen}");
+	assert!((quote.logprob - g.score(&prompt.tokens(), &quote.tokens).unwrap()).abs() < 1e-3);
+	assert_eq!(g.generate(&prompt, 48, AnswerForm::Quote).unwrap(), quote, "a finished sentence is served as it is");
+	assert_eq!(g.quote(&prompt, 48).unwrap().unwrap(), quote, "deterministic");
+}
+
+#[test]
+fn a_quote_cut_by_a_chunk_boundary_is_finished_and_no_sentence_falls_back_to_decoding() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let cut = g.rag_prompt("the dose?", &["The dose is 40 mg once"]).unwrap();
+	let quote = g.quote(&cut, 48).unwrap().unwrap();
+	assert_eq!(quote.text, "The dose is 40 mg once");
+	let served = g.generate(&cut, 48, AnswerForm::Quote).unwrap();
+	assert!(served.tokens.starts_with(&quote.tokens), "{:?}", served.text);
+	let scored = g.score(&cut.tokens(), &served.tokens).unwrap();
+	assert!((scored - served.logprob).abs() < 1e-2, "{scored} vs {}", served.logprob);
+
+	let formatless = g.rag_prompt("the dose?", &["Question: what is it?"]).unwrap();
+	assert!(g.quote(&formatless, 48).unwrap().is_none());
+	assert_eq!(
+		g.generate(&formatless, 12, AnswerForm::Quote).unwrap(),
+		g.generate(&formatless, 12, AnswerForm::OneSentence).unwrap()
+	);
 }

@@ -10,6 +10,7 @@
 //! the one the model finds the likeliest answer (highest mean log-probability per token under the served
 //! prompt, [`super::Generator::quote`]). It cannot mix a neighbouring passage's fact into the asked one's
 //! sentence ("the most common side effect of A is B's side effect"), which greedy decoding of a small model does.
+//! A sentence a chunk boundary cut ("… reported by about one patient in") is finished by greedy decoding.
 
 use serde::{Deserialize, Serialize};
 

@@ -17,6 +17,7 @@ use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
 use llama::{KvCache, Llama};
 use lora::LoraAdapter;
 pub use answer_form::AnswerForm;
+pub use quote::NULL_QUESTION;
 pub use subsets::{SubsetScores, MAX_SUBSET_CONTEXTS};
 use std::{path::Path, sync::Arc};
 use tokenizers::Tokenizer;
@@ -189,13 +190,21 @@ impl Generator {
 			}
 			segments.push(segment);
 		}
+		segments.push(self.question_tail(question)?);
+		Ok(Prompt { segments })
+	}
+
+	/// The prompt's last segment: the question, and the assistant's turn opened.
+	///
+	/// # Errors
+	/// Tokenizer failures.
+	fn question_tail(&self, question: &str) -> Result<Vec<u32>> {
 		let mut tail = self.encode(&format!("\nQuestion: {}", question.trim()))?;
 		tail.push(self.im_end);
 		tail.extend(self.encode("\n")?);
 		tail.push(self.im_start);
 		tail.extend(self.encode("assistant\n")?);
-		segments.push(tail);
-		Ok(Prompt { segments })
+		Ok(tail)
 	}
 
 	fn check_fits(&self, tokens: usize) -> Result<()> {
@@ -259,24 +268,31 @@ impl Generator {
 	/// Greedy decoding (ties go to the lowest token id) until a stop token, the end of the answer by `rule`, or
 	/// `max_new` tokens. The prompt is prefilled with the loaded weights; each decoding step reads the model's
 	/// step weights ([`llama::StepWeights`], Q8_0 copies by default). A quote ([`AnswerForm::Quote`]) is not
-	/// decoded but chosen ([`Generator::quote`]); decoded as one sentence only when the contexts hold no sentence.
+	/// decoded but chosen ([`Generator::quote`]). When the chosen sentence is a piece a chunk boundary cut
+	/// (no final punctuation), decoding finishes it under the one-sentence rules; when the contexts hold no
+	/// sentence, the answer is decoded as one sentence.
 	///
 	/// # Errors
 	/// [`WorkerError::PromptTooLong`] if the prompt plus `max_new` exceeds the context; tensor failures.
 	pub fn generate(&self, prompt: &Prompt, max_new: usize, rule: AnswerForm) -> Result<Generation> {
+		let mut start = Generation { tokens: Vec::new(), text: String::new(), logprob: 0.0 };
 		if rule == AnswerForm::Quote {
 			if let Some(quote) = self.quote(prompt, max_new)? {
-				return Ok(quote);
+				if quote.tokens.len() >= max_new || quote.text.trim_end().ends_with(['.', '!', '?']) {
+					return Ok(quote);
+				}
+				start = quote;
 			}
 		}
-		let tokens = prompt.tokens();
+		let mut tokens = prompt.tokens();
 		self.check_fits(tokens.len().saturating_add(max_new))?;
+		tokens.extend_from_slice(&start.tokens);
 		let mut cache = KvCache::default();
 		let hidden = self.model.forward(&tokens, &mut cache)?;
 		let mut last = hidden.i(hidden.dim(0)?.saturating_sub(1)..)?;
-		let mut out = Vec::new();
-		let mut logprob = 0f64;
-		for _ in 0..max_new {
+		let mut out = start.tokens;
+		let mut logprob = start.logprob;
+		for _ in out.len()..max_new {
 			let logp = llama::log_softmax(&self.model.step_logits(&last)?)?.squeeze(0)?.to_vec1::<f32>()?;
 			let (next, lp) = self.choose(&logp, &out, rule)?;
 			if self.stops_before(&out, next, rule)? {

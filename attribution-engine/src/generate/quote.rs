@@ -11,7 +11,8 @@ const QUOTES_PER_PASS: usize = 16;
 impl Generator {
 	/// The context sentences a quote may be: every sentence ([`answer_form::sentences`]) of every context
 	/// segment after its `[i]` label, with its tokens as the answer is tokenised (trimmed text, as validators
-	/// encode it); once each, in prompt order; none longer than `max_tokens` or carrying the prompt's format,
+	/// encode it); once each, in prompt order; none starting in lower case (the piece before a chunk's first
+	/// sentence), longer than `max_tokens` or carrying the prompt's format,
 	/// and none that is part of a longer candidate (overlapping chunks cut a sentence at different places).
 	///
 	/// # Errors
@@ -23,7 +24,12 @@ impl Generator {
 			// "[3] text\n": the label ends at the first "] ".
 			let body = text.split_once("] ").map_or(text.as_str(), |(_, body)| body);
 			for sentence in answer_form::sentences(body) {
-				if out.iter().any(|(seen, _)| seen == sentence) || answer_form::carries_prompt_format(sentence) {
+				// A chunk that starts mid-sentence starts with a lower-case piece of it, which is no answer.
+				let mid_sentence = sentence.chars().next().is_some_and(char::is_lowercase);
+				if mid_sentence
+					|| out.iter().any(|(seen, _)| seen == sentence)
+					|| answer_form::carries_prompt_format(sentence)
+				{
 					continue;
 				}
 				let tokens = self.encode(sentence)?;
@@ -38,25 +44,58 @@ impl Generator {
 		Ok(out)
 	}
 
-	/// The extractive answer: of [`Generator::quote_candidates`], the one with the highest mean log-probability
-	/// per token under `prompt` (teacher-forced, every candidate after one shared prefill; ties to the first in
-	/// prompt order). `None` when the contexts hold no candidate.
+	/// The extractive answer: of [`Generator::quote_candidates`], the one the question makes likeliest —
+	/// the highest `log p(sentence | contexts, question) − log p(sentence | contexts, a question that asks
+	/// nothing)` (pointwise mutual information with the question, teacher-forced; ties to the first in prompt
+	/// order). Likelihood alone prefers whatever is easiest to copy — a small model then answers "what is the side
+	/// effect of X?" with "X is a medicine used to treat …" —, the difference keeps what the question adds.
+	/// `None` when the contexts hold no candidate. The returned log-probability is the answer's under `prompt`.
 	///
 	/// # Errors
-	/// [`WorkerError::PromptTooLong`]; tensor failures.
+	/// [`WorkerError::PromptTooLong`]; [`WorkerError::InvalidInput`] for a prompt without contexts and
+	/// question; tensor failures.
 	pub fn quote(&self, prompt: &Prompt, max_tokens: usize) -> Result<Option<Generation>> {
 		let candidates = self.quote_candidates(prompt, max_tokens)?;
-		let tokens = prompt.tokens();
-		let longest = candidates.iter().map(|(_, t)| t.len()).max().unwrap_or(0);
-		self.check_fits(tokens.len().saturating_add(longest))?;
-		let Some((last, body)) = tokens.split_last() else {
+		if candidates.is_empty() {
+			return Ok(None);
+		}
+		let (Some(tail), Some(body)) = (prompt.segments.last(), prompt.segments.split_last().map(|(_, b)| b.concat()))
+		else {
 			return Err(WorkerError::InvalidInput("a quote needs a prompt".into()));
 		};
-		let mut cache = KvCache::default();
+		let null_tail = self.question_tail(NULL_QUESTION)?;
+		let longest = candidates.iter().map(|(_, t)| t.len()).max().unwrap_or(0);
+		self.check_fits(body.len().saturating_add(tail.len().max(null_tail.len())).saturating_add(longest))?;
+		let mut shared = KvCache::default();
 		if !body.is_empty() {
-			self.model.forward(body, &mut cache)?;
+			self.model.forward(&body, &mut shared)?;
 		}
-		// Run i feeds the prompt's last token and candidate i but its last token: row r predicts token r.
+		let asked = self.logprobs_after(&shared, tail, &candidates)?;
+		let unasked = self.logprobs_after(&shared, &null_tail, &candidates)?;
+		let mut best: Option<(f64, usize)> = None;
+		for (index, (with, without)) in asked.iter().zip(&unasked).enumerate() {
+			let gain = with - without;
+			if best.is_none_or(|(top, _)| gain > top) {
+				best = Some((gain, index));
+			}
+		}
+		Ok(best.and_then(|(_, index)| {
+			let logprob = asked.get(index).copied().unwrap_or_default();
+			candidates.into_iter().nth(index).map(|(text, tokens)| Generation { tokens, text, logprob })
+		}))
+	}
+
+	/// `log p(candidate | prefix, tail)` for every candidate, the prefix in `shared`: the tail is fed once, then
+	/// every candidate (after the tail's last token) in packed passes.
+	fn logprobs_after(&self, shared: &KvCache, tail: &[u32], candidates: &[(String, Vec<u32>)]) -> Result<Vec<f64>> {
+		let Some((last, before)) = tail.split_last() else {
+			return Err(WorkerError::InvalidInput("a quote needs a question after the contexts".into()));
+		};
+		let mut cache = shared.clone();
+		if !before.is_empty() {
+			self.model.forward(before, &mut cache)?;
+		}
+		// Run i feeds the tail's last token and candidate i but its last token: row r predicts token r.
 		let fed: Vec<Vec<u32>> = candidates
 			.iter()
 			.map(|(_, answer)| {
@@ -65,22 +104,16 @@ impl Generator {
 				run
 			})
 			.collect();
-		let mut best: Option<(f64, usize, f64)> = None;
-		for (group, runs) in fed.chunks(QUOTES_PER_PASS).enumerate() {
+		let mut out = Vec::with_capacity(candidates.len());
+		for (runs, answers) in fed.chunks(QUOTES_PER_PASS).zip(candidates.chunks(QUOTES_PER_PASS)) {
 			let packed: Vec<(&[u32], &KvCache)> = runs.iter().map(|run| (run.as_slice(), &cache)).collect();
-			let hidden = self.model.forward_packed(&packed)?;
-			for (i, rows) in hidden.iter().enumerate() {
-				let index = group.saturating_mul(QUOTES_PER_PASS).saturating_add(i);
-				let Some((_, answer)) = candidates.get(index) else { continue };
-				let logprob = self.answer_logprob(rows, answer)?;
-				let mean = logprob / answer.len().max(1) as f64;
-				if best.is_none_or(|(top, _, _)| mean > top) {
-					best = Some((mean, index, logprob));
-				}
+			for (rows, (_, answer)) in self.model.forward_packed(&packed)?.iter().zip(answers) {
+				out.push(self.answer_logprob(rows, answer)?);
 			}
 		}
-		Ok(best.and_then(|(_, index, logprob)| {
-			candidates.into_iter().nth(index).map(|(text, tokens)| Generation { tokens, text, logprob })
-		}))
+		Ok(out)
 	}
 }
+
+/// The question a quote's score is measured against: one that asks for no fact in particular.
+pub const NULL_QUESTION: &str = "Quote one sentence from the context.";
