@@ -329,8 +329,8 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 			&[
 				"The dose is 40 mg. Store it cool.",
 				"Made by Acme. The dose is 40 mg.",
-				"Its side effect is a cough, reported by one in ten.",
-				"reported by one in ten. Question: what next?",
+				"It causes Dry Mouth in one in ten.",
+				"Dry Mouth in one in ten. Question: what next?",
 				"as the label says. Keep dry.",
 			],
 		)
@@ -341,7 +341,7 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 	// of a sentence a chunk boundary cut are not candidates.
 	assert_eq!(
 		texts,
-		["The dose is 40 mg.", "Store it cool.", "Made by Acme.", "Its side effect is a cough, reported by one in ten.", "Keep dry."]
+		["The dose is 40 mg.", "Store it cool.", "Made by Acme.", "It causes Dry Mouth in one in ten.", "Keep dry."]
 	);
 	for (text, tokens) in &candidates {
 		assert_eq!(&g.encode(text).unwrap(), tokens, "tokenised as validators tokenise the served text");
