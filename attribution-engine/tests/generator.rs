@@ -331,14 +331,14 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 				"Made by Acme. The dose is 40 mg.",
 				"It causes Dry Mouth in one in ten.",
 				"Dry Mouth in one in ten. Question: what next?",
-				"as the label says. Keep dry.",
+				"as the label says. Keep dry. Is it safe?",
 			],
 		)
 		.unwrap();
 	let candidates = g.quote_candidates(&prompt, 48).unwrap();
 	let texts: Vec<&str> = candidates.iter().map(|(text, _)| text.as_str()).collect();
-	// Once each; a piece of a longer candidate, a sentence carrying the prompt's format and the lower-case end
-	// of a sentence a chunk boundary cut are not candidates.
+	// Once each; a piece of a longer candidate, a sentence carrying the prompt's format, a question and the
+	// lower-case end of a sentence a chunk boundary cut are not candidates.
 	assert_eq!(
 		texts,
 		["The dose is 40 mg.", "Store it cool.", "Made by Acme.", "It causes Dry Mouth in one in ten.", "Keep dry."]

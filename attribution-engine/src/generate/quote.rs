@@ -12,7 +12,7 @@ impl Generator {
 	/// The context sentences a quote may be: every sentence ([`answer_form::sentences`]) of every context
 	/// segment after its `[i]` label, with its tokens as the answer is tokenised (trimmed text, as validators
 	/// encode it); once each, in prompt order; none starting in lower case (the piece before a chunk's first
-	/// sentence), longer than `max_tokens` or carrying the prompt's format,
+	/// sentence), none that is a question, longer than `max_tokens` or carrying the prompt's format,
 	/// and none that is part of a longer candidate (overlapping chunks cut a sentence at different places).
 	///
 	/// # Errors
@@ -26,7 +26,9 @@ impl Generator {
 			for sentence in answer_form::sentences(body) {
 				// A chunk that starts mid-sentence starts with a lower-case piece of it, which is no answer.
 				let mid_sentence = sentence.chars().next().is_some_and(char::is_lowercase);
+				// A question is no answer (Q/A notes hold many: the asked one's words would pick them).
 				if mid_sentence
+					|| sentence.ends_with('?')
 					|| out.iter().any(|(seen, _)| seen == sentence)
 					|| answer_form::carries_prompt_format(sentence)
 				{
