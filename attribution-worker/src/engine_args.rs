@@ -35,8 +35,9 @@ pub struct AnswerArgs {
 	/// Order of the retrieved chunks in the prompt.
 	#[arg(long, value_enum, default_value_t = Layout::MostSimilarFirst)]
 	pub layout: Layout,
-	/// What the answer may look like: one sentence on one line, or free text up to the token limit.
-	#[arg(long, value_enum, default_value_t = Form::OneSentence)]
+	/// What the answer may look like: a sentence quoted from the context, one generated sentence, or free text
+	/// up to the token limit.
+	#[arg(long, value_enum, default_value_t = Form::Quote)]
 	pub answer_form: Form,
 }
 

@@ -21,9 +21,10 @@ pub enum AnswerForm {
 	/// Free text: greedy decoding until the end-of-turn token or the token limit.
 	Free,
 	/// One sentence on one line, without repeated three-token sequences.
-	#[default]
 	OneSentence,
-	/// One sentence of the retrieved contexts, verbatim: the one the model scores the likeliest answer.
+	/// One sentence of the retrieved contexts, verbatim: the one the question makes likeliest (the protocol's
+	/// form: measured in docs/ATTRIBUTION.md, "Answers worth paying for").
+	#[default]
 	Quote,
 }
 
