@@ -6,7 +6,7 @@ mod support;
 use attribution_engine::{
 	generate::{
 		llama::{KvCache, Llama, StepWeights},
-		lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS, NULL_QUESTION},
+		lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS, MAX_QUOTE_CANDIDATES, NULL_QUESTION},
 	WorkerError,
 };
 use candle::{Device, Tensor};
@@ -384,4 +384,18 @@ fn a_quote_cut_by_a_chunk_boundary_is_finished_and_no_sentence_falls_back_to_dec
 		g.generate(&formatless, 12, AnswerForm::Quote).unwrap(),
 		g.generate(&formatless, 12, AnswerForm::OneSentence).unwrap()
 	);
+}
+
+#[test]
+fn a_quote_is_chosen_from_a_bounded_number_of_sentences() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let tiny: Vec<String> =
+		(0..3).map(|c| (0..40).map(|i| format!("S{}.", c * 40 + i)).collect::<Vec<_>>().join(" ")).collect();
+	let contexts: Vec<&str> = tiny.iter().map(String::as_str).collect();
+	let prompt = g.rag_prompt("which?", &contexts).unwrap();
+	let candidates = g.quote_candidates(&prompt, 48).unwrap();
+	assert_eq!(candidates.len(), MAX_QUOTE_CANDIDATES, "hostile contexts of tiny sentences are cut to the bound");
+	assert_eq!(candidates[0].0, "S0.", "the first in prompt order are kept");
+	assert!(g.quote(&prompt, 48).unwrap().is_some());
 }

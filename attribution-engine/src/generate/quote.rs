@@ -4,6 +4,10 @@
 use super::{answer_form, llama::KvCache, Generation, Generator, Prompt};
 use crate::error::{Result, WorkerError};
 
+/// Most sentences a quote is chosen from, the first in prompt order (retrieval's best chunks first): contexts
+/// of many tiny sentences ("a. b. c. …") would otherwise make every answer hundreds of scoring runs.
+pub const MAX_QUOTE_CANDIDATES: usize = 64;
+
 /// Candidate sentences scored in one packed pass; more are scored in further passes (bounds the memory of
 /// one pass's logits: 64 runs of at most 48 tokens × 49 152 × 4 bytes ≈ 600 MB at worst, ≈ 100 MB typically).
 const QUOTES_PER_PASS: usize = 16;
@@ -13,7 +17,8 @@ impl Generator {
 	/// segment after its `[i]` label, with its tokens as the answer is tokenised (trimmed text, as validators
 	/// encode it); once each, in prompt order; none starting in lower case (the piece before a chunk's first
 	/// sentence), none that is a question, longer than `max_tokens` or carrying the prompt's format,
-	/// and none that is part of a longer candidate (overlapping chunks cut a sentence at different places).
+	/// and none that is part of a longer candidate (overlapping chunks cut a sentence at different places);
+	/// at most [`MAX_QUOTE_CANDIDATES`].
 	///
 	/// # Errors
 	/// Tokenizer failures.
@@ -43,6 +48,7 @@ impl Generator {
 		// Overlapping chunks cut one sentence at different places: keep the longest piece of it.
 		let pieces: Vec<String> = out.iter().map(|(text, _)| text.clone()).collect();
 		out.retain(|(text, _)| !pieces.iter().any(|other| other.len() > text.len() && other.contains(text.as_str())));
+		out.truncate(MAX_QUOTE_CANDIDATES);
 		Ok(out)
 	}
 
