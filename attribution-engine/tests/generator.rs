@@ -397,5 +397,4 @@ fn a_quote_is_chosen_from_a_bounded_number_of_sentences() {
 	let candidates = g.quote_candidates(&prompt, 48).unwrap();
 	assert_eq!(candidates.len(), MAX_QUOTE_CANDIDATES, "hostile contexts of tiny sentences are cut to the bound");
 	assert_eq!(candidates[0].0, "S0.", "the first in prompt order are kept");
-	assert!(g.quote(&prompt, 48).unwrap().is_some());
 }
