@@ -55,9 +55,37 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Prints a free TCP port on loopback below the kernel's ephemeral range, for a node that is killed and started
+# again on the same ports: a port from the ephemeral range (what `free_port` gives) can be taken while the node is
+# down, as the source port of any outgoing connection or by another test's `free_port`, and the node's RPC server
+# then silently binds a random port instead.
+stable_port() {
+	python3 - <<'PY'
+import random, socket
+try:
+    with open('/proc/sys/net/ipv4/ip_local_port_range') as f:
+        low = int(f.read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+for _ in range(1000):
+    port = random.randrange(10000, max(10001, low))
+    s = socket.socket()
+    try:
+        s.bind(("0.0.0.0", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("no free port below the ephemeral range")
+PY
+}
+
 # rpc URL METHOD [PARAMS_JSON] → prints the JSON "result" (or fails).
 rpc() {
 	local url=$1 method=$2 params=${3:-[]}
-	curl -sf -H 'Content-Type: application/json' \
+	curl -sf --max-time 10 -H 'Content-Type: application/json' \
 		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$method\",\"params\":$params}" "$url" | jq -ce '.result'
 }

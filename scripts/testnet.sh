@@ -20,6 +20,7 @@ NAMES=(alice bob charlie dave)
 DIR="${OPENLEDGER_TESTNET_DIR:-$STATE_DIR/testnet}"
 TABLE="$DIR/nodes.tsv"
 FINALITY_TIMEOUT="${FINALITY_TIMEOUT:-120}"
+RESTART_TIMEOUT="${RESTART_TIMEOUT:-60}"
 
 # Whether `pid` is still one of our nodes (its command line names our base directory).
 ours() {
@@ -99,6 +100,16 @@ restart_node() {
 	pid=$(launch "$name" "$p2p" "$rpc_port" "$prom" "$(cat "$DIR/bootnode")")
 	awk -F'\t' -v OFS='\t' -v n="$name" -v p="$pid" '$1 == n {$2 = p} {print}' "$TABLE" >"$TABLE.tmp"
 	mv "$TABLE.tmp" "$TABLE"
+	# Back on its own RPC port, or a named failure: a node whose port was taken binds a random one and would
+	# leave its worker retrying the old one.
+	local deadline=$(($(date +%s) + RESTART_TIMEOUT))
+	until rpc "http://127.0.0.1:$rpc_port" system_health >/dev/null 2>&1; do
+		if ! ours "$pid" || [ "$(date +%s)" -ge "$deadline" ]; then
+			tail -n 20 "$DIR/$name/node.log" >&2
+			die "$name did not come back on RPC port $rpc_port within ${RESTART_TIMEOUT}s (log above)"
+		fi
+		sleep 0.5
+	done
 	echo "restarted $name (pid $pid)"
 }
 
@@ -123,7 +134,7 @@ start_nodes() {
 		mkdir -p "$base"
 		[ -f "$base/node-key" ] || "$NODE_BIN" key generate-node-key --file "$base/node-key" 2>/dev/null
 		peer=$("$NODE_BIN" key inspect-node-key --file "$base/node-key")
-		p2p=$(free_port); rpc_port=$(free_port); prom=$(free_port)
+		p2p=$(stable_port); rpc_port=$(stable_port); prom=$(stable_port)
 		pid=$(launch "$name" "$p2p" "$rpc_port" "$prom" "$bootnode")
 		printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$pid" "$p2p" "$rpc_port" "$prom" >>"$TABLE.tmp"
 		[ -n "$bootnode" ] || bootnode="/ip4/127.0.0.1/tcp/$p2p/p2p/$peer"

@@ -122,12 +122,16 @@ test('a worker killed while its request waits is replaced by another validator\'
 
 test('a node restarted under its running worker loses nothing', async () => {
   const name = 'bob';
+  const before = workers[name].logs.length;
   await net.kill(name);
+  // `restart` fails by name unless the node is back on its own RPC port.
   await net.restart(name);
   await waitFor(`${name}'s worker to follow the restarted node`, async () => {
     const up = await rpc(net.nodes[name].httpUrl, 'chain_getFinalizedHead').catch(() => null);
-    return up && workers[name].logs.some((l) => l.includes('lost the node'));
-  }, { timeoutMs: 120_000, intervalMs: 2_000 });
+    return up && workers[name].logs.slice(before).some((l) => l.includes('lost the node'));
+  }, { timeoutMs: 120_000, intervalMs: 2_000 }).catch((error) => {
+    throw new Error(`${error.message}\n--- ${name}'s worker\n${logsOf(name)}\n--- ${name}'s node\n${net.logTail(name)}`);
+  });
   const { id } = await ask('How are acute migraine attacks treated?');
   const done = await paid(id);
   assert.equal(done.status, 'paid');
@@ -179,9 +183,11 @@ test('the council upgrades the running chain to the next runtime; its migrations
     const head = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
     return head.number.toNumber() > upgradedAt + 2;
   }, { timeoutMs: 60_000 });
-  await waitFor('every worker to follow the upgrade', async () =>
-    NAMES.every((n) => workers[n].logs.some((l) => l.includes('upgraded from spec version 104 to 105'))),
-  { timeoutMs: 60_000, intervalMs: 1_000 });
+  const followed = (n) => workers[n].logs.some((l) => l.includes('upgraded from spec version 104 to 105'));
+  await waitFor('every worker to follow the upgrade', async () => NAMES.every(followed),
+    { timeoutMs: 60_000, intervalMs: 1_000 }).catch((error) => {
+    throw new Error(`${error.message}\n${NAMES.filter((n) => !followed(n)).map((n) => `--- ${n}\n${logsOf(n)}`).join('\n')}`);
+  });
   const { id } = await ask('What aspirin dose is recommended after a myocardial infarction?');
   const done = await paid(id);
   assert.equal(done.status, 'paid');

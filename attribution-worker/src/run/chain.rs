@@ -86,6 +86,14 @@ pub struct IncompatibleRuntime {
 	pub at_block: Option<u64>,
 }
 
+/// The node runs another chain's runtime (another spec name). Not a transient failure: the worker stops.
+#[derive(Debug, thiserror::Error)]
+#[error("the node at {url} runs runtime `{spec}`, not `{SPEC_NAME}`: this worker cannot serve it")]
+pub struct ForeignRuntime {
+	pub url: String,
+	pub spec: String,
+}
+
 /// Whether `metadata` serves the worker as the metadata it was generated from does.
 pub fn serves_this_worker(metadata: &subxt::Metadata) -> Result<bool> {
 	let built_for = subxt::Metadata::decode_from(METADATA).context("the shipped metadata does not decode")?;
@@ -119,7 +127,7 @@ impl Chain {
 		let version: serde_json::Value = rpc.request("state_getRuntimeVersion", rpc_params![]).await?;
 		let spec = version.get("specName").and_then(|s| s.as_str()).unwrap_or_default();
 		if spec != SPEC_NAME {
-			bail!("the node at {url} runs runtime `{spec}`, not `{SPEC_NAME}`: this worker cannot serve it");
+			return Err(ForeignRuntime { url: url.to_owned(), spec: spec.to_owned() }.into());
 		}
 		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone()).await?;
 		let at = api.at_current_block().await?;

@@ -147,8 +147,12 @@ async fn follow(common: Common, args: RunArgs, key: WorkerKey) -> Result<()> {
 		};
 		let chain = match chain {
 			Ok(chain) => chain,
-			// A node of another runtime is not a transient failure.
-			Err(e) if e.downcast_ref::<chain::IncompatibleRuntime>().is_some() || format!("{e:#}").contains("runtime") => {
+			// A node of another runtime is not a transient failure; anything else (an error that merely mentions
+			// the runtime, such as a failed metadata read while the node restarts) is retried.
+			Err(e)
+				if e.downcast_ref::<chain::IncompatibleRuntime>().is_some() ||
+					e.downcast_ref::<chain::ForeignRuntime>().is_some() =>
+			{
 				return Err(e)
 			},
 			Err(e) => {

@@ -35,7 +35,21 @@ export async function startTestnet() {
     nodes,
     bootnode,
     kill: (name) => testnet('kill', name),
-    restart: (name) => testnet('restart', name),
+    restart: async (name) => {
+      try {
+        return await testnet('restart', name);
+      } catch (error) {
+        throw new Error(`testnet.sh restart ${name} failed: ${error.stderr || error.message}`);
+      }
+    },
+    /** The last lines of node `name`'s log. */
+    logTail: (name, lines = 30) => {
+      try {
+        return readFileSync(join(dir, name, 'node.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      } catch (error) {
+        return `(no log: ${error.message})`;
+      }
+    },
     /** Starts one more node that joins the net as a would-be validator (keys made with rotateKeysWithOwner). */
     async joinNode(name) {
       const [p2p, rpcPort] = [await freePort(), await freePort()];
