@@ -332,13 +332,15 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 				"It causes Dry Mouth in one in ten.",
 				"Dry Mouth in one in ten. Question: what next?",
 				"as the label says. Keep dry. Is it safe?",
+				", 51 correct results). Take it with food",
 			],
 		)
 		.unwrap();
 	let candidates = g.quote_candidates(&prompt, 48).unwrap();
 	let texts: Vec<&str> = candidates.iter().map(|(text, _)| text.as_str()).collect();
-	// Once each; a piece of a longer candidate, a sentence carrying the prompt's format, a question and the
-	// lower-case end of a sentence a chunk boundary cut are not candidates.
+	// Once each; a piece of a longer candidate, a sentence carrying the prompt's format, a question, the ends of
+	// sentences a chunk's start cut (lower case, or a comma first) and — as whole sentences exist — the piece a
+	// chunk's end cut are not candidates.
 	assert_eq!(
 		texts,
 		["The dose is 40 mg.", "Store it cool.", "Made by Acme.", "It causes Dry Mouth in one in ten.", "Keep dry."]
@@ -350,10 +352,10 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 
 	// The choice: the most the question raises a candidate's log-probability, each scored from scratch.
 	let quote = g.quote(&prompt, 48).unwrap().unwrap();
-	let contexts: Vec<String> = (1..=5).map(|i| g.decode(&prompt.segments[i]).unwrap()).collect();
+	let contexts: Vec<String> = (1..=6).map(|i| g.decode(&prompt.segments[i]).unwrap()).collect();
 	let bodies: Vec<&str> = contexts.iter().map(|c| c.split_once("] ").unwrap().1.trim()).collect();
 	let unasked = g.rag_prompt(NULL_QUESTION, &bodies).unwrap();
-	assert_eq!(unasked.segments[..6], prompt.segments[..6], "the same contexts, another question");
+	assert_eq!(unasked.segments[..7], prompt.segments[..7], "the same contexts, another question");
 	let gains: Vec<f64> = candidates
 		.iter()
 		.map(|(_, t)| g.score(&prompt.tokens(), t).unwrap() - g.score(&unasked.tokens(), t).unwrap())
@@ -377,6 +379,11 @@ fn a_quote_cut_by_a_chunk_boundary_is_finished_and_no_sentence_falls_back_to_dec
 	assert!(served.tokens.starts_with(&quote.tokens), "{:?}", served.text);
 	let scored = g.score(&cut.tokens(), &served.tokens).unwrap();
 	assert!((scored - served.logprob).abs() < 1e-2, "{scored} vs {}", served.logprob);
+
+	// A piece cut at its end is a candidate only when no context holds a whole sentence.
+	let beside_whole = g.rag_prompt("the dose?", &["The dose is 40 mg once", "Keep dry."]).unwrap();
+	let candidates = g.quote_candidates(&beside_whole, 48).unwrap();
+	assert_eq!(candidates.iter().map(|(text, _)| text.as_str()).collect::<Vec<_>>(), ["Keep dry."]);
 
 	let formatless = g.rag_prompt("the dose?", &["Question: what is it?"]).unwrap();
 	assert!(g.quote(&formatless, 48).unwrap().is_none());

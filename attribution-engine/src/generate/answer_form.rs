@@ -7,10 +7,11 @@
 //! on a colon ([`may_end`]), and stops before the token that would start a second sentence. The served text — and what attribution credits — is that sentence.
 //!
 //! [`AnswerForm::Quote`] is extractive: the answer is one sentence of the retrieved contexts ([`sentences`]),
-//! the one the model finds the likeliest answer (highest mean log-probability per token under the served
-//! prompt, [`super::Generator::quote`]). It cannot mix a neighbouring passage's fact into the asked one's
-//! sentence ("the most common side effect of A is B's side effect"), which greedy decoding of a small model does.
-//! A sentence a chunk boundary cut ("… reported by about one patient in") is finished by greedy decoding.
+//! the one the question makes likeliest ([`super::Generator::quote`]). It cannot mix a neighbouring passage's
+//! fact into the asked one's sentence ("the most common side effect of A is B's side effect"), which greedy
+//! decoding of a small model does. Whole sentences ([`starts_sentence`], [`ends_sentence`]) are preferred to the
+//! pieces a chunk boundary cuts; only when the contexts hold no whole sentence is a piece cut at its end ("… reported
+//! by about one patient in") chosen, and finished by greedy decoding.
 
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +95,28 @@ pub fn may_end(answer: &str) -> bool {
 	!answer.trim_end().ends_with(':')
 }
 
+/// Closing quotes and brackets, which may follow a sentence's final punctuation.
+const CLOSERS: &[char] = &[')', ']', '"', '\'', '\u{201d}', '\u{2019}'];
+
+/// Whether `sentence` (one of [`sentences`]) begins a sentence: an upper-case letter or a digit first, after any
+/// opening quote or bracket. The piece before a chunk's first sentence starts wherever the chunk boundary fell —
+/// in lower case, or at a comma (", 51 correct results using ultrasound).").
+pub fn starts_sentence(sentence: &str) -> bool {
+	sentence
+		.trim_start()
+		.trim_start_matches(['(', '[', '"', '\'', '\u{201c}', '\u{2018}'])
+		.chars()
+		.next()
+		.is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// Whether `sentence` ends as a sentence does: final punctuation, before any closing quotes or brackets. The piece
+/// after a chunk's last sentence ends wherever the chunk boundary fell ("The gender difference in prevalence and
+/// incidence rates").
+pub fn ends_sentence(sentence: &str) -> bool {
+	sentence.trim_end().trim_end_matches(CLOSERS).ends_with(['.', '!', '?'])
+}
+
 /// Whether `answer` (decoded so far) is complete and `next` (the next token's text) would start something
 /// after it: a new line, or a new sentence after final punctuation. Not after "1." (a list number), "e.g."
 /// or a lone initial, and never before the answer has any text.
@@ -119,7 +142,22 @@ pub fn ends_before(answer: &str, next: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-	use super::{ends_before, repeating, sentences};
+	use super::{ends_before, ends_sentence, repeating, sentences, starts_sentence};
+
+	#[test]
+	fn the_pieces_a_chunk_boundary_cuts_are_told_from_whole_sentences() {
+		for whole in ["The dose is 40 mg.", "5 of 12 improved.", "(Aspirin was given.)", "\"It works,\" he said."] {
+			assert!(starts_sentence(whole) && ends_sentence(whole), "{whole}");
+		}
+		// Cut at the chunk's start: lower case, or punctuation first.
+		assert!(!starts_sentence("reported by one in ten."));
+		assert!(!starts_sentence(", 51 correct results using ultrasound)."));
+		assert!(!starts_sentence(""));
+		// Cut at the chunk's end.
+		assert!(!ends_sentence("The gender difference in prevalence and incidence rates"));
+		assert!(!ends_sentence("The dose is 40 mg,"));
+		assert!(!ends_sentence("  "));
+	}
 
 	#[test]
 	fn a_passage_splits_into_its_sentences() {

@@ -268,9 +268,9 @@ impl Generator {
 	/// Greedy decoding (ties go to the lowest token id) until a stop token, the end of the answer by `rule`, or
 	/// `max_new` tokens. The prompt is prefilled with the loaded weights; each decoding step reads the model's
 	/// step weights ([`llama::StepWeights`], Q8_0 copies by default). A quote ([`AnswerForm::Quote`]) is not
-	/// decoded but chosen ([`Generator::quote`]). When the chosen sentence is a piece a chunk boundary cut
-	/// (no final punctuation), decoding finishes it under the one-sentence rules; when the contexts hold no
-	/// sentence, the answer is decoded as one sentence.
+	/// decoded but chosen ([`Generator::quote`]). When the contexts hold no whole sentence and the chosen one is a
+	/// piece a chunk boundary cut (no final punctuation), decoding finishes it under the one-sentence rules; when
+	/// they hold no sentence at all, the answer is decoded as one sentence.
 	///
 	/// # Errors
 	/// [`WorkerError::PromptTooLong`] if the prompt plus `max_new` exceeds the context; tensor failures.
@@ -278,7 +278,7 @@ impl Generator {
 		let mut start = Generation { tokens: Vec::new(), text: String::new(), logprob: 0.0 };
 		if rule == AnswerForm::Quote {
 			if let Some(quote) = self.quote(prompt, max_new)? {
-				if quote.tokens.len() >= max_new || quote.text.trim_end().ends_with(['.', '!', '?']) {
+				if quote.tokens.len() >= max_new || answer_form::ends_sentence(&quote.text) {
 					return Ok(quote);
 				}
 				start = quote;

@@ -15,10 +15,11 @@ const QUOTES_PER_PASS: usize = 16;
 impl Generator {
 	/// The context sentences a quote may be: every sentence ([`answer_form::sentences`]) of every context
 	/// segment after its `[i]` label, with its tokens as the answer is tokenised (trimmed text, as validators
-	/// encode it); once each, in prompt order; none starting in lower case (the piece before a chunk's first
-	/// sentence), none that is a question, longer than `max_tokens` or carrying the prompt's format,
-	/// and none that is part of a longer candidate (overlapping chunks cut a sentence at different places);
-	/// at most [`MAX_QUOTE_CANDIDATES`].
+	/// encode it); once each, in prompt order; none that does not begin a sentence (the piece before a chunk's
+	/// first sentence, [`answer_form::starts_sentence`]), none that is a question, longer than `max_tokens` or
+	/// carrying the prompt's format, and none that is part of a longer candidate (overlapping chunks cut a
+	/// sentence at different places); the piece after a chunk's last sentence ([`answer_form::ends_sentence`])
+	/// only when no candidate is a whole sentence; at most [`MAX_QUOTE_CANDIDATES`].
 	///
 	/// # Errors
 	/// Tokenizer failures.
@@ -29,8 +30,8 @@ impl Generator {
 			// "[3] text\n": the label ends at the first "] ".
 			let body = text.split_once("] ").map_or(text.as_str(), |(_, body)| body);
 			for sentence in answer_form::sentences(body) {
-				// A chunk that starts mid-sentence starts with a lower-case piece of it, which is no answer.
-				let mid_sentence = sentence.chars().next().is_some_and(char::is_lowercase);
+				// A chunk that starts mid-sentence starts with a piece of it, which is no answer.
+				let mid_sentence = !answer_form::starts_sentence(sentence);
 				// A question is no answer (Q/A notes hold many: the asked one's words would pick them).
 				if mid_sentence
 					|| sentence.ends_with('?')
@@ -48,6 +49,12 @@ impl Generator {
 		// Overlapping chunks cut one sentence at different places: keep the longest piece of it.
 		let pieces: Vec<String> = out.iter().map(|(text, _)| text.clone()).collect();
 		out.retain(|(text, _)| !pieces.iter().any(|other| other.len() > text.len() && other.contains(text.as_str())));
+		// A piece cut at the chunk's end would be finished by decoding — words the data does not hold: on
+		// PubMedQA the question's words made such pieces win and the model finished them off-topic ("The gender
+		// difference in prevalence and incidence rates" of depression, finished "of percutaneous … techniques").
+		if out.iter().any(|(text, _)| answer_form::ends_sentence(text)) {
+			out.retain(|(text, _)| answer_form::ends_sentence(text));
+		}
 		out.truncate(MAX_QUOTE_CANDIDATES);
 		Ok(out)
 	}
