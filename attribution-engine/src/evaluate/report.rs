@@ -4,6 +4,7 @@
 //! well the served answers answer.
 
 pub use crate::generate::answer_form::carries_prompt_format as leaks_format;
+use crate::generate::answer_form::ends_sentence;
 use super::{
 	faithfulness::{lds, random_k_drop, top_k_drop},
 	question::Record,
@@ -242,9 +243,11 @@ pub struct AnswerQuality {
 	pub format_leak: Estimate,
 	/// Stopped at the token limit instead of ending.
 	pub hit_token_limit: Estimate,
-	/// Ends without sentence punctuation.
+	/// Ends without sentence punctuation ([`ends_sentence`]).
 	pub unfinished: Estimate,
 	pub empty: Estimate,
+	/// Appears verbatim in one of the prompt's contexts (records that measured it).
+	pub quoted: Estimate,
 }
 
 /// One part of the benchmark (tuning or held out).
@@ -296,8 +299,9 @@ fn answer_quality(records: &[&Record]) -> AnswerQuality {
 		readable_decision: share(records.iter().map(|r| stated_decision(&r.answer).is_some()), 12),
 		format_leak: share(records.iter().map(|r| leaks_format(&r.answer)), 13),
 		hit_token_limit: share(records.iter().map(|r| r.hit_token_limit), 14),
-		unfinished: share(records.iter().map(|r| !r.answer.trim_end().ends_with(['.', '!', '?'])), 15),
+		unfinished: share(records.iter().map(|r| !ends_sentence(&r.answer)), 15),
 		empty: share(records.iter().map(|r| r.answer.trim().is_empty()), 16),
+		quoted: share(records.iter().filter_map(|r| r.quoted), 17),
 	}
 }
 
@@ -495,6 +499,7 @@ mod tests {
 			},
 			layout: crate::attribute::ContextLayout::MostSimilarLast,
 			answer_form: crate::generate::AnswerForm::OneSentence,
+			quoted: Some(false),
 		}
 	}
 
@@ -527,6 +532,11 @@ mod tests {
 		assert_eq!(report.methods["combined"].gold_precision_at_1.mean, 1.0);
 		assert_eq!(report.methods["retrieval_similarity"].gold_mrr.mean, 0.5);
 		assert_eq!(report.answers.decision_accuracy.mean, 1.0);
+		// Quoted is measured over the records that measured it.
+		let (mut quoted, old) = (r.clone(), Record { quoted: None, ..r.clone() });
+		quoted.quoted = Some(true);
+		let shares = part(&[&r, &quoted, &old], MethodWeights::default()).answers.quoted;
+		assert_eq!((shares.n, shares.mean), (2, 0.5));
 		// The weight grid: pure retrieval cannot rank the gold first; the table covers every weighting.
 		let grid = weight_grid(&[&r], 50);
 		assert_eq!(grid.len(), 6);
@@ -549,6 +559,16 @@ mod tests {
 		assert_eq!((report.questions, report.attributed), (1, 0));
 		assert_eq!(report.answers.empty.mean, 1.0);
 		assert!(report.methods.is_empty());
+	}
+
+	#[test]
+	fn an_answer_is_quoted_when_a_context_holds_it_whitespace_aside() {
+		use crate::evaluate::question::appears_in;
+		let contexts = ["Aspirin  was given\nat 75 mg. It helped.", "Other text."];
+		assert!(appears_in("was given at 75 mg.", contexts.into_iter()));
+		assert!(!appears_in("was given at 80 mg.", contexts.into_iter()));
+		assert!(!appears_in("It helped. Other text.", contexts.into_iter()), "within one context");
+		assert!(!appears_in("  ", contexts.into_iter()), "an empty answer quotes nothing");
 	}
 
 	#[test]
