@@ -50,15 +50,10 @@ load_env() {
 	source "$STATE_DIR/env"
 }
 
-# Prints a free TCP port on loopback.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# Prints a free TCP port on loopback below the kernel's ephemeral range, for a node that is killed and started
-# again on the same ports: a port from the ephemeral range (what `free_port` gives) can be taken while the node is
-# down, as the source port of any outgoing connection or by another test's `free_port`, and the node's RPC server
-# then silently binds a random port instead.
+# Prints a free TCP port below the kernel's ephemeral range, for a node that is killed and started again on the
+# same ports: a port from the ephemeral range (what binding port 0 gives) can be taken while the node is down, as
+# the source port of any outgoing connection or by another test's free port, and the node's RPC server then
+# silently binds a random port instead.
 stable_port() {
 	python3 - <<'PY'
 import random, socket
