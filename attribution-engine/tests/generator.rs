@@ -6,7 +6,8 @@ mod support;
 use attribution_engine::{
 	generate::{
 		llama::{KvCache, Llama, StepWeights},
-		lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS, MAX_QUOTE_CANDIDATES, NULL_QUESTION},
+		lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS, MAX_QUOTE_CANDIDATES, NULL_QUESTION,
+		QUOTE_RANK_PENALTY},
 	WorkerError,
 };
 use candle::{Device, Tensor};
@@ -337,7 +338,7 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 		)
 		.unwrap();
 	let candidates = g.quote_candidates(&prompt, 48).unwrap();
-	let texts: Vec<&str> = candidates.iter().map(|(text, _)| text.as_str()).collect();
+	let texts: Vec<&str> = candidates.iter().map(|c| c.text.as_str()).collect();
 	// Once each; a piece of a longer candidate, a sentence carrying the prompt's format, a question, the ends of
 	// sentences a chunk's start cut (lower case, or a comma first) and — as whole sentences exist — the piece a
 	// chunk's end cut are not candidates.
@@ -345,12 +346,14 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 		texts,
 		["The dose is 40 mg.", "Store it cool.", "Made by Acme.", "It causes Dry Mouth in one in ten.", "Keep dry."]
 	);
-	for (text, tokens) in &candidates {
-		assert_eq!(&g.encode(text).unwrap(), tokens, "tokenised as validators tokenise the served text");
+	assert_eq!(candidates.iter().map(|c| c.context).collect::<Vec<_>>(), [0, 0, 1, 2, 4], "each from its context");
+	for c in &candidates {
+		assert_eq!(g.encode(&c.text).unwrap(), c.tokens, "tokenised as validators tokenise the served text");
 	}
-	assert!(g.quote_candidates(&prompt, 5).unwrap().iter().all(|(_, t)| t.len() <= 5), "none longer than the limit");
+	assert!(g.quote_candidates(&prompt, 5).unwrap().iter().all(|c| c.tokens.len() <= 5), "none longer than the limit");
 
-	// The choice: the most the question raises a candidate's log-probability, each scored from scratch.
+	// The choice: the most the question raises a candidate's log-probability less the rank penalty of its context,
+	// each scored from scratch.
 	let quote = g.quote(&prompt, 48).unwrap().unwrap();
 	let contexts: Vec<String> = (1..=6).map(|i| g.decode(&prompt.segments[i]).unwrap()).collect();
 	let bodies: Vec<&str> = contexts.iter().map(|c| c.split_once("] ").unwrap().1.trim()).collect();
@@ -358,11 +361,19 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 	assert_eq!(unasked.segments[..7], prompt.segments[..7], "the same contexts, another question");
 	let gains: Vec<f64> = candidates
 		.iter()
-		.map(|(_, t)| g.score(&prompt.tokens(), t).unwrap() - g.score(&unasked.tokens(), t).unwrap())
+		.map(|c| {
+			g.score(&prompt.tokens(), &c.tokens).unwrap() - g.score(&unasked.tokens(), &c.tokens).unwrap()
+				- QUOTE_RANK_PENALTY * c.context as f64
+		})
 		.collect();
 	let best = gains.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
 	let chosen = texts.iter().position(|t| *t == quote.text).expect("the quote is a candidate, verbatim");
 	assert!((gains[chosen] - best).abs() < 1e-3, "{gains:?}, chose {chosen}");
+	// Here the rank penalty decides: the question lifts the third context's sentence most (by ≈ 3 nats, this tiny
+	// model's gains), and the first context's best is served.
+	let lifted: Vec<f64> = gains.iter().zip(&candidates).map(|(g, c)| g + QUOTE_RANK_PENALTY * c.context as f64).collect();
+	let most_lifted = (0..lifted.len()).max_by(|a, b| lifted[*a].total_cmp(&lifted[*b])).unwrap();
+	assert_eq!((candidates[chosen].context, candidates[most_lifted].context), (0, 2), "{lifted:?}");
 	assert!((quote.logprob - g.score(&prompt.tokens(), &quote.tokens).unwrap()).abs() < 1e-3);
 	assert_eq!(g.generate(&prompt, 48, AnswerForm::Quote).unwrap(), quote, "a finished sentence is served as it is");
 	assert_eq!(g.quote(&prompt, 48).unwrap().unwrap(), quote, "deterministic");
@@ -383,7 +394,7 @@ fn a_quote_cut_by_a_chunk_boundary_is_finished_and_no_sentence_falls_back_to_dec
 	// A piece cut at its end is a candidate only when no context holds a whole sentence.
 	let beside_whole = g.rag_prompt("the dose?", &["The dose is 40 mg once", "Keep dry."]).unwrap();
 	let candidates = g.quote_candidates(&beside_whole, 48).unwrap();
-	assert_eq!(candidates.iter().map(|(text, _)| text.as_str()).collect::<Vec<_>>(), ["Keep dry."]);
+	assert_eq!(candidates.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), ["Keep dry."]);
 
 	let formatless = g.rag_prompt("the dose?", &["Question: what is it?"]).unwrap();
 	assert!(g.quote(&formatless, 48).unwrap().is_none());
@@ -403,5 +414,5 @@ fn a_quote_is_chosen_from_a_bounded_number_of_sentences() {
 	let prompt = g.rag_prompt("which?", &contexts).unwrap();
 	let candidates = g.quote_candidates(&prompt, 48).unwrap();
 	assert_eq!(candidates.len(), MAX_QUOTE_CANDIDATES, "hostile contexts of tiny sentences are cut to the bound");
-	assert_eq!(candidates[0].0, "S0.", "the first in prompt order are kept");
+	assert_eq!(candidates[0].text, "S0.", "the first in prompt order are kept");
 }

@@ -336,8 +336,9 @@ fn pubmedqa_slice_combined_attribution_beats_the_baselines() {
 
 /// `bench datainf` on a slice (two transformation classes × 4 training / 2 test sentences, one epoch): the
 /// product's influence (sketched LoRA gradients) tells the training examples of a test example's own class from
-/// the others — ROC-AUC ≥ 0.9, where chance is 0.5 — and credits the class's dataset first; DataInf and the
-/// gradient dot product are reported beside it and do better than chance.
+/// the others — ROC-AUC ≥ 0.9, where chance is 0.5 — and credits the class's dataset first; so does the
+/// principal-subspace estimator; DataInf and the gradient dot product are reported beside them and do better than
+/// chance.
 #[test]
 fn datainf_slice_influence_finds_the_same_class_training_examples() {
 	let Some(_) = models() else { return };
@@ -347,6 +348,7 @@ fn datainf_slice_influence_finds_the_same_class_training_examples() {
 	let auc =
 		|name: &str| report["estimators"][name]["auc"]["mean"].as_f64().unwrap_or_else(|| panic!("{name}: {report}"));
 	assert!(auc("sketched_cosine") >= 0.9, "the product's sketched influence: AUC {}", auc("sketched_cosine"));
+	assert!(auc("principal_cosine") >= 0.9, "the principal-subspace estimator: AUC {}", auc("principal_cosine"));
 	assert!(auc("datainf") > 0.5 && auc("gradient_dot") > 0.5, "{report}");
 	assert_eq!(report["product_class_precision_at_1"]["mean"].as_f64(), Some(1.0), "{report}");
 	assert!(

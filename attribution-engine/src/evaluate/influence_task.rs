@@ -20,6 +20,7 @@ use crate::{
 		},
 		examples::examples,
 		influence::{influence, Sketcher, SKETCH_DIM},
+		principal::principal_cosines,
 		train, Progress, TrainConfig,
 	},
 };
@@ -61,6 +62,9 @@ pub struct InfluenceTaskReport {
 	pub test_loss_tuned: f64,
 	pub best_epoch: usize,
 	pub estimators: BTreeMap<&'static str, EstimatorQuality>,
+	/// The principal cosine ([`principal_cosines`]) at other ranks than the estimator's (the number of training
+	/// datasets): how much the choice of rank matters. `rank ≥ training examples` keeps every direction.
+	pub principal_by_rank: Vec<(usize, EstimatorQuality)>,
 	/// Share of test examples whose top-credited class dataset, by the product's served influence (summed,
 	/// centred sketches), is their own class.
 	pub product_class_precision_at_1: Estimate,
@@ -148,6 +152,17 @@ pub fn run(generator: &mut Generator, config: &InfluenceTaskConfig, progress: Ta
 		"centred_gradient_cosine",
 		quality(&centred_gradient_cosine(&train_grads, &test_grads)?, &train_class, &test_class, k),
 	);
+	// The rank is the number of datasets the fine-tune learnt from — fixed before any AUC was seen on a run it is
+	// reported on (docs/ATTRIBUTION.md) — with the sweep beside it.
+	let classes = config.classes;
+	let ranks = [classes, (classes / 2).max(1), classes.saturating_mul(2), classes.saturating_mul(3), n_train];
+	let mut by_rank: Vec<(usize, EstimatorQuality)> = principal_cosines(&train_grads, &test_grads, config.damping, &ranks)?
+		.iter()
+		.zip(ranks)
+		.map(|(scores, rank)| (rank, quality(scores, &train_class, &test_class, k)))
+		.collect();
+	let principal = by_rank.remove(0);
+	estimators.insert("principal_cosine", principal.1);
 	estimators.insert(
 		"sketched_cosine",
 		quality(&sketched_cosine(&train_grads, &test_grads, &sketcher)?, &train_class, &test_class, k),
@@ -180,6 +195,7 @@ pub fn run(generator: &mut Generator, config: &InfluenceTaskConfig, progress: Ta
 		test_loss_tuned,
 		best_epoch: trained.best_epoch,
 		estimators,
+		principal_by_rank: by_rank,
 		product_class_precision_at_1: bootstrap_mean(&hits, 2000, 3),
 		train_s,
 		gradients_s,

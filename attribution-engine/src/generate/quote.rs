@@ -8,9 +8,25 @@ use crate::error::{Result, WorkerError};
 /// of many tiny sentences ("a. b. c. …") would otherwise make every answer hundreds of scoring runs.
 pub const MAX_QUOTE_CANDIDATES: usize = 64;
 
+/// What a sentence's score loses per context rank (nats): retrieval's order is evidence too. The question's
+/// likelihood alone picked sentences of a lower-ranked, off-topic abstract for 20 of 50 PubMedQA tuning questions
+/// (`bench pubmedqa --part tune --limit 50 --answers-only`: the quote came from the question's own abstract 30
+/// times in 50); at 1 nat per rank 39, at 4 46, from 8 on 47 — what quoting only the first context gives —, so
+/// the smallest value of that plateau (docs/ATTRIBUTION.md). A sentence further down still wins when the question
+/// favours it by more.
+pub const QUOTE_RANK_PENALTY: f64 = 8.0;
+
 /// Candidate sentences scored in one packed pass; more are scored in further passes (bounds the memory of
 /// one pass's logits: 64 runs of at most 48 tokens × 49 152 × 4 bytes ≈ 600 MB at worst, ≈ 100 MB typically).
 const QUOTES_PER_PASS: usize = 16;
+
+/// A sentence a quote may be, with its tokens and the context it was taken from (0 = the first in prompt order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuoteCandidate {
+	pub text: String,
+	pub tokens: Vec<u32>,
+	pub context: usize,
+}
 
 impl Generator {
 	/// The context sentences a quote may be: every sentence ([`answer_form::sentences`]) of every context
@@ -23,9 +39,9 @@ impl Generator {
 	///
 	/// # Errors
 	/// Tokenizer failures.
-	pub fn quote_candidates(&self, prompt: &Prompt, max_tokens: usize) -> Result<Vec<(String, Vec<u32>)>> {
-		let mut out: Vec<(String, Vec<u32>)> = Vec::new();
-		for segment in prompt.segments.iter().skip(1).take(prompt.contexts()) {
+	pub fn quote_candidates(&self, prompt: &Prompt, max_tokens: usize) -> Result<Vec<QuoteCandidate>> {
+		let mut out: Vec<QuoteCandidate> = Vec::new();
+		for (context, segment) in prompt.segments.iter().skip(1).take(prompt.contexts()).enumerate() {
 			let text = self.decode(segment)?;
 			// "[3] text\n": the label ends at the first "] ".
 			let body = text.split_once("] ").map_or(text.as_str(), |(_, body)| body);
@@ -35,25 +51,25 @@ impl Generator {
 				// A question is no answer (Q/A notes hold many: the asked one's words would pick them).
 				if mid_sentence
 					|| sentence.ends_with('?')
-					|| out.iter().any(|(seen, _)| seen == sentence)
+					|| out.iter().any(|seen| seen.text == sentence)
 					|| answer_form::carries_prompt_format(sentence)
 				{
 					continue;
 				}
 				let tokens = self.encode(sentence)?;
 				if !tokens.is_empty() && tokens.len() <= max_tokens {
-					out.push((sentence.to_owned(), tokens));
+					out.push(QuoteCandidate { text: sentence.to_owned(), tokens, context });
 				}
 			}
 		}
 		// Overlapping chunks cut one sentence at different places: keep the longest piece of it.
-		let pieces: Vec<String> = out.iter().map(|(text, _)| text.clone()).collect();
-		out.retain(|(text, _)| !pieces.iter().any(|other| other.len() > text.len() && other.contains(text.as_str())));
+		let pieces: Vec<String> = out.iter().map(|c| c.text.clone()).collect();
+		out.retain(|c| !pieces.iter().any(|other| other.len() > c.text.len() && other.contains(c.text.as_str())));
 		// A piece cut at the chunk's end would be finished by decoding — words the data does not hold: on
 		// PubMedQA the question's words made such pieces win and the model finished them off-topic ("The gender
 		// difference in prevalence and incidence rates" of depression, finished "of percutaneous … techniques").
-		if out.iter().any(|(text, _)| answer_form::ends_sentence(text)) {
-			out.retain(|(text, _)| answer_form::ends_sentence(text));
+		if out.iter().any(|c| answer_form::ends_sentence(&c.text)) {
+			out.retain(|c| answer_form::ends_sentence(&c.text));
 		}
 		out.truncate(MAX_QUOTE_CANDIDATES);
 		Ok(out)
@@ -61,8 +77,8 @@ impl Generator {
 
 	/// The extractive answer: of [`Generator::quote_candidates`], the one the question makes likeliest —
 	/// the highest `log p(sentence | contexts, question) − log p(sentence | contexts, a question that asks
-	/// nothing)` (pointwise mutual information with the question, teacher-forced; ties to the first in prompt
-	/// order). Likelihood alone prefers whatever is easiest to copy — a small model then answers "what is the side
+	/// nothing)` (pointwise mutual information with the question, teacher-forced) less [`QUOTE_RANK_PENALTY`]
+	/// per rank of the context it is taken from (ties to the first in prompt order). Likelihood alone prefers whatever is easiest to copy — a small model then answers "what is the side
 	/// effect of X?" with "X is a medicine used to treat …" —, the difference keeps what the question adds.
 	/// `None` when the contexts hold no candidate. The returned log-probability is the answer's under `prompt`.
 	///
@@ -79,7 +95,7 @@ impl Generator {
 			return Err(WorkerError::InvalidInput("a quote needs a prompt".into()));
 		};
 		let null_tail = self.question_tail(NULL_QUESTION)?;
-		let longest = candidates.iter().map(|(_, t)| t.len()).max().unwrap_or(0);
+		let longest = candidates.iter().map(|c| c.tokens.len()).max().unwrap_or(0);
 		self.check_fits(body.len().saturating_add(tail.len().max(null_tail.len())).saturating_add(longest))?;
 		let mut shared = KvCache::default();
 		if !body.is_empty() {
@@ -88,21 +104,22 @@ impl Generator {
 		let asked = self.logprobs_after(&shared, tail, &candidates)?;
 		let unasked = self.logprobs_after(&shared, &null_tail, &candidates)?;
 		let mut best: Option<(f64, usize)> = None;
-		for (index, (with, without)) in asked.iter().zip(&unasked).enumerate() {
-			let gain = with - without;
+		for (index, ((with, without), candidate)) in asked.iter().zip(&unasked).zip(&candidates).enumerate() {
+			#[allow(clippy::cast_precision_loss)]
+			let gain = with - without - QUOTE_RANK_PENALTY * candidate.context as f64;
 			if best.is_none_or(|(top, _)| gain > top) {
 				best = Some((gain, index));
 			}
 		}
 		Ok(best.and_then(|(_, index)| {
 			let logprob = asked.get(index).copied().unwrap_or_default();
-			candidates.into_iter().nth(index).map(|(text, tokens)| Generation { tokens, text, logprob })
+			candidates.into_iter().nth(index).map(|c| Generation { tokens: c.tokens, text: c.text, logprob })
 		}))
 	}
 
 	/// `log p(candidate | prefix, tail)` for every candidate, the prefix in `shared`: the tail is fed once, then
 	/// every candidate (after the tail's last token) in packed passes.
-	fn logprobs_after(&self, shared: &KvCache, tail: &[u32], candidates: &[(String, Vec<u32>)]) -> Result<Vec<f64>> {
+	fn logprobs_after(&self, shared: &KvCache, tail: &[u32], candidates: &[QuoteCandidate]) -> Result<Vec<f64>> {
 		let Some((last, before)) = tail.split_last() else {
 			return Err(WorkerError::InvalidInput("a quote needs a question after the contexts".into()));
 		};
@@ -113,17 +130,17 @@ impl Generator {
 		// Run i feeds the tail's last token and candidate i but its last token: row r predicts token r.
 		let fed: Vec<Vec<u32>> = candidates
 			.iter()
-			.map(|(_, answer)| {
+			.map(|c| {
 				let mut run = vec![*last];
-				run.extend(answer.get(..answer.len().saturating_sub(1)).unwrap_or_default());
+				run.extend(c.tokens.get(..c.tokens.len().saturating_sub(1)).unwrap_or_default());
 				run
 			})
 			.collect();
 		let mut out = Vec::with_capacity(candidates.len());
 		for (runs, answers) in fed.chunks(QUOTES_PER_PASS).zip(candidates.chunks(QUOTES_PER_PASS)) {
 			let packed: Vec<(&[u32], &KvCache)> = runs.iter().map(|run| (run.as_slice(), &cache)).collect();
-			for (rows, (_, answer)) in self.model.forward_packed(&packed)?.iter().zip(answers) {
-				out.push(self.answer_logprob(rows, answer)?);
+			for (rows, candidate) in self.model.forward_packed(&packed)?.iter().zip(answers) {
+				out.push(self.answer_logprob(rows, &candidate.tokens)?);
 			}
 		}
 		Ok(out)

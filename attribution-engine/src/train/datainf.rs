@@ -99,7 +99,7 @@ fn rows(t: &Tensor) -> Result<Vec<Vec<f64>>> {
 	Ok(t.to_dtype(candle::DType::F64)?.to_vec2::<f64>()?)
 }
 
-fn check(train: &Gradients, test: &Gradients) -> Result<()> {
+pub(super) fn check(train: &Gradients, test: &Gradients) -> Result<()> {
 	let same = train.blocks.len() == test.blocks.len()
 		&& train.blocks.iter().zip(&test.blocks).all(|(a, b)| a.dim(1).ok() == b.dim(1).ok());
 	if same {

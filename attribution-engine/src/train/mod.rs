@@ -7,6 +7,7 @@
 pub mod examples;
 pub mod datainf;
 pub mod influence;
+pub mod principal;
 
 use crate::{
 	rng::SplitMix64,
