@@ -29,7 +29,8 @@ pub struct DataInfArgs {
 	/// Seeds the sentences, the fine-tune and the sketches.
 	#[arg(long, default_value_t = 42)]
 	pub seed: u64,
-	/// DataInf's damping factor.
+	/// DataInf's damping factor; also the principal-subspace estimator's ε, as a share of the training gradients'
+	/// mean second moment.
 	#[arg(long, default_value_t = 0.1)]
 	pub damping: f64,
 }

@@ -35,7 +35,7 @@ pub struct InfluenceTaskConfig {
 	pub test_per_class: usize,
 	pub seed: u64,
 	pub training: TrainConfig,
-	/// DataInf's damping factor (the paper: 0.1).
+	/// DataInf's damping factor (the paper: 0.1); also the principal-subspace estimator's ε factor.
 	pub damping: f64,
 }
 
