@@ -8,14 +8,6 @@ use crate::error::{Result, WorkerError};
 /// of many tiny sentences ("a. b. c. …") would otherwise make every answer hundreds of scoring runs.
 pub const MAX_QUOTE_CANDIDATES: usize = 64;
 
-/// What a sentence's score loses per context rank (nats): retrieval's order is evidence too. The question's
-/// likelihood alone picked sentences of a lower-ranked, off-topic abstract for 20 of 50 PubMedQA tuning questions
-/// (`bench pubmedqa --part tune --limit 50 --answers-only`: the quote came from the question's own abstract 30
-/// times in 50); at 1 nat per rank 39, at 4 46, from 8 on 47 — what quoting only the first context gives —, so
-/// the smallest value of that plateau (docs/ATTRIBUTION.md). A sentence further down still wins when the question
-/// favours it by more.
-pub const QUOTE_RANK_PENALTY: f64 = 8.0;
-
 /// Candidate sentences scored in one packed pass; more are scored in further passes (bounds the memory of
 /// one pass's logits: 64 runs of at most 48 tokens × 49 152 × 4 bytes ≈ 600 MB at worst, ≈ 100 MB typically).
 const QUOTES_PER_PASS: usize = 16;
@@ -77,8 +69,8 @@ impl Generator {
 
 	/// The extractive answer: of [`Generator::quote_candidates`], the one the question makes likeliest —
 	/// the highest `log p(sentence | contexts, question) − log p(sentence | contexts, a question that asks
-	/// nothing)` (pointwise mutual information with the question, teacher-forced) less [`QUOTE_RANK_PENALTY`]
-	/// per rank of the context it is taken from (ties to the first in prompt order). Likelihood alone prefers whatever is easiest to copy — a small model then answers "what is the side
+	/// nothing)` (pointwise mutual information with the question, teacher-forced; ties to the first in prompt
+	/// order). Likelihood alone prefers whatever is easiest to copy — a small model then answers "what is the side
 	/// effect of X?" with "X is a medicine used to treat …" —, the difference keeps what the question adds.
 	/// `None` when the contexts hold no candidate. The returned log-probability is the answer's under `prompt`.
 	///
@@ -104,9 +96,8 @@ impl Generator {
 		let asked = self.logprobs_after(&shared, tail, &candidates)?;
 		let unasked = self.logprobs_after(&shared, &null_tail, &candidates)?;
 		let mut best: Option<(f64, usize)> = None;
-		for (index, ((with, without), candidate)) in asked.iter().zip(&unasked).zip(&candidates).enumerate() {
-			#[allow(clippy::cast_precision_loss)]
-			let gain = with - without - QUOTE_RANK_PENALTY * candidate.context as f64;
+		for (index, (with, without)) in asked.iter().zip(&unasked).enumerate() {
+			let gain = with - without;
 			if best.is_none_or(|(top, _)| gain > top) {
 				best = Some((gain, index));
 			}
