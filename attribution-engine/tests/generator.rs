@@ -6,7 +6,8 @@ mod support;
 use attribution_engine::{
 	generate::{
 		llama::{KvCache, Llama, StepWeights},
-		lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS, MAX_QUOTE_CANDIDATES, NULL_QUESTION},
+		choose_quote, lora::LoraAdapter, AnswerForm, Prompt, MAX_CONTEXT_TOKENS, MAX_QUOTE_CANDIDATES, NULL_QUESTION,
+		QUOTE_RANK_PENALTY},
 	WorkerError,
 };
 use candle::{Device, Tensor};
@@ -46,7 +47,7 @@ fn leave_one_out_with_shared_prefixes_equals_scoring_each_prompt_from_scratch() 
 	for i in 1..=4 {
 		let mut segments = prompt.segments.clone();
 		segments.remove(i);
-		let expected = g.score(&Prompt { segments }.tokens(), &answer).unwrap();
+		let expected = g.score(&Prompt { segments, ranks: Vec::new() }.tokens(), &answer).unwrap();
 		let got = ablation.without[i - 1];
 		assert!((got - expected).abs() < 1e-3, "context {i}: {got} vs {expected}");
 	}
@@ -66,7 +67,7 @@ fn every_subset_scored_through_shared_prefixes_equals_scoring_each_prompt_from_s
 		let mut segments = vec![prompt.segments[0].clone()];
 		segments.extend((0..3).filter(|i| mask & (1 << i) != 0).map(|i| prompt.segments[i + 1].clone()));
 		segments.push(prompt.segments.last().unwrap().clone());
-		let expected = g.score(&Prompt { segments }.tokens(), &answer).unwrap();
+		let expected = g.score(&Prompt { segments, ranks: Vec::new() }.tokens(), &answer).unwrap();
 		assert!((subsets.get(mask) - expected).abs() < 1e-3, "mask {mask:03b}: {} vs {expected}", subsets.get(mask));
 	}
 	// Leave-one-out is the masks with one bit cleared.
@@ -392,6 +393,64 @@ fn a_quote_cut_by_a_chunk_boundary_is_finished_and_no_sentence_falls_back_to_dec
 		g.generate(&formatless, 12, AnswerForm::Quote).unwrap(),
 		g.generate(&formatless, 12, AnswerForm::OneSentence).unwrap()
 	);
+}
+
+#[test]
+fn a_quote_takes_the_best_rank_of_the_contexts_holding_it_or_a_piece_of_it() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let mut prompt = g
+		.rag_prompt(
+			"the dose?",
+			&[
+				// A chunk boundary cut the dose sentence here; the whole of it is in the third context.
+				"Keep it dry. The dose is 40 mg once daily",
+				"Made by Acme.",
+				"Made by Acme. The dose is 40 mg once daily with food.",
+				// A two-word end of a sentence is no piece of it: too short to tell.
+				"with food.",
+			],
+		)
+		.unwrap();
+	let ranks = |p: &Prompt| -> Vec<(String, usize, usize)> {
+		g.quote_candidates(p, 48).unwrap().into_iter().map(|c| (c.text, c.context, c.rank)).collect()
+	};
+	let own = |t: &str, context, rank| (t.to_owned(), context, rank);
+	assert_eq!(
+		ranks(&prompt),
+		[
+			own("Keep it dry.", 0, 0),
+			own("Made by Acme.", 1, 1),
+			own("The dose is 40 mg once daily with food.", 2, 0),
+		]
+	);
+	// In another layout the rank is retrieval's, not the prompt position.
+	prompt.ranks = vec![3, 2, 1, 0];
+	assert_eq!(prompt.rank(0), 3);
+	assert_eq!(
+		ranks(&prompt),
+		[
+			own("Keep it dry.", 0, 3),
+			own("Made by Acme.", 1, 1),
+			own("The dose is 40 mg once daily with food.", 2, 1),
+		]
+	);
+	let scored = g.quote_scores(&prompt, 48).unwrap();
+	assert_eq!(scored.len(), 3);
+	let served = g.quote(&prompt, 48).unwrap().unwrap();
+	let index = choose_quote(scored.iter().map(|s| (s.gain, s.candidate.rank)), QUOTE_RANK_PENALTY).unwrap();
+	assert_eq!(served.text, scored[index].candidate.text, "the served quote is the choice over the scores");
+	assert!((served.logprob - scored[index].logprob).abs() < 1e-9);
+}
+
+#[test]
+fn the_rank_penalty_trades_the_question_s_pull_against_retrieval_s_order() {
+	let scored = [(1.0, 0), (3.0, 1), (3.0, 2), (2.5, 0)];
+	assert_eq!(choose_quote(scored, 0.0), Some(1), "no penalty: the highest gain, ties to the first");
+	assert_eq!(choose_quote(scored, 0.4), Some(1), "2.6 beats 2.5");
+	assert_eq!(choose_quote(scored, 0.6), Some(3), "2.5 beats 2.4");
+	assert_eq!(choose_quote(scored, 100.0), Some(3), "the best gain among rank 0");
+	assert_eq!(choose_quote(std::iter::empty(), 1.0), None);
 }
 
 #[test]

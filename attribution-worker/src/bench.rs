@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use attribution_engine::{
 	attribute::{AblationMode, AttributionConfig, Engine},
 	chunk::{chunk_text, ChunkParams},
-	evaluate::{question::appears_in, report::leaks_format},
-	generate::{answer_form::ends_sentence, AnswerForm},
+	evaluate::{question::appears_in, report::{leaks_format, QUOTE_RANK_PENALTIES}},
+	generate::{answer_form::ends_sentence, choose_quote, AnswerForm},
 	index::{store::build_index, VectorIndex},
 	synthetic,
 };
@@ -134,6 +134,9 @@ fn quality(
 		(0usize, 0usize, 0f64, 0f64, 0usize);
 	let (mut leaks, mut at_limit, mut unfinished, mut quoted) = (0usize, 0usize, 0usize, 0usize);
 	let (mut fact_in_top_chunk, mut correct_when_in_top_chunk) = (0usize, 0usize);
+	// Per rank penalty of quotes (QUOTE_RANK_PENALTIES): right facts, and right facts when the top chunk holds one.
+	let mut prior_right = [0usize; QUOTE_RANK_PENALTIES.len()];
+	let mut prior_right_in_top = [0usize; QUOTE_RANK_PENALTIES.len()];
 	let mut rng = seed ^ 0x5DEE_CE66;
 	let started = Instant::now();
 	for probe in &chosen {
@@ -154,9 +157,21 @@ fn quality(
 		correct += usize::from(is_correct);
 		// The goal for answers: right whenever retrieval put the fact in its best chunk.
 		let best_chunk = answered.context.iter().max_by(|a, b| a.similarity.total_cmp(&b.similarity));
-		if best_chunk.is_some_and(|c| c.text.to_lowercase().contains(&probe.expected.to_lowercase())) {
+		let in_top_chunk = best_chunk.is_some_and(|c| c.text.to_lowercase().contains(&probe.expected.to_lowercase()));
+		if in_top_chunk {
 			fact_in_top_chunk += 1;
 			correct_when_in_top_chunk += usize::from(is_correct);
+		}
+		if engine.config.answer_form == AnswerForm::Quote {
+			let prompt = engine.prompt(&probe.question, &answered.context)?;
+			let scored = engine.model()?.quote_scores(&prompt, engine.config.max_new_tokens)?;
+			for (i, penalty) in QUOTE_RANK_PENALTIES.iter().enumerate() {
+				let chosen = choose_quote(scored.iter().map(|s| (s.gain, s.candidate.rank)), *penalty)
+					.and_then(|index| scored.get(index));
+				let right = chosen.is_some_and(|s| s.candidate.text.to_lowercase().contains(&probe.expected.to_lowercase()));
+				prior_right[i] += usize::from(right);
+				prior_right_in_top[i] += usize::from(right && in_top_chunk);
+			}
 		}
 		hits_when_correct += usize::from(is_correct && top == probe.dataset);
 		// Whatever the answer says, does the top-credited dataset hold that fact? (A wrong answer copied from
@@ -202,6 +217,11 @@ fn quality(
 		},
 		"layout": engine.config.layout, "answer_form": engine.config.answer_form,
 		"ablation": engine.config.ablation,
+		// The quote each rank penalty would have served (the fact as its chosen sentence states it).
+		"quote_rank_prior": QUOTE_RANK_PENALTIES.iter().zip(prior_right.iter().zip(&prior_right_in_top)).map(|(p, (r, t))| json!({
+			"penalty": p, "answer_contains_fact": *r as f64 / nf,
+			"correct_when_fact_in_top_chunk": *t as f64 / (fact_in_top_chunk.max(1) as f64),
+		})).collect::<Vec<_>>(),
 		"deletion": {
 			"mean_logprob_drop_top": drop_top / nf, "mean_logprob_drop_random": drop_rand / nf,
 			"top_drop_exceeds_random": top_beats_rand as f64 / nf,

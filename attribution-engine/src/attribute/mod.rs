@@ -80,6 +80,11 @@ impl ContextLayout {
 		}
 	}
 
+	/// Retrieval's rank of each of `k` prompt positions: the inverse of [`ContextLayout::position`].
+	pub fn ranks(self, k: usize) -> Vec<usize> {
+		self.lay_out((0..k).collect())
+	}
+
 	/// `ranked` (most similar first) in prompt order.
 	pub fn lay_out<T>(self, ranked: Vec<T>) -> Vec<T> {
 		let k = ranked.len();
@@ -364,7 +369,9 @@ impl Engine {
 	/// Tokenizer failures, an empty question.
 	pub fn prompt(&self, question: &str, context: &[Retrieved]) -> Result<Prompt> {
 		let texts: Vec<&str> = context.iter().map(|r| r.text.as_str()).collect();
-		self.generator.rag_prompt(question, &texts)
+		let mut prompt = self.generator.rag_prompt(question, &texts)?;
+		prompt.ranks = self.config.layout.ranks(context.len());
+		Ok(prompt)
 	}
 
 	/// Retrieves `k` chunks and generates an answer from them.
@@ -521,6 +528,10 @@ mod tests {
 		for k in 0..10 {
 			for layout in layouts {
 				let laid = layout.lay_out((0..k).collect::<Vec<usize>>());
+				assert_eq!(layout.ranks(k), laid, "ranks are the laid-out ranks");
+				for (position, rank) in layout.ranks(k).iter().enumerate() {
+					assert_eq!(layout.position(*rank, k), position, "ranks invert positions: {layout:?}, k = {k}");
+				}
 				let mut positions: Vec<usize> = (0..k).map(|rank| layout.position(rank, k)).collect();
 				for (position, rank) in laid.iter().enumerate() {
 					assert_eq!(layout.position(*rank, k), position, "{layout:?}, k = {k}");

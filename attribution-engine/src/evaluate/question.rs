@@ -78,6 +78,21 @@ pub struct Record {
 	/// words the data does not hold (absent from records made before it was measured).
 	#[serde(default)]
 	pub quoted: Option<bool>,
+	/// Every sentence a quote could have been, scored as the served choice scores them (answers in quote form;
+	/// absent from records made before it was kept): other choices are weighed from these without the model.
+	#[serde(default)]
+	pub quote_scores: Vec<QuoteScore>,
+}
+
+/// One candidate quote of a record ([`crate::generate::ScoredQuote`]).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct QuoteScore {
+	/// Retrieval's rank of the best context holding it (0 = the most similar).
+	pub rank: usize,
+	/// What the question adds to its log-probability.
+	pub gain: f64,
+	/// Taken from (a chunk of) the question's own abstract.
+	pub gold: bool,
 }
 
 fn first_layout() -> ContextLayout {
@@ -160,7 +175,22 @@ pub fn evaluate(engine: &mut Engine, item: &Item, source: &(u64, Range<usize>), 
 		layout: engine.config.layout,
 		answer_form: engine.config.answer_form,
 		quoted: Some(appears_in(&answered.answer, answered.context.iter().map(|r| r.text.as_str()))),
+		quote_scores: Vec::new(),
 	};
+	if engine.config.answer_form == AnswerForm::Quote {
+		let prompt = engine.prompt(&item.question, &answered.context)?;
+		let is_gold = |context: usize| {
+			answered.context.get(context).is_some_and(|r| {
+				overlaps_gold(r.chunk.dataset, r.chunk.start as usize, r.chunk.end as usize)
+			})
+		};
+		record.quote_scores = engine
+			.model()?
+			.quote_scores(&prompt, engine.config.max_new_tokens)?
+			.into_iter()
+			.map(|s| QuoteScore { rank: s.candidate.rank, gain: s.gain, gold: is_gold(s.candidate.context) })
+			.collect();
+	}
 	if answer_tokens.is_empty() || answers_only {
 		return Ok(record);
 	}

@@ -26,6 +26,9 @@ pub const DROP_KS: [usize; 3] = [1, 2, 3];
 /// about half the contexts), 32 and 64 are the published settings.
 pub const SURROGATE_SAMPLES: [usize; 3] = [8, 32, 64];
 
+/// Rank penalties (nats per retrieval rank, [`crate::generate::choose_quote`]) the report weighs quotes under.
+pub const QUOTE_RANK_PENALTIES: [f64; 7] = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
+
 /// One method's scores for one question: per context chunk (for LDS and the top-k drop) and per dataset (for
 /// gold recovery), and what it cost in full-prompt passes and seconds.
 #[derive(Clone, Debug)]
@@ -262,7 +265,36 @@ pub struct PartReport {
 	pub random_drop: Vec<Estimate>,
 	pub methods: BTreeMap<&'static str, MethodReport>,
 	pub answers: AnswerQuality,
+	/// The quote each rank penalty would have served, recomputed from the records' quote scores.
+	pub quote_rank_prior: Vec<QuotePriorRow>,
 	pub seconds_per_question: Estimate,
+}
+
+/// What one rank penalty makes of the quotes: the share taken from the question's own abstract, over the
+/// questions whose abstract was in the context and whose record kept its quote scores.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuotePriorRow {
+	pub penalty: f64,
+	pub questions: usize,
+	pub from_own_abstract: Estimate,
+}
+
+/// [`QuotePriorRow`] for every penalty of [`QUOTE_RANK_PENALTIES`].
+pub fn quote_rank_prior(records: &[&Record]) -> Vec<QuotePriorRow> {
+	let measured: Vec<&Record> =
+		records.iter().copied().filter(|r| !r.quote_scores.is_empty() && r.gold_in_context()).collect();
+	QUOTE_RANK_PENALTIES
+		.iter()
+		.enumerate()
+		.map(|(i, &penalty)| {
+			let own = measured.iter().map(|r| {
+				crate::generate::choose_quote(r.quote_scores.iter().map(|q| (q.gain, q.rank)), penalty)
+					.and_then(|chosen| r.quote_scores.get(chosen))
+					.is_some_and(|q| q.gold)
+			});
+			QuotePriorRow { penalty, questions: measured.len(), from_own_abstract: share(own, 60 + i as u64) }
+		})
+		.collect()
 }
 
 fn share(flags: impl Iterator<Item = bool>, seed: u64) -> Estimate {
@@ -384,6 +416,7 @@ pub fn part(records: &[&Record], weights: MethodWeights) -> PartReport {
 			.collect(),
 		methods: methods_report,
 		answers: answer_quality(records),
+		quote_rank_prior: quote_rank_prior(records),
 		seconds_per_question: bootstrap_mean(
 			&records
 				.iter()
@@ -500,6 +533,7 @@ mod tests {
 			layout: crate::attribute::ContextLayout::MostSimilarLast,
 			answer_form: crate::generate::AnswerForm::OneSentence,
 			quoted: Some(false),
+			quote_scores: Vec::new(),
 		}
 	}
 
@@ -559,6 +593,30 @@ mod tests {
 		assert_eq!((report.questions, report.attributed), (1, 0));
 		assert_eq!(report.answers.empty.mean, 1.0);
 		assert!(report.methods.is_empty());
+	}
+
+	#[test]
+	fn the_quote_prior_weighs_the_recorded_scores_under_each_penalty() {
+		use crate::evaluate::question::QuoteScore;
+		let q = |rank, gain, gold| QuoteScore { rank, gain, gold };
+		// The question pulls 1.5 nats harder toward a rank-3 sentence than toward its own abstract's, at rank 0.
+		let mut pulled = record();
+		pulled.quote_scores = vec![q(3, 4.0, false), q(0, 2.5, true)];
+		// Its own abstract wins outright.
+		let mut plain = record();
+		plain.quote_scores = vec![q(0, 3.0, true), q(1, 1.0, false)];
+		// No scores kept (an older record), or the abstract not in the context: not counted.
+		let old = record();
+		let mut elsewhere = record();
+		elsewhere.quote_scores = vec![q(0, 1.0, false)];
+		for c in elsewhere.candidates.iter_mut() {
+			c.gold = false;
+		}
+		let rows = quote_rank_prior(&[&pulled, &plain, &old, &elsewhere]);
+		let own: Vec<(f64, f64)> = rows.iter().map(|r| (r.penalty, r.from_own_abstract.mean)).collect();
+		assert_eq!(rows.iter().map(|r| r.questions).collect::<Vec<_>>(), [2; 7]);
+		// 4.0 − 3p against 2.5: the own abstract's sentence wins once p > 0.5.
+		assert_eq!(own, [(0.0, 0.5), (0.5, 0.5), (1.0, 1.0), (2.0, 1.0), (4.0, 1.0), (8.0, 1.0), (16.0, 1.0)]);
 	}
 
 	#[test]

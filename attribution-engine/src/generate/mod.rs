@@ -17,7 +17,7 @@ use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
 use llama::{KvCache, Llama};
 use lora::LoraAdapter;
 pub use answer_form::AnswerForm;
-pub use quote::{QuoteCandidate, MAX_QUOTE_CANDIDATES, NULL_QUESTION};
+pub use quote::{choose_quote, QuoteCandidate, ScoredQuote, MAX_QUOTE_CANDIDATES, NULL_QUESTION, QUOTE_RANK_PENALTY};
 pub use subsets::{SubsetScores, MAX_SUBSET_CONTEXTS};
 use std::{path::Path, sync::Arc};
 use tokenizers::Tokenizer;
@@ -36,9 +36,17 @@ pub const RAG_SYSTEM: &str =
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
 	pub segments: Vec<Vec<u32>>,
+	/// Retrieval's rank of each context (0 = the most similar), in prompt order; empty when the contexts are in
+	/// retrieval order.
+	pub ranks: Vec<usize>,
 }
 
 impl Prompt {
+	/// Retrieval's rank of context `context` (0-based, prompt order).
+	pub fn rank(&self, context: usize) -> usize {
+		self.ranks.get(context).copied().unwrap_or(context)
+	}
+
 	/// All tokens in order.
 	pub fn tokens(&self) -> Vec<u32> {
 		self.segments.concat()
@@ -191,7 +199,7 @@ impl Generator {
 			segments.push(segment);
 		}
 		segments.push(self.question_tail(question)?);
-		Ok(Prompt { segments })
+		Ok(Prompt { segments, ranks: Vec::new() })
 	}
 
 	/// The prompt's last segment: the question, and the assistant's turn opened.

@@ -12,12 +12,48 @@ pub const MAX_QUOTE_CANDIDATES: usize = 64;
 /// one pass's logits: 64 runs of at most 48 tokens × 49 152 × 4 bytes ≈ 600 MB at worst, ≈ 100 MB typically).
 const QUOTES_PER_PASS: usize = 16;
 
-/// A sentence a quote may be, with its tokens and the context it was taken from (0 = the first in prompt order).
+/// Nats a quote's score loses per retrieval rank of the best context holding it ([`choose_quote`]): how much
+/// retrieval's order counts against the question's pull (measured in docs/ATTRIBUTION.md, "Retrieval's order as
+/// a prior").
+pub const QUOTE_RANK_PENALTY: f64 = 0.0;
+
+/// Fewest words a piece a chunk boundary cut must have to pass its context's rank on to the whole sentence (a
+/// shorter one, "in ten.", may end another sentence by chance).
+const MIN_PIECE_WORDS: usize = 4;
+
+/// A sentence a quote may be, with its tokens, the context it was taken from (0 = the first in prompt order) and
+/// its rank: the best retrieval rank ([`Prompt::rank`]) of the contexts holding it or a piece of it that a chunk
+/// boundary cut (overlapping chunks cut one sentence at different places, and the whole of it may sit in a
+/// lower-ranked chunk than its pieces).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuoteCandidate {
 	pub text: String,
 	pub tokens: Vec<u32>,
 	pub context: usize,
+	pub rank: usize,
+}
+
+/// A candidate with its scores under the prompt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoredQuote {
+	pub candidate: QuoteCandidate,
+	/// `log p(sentence | contexts, question) − log p(sentence | contexts, a question that asks nothing)`.
+	pub gain: f64,
+	/// `log p(sentence | prompt)`.
+	pub logprob: f64,
+}
+
+/// The index of the quote to serve among candidates given as `(gain, rank)` ([`ScoredQuote`]): the highest
+/// `gain − rank_penalty × rank`, ties to the first in prompt order; `None` for no candidates.
+pub fn choose_quote(scored: impl IntoIterator<Item = (f64, usize)>, rank_penalty: f64) -> Option<usize> {
+	let mut best: Option<(f64, usize)> = None;
+	for (index, (gain, rank)) in scored.into_iter().enumerate() {
+		let value = gain - rank_penalty * rank as f64;
+		if best.is_none_or(|(top, _)| value > top) {
+			best = Some((value, index));
+		}
+	}
+	best.map(|(_, index)| index)
 }
 
 impl Generator {
@@ -33,11 +69,14 @@ impl Generator {
 	/// Tokenizer failures.
 	pub fn quote_candidates(&self, prompt: &Prompt, max_tokens: usize) -> Result<Vec<QuoteCandidate>> {
 		let mut out: Vec<QuoteCandidate> = Vec::new();
+		// Every piece of every context, kept or not, with its context: what a candidate's rank is drawn from.
+		let mut held: Vec<(String, usize)> = Vec::new();
 		for (context, segment) in prompt.segments.iter().skip(1).take(prompt.contexts()).enumerate() {
 			let text = self.decode(segment)?;
 			// "[3] text\n": the label ends at the first "] ".
 			let body = text.split_once("] ").map_or(text.as_str(), |(_, body)| body);
 			for sentence in answer_form::sentences(body) {
+				held.push((sentence.to_owned(), context));
 				// A chunk that starts mid-sentence starts with a piece of it, which is no answer.
 				let mid_sentence = !answer_form::starts_sentence(sentence);
 				// A question is no answer (Q/A notes hold many: the asked one's words would pick them).
@@ -50,7 +89,7 @@ impl Generator {
 				}
 				let tokens = self.encode(sentence)?;
 				if !tokens.is_empty() && tokens.len() <= max_tokens {
-					out.push(QuoteCandidate { text: sentence.to_owned(), tokens, context });
+					out.push(QuoteCandidate { text: sentence.to_owned(), tokens, context, rank: prompt.rank(context) });
 				}
 			}
 		}
@@ -64,23 +103,27 @@ impl Generator {
 			out.retain(|c| answer_form::ends_sentence(&c.text));
 		}
 		out.truncate(MAX_QUOTE_CANDIDATES);
+		for candidate in &mut out {
+			for (piece, context) in &held {
+				let cut_from_it = piece.split_whitespace().count() >= MIN_PIECE_WORDS
+					&& (candidate.text.starts_with(piece.as_str()) || candidate.text.ends_with(piece.as_str()));
+				if *piece == candidate.text || cut_from_it {
+					candidate.rank = candidate.rank.min(prompt.rank(*context));
+				}
+			}
+		}
 		Ok(out)
 	}
 
-	/// The extractive answer: of [`Generator::quote_candidates`], the one the question makes likeliest —
-	/// the highest `log p(sentence | contexts, question) − log p(sentence | contexts, a question that asks
-	/// nothing)` (pointwise mutual information with the question, teacher-forced; ties to the first in prompt
-	/// order). Likelihood alone prefers whatever is easiest to copy — a small model then answers "what is the side
-	/// effect of X?" with "X is a medicine used to treat …" —, the difference keeps what the question adds.
-	/// `None` when the contexts hold no candidate. The returned log-probability is the answer's under `prompt`.
+	/// Every [`Generator::quote_candidates`] sentence with its scores: what [`Generator::quote`] chooses from, for
+	/// the benches to weigh other choices without scoring again.
 	///
 	/// # Errors
-	/// [`WorkerError::PromptTooLong`]; [`WorkerError::InvalidInput`] for a prompt without contexts and
-	/// question; tensor failures.
-	pub fn quote(&self, prompt: &Prompt, max_tokens: usize) -> Result<Option<Generation>> {
+	/// As [`Generator::quote`].
+	pub fn quote_scores(&self, prompt: &Prompt, max_tokens: usize) -> Result<Vec<ScoredQuote>> {
 		let candidates = self.quote_candidates(prompt, max_tokens)?;
 		if candidates.is_empty() {
-			return Ok(None);
+			return Ok(Vec::new());
 		}
 		let (Some(tail), Some(body)) = (prompt.segments.last(), prompt.segments.split_last().map(|(_, b)| b.concat()))
 		else {
@@ -95,16 +138,32 @@ impl Generator {
 		}
 		let asked = self.logprobs_after(&shared, tail, &candidates)?;
 		let unasked = self.logprobs_after(&shared, &null_tail, &candidates)?;
-		let mut best: Option<(f64, usize)> = None;
-		for (index, (with, without)) in asked.iter().zip(&unasked).enumerate() {
-			let gain = with - without;
-			if best.is_none_or(|(top, _)| gain > top) {
-				best = Some((gain, index));
-			}
-		}
-		Ok(best.and_then(|(_, index)| {
-			let logprob = asked.get(index).copied().unwrap_or_default();
-			candidates.into_iter().nth(index).map(|c| Generation { tokens: c.tokens, text: c.text, logprob })
+		Ok(candidates
+			.into_iter()
+			.zip(asked.into_iter().zip(unasked))
+			.map(|(candidate, (with, without))| ScoredQuote { candidate, gain: with - without, logprob: with })
+			.collect())
+	}
+
+	/// The extractive answer: of [`Generator::quote_candidates`], the one the question makes likeliest —
+	/// the highest `log p(sentence | contexts, question) − log p(sentence | contexts, a question that asks
+	/// nothing)` (pointwise mutual information with the question, teacher-forced; ties to the first in prompt
+	/// order), less [`QUOTE_RANK_PENALTY`] nats per retrieval rank ([`choose_quote`]). Likelihood alone prefers
+	/// whatever is easiest to copy — a small model then answers "what is the side effect of X?" with "X is a
+	/// medicine used to treat …" —, the difference keeps what the question adds. `None` when the contexts hold no candidate. The returned log-probability is the answer's under `prompt`.
+	///
+	/// # Errors
+	/// [`WorkerError::PromptTooLong`]; [`WorkerError::InvalidInput`] for a prompt without contexts and
+	/// question; tensor failures.
+	pub fn quote(&self, prompt: &Prompt, max_tokens: usize) -> Result<Option<Generation>> {
+		let scored = self.quote_scores(prompt, max_tokens)?;
+		let chosen = choose_quote(scored.iter().map(|s| (s.gain, s.candidate.rank)), QUOTE_RANK_PENALTY);
+		Ok(chosen.and_then(|index| {
+			scored.into_iter().nth(index).map(|s| Generation {
+				tokens: s.candidate.tokens,
+				text: s.candidate.text,
+				logprob: s.logprob,
+			})
 		}))
 	}
 
