@@ -444,6 +444,34 @@ fn a_quote_takes_the_best_rank_of_the_contexts_holding_it_or_a_piece_of_it() {
 }
 
 #[test]
+fn a_sentence_two_overlapping_chunks_cut_is_whole_again() {
+	let dir = tempfile::tempdir().unwrap();
+	let g = support::tiny_generator(dir.path());
+	let texts = |contexts: &[&str]| -> Vec<(String, usize, usize)> {
+		let prompt = g.rag_prompt("the side effect?", contexts).unwrap();
+		// The tiny model's tokenizer spends a token on most characters.
+		g.quote_candidates(&prompt, 400).unwrap().into_iter().map(|c| (c.text, c.context, c.rank)).collect()
+	};
+	let own = |t: &str, context, rank| (t.to_owned(), context, rank);
+	// The first chunk ends, and the third starts, inside the side-effect sentence; they share 46 characters.
+	assert_eq!(
+		texts(&[
+			"Keep it dry. The most common side effect of Zorvatin is dry mouth, reported",
+			"Made by Acme.",
+			"side effect of Zorvatin is dry mouth, reported by about one patient in ten. Store it cool.",
+		]),
+		[
+			own("Keep it dry.", 0, 0),
+			own("The most common side effect of Zorvatin is dry mouth, reported by about one patient in ten.", 0, 0),
+			own("Made by Acme.", 1, 1),
+			own("Store it cool.", 2, 2),
+		]
+	);
+	// A short shared run is no overlap of chunks: nothing is joined, and the cut piece gives way to a sentence.
+	assert_eq!(texts(&["It is taken with food", "with food. Keep it dry."]), [own("Keep it dry.", 1, 1)]);
+}
+
+#[test]
 fn the_rank_penalty_trades_the_question_s_pull_against_retrieval_s_order() {
 	let scored = [(1.0, 0), (3.0, 1), (3.0, 2), (2.5, 0)];
 	assert_eq!(choose_quote(scored, 0.0), Some(1), "no penalty: the highest gain, ties to the first");

@@ -21,6 +21,21 @@ pub const QUOTE_RANK_PENALTY: f64 = 0.0;
 /// shorter one, "in ten.", may end another sentence by chance).
 const MIN_PIECE_WORDS: usize = 4;
 
+/// Fewest characters two contexts must share — the end of one being the start of the other — to be read as
+/// overlapping chunks of one text (the product's chunks overlap by 16 word pieces, ≈ 60–90 characters of English).
+const MIN_CHUNK_OVERLAP_CHARS: usize = 32;
+
+/// `first` and `second` as one text when `second` begins with at least [`MIN_CHUNK_OVERLAP_CHARS`] of `first`'s
+/// end (the longest such overlap) and goes on after it: two overlapping chunks of one text.
+fn joined(first: &str, second: &str) -> Option<String> {
+	let most = first.len().min(second.len().saturating_sub(1));
+	(MIN_CHUNK_OVERLAP_CHARS..=most)
+		.rev()
+		.find(|l| second.get(..*l).is_some_and(|head| first.ends_with(head)))
+		.and_then(|l| second.get(l..))
+		.map(|rest| format!("{first}{rest}"))
+}
+
 /// A sentence a quote may be, with its tokens, the context it was taken from (0 = the first in prompt order) and
 /// its rank: the best retrieval rank ([`Prompt::rank`]) of the contexts holding it or a piece of it that a chunk
 /// boundary cut (overlapping chunks cut one sentence at different places, and the whole of it may sit in a
@@ -58,7 +73,8 @@ pub fn choose_quote(scored: impl IntoIterator<Item = (f64, usize)>, rank_penalty
 
 impl Generator {
 	/// The context sentences a quote may be: every sentence ([`answer_form::sentences`]) of every context
-	/// segment after its `[i]` label, with its tokens as the answer is tokenised (trimmed text, as validators
+	/// segment after its `[i]` label, and every sentence a chunk boundary cut that another context — the next,
+	/// overlapping chunk of the same text ([`MIN_CHUNK_OVERLAP_CHARS`]) — finishes, with its tokens as the answer is tokenised (trimmed text, as validators
 	/// encode it); once each, in prompt order; none that does not begin a sentence (the piece before a chunk's
 	/// first sentence, [`answer_form::starts_sentence`]), none that is a question, longer than `max_tokens` or
 	/// carrying the prompt's format, and none that is part of a longer candidate (overlapping chunks cut a
@@ -68,14 +84,34 @@ impl Generator {
 	/// # Errors
 	/// Tokenizer failures.
 	pub fn quote_candidates(&self, prompt: &Prompt, max_tokens: usize) -> Result<Vec<QuoteCandidate>> {
+		let mut bodies: Vec<String> = Vec::new();
+		for segment in prompt.segments.iter().skip(1).take(prompt.contexts()) {
+			let text = self.decode(segment)?;
+			// "[3] text\n": the label ends at the first "] ".
+			bodies.push(text.split_once("] ").map_or(text.as_str(), |(_, body)| body).trim().to_owned());
+		}
+		// Each context's sentences, then those a chunk boundary cut that the next chunk of the same text finishes.
+		let mut sentences: Vec<Vec<String>> =
+			bodies.iter().map(|b| answer_form::sentences(b).into_iter().map(str::to_owned).collect()).collect();
+		for (a, first) in bodies.iter().enumerate() {
+			for (b, second) in bodies.iter().enumerate() {
+				let Some(whole) = (a != b).then(|| joined(first, second)).flatten() else { continue };
+				let theirs: Vec<&str> = answer_form::sentences(first).into_iter().chain(answer_form::sentences(second)).collect();
+				let across: Vec<String> = answer_form::sentences(&whole)
+					.into_iter()
+					.filter(|s| !theirs.contains(s))
+					.map(str::to_owned)
+					.collect();
+				if let Some(own) = sentences.get_mut(a) {
+					own.extend(across);
+				}
+			}
+		}
 		let mut out: Vec<QuoteCandidate> = Vec::new();
 		// Every piece of every context, kept or not, with its context: what a candidate's rank is drawn from.
 		let mut held: Vec<(String, usize)> = Vec::new();
-		for (context, segment) in prompt.segments.iter().skip(1).take(prompt.contexts()).enumerate() {
-			let text = self.decode(segment)?;
-			// "[3] text\n": the label ends at the first "] ".
-			let body = text.split_once("] ").map_or(text.as_str(), |(_, body)| body);
-			for sentence in answer_form::sentences(body) {
+		for (context, own) in sentences.iter().enumerate() {
+			for sentence in own.iter().map(String::as_str) {
 				held.push((sentence.to_owned(), context));
 				// A chunk that starts mid-sentence starts with a piece of it, which is no answer.
 				let mid_sentence = !answer_form::starts_sentence(sentence);
