@@ -36,6 +36,24 @@ fn joined(first: &str, second: &str) -> Option<String> {
 		.map(|rest| format!("{first}{rest}"))
 }
 
+/// Each context body's sentences ([`answer_form::sentences`]), then, after them, the sentences a chunk boundary cut
+/// that another context finishes: those of two [`joined`] bodies found in neither body alone.
+fn sentences_with_joins(bodies: &[String]) -> Vec<Vec<String>> {
+	let own: Vec<Vec<&str>> = bodies.iter().map(|b| answer_form::sentences(b)).collect();
+	let mut out: Vec<Vec<String>> = own.iter().map(|s| s.iter().map(|x| (*x).to_owned()).collect()).collect();
+	for (a, first) in bodies.iter().enumerate() {
+		for (b, second) in bodies.iter().enumerate() {
+			let Some(whole) = (a != b).then(|| joined(first, second)).flatten() else { continue };
+			let theirs = |s: &&str| own.get(a).is_some_and(|o| o.contains(s)) || own.get(b).is_some_and(|o| o.contains(s));
+			let across = answer_form::sentences(&whole).into_iter().filter(|s| !theirs(s)).map(str::to_owned);
+			if let Some(sentences) = out.get_mut(a) {
+				sentences.extend(across);
+			}
+		}
+	}
+	out
+}
+
 /// A sentence a quote may be, with its tokens, the context it was taken from (0 = the first in prompt order) and
 /// its rank: the best retrieval rank ([`Prompt::rank`]) of the contexts holding it or a piece of it that a chunk
 /// boundary cut (overlapping chunks cut one sentence at different places, and the whole of it may sit in a
@@ -74,8 +92,8 @@ pub fn choose_quote(scored: impl IntoIterator<Item = (f64, usize)>, rank_penalty
 impl Generator {
 	/// The context sentences a quote may be: every sentence ([`answer_form::sentences`]) of every context
 	/// segment after its `[i]` label, and every sentence a chunk boundary cut that another context — the next,
-	/// overlapping chunk of the same text ([`MIN_CHUNK_OVERLAP_CHARS`]) — finishes, with its tokens as the answer is tokenised (trimmed text, as validators
-	/// encode it); once each, in prompt order; none that does not begin a sentence (the piece before a chunk's
+	/// overlapping chunk of the same text ([`MIN_CHUNK_OVERLAP_CHARS`]) — finishes, with its tokens as the answer
+	/// is tokenised (trimmed text, as validators encode it); once each, in prompt order; none that does not begin a sentence (the piece before a chunk's
 	/// first sentence, [`answer_form::starts_sentence`]), none that is a question, longer than `max_tokens` or
 	/// carrying the prompt's format, and none that is part of a longer candidate (overlapping chunks cut a
 	/// sentence at different places); the piece after a chunk's last sentence ([`answer_form::ends_sentence`])
@@ -90,23 +108,7 @@ impl Generator {
 			// "[3] text\n": the label ends at the first "] ".
 			bodies.push(text.split_once("] ").map_or(text.as_str(), |(_, body)| body).trim().to_owned());
 		}
-		// Each context's sentences, then those a chunk boundary cut that the next chunk of the same text finishes.
-		let mut sentences: Vec<Vec<String>> =
-			bodies.iter().map(|b| answer_form::sentences(b).into_iter().map(str::to_owned).collect()).collect();
-		for (a, first) in bodies.iter().enumerate() {
-			for (b, second) in bodies.iter().enumerate() {
-				let Some(whole) = (a != b).then(|| joined(first, second)).flatten() else { continue };
-				let theirs: Vec<&str> = answer_form::sentences(first).into_iter().chain(answer_form::sentences(second)).collect();
-				let across: Vec<String> = answer_form::sentences(&whole)
-					.into_iter()
-					.filter(|s| !theirs.contains(s))
-					.map(str::to_owned)
-					.collect();
-				if let Some(own) = sentences.get_mut(a) {
-					own.extend(across);
-				}
-			}
-		}
+		let sentences = sentences_with_joins(&bodies);
 		let mut out: Vec<QuoteCandidate> = Vec::new();
 		// Every piece of every context, kept or not, with its context: what a candidate's rank is drawn from.
 		let mut held: Vec<(String, usize)> = Vec::new();
