@@ -352,7 +352,8 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 	}
 	assert!(g.quote_candidates(&prompt, 5).unwrap().iter().all(|c| c.tokens.len() <= 5), "none longer than the limit");
 
-	// The choice: the most the question raises a candidate's log-probability, each scored from scratch.
+	// The choice: the most the question raises a candidate's log-probability, each scored from scratch, less
+	// QUOTE_RANK_PENALTY nats per retrieval rank of the context holding it.
 	let quote = g.quote(&prompt, 48).unwrap().unwrap();
 	let contexts: Vec<String> = (1..=6).map(|i| g.decode(&prompt.segments[i]).unwrap()).collect();
 	let bodies: Vec<&str> = contexts.iter().map(|c| c.split_once("] ").unwrap().1.trim()).collect();
@@ -362,9 +363,11 @@ fn a_quote_is_the_context_sentence_the_model_scores_likeliest() {
 		.iter()
 		.map(|c| g.score(&prompt.tokens(), &c.tokens).unwrap() - g.score(&unasked.tokens(), &c.tokens).unwrap())
 		.collect();
-	let best = gains.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+	let values: Vec<f64> =
+		gains.iter().zip(&candidates).map(|(gain, c)| gain - QUOTE_RANK_PENALTY * c.rank as f64).collect();
+	let best = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
 	let chosen = texts.iter().position(|t| *t == quote.text).expect("the quote is a candidate, verbatim");
-	assert!((gains[chosen] - best).abs() < 1e-3, "{gains:?}, chose {chosen}");
+	assert!((values[chosen] - best).abs() < 1e-3, "{values:?}, chose {chosen}");
 	assert!((quote.logprob - g.score(&prompt.tokens(), &quote.tokens).unwrap()).abs() < 1e-3);
 	assert_eq!(g.generate(&prompt, 48, AnswerForm::Quote).unwrap(), quote, "a finished sentence is served as it is");
 	assert_eq!(g.quote(&prompt, 48).unwrap().unwrap(), quote, "deterministic");
