@@ -7,7 +7,7 @@ use super::pubmedqa::Item;
 use crate::{
 	attribute::{verbatim::VerbatimIndex, verbatim_credit, AblationMode, ContextLayout, Engine},
 	error::Result,
-	generate::{AnswerForm, SubsetScores},
+	generate::{joined, AnswerForm, SubsetScores},
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeSet, ops::Range, time::Instant};
@@ -74,8 +74,9 @@ pub struct Record {
 	pub layout: ContextLayout,
 	#[serde(default = "free_form", alias = "stop")]
 	pub answer_form: AnswerForm,
-	/// The answer appears verbatim (whitespace aside) in one of the prompt's contexts: a quote that is one, and no
-	/// words the data does not hold (absent from records made before it was measured).
+	/// The answer appears verbatim (whitespace aside) in one of the prompt's contexts or across two overlapping
+	/// chunks of one text ([`appears_in`]): a quote that is one, and no words the data does not hold (absent from
+	/// records made before it was measured).
 	#[serde(default)]
 	pub quoted: Option<bool>,
 	/// Every sentence a quote could have been, scored as the served choice scores them (answers in quote form;
@@ -115,11 +116,17 @@ impl Record {
 	}
 }
 
-/// Whether `answer` (non-empty) appears in one of `contexts`, each run of whitespace read as one space.
-pub fn appears_in<'a>(answer: &str, mut contexts: impl Iterator<Item = &'a str>) -> bool {
+/// Whether `answer` (non-empty) appears in one of `contexts`, or in two of them [`joined`] where overlapping chunks
+/// of one text overlap (where quotes are taken from: a sentence two chunks cut), each run of whitespace read as
+/// one space.
+pub fn appears_in<'a>(answer: &str, contexts: impl Iterator<Item = &'a str>) -> bool {
 	let spaced = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
 	let answer = spaced(answer);
-	!answer.is_empty() && contexts.any(|context| spaced(context).contains(&answer))
+	let contexts: Vec<String> = contexts.map(spaced).collect();
+	let pairs = contexts.iter().enumerate().flat_map(|(a, first)| {
+		contexts.iter().enumerate().filter(move |(b, _)| *b != a).filter_map(move |(_, second)| joined(first, second))
+	});
+	!answer.is_empty() && (contexts.iter().any(|c| c.contains(&answer)) || pairs.into_iter().any(|j| j.contains(&answer)))
 }
 
 fn secs(t: Instant) -> f64 {

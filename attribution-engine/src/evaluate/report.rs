@@ -620,13 +620,19 @@ mod tests {
 	}
 
 	#[test]
-	fn an_answer_is_quoted_when_a_context_holds_it_whitespace_aside() {
+	fn an_answer_is_quoted_when_a_context_or_two_overlapping_chunks_hold_it_whitespace_aside() {
 		use crate::evaluate::question::appears_in;
 		let contexts = ["Aspirin  was given\nat 75 mg. It helped.", "Other text."];
 		assert!(appears_in("was given at 75 mg.", contexts.into_iter()));
 		assert!(!appears_in("was given at 80 mg.", contexts.into_iter()));
 		assert!(!appears_in("It helped. Other text.", contexts.into_iter()), "within one context");
 		assert!(!appears_in("  ", contexts.into_iter()), "an empty answer quotes nothing");
+		// Two overlapping chunks of one text (≥ 32 characters shared, where quotes join them) hold what neither holds.
+		let first = "The trial enrolled 120 patients. In the aspirin group mortality fell by a third at one year in the";
+		let next = "mortality fell by a third at one year in the\ntreated arm. Costs rose.";
+		let answer = "In the aspirin group mortality fell by a third at one year in the treated arm.";
+		assert!(appears_in(answer, [first, next].into_iter()));
+		assert!(!appears_in(answer, [first, "treated arm. Costs rose."].into_iter()), "no shared run, no join");
 	}
 
 	#[test]

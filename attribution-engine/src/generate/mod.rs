@@ -17,7 +17,7 @@ use candle::{quantized::tokenizer::TokenizerFromGguf, IndexOp, Tensor};
 use llama::{KvCache, Llama};
 use lora::LoraAdapter;
 pub use answer_form::AnswerForm;
-pub use quote::{choose_quote, QuoteCandidate, ScoredQuote, MAX_QUOTE_CANDIDATES, NULL_QUESTION, QUOTE_RANK_PENALTY};
+pub use quote::{choose_quote, joined, QuoteCandidate, ScoredQuote, MAX_QUOTE_CANDIDATES, NULL_QUESTION, QUOTE_RANK_PENALTY};
 pub use subsets::{SubsetScores, MAX_SUBSET_CONTEXTS};
 use std::{path::Path, sync::Arc};
 use tokenizers::Tokenizer;

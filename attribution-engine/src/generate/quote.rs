@@ -27,7 +27,7 @@ const MIN_CHUNK_OVERLAP_CHARS: usize = 32;
 
 /// `first` and `second` as one text when `second` begins with at least [`MIN_CHUNK_OVERLAP_CHARS`] of `first`'s
 /// end (the longest such overlap) and goes on after it: two overlapping chunks of one text.
-fn joined(first: &str, second: &str) -> Option<String> {
+pub fn joined(first: &str, second: &str) -> Option<String> {
 	let most = first.len().min(second.len().saturating_sub(1));
 	(MIN_CHUNK_OVERLAP_CHARS..=most)
 		.rev()
