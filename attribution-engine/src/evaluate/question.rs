@@ -123,10 +123,10 @@ pub fn appears_in<'a>(answer: &str, contexts: impl Iterator<Item = &'a str>) -> 
 	let spaced = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
 	let answer = spaced(answer);
 	let contexts: Vec<String> = contexts.map(spaced).collect();
-	let pairs = contexts.iter().enumerate().flat_map(|(a, first)| {
+	let mut pairs = contexts.iter().enumerate().flat_map(|(a, first)| {
 		contexts.iter().enumerate().filter(move |(b, _)| *b != a).filter_map(move |(_, second)| joined(first, second))
 	});
-	!answer.is_empty() && (contexts.iter().any(|c| c.contains(&answer)) || pairs.into_iter().any(|j| j.contains(&answer)))
+	!answer.is_empty() && (contexts.iter().any(|c| c.contains(&answer)) || pairs.any(|j| j.contains(&answer)))
 }
 
 fn secs(t: Instant) -> f64 {
