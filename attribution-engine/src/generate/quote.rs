@@ -93,11 +93,12 @@ impl Generator {
 	/// The context sentences a quote may be: every sentence ([`answer_form::sentences`]) of every context
 	/// segment after its `[i]` label, and every sentence a chunk boundary cut that another context — the next,
 	/// overlapping chunk of the same text ([`MIN_CHUNK_OVERLAP_CHARS`]) — finishes, with its tokens as the answer
-	/// is tokenised (trimmed text, as validators encode it); once each, in prompt order; none that does not begin a sentence (the piece before a chunk's
-	/// first sentence, [`answer_form::starts_sentence`]), none that is a question, longer than `max_tokens` or
-	/// carrying the prompt's format, and none that is part of a longer candidate (overlapping chunks cut a
-	/// sentence at different places); the piece after a chunk's last sentence ([`answer_form::ends_sentence`])
-	/// only when no candidate is a whole sentence; at most [`MAX_QUOTE_CANDIDATES`].
+	/// is tokenised (trimmed text, as validators encode it); once each, in prompt order; none that does not begin a
+	/// sentence (the piece before a chunk's first sentence, [`answer_form::starts_sentence`]), none that is a
+	/// question, longer than `max_tokens` or carrying the prompt's format, and none that is part of a longer
+	/// candidate (overlapping chunks cut a sentence at different places); the piece after a chunk's last sentence
+	/// ([`answer_form::ends_sentence`]) only when no candidate is a whole sentence; at most
+	/// [`MAX_QUOTE_CANDIDATES`].
 	///
 	/// # Errors
 	/// Tokenizer failures.
