@@ -16,7 +16,8 @@ use attribution_engine::{
 	evaluate::{
 		pubmedqa::{self, Grouping, Item},
 		question::{evaluate, Record},
-		report::{choose_weights, part, weight_grid, GridRow, PartReport},
+		report::{part, PartReport},
+		tuning::{choose_weights, weight_grid, GridRow, WEIGHT_CHANGE_P},
 	},
 	index::store::build_index,
 };
@@ -221,7 +222,7 @@ pub fn run(common: &Common, args: &PubMedQaArgs) -> Result<()> {
 		.as_ref()
 		.and_then(|r| r.methods.get("retrieval_similarity"))
 		.map_or(0.0, |m| m.gold_precision_at_1.mean);
-	let chosen = choose_weights(&grid, floor).cloned();
+	let chosen = choose_weights(&grid, floor, MethodWeights::default());
 	grid.sort_by(|a, b| b.lds.total_cmp(&a.lds).then(b.top_1_drop.total_cmp(&a.top_1_drop)));
 	let chunks = ChunkParams::default();
 	let report = json!({
@@ -231,7 +232,13 @@ pub fn run(common: &Common, args: &PubMedQaArgs) -> Result<()> {
 		"weights": weights, "layout": config.layout, "answer_form": config.answer_form,
 		"tune": tune_report, "held_out": held_out_report,
 		"tuning": {
-			"rule": "highest LDS among weightings whose gold precision@1 on the tuning part is at least retrieval's rank-1",
+			"rule": format!(
+				"best candidate: highest LDS among weightings other than retrieval alone whose gold precision@1 on the \
+				 tuning part is at least retrieval's rank-1 (if none, the highest precision@1, then LDS); adopted over \
+				 the weights in force if its precision@1 is higher, or as high with LDS higher at p < {WEIGHT_CHANGE_P} \
+				 (paired Wilcoxon over the tuning questions)"
+			),
+			"in_force": MethodWeights::default(),
 			"retrieval_rank_1": floor, "chosen": chosen, "grid": grid,
 		},
 		"seconds": started.elapsed().as_secs_f64(),

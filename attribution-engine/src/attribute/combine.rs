@@ -22,11 +22,15 @@ pub struct MethodWeights {
 }
 
 impl Default for MethodWeights {
-	/// Ablation measures what the answer actually used, so it weighs most; retrieval spreads credit to what
-	/// was relevant; verbatim rewards copied wording; influence credits what a fine-tuned model learnt from
-	/// each dataset (it counts only for models with influence sketches; elsewhere the others share the whole).
+	/// Retrieval, ablation and verbatim: the tuning rule's choice on PubMedQA's tuning part
+	/// (`evaluate::tuning::choose_weights`, docs/ATTRIBUTION.md "Tuning the weights"): verbatim credits the data
+	/// the answer's words came from, ablation what the answer could not do without; retrieval similarity, the
+	/// baseline both beat, counts only when neither credits anything ([`combine_methods`]). Influence credits
+	/// what a fine-tuned model learnt from each dataset (only for models with influence sketches; elsewhere the
+	/// others share the whole); 20, two thirds of ablation's weight, so that it does not outvote what the
+	/// answer used when verbatim credits nothing (docs/ATTRIBUTION.md "Fine-tune influence").
 	fn default() -> Self {
-		Self { retrieval: 30, ablation: 50, verbatim: 20, influence: 40 }
+		Self { retrieval: 0, ablation: 30, verbatim: 70, influence: 20 }
 	}
 }
 
@@ -64,6 +68,30 @@ pub fn combine(methods: &[(u32, &Scores)]) -> Vec<(u64, u32)> {
 		}
 	}
 	to_bps(&shares)
+}
+
+/// The protocol's combined vector: [`combine`] of the four methods' scores under `weights`; when none of the
+/// weighted methods credits anything (no context made the answer likelier, no span of it is in the data, no
+/// weight on what remains), retrieval alone — so every answer that retrieved something has a vector, whatever
+/// the weights.
+pub fn combine_methods(
+	weights: MethodWeights,
+	retrieval: &Scores,
+	ablation: &Scores,
+	verbatim: &Scores,
+	influence: &Scores,
+) -> Vec<(u64, u32)> {
+	let combined = combine(&[
+		(weights.retrieval, retrieval),
+		(weights.ablation, ablation),
+		(weights.verbatim, verbatim),
+		(weights.influence, influence),
+	]);
+	if combined.is_empty() {
+		combine(&[(1, retrieval)])
+	} else {
+		combined
+	}
 }
 
 /// Largest-remainder rounding of non-negative shares to basis points summing to [`TOTAL_BPS`].
@@ -130,6 +158,22 @@ mod tests {
 			}
 			prop_assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
 		}
+	}
+
+	#[test]
+	fn retrieval_credits_only_when_no_weighted_method_does() {
+		let weights = MethodWeights { retrieval: 0, ablation: 30, verbatim: 70, influence: 40 };
+		let (retrieval, none): (Scores, Scores) = ([(1, 3), (2, 1)].into(), Scores::new());
+		let ablation: Scores = [(2, 5)].into();
+		// Ablation credits: retrieval's weight is 0, so dataset 1 (retrieved, not used) earns nothing.
+		assert_eq!(combine_methods(weights, &retrieval, &ablation, &none, &none), vec![(2, 10_000)]);
+		// Nothing credited by the weighted methods: retrieval alone.
+		assert_eq!(combine_methods(weights, &retrieval, &none, &none, &none), vec![(1, 7_500), (2, 2_500)]);
+		// Nothing retrieved either: nothing to pay.
+		assert!(combine_methods(weights, &none, &none, &none, &none).is_empty());
+		// With retrieval weighted it is one method among the others, as in `combine`.
+		let both = MethodWeights { retrieval: 50, ablation: 50, verbatim: 0, influence: 0 };
+		assert_eq!(combine_methods(both, &retrieval, &ablation, &none, &none), vec![(1, 3_750), (2, 6_250)]);
 	}
 
 	#[test]

@@ -490,12 +490,8 @@ impl Engine {
 		let influence_ms = ms_since(t);
 
 		let w = self.config.weights;
-		let weights = combine::combine(&[
-			(w.retrieval, &retrieval_scores),
-			(w.ablation, &ablation_scores),
-			(w.verbatim, &verbatim_scores),
-			(w.influence, &influence_scores),
-		]);
+		let weights =
+			combine::combine_methods(w, &retrieval_scores, &ablation_scores, &verbatim_scores, &influence_scores);
 		let chunks = candidates
 			.iter()
 			.zip(&shapley)

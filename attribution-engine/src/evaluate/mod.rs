@@ -12,3 +12,4 @@ pub mod report;
 pub mod stats;
 pub mod surrogate;
 pub mod transformations;
+pub mod tuning;

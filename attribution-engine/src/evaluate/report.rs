@@ -43,13 +43,20 @@ fn dataset_map(rows: &[(u64, u128)]) -> combine::Scores {
 	rows.iter().copied().collect()
 }
 
-fn bps_per_chunk(parts: &[(u32, Vec<u128>)]) -> Vec<f64> {
-	let maps: Vec<(u32, combine::Scores)> =
-		parts.iter().map(|(w, v)| (*w, v.iter().enumerate().map(|(i, x)| (i as u64, *x)).collect())).collect();
-	let refs: Vec<(u32, &combine::Scores)> = maps.iter().map(|(w, m)| (*w, m)).collect();
-	let bps: BTreeMap<u64, u32> = combine::combine(&refs).into_iter().collect();
-	let n = parts.first().map_or(0, |p| p.1.len());
-	(0..n as u64).map(|i| f64::from(bps.get(&i).copied().unwrap_or(0))).collect()
+/// Each chunk's basis points in a combined vector, as [`combine::combine_methods`] makes it with chunks in
+/// place of datasets.
+fn bps_per_chunk(weights: MethodWeights, retrieval: &[u128], ablation: &[u128], verbatim: &[u128]) -> Vec<f64> {
+	let map = |v: &[u128]| -> combine::Scores { v.iter().enumerate().map(|(i, x)| (i as u64, *x)).collect() };
+	let bps: BTreeMap<u64, u32> = combine::combine_methods(
+		MethodWeights { influence: 0, ..weights },
+		&map(retrieval),
+		&map(ablation),
+		&map(verbatim),
+		&combine::Scores::new(),
+	)
+	.into_iter()
+	.collect();
+	(0..retrieval.len() as u64).map(|i| f64::from(bps.get(&i).copied().unwrap_or(0))).collect()
 }
 
 /// Every method's scores on one record (which must have its subset table), with `weights` for the
@@ -72,14 +79,12 @@ pub fn methods(record: &Record, weights: MethodWeights) -> BTreeMap<&'static str
 	let loo: Vec<f64> = (0..k).map(|i| table.get(all) - table.get(all & !(1usize << i))).collect();
 	let shapley: Vec<u128> = context.iter().map(|c| shapley_credit(c.shapley)).collect();
 	let combined_with = |ablation: &[f64], scores: &[(u64, u128)]| -> (Vec<f64>, BTreeMap<u64, f64>) {
-		let chunk = bps_per_chunk(&[
-			(weights.retrieval, shapley.clone()),
-			(weights.ablation, ablation.iter().map(|d| ablation_credit(*d)).collect()),
-			(weights.verbatim, record.verbatim.clone()),
-		]);
+		let credits: Vec<u128> = ablation.iter().map(|d| ablation_credit(*d)).collect();
+		let chunk = bps_per_chunk(weights, &shapley, &credits, &record.verbatim);
 		let (r, a, v) =
 			(dataset_map(&record.retrieval_scores), dataset_map(scores), dataset_map(&record.verbatim_scores));
-		let datasets = combine::combine(&[(weights.retrieval, &r), (weights.ablation, &a), (weights.verbatim, &v)]);
+		let no_influence = MethodWeights { influence: 0, ..weights };
+		let datasets = combine::combine_methods(no_influence, &r, &a, &v, &combine::Scores::new());
 		(chunk, datasets.into_iter().map(|(d, b)| (d, f64::from(b))).collect())
 	};
 	let exact_passes = record.cost.exact_tokens as f64 / full;
@@ -428,68 +433,15 @@ pub fn part(records: &[&Record], weights: MethodWeights) -> PartReport {
 	}
 }
 
-/// One weighting of the combined vector, scored on a set of records.
-#[derive(Clone, Debug, Serialize)]
-pub struct GridRow {
-	pub weights: MethodWeights,
-	pub lds: f64,
-	pub top_1_drop: f64,
-	pub gold_precision_at_1: f64,
-}
-
-/// The tuning rule: the weighting with the highest LDS among those whose gold precision@1 is at least the
-/// retriever's rank-1 precision (`floor`) — faithful to what the answer used, without crediting the gold source
-/// less often than retrieval alone would. If none reaches the floor, the highest precision@1 (then LDS).
-pub fn choose_weights(grid: &[GridRow], floor: f64) -> Option<&GridRow> {
-	let by_lds = |a: &&GridRow, b: &&GridRow| a.lds.total_cmp(&b.lds).then(a.top_1_drop.total_cmp(&b.top_1_drop));
-	grid.iter().filter(|g| g.gold_precision_at_1 >= floor).max_by(by_lds).or_else(|| {
-		grid.iter().max_by(|a, b| a.gold_precision_at_1.total_cmp(&b.gold_precision_at_1).then(by_lds(a, b)))
-	})
-}
-
-/// Every weighting `(retrieval, ablation, verbatim)` in steps of `step` summing to 100, scored on `records`
-/// by the combined vector's mean LDS, top-1 drop and gold precision@1 (the tuning table).
-pub fn weight_grid(records: &[&Record], step: u32) -> Vec<GridRow> {
-	let attributed: Vec<&Record> = records.iter().copied().filter(|r| !r.subsets.is_empty()).collect();
-	let n = attributed.len().max(1) as f64;
-	let mut rows = Vec::new();
-	let step = step.clamp(1, 100);
-	for retrieval in (0..=100).step_by(step as usize) {
-		for ablation in (0..=100u32.saturating_sub(retrieval)).step_by(step as usize) {
-			let verbatim = 100u32.saturating_sub(retrieval).saturating_sub(ablation);
-			let weights = MethodWeights { retrieval, ablation, verbatim, influence: 0 };
-			let (mut lds_sum, mut drop_sum, mut hits, mut with_gold) = (0.0, 0.0, 0usize, 0usize);
-			for r in &attributed {
-				let Some(m) = methods(r, weights).remove("combined") else { continue };
-				let table = r.table();
-				let value = lds(&m.per_chunk, &table);
-				lds_sum += if value.is_nan() { 0.0 } else { value };
-				drop_sum += top_k_drop(&m.per_chunk, &table, 1);
-				if r.gold_in_context() {
-					with_gold += 1;
-					hits += usize::from(gold_rank(&m.per_dataset, r.gold_dataset) == Some(1));
-				}
-			}
-			rows.push(GridRow {
-				weights,
-				lds: lds_sum / n,
-				top_1_drop: drop_sum / n,
-				gold_precision_at_1: hits as f64 / with_gold.max(1) as f64,
-			});
-		}
-	}
-	rows
-}
-
 #[cfg(test)]
 #[allow(clippy::indexing_slicing, clippy::float_cmp)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use crate::evaluate::question::{Cost, RetrievedChunk};
 
 	/// A question whose model is exactly additive over 4 contexts: context 1 (gold, dataset 7) carries the
 	/// answer, context 2 (dataset 9) helps a little, the others nothing.
-	fn record() -> Record {
+	pub(crate) fn record() -> Record {
 		let w = [0.0, 4.0, 1.0, 0.0];
 		let subsets = (0..16usize)
 			.map(|m| -12.0 + w.iter().enumerate().filter(|(i, _)| m & (1 << i) != 0).map(|(_, x)| x).sum::<f64>())
@@ -571,17 +523,6 @@ mod tests {
 		quoted.quoted = Some(true);
 		let shares = part(&[&r, &quoted, &old], MethodWeights::default()).answers.quoted;
 		assert_eq!((shares.n, shares.mean), (2, 0.5));
-		// The weight grid: pure retrieval cannot rank the gold first; the table covers every weighting.
-		let grid = weight_grid(&[&r], 50);
-		assert_eq!(grid.len(), 6);
-		let retrieval_only = grid.iter().find(|g| g.weights.retrieval == 100).map(|g| g.gold_precision_at_1);
-		assert_eq!(retrieval_only, Some(0.0));
-		// The choice: best LDS among weightings at or above the floor; below it, the best precision.
-		let chosen = choose_weights(&grid, 0.0).map(|g| g.weights);
-		let best_lds = grid.iter().map(|g| g.lds).fold(f64::NEG_INFINITY, f64::max);
-		assert_eq!(grid.iter().find(|g| Some(g.weights) == chosen).map(|g| g.lds), Some(best_lds));
-		assert!(choose_weights(&grid, 2.0).is_some_and(|g| g.gold_precision_at_1 == 1.0));
-		assert!(choose_weights(&[], 0.0).is_none());
 	}
 
 	#[test]
