@@ -342,7 +342,8 @@ impl Worker {
 		started: Instant,
 		progress: &mut Progress,
 	) -> Result<()> {
-		let weights = if self.perturb { perturb(&weights)? } else { weights };
+		let weights =
+			if self.perturb { perturb(&weights, &model_datasets(&*self.engine(inference.model).await?))? } else { weights };
 		let mut output = answer.into_bytes();
 		truncate_utf8(&mut output, self.chain.limits.max_output as usize);
 		let round = Round::Review;
@@ -373,12 +374,12 @@ impl Worker {
 		}
 		let output = inference.output_text().context("the request has no answer to check")?;
 		let engine = self.revealing(progress, self.engine(inference.model)).await?;
-		let (prompt, limits) = (inference.prompt_text(), self.chain.limits);
+		let (prompt, limits, datasets) = (inference.prompt_text(), self.chain.limits, model_datasets(&engine));
 		let weights = tokio::task::spawn_blocking(move || -> Result<Computed> {
 			for_chain(&engine.attribute(&prompt, &output)?.weights, limits)
 		});
 		let weights = self.revealing(progress, weights).await??;
-		let weights = if self.perturb { perturb(&weights)? } else { weights };
+		let weights = if self.perturb { perturb(&weights, &datasets)? } else { weights };
 		let salt = self.salt(request, round);
 		let validator = SpAccountId::new(self.validator.0);
 		let hash = commitment(request, round, &validator, weights.shares(), &salt);
@@ -531,16 +532,27 @@ pub fn for_chain(scores: &[(u64, u32)], limits: Limits) -> Result<Computed> {
 	Ok(attribution)
 }
 
-/// Test-only lying: moves up to 40 % of the credit from the first dataset to the last (a sole dataset stays). An
+/// Test-only lying: moves up to 40 % of the credit from the first dataset to the last; a sole dataset gives 40 %
+/// to the model's lowest other dataset (`datasets`, the model's), and stays only when the model has no other. An
 /// emptied entry is dropped, so the lie is still an attribution the chain accepts — and the committee outvotes.
-pub fn perturb(weights: &Computed) -> Result<Computed> {
+pub fn perturb(weights: &Computed, datasets: &[u64]) -> Result<Computed> {
 	let mut shares: Vec<(u64, u32)> = weights.shares().iter().map(|(d, w)| (*d, u32::from(*w))).collect();
-	if let [first, .., last] = shares.as_mut_slice() {
+	if let [(sole, credit)] = shares.as_slice() {
+		if let Some(other) = datasets.iter().copied().filter(|d| d != sole).min() {
+			let moved = (*credit).min(4_000);
+			shares = vec![(*sole, credit - moved), (other, moved)];
+		}
+	} else if let [first, .., last] = shares.as_mut_slice() {
 		let moved = first.1.min(4_000);
 		first.1 -= moved;
 		last.1 += moved;
 	}
 	Attribution::from_scores(shares).map_err(|e| anyhow!("perturbing broke the attribution: {e}"))
+}
+
+/// The dataset ids of the model `engine` serves (its corpus is the model's datasets).
+fn model_datasets(engine: &Engine) -> Vec<u64> {
+	engine.corpus.version.datasets.iter().map(|d| d.id).collect()
 }
 
 /// The answer proper: a small model trained on Q/A text often goes on to invent the next question, so the
@@ -590,13 +602,17 @@ mod tests {
 
 	#[test]
 	fn perturbing_moves_weight_but_keeps_an_attribution() {
+		let model = [1, 2, 3];
 		let two = for_chain(&[(1, 7_000), (2, 3_000)], LIMITS).unwrap();
-		assert_eq!(perturb(&two).unwrap().shares(), &[(1, 3_000), (2, 7_000)]);
+		assert_eq!(perturb(&two, &model).unwrap().shares(), &[(1, 3_000), (2, 7_000)]);
 		// Emptying the first entry drops it rather than submitting a zero weight.
 		let small = for_chain(&[(1, 3_000), (2, 7_000)], LIMITS).unwrap();
-		assert_eq!(perturb(&small).unwrap().shares(), &[(2, 10_000)]);
-		let sole = for_chain(&[(1, 10_000)], LIMITS).unwrap();
-		assert_eq!(perturb(&sole).unwrap(), sole);
+		assert_eq!(perturb(&small, &model).unwrap().shares(), &[(2, 10_000)]);
+		// A sole dataset gives 40 % to another of the model's, so the lie is still a lie.
+		let sole = for_chain(&[(2, 10_000)], LIMITS).unwrap();
+		assert_eq!(perturb(&sole, &model).unwrap().shares(), &[(1, 4_000), (2, 6_000)]);
+		// A model with one dataset has nothing else to credit.
+		assert_eq!(perturb(&sole, &[2]).unwrap(), sole);
 	}
 
 	#[test]
