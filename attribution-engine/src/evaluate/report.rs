@@ -44,11 +44,11 @@ fn dataset_map(rows: &[(u64, u128)]) -> combine::Scores {
 }
 
 /// Each chunk's basis points in a combined vector, as [`combine::combine_methods`] makes it with chunks in
-/// place of datasets.
+/// place of datasets (no influence: the records hold none).
 fn bps_per_chunk(weights: MethodWeights, retrieval: &[u128], ablation: &[u128], verbatim: &[u128]) -> Vec<f64> {
 	let map = |v: &[u128]| -> combine::Scores { v.iter().enumerate().map(|(i, x)| (i as u64, *x)).collect() };
 	let bps: BTreeMap<u64, u32> = combine::combine_methods(
-		MethodWeights { influence: 0, ..weights },
+		weights,
 		&map(retrieval),
 		&map(ablation),
 		&map(verbatim),
@@ -83,8 +83,7 @@ pub fn methods(record: &Record, weights: MethodWeights) -> BTreeMap<&'static str
 		let chunk = bps_per_chunk(weights, &shapley, &credits, &record.verbatim);
 		let (r, a, v) =
 			(dataset_map(&record.retrieval_scores), dataset_map(scores), dataset_map(&record.verbatim_scores));
-		let no_influence = MethodWeights { influence: 0, ..weights };
-		let datasets = combine::combine_methods(no_influence, &r, &a, &v, &combine::Scores::new());
+		let datasets = combine::combine_methods(weights, &r, &a, &v, &combine::Scores::new());
 		(chunk, datasets.into_iter().map(|(d, b)| (d, f64::from(b))).collect())
 	};
 	let exact_passes = record.cost.exact_tokens as f64 / full;
