@@ -12,10 +12,7 @@ use attribution_engine::{
 	generate::Generator,
 	index::store::build_index,
 	models::ModelsDir,
-	train::{
-		examples::Example,
-		influence::{self, Influence},
-	},
+	train::influence::{self, Influence},
 };
 use std::process::Command;
 
@@ -155,28 +152,21 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	eprintln!("log-probability of the taught answer: base {base:.2}, fine-tuned {taught:.2}");
 	g.model_mut().clear_lora();
 
-	// Influence: each probe's answer gradient is closest to the sketch of the dataset that taught the fact.
-	let (sketches, sketcher) = influence::load_sketches(&out.join("influence.safetensors")).unwrap();
-	assert_eq!(sketches.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
-	let asked: Vec<(u64, Example)> = probes
-		.as_array()
-		.unwrap()
-		.iter()
-		.map(|probe| {
-			let mut target = g.encode(probe["expected"].as_str().unwrap()).unwrap();
-			target.push(g.end_of_turn());
-			let prompt = g.rag_prompt(probe["question"].as_str().unwrap(), &[]).unwrap().tokens();
-			(probe["dataset"].as_u64().unwrap(), Example { dataset: 0, prompt, target })
-		})
-		.collect();
-	let tuned = influence::Differentiable::new(&mut g, &lora).unwrap();
+	// Influence: each probe's answer is credited, by the principal influence the fine-tune wrote, to the dataset
+	// that taught the fact.
+	let served = Influence::load(&out.join("influence.safetensors")).unwrap();
+	assert!(matches!(served.model, influence::InfluenceModel::Principal(_)), "ModelFactory writes the principal influence");
+	assert_eq!(served.datasets(), vec![1, 2, 3]);
+	let with_adapter = g.with_lora(&lora, &out.join("adapter.safetensors")).unwrap();
 	let mut hits = 0;
-	for (taught_by, example) in &asked {
-		let scores = influence::influence(&tuned.sketch(example, &sketcher).unwrap(), &sketches);
-		let top = scores.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0;
-		hits += usize::from(top == *taught_by);
+	for probe in probes.as_array().unwrap() {
+		let scores = served
+			.scores(&with_adapter, probe["question"].as_str().unwrap(), probe["expected"].as_str().unwrap())
+			.unwrap();
+		let top = scores.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).unwrap().0;
+		hits += usize::from(*top == probe["dataset"].as_u64().unwrap());
 	}
-	drop(tuned);
+	drop(with_adapter);
 	let probes_count = probes.as_array().unwrap().len();
 	eprintln!("influence precision@1: {hits}/{probes_count}");
 

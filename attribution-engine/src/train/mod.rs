@@ -8,6 +8,7 @@ pub mod examples;
 pub mod datainf;
 pub mod influence;
 pub mod principal;
+pub mod principal_sketch;
 
 use crate::{
 	rng::SplitMix64,

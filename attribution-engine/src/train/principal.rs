@@ -14,7 +14,10 @@
 //! With `rank` at least the number of training examples nothing is cut, and the ranking of a test example's
 //! row is the preconditioned centred cosine's.
 
-use super::datainf::{check, Gradients};
+use super::{
+	datainf::{check, Gradients},
+	principal_sketch::cosine,
+};
 use crate::error::{Result, WorkerError};
 use candle::{DType, Device, Tensor};
 use nalgebra::DMatrix;
@@ -80,12 +83,6 @@ pub fn principal_cosines(
 			test_coords.iter().map(|t| train_coords.iter().map(|g| cosine(t, g)).collect()).collect()
 		})
 		.collect())
-}
-
-fn cosine(a: &[f64], b: &[f64]) -> f64 {
-	let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-	let norms = a.iter().map(|x| x * x).sum::<f64>().sqrt() * b.iter().map(|x| x * x).sum::<f64>().sqrt();
-	if norms > 0.0 { dot / norms } else { 0.0 }
 }
 
 /// Steps 1 and 2 but the centring: both sides' gradients preconditioned by the training second moment and

@@ -8,7 +8,8 @@ use attribution_engine::{
 	generate::Generator,
 	train::{
 		examples::Example,
-		influence::{dataset_sketches, save_sketches, Sketcher, SKETCH_DIM},
+		influence::{save_principal, Sketcher, SKETCH_DIM},
+		principal_sketch::principal_influence,
 		train, Progress, TrainConfig, Trained,
 	},
 };
@@ -19,7 +20,8 @@ use std::path::Path;
 pub enum Stage<'a> {
 	/// A training step, or an epoch's losses.
 	Training(&'a Progress),
-	/// `done` of `total` examples sketched for influence (after training).
+	/// `done` of `total` gradient passes for influence (after training: every example twice, for the second
+	/// moment and then its preconditioned sketch).
 	Sketching { done: usize, total: usize },
 }
 
@@ -31,7 +33,8 @@ pub struct FineTuned {
 	pub summary: serde_json::Value,
 }
 
-/// Trains a LoRA adapter on `examples` (drawn from `version`), sketches each dataset's training gradients, and
+/// Trains a LoRA adapter on `examples` (drawn from `version`), fits its principal influence (the training
+/// gradients' preconditioner, principal directions and each dataset's coordinates, `principal_sketch`), and
 /// writes the adapter, influence.safetensors, loss.csv, loss.png and training.json into `out` (created; files
 /// replaced). `report` hears every step. The generator is left without an adapter, whether or not this succeeds.
 ///
@@ -64,11 +67,11 @@ fn train_and_sketch(
 	config.check()?;
 	let trained = train(generator, examples, config, &mut |progress| report(Stage::Training(progress)))?;
 	let sketcher = Sketcher { dim: SKETCH_DIM, seed: config.seed };
-	let sketches = dataset_sketches(generator, &trained.adapter, examples, &sketcher, &mut |done, total| {
+	let influence = principal_influence(generator, &trained.adapter, examples, sketcher, &mut |done, total| {
 		report(Stage::Sketching { done, total });
 	})?;
 	std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-	save_sketches(&out.join(INFLUENCE_FILE), &sketches, &sketcher)?;
+	save_principal(&out.join(INFLUENCE_FILE), &influence)?;
 	let summary = write_outputs(out, config, version, &trained)?;
 	Ok(FineTuned { trained, summary })
 }
