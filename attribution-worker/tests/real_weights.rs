@@ -12,7 +12,10 @@ use attribution_engine::{
 	generate::Generator,
 	index::store::build_index,
 	models::ModelsDir,
-	train::influence::{self, Influence},
+	train::{
+		examples::Example,
+		influence::{self, Influence},
+	},
 };
 use std::process::Command;
 
@@ -152,21 +155,28 @@ fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	eprintln!("log-probability of the taught answer: base {base:.2}, fine-tuned {taught:.2}");
 	g.model_mut().clear_lora();
 
-	// Influence: each probe's answer is credited, by the principal influence the fine-tune wrote, to the dataset
-	// that taught the fact.
-	let served = Influence::load(&out.join("influence.safetensors")).unwrap();
-	assert!(matches!(served.model, influence::InfluenceModel::Principal(_)), "ModelFactory writes the principal influence");
-	assert_eq!(served.datasets(), vec![1, 2, 3]);
-	let with_adapter = g.with_lora(&lora, &out.join("adapter.safetensors")).unwrap();
+	// Influence: each probe's answer gradient is closest to the sketch of the dataset that taught the fact.
+	let (sketches, sketcher) = influence::load_sketches(&out.join("influence.safetensors")).unwrap();
+	assert_eq!(sketches.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+	let asked: Vec<(u64, Example)> = probes
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|probe| {
+			let mut target = g.encode(probe["expected"].as_str().unwrap()).unwrap();
+			target.push(g.end_of_turn());
+			let prompt = g.rag_prompt(probe["question"].as_str().unwrap(), &[]).unwrap().tokens();
+			(probe["dataset"].as_u64().unwrap(), Example { dataset: 0, prompt, target })
+		})
+		.collect();
+	let tuned = influence::Differentiable::new(&mut g, &lora).unwrap();
 	let mut hits = 0;
-	for probe in probes.as_array().unwrap() {
-		let scores = served
-			.scores(&with_adapter, probe["question"].as_str().unwrap(), probe["expected"].as_str().unwrap())
-			.unwrap();
-		let top = scores.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).unwrap().0;
-		hits += usize::from(*top == probe["dataset"].as_u64().unwrap());
+	for (taught_by, example) in &asked {
+		let scores = influence::influence(&tuned.sketch(example, &sketcher).unwrap(), &sketches);
+		let top = scores.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0;
+		hits += usize::from(top == *taught_by);
 	}
-	drop(with_adapter);
+	drop(tuned);
 	let probes_count = probes.as_array().unwrap().len();
 	eprintln!("influence precision@1: {hits}/{probes_count}");
 
@@ -342,6 +352,9 @@ fn datainf_slice_influence_finds_the_same_class_training_examples() {
 	assert!(auc("principal_cosine") >= 0.9, "the principal-subspace estimator: AUC {}", auc("principal_cosine"));
 	assert!(auc("datainf") > 0.5 && auc("gradient_dot") > 0.5, "{report}");
 	assert_eq!(report["product_class_precision_at_1"]["mean"].as_f64(), Some(1.0), "{report}");
+	// The principal cosine in its servable form (not served: docs/ATTRIBUTION.md) is reported beside it.
+	let servable = report["principal_sketch_class_precision_at_1"]["mean"].as_f64();
+	assert!(servable.is_some_and(|p| (0.0..=1.0).contains(&p)) && auc("principal_sketch_cosine").is_finite(), "{report}");
 	assert!(
 		report["test_loss_tuned"].as_f64().unwrap() < report["test_loss_base"].as_f64().unwrap(),
 		"the fine-tune did not learn the task: {report}"

@@ -327,18 +327,6 @@ impl Engine {
 		}
 	}
 
-	/// Checks that the influence file, if any, was made for this model's adapter: a file for another one would
-	/// fail every answer, so it is refused when the model is loaded.
-	///
-	/// # Errors
-	/// [`crate::error::WorkerError::InvalidInput`] naming both parameter counts; the adapter's loading errors.
-	pub fn check_influence(&self) -> Result<()> {
-		match &self.influence {
-			Some(influence) => influence.fits(&self.model()?.model().lora()),
-			None => Ok(()),
-		}
-	}
-
 	fn chunk_text(&self, id: &ChunkId) -> String {
 		self.corpus
 			.version

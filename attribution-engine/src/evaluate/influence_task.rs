@@ -3,9 +3,9 @@
 //! gradient at the trained adapter, and each estimator ([`crate::train::datainf`]) scored per test example by
 //! ROC-AUC with the same class's training examples as positives and by their recall among the top
 //! `train_per_class` — the paper's two measures. Also the product's own use of influence: the test answer's
-//! credit over the class datasets by the principal influence a fine-tune writes
-//! ([`crate::train::principal_sketch`]), and by the summed sketches served before
-//! ([`crate::train::influence::influence`]), scored by how often the top dataset is the test example's class.
+//! credit over the class datasets from summed sketches ([`crate::train::influence::influence`]), and beside it by
+//! the principal cosine in a servable form ([`crate::train::principal_sketch`]), scored by how often the top
+//! dataset is the test example's class.
 
 use super::{
 	stats::{bootstrap_mean, recall_at, roc_auc, Estimate},
@@ -67,11 +67,11 @@ pub struct InfluenceTaskReport {
 	/// The principal cosine ([`principal_cosines`]) at other ranks than the estimator's (the number of training
 	/// datasets): how much the choice of rank matters. `rank ≥ training examples` keeps every direction.
 	pub principal_by_rank: Vec<(usize, EstimatorQuality)>,
-	/// Share of test examples whose top-credited class dataset, by the product's served influence (the principal
-	/// influence a fine-tune writes, [`PrincipalSketch`]), is their own class.
+	/// Share of test examples whose top-credited class dataset, by the product's served influence (summed,
+	/// centred sketches), is their own class.
 	pub product_class_precision_at_1: Estimate,
-	/// The same with the influence served before 2026-12-06 (summed, centred sketches per dataset).
-	pub summed_sketch_class_precision_at_1: Estimate,
+	/// The same by the principal cosine in the form a fine-tune could serve it ([`PrincipalSketch`], not served).
+	pub principal_sketch_class_precision_at_1: Estimate,
 	pub train_s: f64,
 	pub gradients_s: f64,
 	pub scores_s: f64,
@@ -175,27 +175,27 @@ pub fn run(generator: &mut Generator, config: &InfluenceTaskConfig, progress: Ta
 		"centred_sketched_cosine",
 		quality(&centred_sketched_cosine(&train_grads, &test_grads, &sketcher)?, &train_class, &test_class, k),
 	);
-	// The product as served: the principal influence fitted on the training examples, each test answer credited
-	// by dataset; and per example, the cosine of its coordinates with each training example's (the principal
-	// cosine in the sketch's space: what the sketch costs against `principal_cosine`).
-	let Served { model: served, train_rows, test_sketches } =
-		served_principal(&train_grads, &test_grads, &train_class, sketcher, config.damping)?;
-	let train_coords: Vec<Vec<f64>> = train_rows.iter().map(|(_, row)| served.coordinates(row)).collect();
-	let served_scores: Vec<Vec<f64>> = test_sketches
+	// The principal influence in its servable form, fitted on the training examples, each test answer credited by
+	// dataset; and per example, the cosine of its coordinates with each training example's (the principal cosine
+	// in the sketch's space: what the sketch costs against `principal_cosine`).
+	let Servable { model: servable, train_rows, test_sketches } =
+		servable_principal(&train_grads, &test_grads, &train_class, sketcher, config.damping)?;
+	let train_coords: Vec<Vec<f64>> = train_rows.iter().map(|(_, row)| servable.coordinates(row)).collect();
+	let sketch_scores: Vec<Vec<f64>> = test_sketches
 		.iter()
 		.map(|sketch| {
-			let coords = served.coordinates(sketch);
+			let coords = servable.coordinates(sketch);
 			train_coords.iter().map(|g| cosine(&coords, g)).collect()
 		})
 		.collect();
-	estimators.insert("served_principal_cosine", quality(&served_scores, &train_class, &test_class, k));
+	estimators.insert("principal_sketch_cosine", quality(&sketch_scores, &train_class, &test_class, k));
 	let top_is_own = |credit: &[(u64, f64)], class: usize| {
 		let top = credit.iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))).map(|(d, _)| *d);
 		if top == Some(class as u64) { 1.0 } else { 0.0 }
 	};
-	let served_hits: Vec<f64> =
-		test_sketches.iter().zip(&test_class).map(|(sketch, class)| top_is_own(&served.credit(sketch), *class)).collect();
-	// The product before: sketches summed per class dataset, the test answer credited by centred cosine.
+	let principal_hits: Vec<f64> =
+		test_sketches.iter().zip(&test_class).map(|(sketch, class)| top_is_own(&servable.credit(sketch), *class)).collect();
+	// The product as served: sketches summed per class dataset, the test answer credited by centred cosine.
 	let mut sums: BTreeMap<u64, Vec<f32>> = BTreeMap::new();
 	for (sketch, class) in sketches(&train_grads, &sketcher)?.iter().zip(&train_class) {
 		let sum = sums.entry(*class as u64).or_insert_with(|| vec![0f32; sketcher.dim]);
@@ -216,8 +216,8 @@ pub fn run(generator: &mut Generator, config: &InfluenceTaskConfig, progress: Ta
 		best_epoch: trained.best_epoch,
 		estimators,
 		principal_by_rank: by_rank,
-		product_class_precision_at_1: bootstrap_mean(&served_hits, 2000, 3),
-		summed_sketch_class_precision_at_1: bootstrap_mean(&hits, 2000, 4),
+		product_class_precision_at_1: bootstrap_mean(&hits, 2000, 3),
+		principal_sketch_class_precision_at_1: bootstrap_mean(&principal_hits, 2000, 4),
 		train_s,
 		gradients_s,
 		scores_s,
@@ -229,8 +229,8 @@ fn example_blocks(grads: &Gradients, i: usize) -> Result<Vec<Vec<f32>>> {
 	grads.blocks.iter().map(|b| Ok(b.get(i)?.to_vec1::<f32>()?)).collect()
 }
 
-/// The principal influence a fine-tune on the training examples would write, with what it was fitted on.
-struct Served {
+/// The principal influence a fine-tune on the training examples could write, with what it was fitted on.
+struct Servable {
 	model: PrincipalSketch,
 	/// `(class, preconditioned sketch)` of each training example.
 	train_rows: Vec<(u64, Vec<f32>)>,
@@ -238,14 +238,14 @@ struct Served {
 	test_sketches: Vec<Vec<f32>>,
 }
 
-/// [`Served`] for `train` (preconditioned by its second moment) and `test`.
-fn served_principal(
+/// [`Servable`] for `train` (preconditioned by its second moment) and `test`.
+fn servable_principal(
 	train: &Gradients,
 	test: &Gradients,
 	train_class: &[usize],
 	sketcher: Sketcher,
 	damping: f64,
-) -> Result<Served> {
+) -> Result<Servable> {
 	let mut moments = MomentAccumulator::default();
 	for i in 0..train.examples {
 		moments.add(&example_blocks(train, i)?)?;
@@ -257,7 +257,7 @@ fn served_principal(
 		.map(|(i, class)| Ok((*class as u64, pre.sketch(&example_blocks(train, i)?, &sketcher)?)))
 		.collect::<Result<Vec<_>>>()?;
 	let tests = (0..test.examples).map(|t| pre.sketch(&example_blocks(test, t)?, &sketcher)).collect::<Result<Vec<_>>>()?;
-	Ok(Served { model: PrincipalSketch::fit(sketcher, pre, &rows)?, train_rows: rows, test_sketches: tests })
+	Ok(Servable { model: PrincipalSketch::fit(sketcher, pre, &rows)?, train_rows: rows, test_sketches: tests })
 }
 
 /// The first `n` examples' gradients and the rest's.

@@ -7,11 +7,7 @@
 //! An answer's influence credit for dataset `d` is the cosine between its sketch and `d`'s centred direction
 //! ([`influence`]), negatives dropped.
 
-use super::{
-	example_loss,
-	examples::Example,
-	principal_sketch::{Preconditioner, PrincipalSketch},
-};
+use super::{example_loss, examples::Example};
 use crate::{
 	error::{Result, WorkerError},
 	generate::{
@@ -177,179 +173,45 @@ pub fn centred_cosines(answer: &[f32], datasets: &BTreeMap<u64, Vec<f32>>) -> Ve
 	units.iter().map(|(id, u)| (*id, cosine(answer, &centred(u)))).collect()
 }
 
-/// How a fine-tune's influence file credits its answers; the file says which.
-#[derive(Clone, Debug)]
-pub enum InfluenceModel {
-	/// The principal cosine ([`PrincipalSketch`]): what ModelFactory writes since 2026-12-06.
-	Principal(PrincipalSketch),
-	/// One summed CountSketch per dataset, credited by centred cosine ([`influence`]): files written before.
-	SummedSketches { sketches: BTreeMap<u64, Vec<f32>>, sketcher: Sketcher },
-}
-
-/// A fine-tuned model's influence file, loaded to credit its answers: what [`crate::attribute::Engine`] folds in
-/// as the influence method.
+/// A fine-tuned model's training-gradient sketches, loaded to credit its answers: what
+/// [`crate::attribute::Engine`] folds in as the influence method.
 #[derive(Clone, Debug)]
 pub struct Influence {
-	pub model: InfluenceModel,
+	pub sketches: BTreeMap<u64, Vec<f32>>,
+	pub sketcher: Sketcher,
 }
 
 impl Influence {
-	/// Reads `influence.safetensors` in either form ([`save_principal`], [`save_sketches`]).
+	/// Reads `influence.safetensors`.
 	///
 	/// # Errors
-	/// [`WorkerError::InvalidModel`] naming the file when it is malformed.
+	/// As [`load_sketches`].
 	pub fn load(path: &Path) -> Result<Self> {
-		let bytes = std::fs::read(path).map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })?;
-		let model = if method_of(path, &bytes)? == PRINCIPAL_METHOD {
-			InfluenceModel::Principal(read_principal(path, &bytes)?)
-		} else {
-			let (sketches, sketcher) = read_sketches(path, &bytes)?;
-			InfluenceModel::SummedSketches { sketches, sketcher }
-		};
-		Ok(Self { model })
-	}
-
-	/// The datasets the file credits.
-	#[must_use]
-	pub fn datasets(&self) -> Vec<u64> {
-		match &self.model {
-			InfluenceModel::Principal(p) => p.datasets.keys().copied().collect(),
-			InfluenceModel::SummedSketches { sketches, .. } => sketches.keys().copied().collect(),
-		}
-	}
-
-	/// Checks that the file was made for `adapter` (as many LoRA parameters as its second moment has).
-	///
-	/// # Errors
-	/// [`WorkerError::InvalidInput`] naming both counts.
-	pub fn fits(&self, adapter: &LoraAdapter) -> Result<()> {
-		let InfluenceModel::Principal(p) = &self.model else { return Ok(()) };
-		let parameters: usize = adapter.deltas.values().map(|d| d.a.elem_count().saturating_add(d.b.elem_count())).sum();
-		if parameters == p.preconditioner.moment.len() {
-			Ok(())
-		} else {
-			Err(WorkerError::InvalidInput(format!(
-				"the influence file is for an adapter of {} parameters, the model's has {parameters}",
-				p.preconditioner.moment.len()
-			)))
-		}
+		let (sketches, sketcher) = load_sketches(path)?;
+		Ok(Self { sketches, sketcher })
 	}
 
 	/// Influence scores of `answer` to `question` by dataset, in millionths: the answer's loss gradient at
-	/// `generator`'s adapter (the question alone, as ModelFactory trains), credited as the file says.
+	/// `generator`'s adapter, sketched as the training examples were (the question alone, as ModelFactory
+	/// trains), against each dataset's sketch ([`influence`]).
 	///
 	/// # Errors
-	/// [`WorkerError::InvalidInput`] for a generator without an adapter, loaded quantised, or with an adapter the
-	/// file was not made for; tensor failures.
+	/// [`WorkerError::InvalidInput`] for a generator without an adapter or loaded quantised; tensor failures.
 	pub fn scores(&self, generator: &Generator, question: &str, answer: &str) -> Result<BTreeMap<u64, u128>> {
 		let adapter = generator.model().lora();
 		if adapter.deltas.is_empty() {
 			return Err(WorkerError::InvalidInput("influence needs the model's LoRA adapter".into()));
 		}
-		self.fits(&adapter)?;
 		let prompt = generator.rag_prompt(question, &[])?.tokens();
 		let mut target = generator.encode(answer.trim())?;
 		target.push(generator.end_of_turn());
 		let example = Example { dataset: 0, prompt, target };
 		let mut copy = generator.clone();
-		let model = Differentiable::new(&mut copy, &adapter)?;
-		let credit = match &self.model {
-			InfluenceModel::Principal(p) => p.credit(&p.preconditioner.sketch(&model.gradients(&example)?, &p.sketcher)?),
-			InfluenceModel::SummedSketches { sketches, sketcher } => influence(&model.sketch(&example, sketcher)?, sketches),
-		};
+		let sketch = Differentiable::new(&mut copy, &adapter)?.sketch(&example, &self.sketcher)?;
 		#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 		let micro = |x: f64| (x.max(0.0) * 1e6).round() as u128;
-		Ok(credit.into_iter().map(|(d, x)| (d, micro(x))).collect())
+		Ok(influence(&sketch, &self.sketches).into_iter().map(|(d, x)| (d, micro(x))).collect())
 	}
-}
-
-/// The `method` metadata of a principal influence file.
-pub const PRINCIPAL_METHOD: &str = "principal cosine of preconditioned LoRA loss gradients, countsketched";
-
-fn invalid(path: &Path, message: impl ToString) -> WorkerError {
-	WorkerError::InvalidModel { path: path.to_path_buf(), message: message.to_string() }
-}
-
-fn method_of(path: &Path, bytes: &[u8]) -> Result<String> {
-	let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| invalid(path, e))?;
-	Ok(header.metadata().as_ref().and_then(|m| m.get("method")).cloned().unwrap_or_default())
-}
-
-/// Writes a [`PrincipalSketch`] as safetensors: `moment` (one float per LoRA parameter), `mean` (the sketch
-/// width), `directions` (rank × width) and `coordinates` (datasets × rank) when the rank is not 0; the dataset ids,
-/// ε (exactly, as text), the rank, the sketch seed and the method are in the metadata.
-///
-/// # Errors
-/// [`WorkerError::InvalidModel`] naming the file if it cannot be written.
-pub fn save_principal(path: &Path, p: &PrincipalSketch) -> Result<()> {
-	p.check()?;
-	let cpu = &candle::Device::Cpu;
-	let rank = p.directions.len();
-	let mut tensors = vec![
-		("moment", Tensor::from_slice(&p.preconditioner.moment, p.preconditioner.moment.len(), cpu)?),
-		("mean", Tensor::from_slice(&p.mean, p.mean.len(), cpu)?),
-	];
-	if rank > 0 {
-		let directions: Vec<f32> = p.directions.iter().flatten().copied().collect();
-		let coordinates: Vec<f32> = p.datasets.values().flatten().copied().collect();
-		tensors.push(("directions", Tensor::from_vec(directions, (rank, p.sketcher.dim), cpu)?));
-		tensors.push(("coordinates", Tensor::from_vec(coordinates, (p.datasets.len(), rank), cpu)?));
-	}
-	let ids: Vec<String> = p.datasets.keys().map(u64::to_string).collect();
-	let metadata = std::collections::HashMap::from([
-		("datasets".to_owned(), ids.join(",")),
-		("seed".to_owned(), p.sketcher.seed.to_string()),
-		("epsilon".to_owned(), p.preconditioner.epsilon.to_string()),
-		("rank".to_owned(), rank.to_string()),
-		("method".to_owned(), PRINCIPAL_METHOD.to_owned()),
-	]);
-	safetensors::tensor::serialize_to_file(tensors, Some(metadata), path).map_err(|e| invalid(path, e))
-}
-
-fn read_principal(path: &Path, bytes: &[u8]) -> Result<PrincipalSketch> {
-	let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| invalid(path, e))?;
-	let meta = header.metadata().clone().unwrap_or_default();
-	let field = |name: &str| meta.get(name).ok_or_else(|| invalid(path, format!("no {name}")));
-	let seed: u64 = field("seed")?.parse().map_err(|e| invalid(path, format!("seed: {e}")))?;
-	let epsilon: f64 = field("epsilon")?.parse().map_err(|e| invalid(path, format!("epsilon: {e}")))?;
-	let rank: usize = field("rank")?.parse().map_err(|e| invalid(path, format!("rank: {e}")))?;
-	let ids = dataset_ids(path, &meta)?;
-	let tensors = candle::safetensors::load_buffer(bytes, &candle::Device::Cpu).map_err(|e| invalid(path, e))?;
-	let vector = |name: &str| -> Result<Vec<f32>> {
-		let t = tensors.get(name).ok_or_else(|| invalid(path, format!("no {name} tensor")))?;
-		t.to_vec1::<f32>().map_err(|e| invalid(path, format!("{name}: {e}")))
-	};
-	let matrix = |name: &str, rows: usize| -> Result<Vec<Vec<f32>>> {
-		if rank == 0 {
-			return Ok(vec![Vec::new(); rows]);
-		}
-		let t = tensors.get(name).ok_or_else(|| invalid(path, format!("no {name} tensor")))?;
-		let m = t.to_vec2::<f32>().map_err(|e| invalid(path, format!("{name}: {e}")))?;
-		if m.len() == rows { Ok(m) } else { Err(invalid(path, format!("{name}: {} rows, expected {rows}", m.len()))) }
-	};
-	let (moment, mean) = (vector("moment")?, vector("mean")?);
-	let directions = matrix("directions", rank)?;
-	let coordinates = matrix("coordinates", ids.len())?;
-	let p = PrincipalSketch {
-		sketcher: Sketcher { dim: mean.len(), seed },
-		preconditioner: Preconditioner { moment, epsilon },
-		mean,
-		directions,
-		datasets: ids.into_iter().zip(coordinates).collect(),
-	};
-	p.check().map_err(|e| invalid(path, e))?;
-	Ok(p)
-}
-
-fn dataset_ids(path: &Path, meta: &std::collections::HashMap<String, String>) -> Result<Vec<u64>> {
-	let ids: Vec<u64> = meta
-		.get("datasets")
-		.map(|s| s.split(',').filter(|x| !x.is_empty()).map(str::parse).collect::<std::result::Result<_, _>>())
-		.transpose()
-		.map_err(|e| invalid(path, format!("bad dataset id: {e}")))?
-		.unwrap_or_default();
-	let distinct: std::collections::BTreeSet<&u64> = ids.iter().collect();
-	if distinct.len() == ids.len() { Ok(ids) } else { Err(invalid(path, "a dataset id is listed twice")) }
 }
 
 /// Writes dataset sketches as safetensors: `sketches` is `(datasets, dim)`, the dataset ids and the sketch seed
@@ -366,7 +228,8 @@ pub fn save_sketches(path: &Path, sketches: &BTreeMap<u64, Vec<f32>>, sketcher: 
 		("seed".to_owned(), sketcher.seed.to_string()),
 		("method".to_owned(), "countsketch of LoRA loss gradients, summed per dataset".to_owned()),
 	]);
-	safetensors::tensor::serialize_to_file([("sketches", tensor)], Some(metadata), path).map_err(|e| invalid(path, e))
+	safetensors::tensor::serialize_to_file([("sketches", tensor)], Some(metadata), path)
+		.map_err(|e| WorkerError::InvalidModel { path: path.to_path_buf(), message: e.to_string() })
 }
 
 /// Reads what [`save_sketches`] wrote.
@@ -374,22 +237,24 @@ pub fn save_sketches(path: &Path, sketches: &BTreeMap<u64, Vec<f32>>, sketcher: 
 /// # Errors
 /// [`WorkerError::InvalidModel`] naming the file when it is malformed.
 pub fn load_sketches(path: &Path) -> Result<(BTreeMap<u64, Vec<f32>>, Sketcher)> {
-	let bytes = std::fs::read(path).map_err(|e| invalid(path, e))?;
-	read_sketches(path, &bytes)
-}
-
-fn read_sketches(path: &Path, bytes: &[u8]) -> Result<(BTreeMap<u64, Vec<f32>>, Sketcher)> {
-	let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| invalid(path, e))?;
+	let invalid = |message: String| WorkerError::InvalidModel { path: path.to_path_buf(), message };
+	let bytes = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
+	let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| invalid(e.to_string()))?;
 	let meta = header.metadata().clone().unwrap_or_default();
-	let seed: u64 = meta.get("seed").and_then(|s| s.parse().ok()).ok_or_else(|| invalid(path, "no seed"))?;
-	let ids = dataset_ids(path, &meta)?;
-	let tensors = candle::safetensors::load_buffer(bytes, &candle::Device::Cpu).map_err(|e| invalid(path, e))?;
-	let sketches = tensors.get("sketches").ok_or_else(|| invalid(path, "no sketches tensor"))?;
-	let (rows, dim) = sketches.dims2().map_err(|e| invalid(path, e))?;
+	let seed: u64 = meta.get("seed").and_then(|s| s.parse().ok()).ok_or_else(|| invalid("no seed".into()))?;
+	let ids: Vec<u64> = meta
+		.get("datasets")
+		.map(|s| s.split(',').filter(|x| !x.is_empty()).map(str::parse).collect::<std::result::Result<_, _>>())
+		.transpose()
+		.map_err(|e| invalid(format!("bad dataset id: {e}")))?
+		.unwrap_or_default();
+	let tensors = candle::safetensors::load_buffer(&bytes, &candle::Device::Cpu).map_err(|e| invalid(e.to_string()))?;
+	let sketches = tensors.get("sketches").ok_or_else(|| invalid("no sketches tensor".into()))?;
+	let (rows, dim) = sketches.dims2().map_err(|e| invalid(e.to_string()))?;
 	if rows != ids.len() {
-		return Err(invalid(path, format!("{rows} sketches for {} datasets", ids.len())));
+		return Err(invalid(format!("{rows} sketches for {} datasets", ids.len())));
 	}
-	let rows: Vec<Vec<f32>> = sketches.to_vec2().map_err(|e| invalid(path, e))?;
+	let rows: Vec<Vec<f32>> = sketches.to_vec2().map_err(|e| invalid(e.to_string()))?;
 	Ok((ids.into_iter().zip(rows).collect(), Sketcher { dim, seed }))
 }
 
@@ -414,77 +279,6 @@ mod tests {
 		let mut s = vec![0f32; other.dim];
 		other.add(&a, 0, &mut s);
 		assert_ne!(s, sketch(&a));
-	}
-
-	fn principal(datasets: &[u64], rank: usize) -> PrincipalSketch {
-		let dim = 4;
-		PrincipalSketch {
-			sketcher: Sketcher { dim, seed: 5 },
-			preconditioner: Preconditioner { moment: vec![0.5, 1.0, 0.25], epsilon: 0.012_345_678_901_234_5 },
-			mean: vec![0.1, -0.2, 0.3, 0.0],
-			directions: (0..rank).map(|k| (0..dim).map(|j| if j == k { 1.0 } else { 0.0 }).collect()).collect(),
-			datasets: datasets.iter().map(|d| (*d, (0..rank).map(|k| *d as f32 - k as f32).collect())).collect(),
-		}
-	}
-
-	#[test]
-	fn a_principal_influence_file_reads_back_exactly_and_says_what_it_is() {
-		let dir = tempfile::tempdir().unwrap();
-		for (datasets, rank) in [(&[3u64, 8, 11][..], 2), (&[4][..], 0)] {
-			let path = dir.path().join(format!("influence-{rank}.safetensors"));
-			let p = principal(datasets, rank);
-			save_principal(&path, &p).unwrap();
-			let loaded = Influence::load(&path).unwrap();
-			assert_eq!(loaded.datasets(), datasets.to_vec());
-			match loaded.model {
-				InfluenceModel::Principal(back) => assert_eq!(back, p),
-				InfluenceModel::SummedSketches { .. } => panic!("read as sketches"),
-			}
-		}
-		// Files written before keep crediting as before.
-		let old = dir.path().join("old.safetensors");
-		let sketcher = Sketcher { dim: 3, seed: 2 };
-		save_sketches(&old, &BTreeMap::from([(1, vec![1.0, 0.0, 0.0]), (2, vec![0.0, 1.0, 0.0])]), &sketcher).unwrap();
-		assert!(matches!(Influence::load(&old).unwrap().model, InfluenceModel::SummedSketches { .. }));
-	}
-
-	#[test]
-	fn malformed_principal_files_are_refused_naming_the_file() {
-		let dir = tempfile::tempdir().unwrap();
-		let path = dir.path().join("influence.safetensors");
-		let p = principal(&[3, 8], 2);
-		save_principal(&path, &p).unwrap();
-		let bytes = std::fs::read(&path).unwrap();
-		let cases: Vec<(&str, Vec<u8>)> = vec![
-			("truncated", bytes[..bytes.len() - 9].to_vec()),
-			("garbage", b"not a safetensors file at all".to_vec()),
-			("duplicate ids", String::from_utf8_lossy(&bytes).replacen("\"3,8\"", "\"3,3\"", 1).into_bytes()),
-			("rank", String::from_utf8_lossy(&bytes).replacen("\"rank\":\"2\"", "\"rank\":\"3\"", 1).into_bytes()),
-			("epsilon", String::from_utf8_lossy(&bytes).replacen("\"epsilon\":\"0.0", "\"epsilon\":\"-.0", 1).into_bytes()),
-		];
-		for (what, bad) in cases {
-			assert_ne!(bad, bytes, "{what}: the case must change the file");
-			std::fs::write(&path, &bad).unwrap();
-			let error = Influence::load(&path).unwrap_err().to_string();
-			assert!(error.contains("influence.safetensors"), "{what}: {error}");
-		}
-	}
-
-	#[test]
-	fn a_principal_file_fits_only_the_adapter_it_was_made_for() {
-		let cpu = &candle::Device::Cpu;
-		let delta = |rows: usize| LoraDelta {
-			a: Tensor::zeros((1, rows), candle::DType::F32, cpu).unwrap(),
-			b: Tensor::zeros((1, 1), candle::DType::F32, cpu).unwrap(),
-			scale: 1.0,
-		};
-		let adapter = |rows: usize| LoraAdapter {
-			deltas: BTreeMap::from([((0, crate::generate::lora::LoraTarget::ALL[0]), delta(rows))]),
-		};
-		let influence = Influence { model: InfluenceModel::Principal(principal(&[3, 8], 2)) };
-		influence.fits(&adapter(2)).unwrap();
-		let error = influence.fits(&adapter(5)).unwrap_err().to_string();
-		assert!(error.contains("3 parameters") && error.contains("has 6"), "{error}");
 	}
 
 	#[test]

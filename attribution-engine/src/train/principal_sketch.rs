@@ -1,11 +1,13 @@
-//! The principal cosine ([`super::principal`]) in the form a fine-tuned model serves it: the training gradients
-//! are not kept, so what a fine-tune leaves beside its adapter is
+//! The principal cosine ([`super::principal`]) in the form a fine-tune could serve it, measured by `bench datainf`
+//! and **not served** (docs/ATTRIBUTION.md, "Fine-tune influence": on the fine-tuned notes it credits the teaching
+//! dataset no better than chance, where the served summed sketches do). Without the training gradients, what a
+//! fine-tune would leave beside its adapter is
 //! * the **preconditioner**: the training gradients' second moment, one float per LoRA parameter, and its ε
 //!   (`damping` times the moment's mean) — step 1 of the principal cosine;
 //! * the **mean** of the training examples' preconditioned unit gradients, CountSketched ([`Sketcher`]) — step 2;
 //! * the top **principal directions** of the centred sketches, as many as the fine-tune has datasets — step 3,
 //!   in the sketch's space (inner products of CountSketches estimate the gradients', so the directions are the
-//!   gradients' own up to the sketch's noise; `bench datainf` measures what that costs);
+//!   gradients' own up to the sketch's noise);
 //! * each **dataset's coordinates**: the mean of its examples' projections.
 //!
 //! An answer's gradient is preconditioned, scaled to unit length and sketched exactly as the training examples
@@ -13,20 +15,10 @@
 //! with `d`'s, negatives set to zero. A fine-tune of a single dataset owes every answer to it (credit 1): centred on
 //! its own mean it would have no direction at all.
 
-use super::{
-	examples::Example,
-	influence::{Differentiable, Sketcher},
-};
-use crate::{
-	error::{Result, WorkerError},
-	generate::{lora::LoraAdapter, Generator},
-};
+use super::influence::Sketcher;
+use crate::error::{Result, WorkerError};
 use nalgebra::DMatrix;
 use std::collections::BTreeMap;
-
-/// The preconditioner's damping: ε as a share of the training gradients' mean second moment (DataInf's 0.1, the
-/// value the principal cosine was measured with).
-pub const DAMPING: f64 = 0.1;
 
 /// Step 1: the per-parameter scale `1 / √(moment + ε)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,7 +107,7 @@ impl Preconditioner {
 	}
 }
 
-/// Everything a fine-tune leaves to credit its answers by the principal cosine.
+/// Everything a fine-tune would leave to credit its answers by the principal cosine.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrincipalSketch {
 	pub sketcher: Sketcher,
@@ -200,40 +192,6 @@ impl PrincipalSketch {
 			})
 			.collect()
 	}
-
-	/// Checks what a file may hold: widths that agree, finite numbers, an ε that is positive.
-	///
-	/// # Errors
-	/// [`WorkerError::InvalidInput`] naming what is wrong.
-	pub fn check(&self) -> Result<()> {
-		let bad = |what: &str| Err(WorkerError::InvalidInput(format!("principal influence: {what}")));
-		let dim = self.sketcher.dim;
-		if dim == 0 || self.mean.len() != dim {
-			return bad("the mean is not as wide as the sketches");
-		}
-		if self.directions.iter().any(|u| u.len() != dim) {
-			return bad("a direction is not as wide as the sketches");
-		}
-		if self.directions.len() > dim {
-			return bad("more directions than the sketch has dimensions");
-		}
-		if self.datasets.is_empty() || self.datasets.values().any(|c| c.len() != self.directions.len()) {
-			return bad("no datasets, or coordinates that do not match the directions");
-		}
-		if !(self.preconditioner.epsilon.is_finite() && self.preconditioner.epsilon > 0.0) {
-			return bad("ε must be positive");
-		}
-		let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
-		let all_finite = finite(&self.preconditioner.moment)
-			&& self.preconditioner.moment.iter().all(|m| *m >= 0.0)
-			&& finite(&self.mean)
-			&& self.directions.iter().all(|u| finite(u))
-			&& self.datasets.values().all(|c| finite(c));
-		if !all_finite {
-			return bad("a number that is not finite, or a negative moment");
-		}
-		Ok(())
-	}
 }
 
 /// The top `rank` principal directions (unit vectors, `dim` wide) of `centred`'s rows, largest variance first,
@@ -259,8 +217,8 @@ fn principal_directions(centred: &DMatrix<f64>, rank: usize) -> Vec<Vec<f64>> {
 			} else {
 				column.iter().copied().collect()
 			};
-			// The eigenvector's sign is arbitrary: fixed so the largest entry is positive, the file then being the
-			// same wherever it is made.
+			// The eigenvector's sign is arbitrary: fixed so the largest entry is positive, the directions then being
+			// the same wherever they are computed.
 			let largest = u.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())).unwrap_or(0.0);
 			if largest < 0.0 { u.iter().map(|x| -x).collect() } else { u }
 		})
@@ -274,35 +232,6 @@ pub(crate) fn cosine(a: &[f64], b: &[f64]) -> f64 {
 	if norms > 0.0 { dot / norms } else { 0.0 }
 }
 
-/// A fine-tune's principal influence: two passes over `examples`' gradients at `adapter` (the second moment,
-/// then each example's preconditioned sketch), then [`PrincipalSketch::fit`]. `progress` gets (done, total) over
-/// both passes.
-///
-/// # Errors
-/// As [`Differentiable::new`]; no examples; tensor failures.
-pub fn principal_influence(
-	generator: &mut Generator,
-	adapter: &LoraAdapter,
-	examples: &[Example],
-	sketcher: Sketcher,
-	progress: &mut dyn FnMut(usize, usize),
-) -> Result<PrincipalSketch> {
-	let model = Differentiable::new(generator, adapter)?;
-	let total = examples.len().saturating_mul(2);
-	let mut moments = MomentAccumulator::default();
-	for (i, example) in examples.iter().enumerate() {
-		moments.add(&model.gradients(example)?)?;
-		progress(i.saturating_add(1), total);
-	}
-	let preconditioner = moments.finish(DAMPING)?;
-	let mut rows = Vec::with_capacity(examples.len());
-	for (i, example) in examples.iter().enumerate() {
-		rows.push((example.dataset, preconditioner.sketch(&model.gradients(example)?, &sketcher)?));
-		progress(examples.len().saturating_add(i).saturating_add(1), total);
-	}
-	PrincipalSketch::fit(sketcher, preconditioner, &rows)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -313,7 +242,7 @@ mod tests {
 		for b in blocks {
 			m.add(b).unwrap();
 		}
-		m.finish(DAMPING).unwrap()
+		m.finish(0.1).unwrap()
 	}
 
 	#[test]
@@ -335,7 +264,10 @@ mod tests {
 		// A gradient of another adapter is refused by name.
 		let error = pre.sketch(&[vec![1.0; 4]], &sketcher).unwrap_err().to_string();
 		assert!(error.contains("5 parameters"), "{error}");
-		assert!(MomentAccumulator::default().finish(DAMPING).is_err());
+		assert!(MomentAccumulator::default().finish(0.1).is_err());
+		let mut m = MomentAccumulator::default();
+		m.add(&grads[0]).unwrap();
+		assert!(m.finish(-1.0).is_err(), "a damping that is not positive");
 		let mut m = MomentAccumulator::default();
 		m.add(&grads[0]).unwrap();
 		assert!(m.add(&[vec![1.0]]).is_err());
@@ -367,7 +299,6 @@ mod tests {
 			// Fewer rows than dimensions (the Gram route), then more (the covariance route).
 			let model = fit(&rows(n_per, dim), dim);
 			assert_eq!(model.directions.len(), 2);
-			model.check().unwrap();
 			let mut like_seven = vec![0f32; dim];
 			like_seven[0] = 5.0;
 			like_seven[1] = 1.2;
@@ -400,26 +331,5 @@ mod tests {
 		let one: Vec<(u64, Vec<f32>)> = rows(3, 8).into_iter().filter(|(d, _)| *d == 7).collect();
 		let model = fit(&one, 8);
 		assert_eq!(model.credit(&[0.0; 8]), vec![(7, 1.0)]);
-	}
-
-	#[test]
-	fn malformed_models_are_refused_by_name() {
-		let good = fit(&rows(3, 8), 8);
-		good.check().unwrap();
-		let mut bad = good.clone();
-		bad.mean.pop();
-		assert!(bad.check().unwrap_err().to_string().contains("mean"));
-		let mut bad = good.clone();
-		bad.directions[0][0] = f32::NAN;
-		assert!(bad.check().unwrap_err().to_string().contains("finite"));
-		let mut bad = good.clone();
-		bad.datasets.values_mut().for_each(|c| c.push(1.0));
-		assert!(bad.check().unwrap_err().to_string().contains("coordinates"));
-		let mut bad = good;
-		bad.preconditioner.epsilon = 0.0;
-		assert!(bad.check().unwrap_err().to_string().contains("ε"));
-		let pre = Preconditioner { moment: vec![1.0], epsilon: 0.1 };
-		assert!(PrincipalSketch::fit(Sketcher { dim: 8, seed: 1 }, pre.clone(), &[]).is_err());
-		assert!(PrincipalSketch::fit(Sketcher { dim: 8, seed: 1 }, pre, &[(1, vec![1.0; 7])]).is_err());
 	}
 }

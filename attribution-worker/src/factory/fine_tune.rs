@@ -8,8 +8,7 @@ use attribution_engine::{
 	generate::Generator,
 	train::{
 		examples::Example,
-		influence::{save_principal, Sketcher, SKETCH_DIM},
-		principal_sketch::principal_influence,
+		influence::{dataset_sketches, save_sketches, Sketcher, SKETCH_DIM},
 		train, Progress, TrainConfig, Trained,
 	},
 };
@@ -20,8 +19,7 @@ use std::path::Path;
 pub enum Stage<'a> {
 	/// A training step, or an epoch's losses.
 	Training(&'a Progress),
-	/// `done` of `total` gradient passes for influence (after training: every example twice, for the second
-	/// moment and then its preconditioned sketch).
+	/// `done` of `total` examples sketched for influence (after training).
 	Sketching { done: usize, total: usize },
 }
 
@@ -33,8 +31,7 @@ pub struct FineTuned {
 	pub summary: serde_json::Value,
 }
 
-/// Trains a LoRA adapter on `examples` (drawn from `version`), fits its principal influence (the training
-/// gradients' preconditioner, principal directions and each dataset's coordinates, `principal_sketch`), and
+/// Trains a LoRA adapter on `examples` (drawn from `version`), sketches each dataset's training gradients, and
 /// writes the adapter, influence.safetensors, loss.csv, loss.png and training.json into `out` (created; files
 /// replaced). `report` hears every step. The generator is left without an adapter, whether or not this succeeds.
 ///
@@ -67,11 +64,11 @@ fn train_and_sketch(
 	config.check()?;
 	let trained = train(generator, examples, config, &mut |progress| report(Stage::Training(progress)))?;
 	let sketcher = Sketcher { dim: SKETCH_DIM, seed: config.seed };
-	let influence = principal_influence(generator, &trained.adapter, examples, sketcher, &mut |done, total| {
+	let sketches = dataset_sketches(generator, &trained.adapter, examples, &sketcher, &mut |done, total| {
 		report(Stage::Sketching { done, total });
 	})?;
 	std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-	save_principal(&out.join(INFLUENCE_FILE), &influence)?;
+	save_sketches(&out.join(INFLUENCE_FILE), &sketches, &sketcher)?;
 	let summary = write_outputs(out, config, version, &trained)?;
 	Ok(FineTuned { trained, summary })
 }

@@ -1,8 +1,8 @@
 //! `attribution-worker train`: ModelFactory from the command line. Fine-tunes a LoRA adapter for SmolLM2 on a
 //! DataNet version and writes, into `--out`: the adapter (`adapter.safetensors`), the loss curve (`loss.csv` and
-//! `loss.png`), the principal influence of its training gradients (`influence.safetensors`, for influence
-//! attribution), and `training.json` — the base model, the DataNet version and its datasets, the
-//! hyper-parameters, and the content hashes a model registration on chain records. The studio runs the same [`fine_tune`].
+//! `loss.png`), each dataset's training-gradient sketch (`influence.safetensors`, for influence attribution), and
+//! `training.json` — the base model, the DataNet version and its datasets, the hyper-parameters, and the content
+//! hashes a model registration on chain records. The studio runs the same [`fine_tune`].
 
 mod fine_tune;
 mod outputs;
@@ -140,7 +140,7 @@ impl Bars {
 				let training = &self.training;
 				let bar = self.sketching.get_or_insert_with(|| {
 					training.finish_and_clear();
-					Self::bar(quiet, "influence [{bar:30}] {pos}/{len} gradient passes ({eta})")
+					Self::bar(quiet, "influence sketches [{bar:30}] {pos}/{len} examples ({eta})")
 				});
 				bar.set_length(*total as u64);
 				bar.set_position(*done as u64);

@@ -6,10 +6,7 @@ use anyhow::{Context, Result};
 use attribution_engine::{
 	datanet::DataNetVersion,
 	pinned,
-	train::{
-		influence::{PRINCIPAL_METHOD, SKETCH_DIM},
-		TrainConfig, Trained,
-	},
+	train::{influence::SKETCH_DIM, TrainConfig, Trained},
 };
 use openledger_primitives::content::content_hash;
 use serde_json::json;
@@ -68,7 +65,7 @@ pub fn write_outputs(
 		"hyperparameters": config,
 		"hyperparametersHash": hash_hex(&hyperparameters),
 		"adapter": { "file": ADAPTER_FILE, "bytes": adapter_bytes.len(), "contentHash": hash_hex(&adapter_bytes) },
-		"influence": { "file": INFLUENCE_FILE, "method": PRINCIPAL_METHOD, "sketchDim": SKETCH_DIM, "contentHash": hash_hex(&influence) },
+		"influence": { "file": INFLUENCE_FILE, "sketchDim": SKETCH_DIM, "contentHash": hash_hex(&influence) },
 		"influenceHash": hash_hex(&influence),
 		"examples": { "train": trained.train_examples, "validation": trained.validation_examples },
 		"baseValidationLoss": trained.base_validation,

@@ -125,7 +125,7 @@ impl Engines {
 			info.version,
 			info.datasets.len(),
 			info.adapter.map(|hash| format!(", LoRA adapter {hash:?}")).unwrap_or_default(),
-			if prepared.influence.is_some() { ", influence file" } else { "" }
+			if prepared.influence.is_some() { ", influence sketches" } else { "" }
 		);
 		// The protocol's defaults: every committee member recomputes with the same chunking and knobs.
 		let config = EngineConfig::new(prepared.manifest, prepared.index_dir);
@@ -153,10 +153,8 @@ impl Engines {
 				Some(path) => engine.with_influence(Arc::new(Influence::load(&path)?)),
 				None => engine,
 			};
-			// Load the adapter now: one that does not fit the base model, or an influence file made for another
-			// adapter, is refused here, by name.
+			// Load the adapter now: one that does not fit the base model is refused here, by name.
 			engine.model()?;
-			engine.check_influence()?;
 			Ok(engine)
 		})
 		.await??;

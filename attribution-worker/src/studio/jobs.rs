@@ -93,7 +93,7 @@ pub struct Job {
 	pub steps: usize,
 	/// The last step's loss.
 	pub loss: Option<f64>,
-	/// Gradient passes for influence so far (two per example: the second moment, then the sketch).
+	/// Examples sketched for influence so far.
 	pub sketched: usize,
 	/// The base model's validation loss (epoch 0), once training is done.
 	pub base_validation_loss: Option<f64>,
