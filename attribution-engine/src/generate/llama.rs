@@ -10,6 +10,7 @@
 //! Each decoder layer's computation is written once (`layer`); the decoding paths differ only in how rows
 //! find their adapters and caches (`rows`).
 
+mod activations;
 mod attention;
 mod config;
 mod layer;

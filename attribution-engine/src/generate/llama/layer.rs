@@ -160,9 +160,9 @@ impl DecoderLayer {
 		let y = rows.attend(index, &q, &k, &v, ops)?;
 		let x = (rows.project(index, self, LoraTarget::AttnOutput, &y)? + x)?;
 		let h = ops.rms_norm(&x, &self.ffn_norm, eps)?;
-		let gate = candle_nn::ops::silu(&rows.project(index, self, LoraTarget::FfnGate, &h)?)?;
+		let gate = rows.project(index, self, LoraTarget::FfnGate, &h)?;
 		let up = rows.project(index, self, LoraTarget::FfnUp, &h)?;
-		let h = rows.project(index, self, LoraTarget::FfnDown, &(gate * up)?)?;
+		let h = rows.project(index, self, LoraTarget::FfnDown, &ops.swiglu(&gate, &up)?)?;
 		h + x
 	}
 }

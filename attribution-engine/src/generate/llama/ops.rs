@@ -20,8 +20,16 @@ impl Ops {
 
 	pub(super) fn softmax_last_dim(self, x: &Tensor) -> candle::Result<Tensor> {
 		match self {
-			Ops::Fast => candle_nn::ops::softmax_last_dim(x),
+			Ops::Fast => super::activations::softmax_last_dim(x),
 			Ops::Differentiable => candle_nn::ops::softmax(x, D::Minus1),
+		}
+	}
+
+	/// The SwiGLU feed-forward gate, `silu(gate) · up`.
+	pub(super) fn swiglu(self, gate: &Tensor, up: &Tensor) -> candle::Result<Tensor> {
+		match self {
+			Ops::Fast => super::activations::swiglu(gate, up),
+			Ops::Differentiable => candle_nn::ops::silu(gate)? * up,
 		}
 	}
 
