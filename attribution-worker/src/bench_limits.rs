@@ -2,6 +2,7 @@
 //! the workloads, and each workload's FLOPs and bytes — so `bench speed` reports every result also as a share
 //! of the hardware's limit (docs/BENCHMARKS.md).
 
+use crate::bench_dot_peak::DotPeak;
 use anyhow::Result;
 use attribution_engine::generate::{llama::Llama, lora::LoraTarget, Prompt};
 use candle::{Device, Tensor};
@@ -33,6 +34,11 @@ pub struct Limits {
 	/// Best read bandwidth over a 1 GiB buffer, all worker threads, GB/s.
 	pub read_gbps: f64,
 	pub kernels: &'static str,
+	/// One core's multiply-add peaks in registers, f32 and (where the CPU has AVX512-BF16) bf16.
+	pub dot_peak: Option<DotPeak>,
+	/// What a bf16 GEMM as efficient as the f32 one would reach: `gemm_gflops` × bf16's multiply-add speedup.
+	/// An estimate, not a measured GEMM; `None` without AVX512-BF16.
+	pub bf16_gemm_gflops_estimate: Option<f64>,
 }
 
 fn best_of(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
@@ -87,7 +93,9 @@ pub fn measure() -> Result<Limits> {
 	})?;
 	std::hint::black_box(sink);
 	let read_gbps = (buffer.len() * std::mem::size_of::<f32>()) as f64 / read_s / 1e9;
-	Ok(Limits { gemm_gflops, gemm_gflops_one_thread, read_gbps, kernels: kernels() })
+	let dot_peak = crate::bench_dot_peak::measure();
+	let bf16_gemm_gflops_estimate = dot_peak.and_then(|p| p.bf16_speedup()).map(|s| s * gemm_gflops);
+	Ok(Limits { gemm_gflops, gemm_gflops_one_thread, read_gbps, kernels: kernels(), dot_peak, bf16_gemm_gflops_estimate })
 }
 
 /// FLOPs of a BERT encoder over one text of `n` tokens: the dense layers (2 per multiply-add) and attention's

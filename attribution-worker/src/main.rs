@@ -5,6 +5,7 @@
 mod bench;
 mod bench_agreement;
 mod bench_datainf;
+mod bench_dot_peak;
 mod bench_grounding;
 mod bench_limits;
 mod bench_openlora;

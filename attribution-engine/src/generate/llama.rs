@@ -64,7 +64,7 @@ pub struct Llama {
 	norm: Tensor,
 	output: QMatMul,
 	/// The output projection's Q8_0 copy for decoding steps (`None` when the weights are not dense).
-	output_step: Option<QMatMul>,
+	output_step: Option<layer::StepMatMul>,
 	/// Which weights decoding steps read.
 	step_weights: StepWeights,
 	cos: Tensor,

@@ -4,8 +4,9 @@ use super::{ops::Ops, LoraTarget};
 use crate::generate::lora::LoraDelta;
 use candle::{
 	quantized::{gguf_file, GgmlDType, QMatMul, QTensor},
-	Device, Module, Tensor,
+	Device, Module, Tensor, D,
 };
+use rayon::prelude::*;
 use std::{
 	io::{Read, Seek},
 	sync::Arc,
@@ -17,7 +18,7 @@ pub(super) struct Projection {
 	pub(super) base: QMatMul,
 	/// The dense base weight again in Q8_0, for decoding steps ([`step_weights`]); `None` when the base is
 	/// already quantised or its rows do not split into Q8_0 blocks.
-	pub(super) step: Option<QMatMul>,
+	pub(super) step: Option<StepMatMul>,
 	/// `(out, in)` of the base weight.
 	pub(super) shape: (usize, usize),
 	pub(super) lora: Option<LoraDelta>,
@@ -35,17 +36,17 @@ impl Projection {
 		Ok(Self { base, step, shape, lora: None })
 	}
 
-	/// The base weight a pass multiplies by: the Q8_0 copy for a decoding step when there is one.
-	pub(super) fn weight(&self, step: bool) -> &QMatMul {
+	/// `x` through the base weight alone: the Q8_0 copy for a decoding step when there is one.
+	pub(super) fn base_forward(&self, x: &Tensor, step: bool) -> candle::Result<Tensor> {
 		match (&self.step, step) {
-			(Some(q8), true) => q8,
-			_ => &self.base,
+			(Some(q8), true) => q8.forward(x),
+			_ => self.base.forward(x),
 		}
 	}
 
 	/// `x` through the base weight (the step copy for a decoding step) and this projection's own delta.
 	pub(super) fn forward(&self, x: &Tensor, step: bool) -> candle::Result<Tensor> {
-		let y = self.weight(step).forward(x)?;
+		let y = self.base_forward(x, step)?;
 		match &self.lora {
 			Some(delta) => y + delta.apply(x)?,
 			None => Ok(y),
@@ -59,12 +60,53 @@ impl Projection {
 /// row to int8 too and sums exactly in integers per block, so the result does not depend on the CPU's SIMD width.
 /// Prefill and scoring keep the f32 weights (their many rows make them compute-bound, where the f32 GEMM is
 /// faster and exact). `None` when `in` is not a whole number of blocks.
-pub(super) fn step_weights(w: &Tensor) -> candle::Result<Option<QMatMul>> {
+pub(super) fn step_weights(w: &Tensor) -> candle::Result<Option<StepMatMul>> {
 	let block = GgmlDType::Q8_0.block_size();
 	if w.dim(1)? % block != 0 {
 		return Ok(None);
 	}
-	Ok(Some(QMatMul::from_qtensor(QTensor::quantize(w, GgmlDType::Q8_0)?)?))
+	StepMatMul::split(w, rayon::current_num_threads()).map(Some)
+}
+
+/// A Q8_0 weight split by output rows into one part per worker thread, so a decoding step's product runs its
+/// parts in parallel on rayon's pool (candle's own element-wise pool, which its quantised products would use,
+/// runs inline: [`crate::set_threads`]). Every output is the same per-row dot product whichever part holds the
+/// row, so the result is bit-identical to the unsplit product.
+#[derive(Clone, Debug)]
+pub(super) struct StepMatMul {
+	parts: Vec<QMatMul>,
+}
+
+impl StepMatMul {
+	/// Rows per part are a multiple of this, so parts stay cache-line aligned in the output.
+	const ROW_ALIGN: usize = 16;
+
+	fn split(w: &Tensor, parts: usize) -> candle::Result<Self> {
+		let rows = w.dim(0)?;
+		let per_part = rows.div_ceil(parts.max(1)).next_multiple_of(Self::ROW_ALIGN).max(Self::ROW_ALIGN);
+		let parts = (0..rows)
+			.step_by(per_part)
+			.map(|start| {
+				let part = w.narrow(0, start, per_part.min(rows.saturating_sub(start)))?;
+				// Into a tensor of its own: candle's quantiser reads the storage from its start, not the view.
+				let part = Tensor::from_vec(part.flatten_all()?.to_vec1::<f32>()?, part.dims(), part.device())?;
+				QMatMul::from_qtensor(QTensor::quantize(&part, GgmlDType::Q8_0)?)
+			})
+			.collect::<candle::Result<Vec<_>>>()?;
+		Ok(Self { parts })
+	}
+}
+
+impl Module for StepMatMul {
+	fn forward(&self, x: &Tensor) -> candle::Result<Tensor> {
+		match self.parts.as_slice() {
+			[one] => one.forward(x),
+			parts => {
+				let outputs = parts.par_iter().map(|part| part.forward(x)).collect::<candle::Result<Vec<_>>>()?;
+				Tensor::cat(&outputs, D::Minus1)
+			},
+		}
+	}
 }
 
 /// What differs between decoding one sequence and decoding one new token for each of several sequences: the
@@ -164,5 +206,26 @@ impl DecoderLayer {
 		let up = rows.project(index, self, LoraTarget::FfnUp, &h)?;
 		let h = rows.project(index, self, LoraTarget::FfnDown, &ops.swiglu(&gate, &up)?)?;
 		h + x
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_step_weight_split_into_parts_multiplies_bit_for_bit_as_one() {
+		let device = Device::Cpu;
+		let w = Tensor::randn(0f32, 1.0, (100, 64), &device).unwrap();
+		let whole = StepMatMul::split(&w, 1).unwrap();
+		let split = StepMatMul::split(&w, 3).unwrap();
+		assert_eq!((whole.parts.len(), split.parts.len()), (1, 3));
+		for shape in [vec![2, 64], vec![1, 1, 64]] {
+			let x = Tensor::randn(0f32, 1.0, shape, &device).unwrap();
+			let (a, b) = (whole.forward(&x).unwrap(), split.forward(&x).unwrap());
+			assert_eq!(a.dims(), b.dims());
+			let bits = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+			assert_eq!(bits(&a), bits(&b));
+		}
 	}
 }

@@ -7,7 +7,7 @@ use super::{
 	ops::Ops,
 	Config, KvCache, Llama, LoraTarget,
 };
-use candle::{Device, Module, Tensor};
+use candle::{Device, Tensor};
 use rayon::prelude::*;
 
 /// One sequence `(1, seq, hidden)`: every projection carries the model's own adapter, and attention runs over
@@ -112,7 +112,7 @@ pub(super) struct EachRow<'a> {
 
 impl Rows for EachRow<'_> {
 	fn project(&self, index: usize, layer: &DecoderLayer, target: LoraTarget, x: &Tensor) -> candle::Result<Tensor> {
-		let mut y = layer.projection(target).weight(self.step).forward(x)?;
+		let mut y = layer.projection(target).base_forward(x, self.step)?;
 		for (model, rows) in &self.groups.0 {
 			let delta = self.models.get(*model).and_then(|m| m.layers.get(index)?.projection(target).lora.as_ref());
 			if let Some(delta) = delta {

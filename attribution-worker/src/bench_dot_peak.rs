@@ -1,0 +1,153 @@
+//! How fast one core multiplies and adds in registers, with no memory in the way: f32 fused multiply-adds on
+//! the widest vectors `gemm` uses here, and — where the CPU has AVX512-BF16 — bf16 dot products
+//! (`vdpbf16ps`: pairs of bf16 products added into f32). Their ratio is how much faster a bf16 GEMM of the same
+//! efficiency as the f32 one could run, which bounds what lower precision could buy attribution on this machine.
+
+use serde::Serialize;
+use std::time::Instant;
+
+/// Dependent chains per loop: enough independent accumulators to cover the FMA latency on every x86 core.
+const CHAINS: usize = 12;
+/// Loop trips per timing: ≈ 4 · 10⁸ f32 multiply-adds on AVX-512, a few milliseconds.
+const TRIPS: usize = 2_000_000;
+
+/// Multiply-add throughput of one core, in billions per second.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct DotPeak {
+	/// f32 fused multiply-adds (16 lanes on AVX-512, 8 on AVX2).
+	pub f32_gmacs: f64,
+	/// bf16 multiply-adds accumulated in f32 (`vdpbf16ps`: 32 per instruction), where the CPU has AVX512-BF16.
+	pub bf16_gmacs: Option<f64>,
+}
+
+impl DotPeak {
+	/// bf16 multiply-adds per f32 one, where the CPU has them.
+	pub fn bf16_speedup(&self) -> Option<f64> {
+		self.bf16_gmacs.map(|b| b / self.f32_gmacs)
+	}
+}
+
+fn best_rate(macs_per_trip: usize, mut run: impl FnMut() -> f32) -> f64 {
+	std::hint::black_box(run());
+	let mut best = f64::INFINITY;
+	for _ in 0..5 {
+		let t = Instant::now();
+		std::hint::black_box(run());
+		best = best.min(t.elapsed().as_secs_f64());
+	}
+	(macs_per_trip * TRIPS) as f64 / best / 1e9
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+	use super::{CHAINS, TRIPS};
+	use std::arch::x86_64::*;
+
+	/// `CHAINS` accumulators × 16 lanes, `TRIPS` times; returns a sum so nothing is optimised away.
+	#[target_feature(enable = "avx512f")]
+	pub(super) fn f32_avx512(x: f32) -> f32 {
+		let (a, b) = (_mm512_set1_ps(x), _mm512_set1_ps(1.0 - x));
+		let mut acc = [_mm512_setzero_ps(); CHAINS];
+		for _ in 0..TRIPS {
+			for c in &mut acc {
+				*c = _mm512_fmadd_ps(a, b, *c);
+			}
+		}
+		acc.iter().map(|c| _mm512_reduce_add_ps(*c)).sum()
+	}
+
+	#[target_feature(enable = "avx2,fma")]
+	pub(super) fn f32_avx2(x: f32) -> f32 {
+		let (a, b) = (_mm256_set1_ps(x), _mm256_set1_ps(1.0 - x));
+		let mut acc = [_mm256_setzero_ps(); CHAINS];
+		for _ in 0..TRIPS {
+			for c in &mut acc {
+				*c = _mm256_fmadd_ps(a, b, *c);
+			}
+		}
+		let mut lanes = [0f32; 8];
+		let mut total = 0f32;
+		for c in &acc {
+			// SAFETY: `lanes` holds exactly one 256-bit vector; the store is unaligned.
+			unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), *c) };
+			total += lanes.iter().sum::<f32>();
+		}
+		total
+	}
+
+	/// `CHAINS` accumulators × 16 lanes × 2 bf16 products, `TRIPS` times.
+	#[target_feature(enable = "avx512f,avx512bf16")]
+	pub(super) fn bf16_avx512(x: f32) -> f32 {
+		let a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(x), _mm512_set1_ps(x));
+		let b = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1.0 - x), _mm512_set1_ps(1.0 - x));
+		let mut acc = [_mm512_setzero_ps(); CHAINS];
+		for _ in 0..TRIPS {
+			for c in &mut acc {
+				*c = _mm512_dpbf16_ps(*c, a, b);
+			}
+		}
+		acc.iter().map(|c| _mm512_reduce_add_ps(*c)).sum()
+	}
+}
+
+/// Measures one core's peaks (≈ 0.1 s); `None` off x86-64 or without AVX2 + FMA.
+pub fn measure() -> Option<DotPeak> {
+	#[cfg(target_arch = "x86_64")]
+	{
+		// A value the compiler cannot see, so the loops are not folded into constants.
+		let x = std::hint::black_box(0.25f32);
+		let f32_gmacs = if cfg!(feature = "avx512") && std::arch::is_x86_feature_detected!("avx512f") {
+			// SAFETY: the CPU has AVX-512F (checked just above).
+			best_rate(CHAINS * 16, || unsafe { x86::f32_avx512(x) })
+		} else if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+			// SAFETY: the CPU has AVX2 and FMA (checked just above).
+			best_rate(CHAINS * 8, || unsafe { x86::f32_avx2(x) })
+		} else {
+			return None;
+		};
+		let bf16_gmacs = (std::arch::is_x86_feature_detected!("avx512f")
+			&& std::arch::is_x86_feature_detected!("avx512bf16"))
+		.then(|| {
+			// SAFETY: the CPU has AVX-512F and AVX512-BF16 (checked just above).
+			best_rate(CHAINS * 32, || unsafe { x86::bf16_avx512(x) })
+		});
+		Some(DotPeak { f32_gmacs, bf16_gmacs })
+	}
+	#[cfg(not(target_arch = "x86_64"))]
+	None
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_probe_measures_a_positive_rate_and_bf16_only_where_the_cpu_has_it() {
+		let Some(peak) = measure() else { return };
+		assert!(peak.f32_gmacs > 0.1, "{peak:?}");
+		#[cfg(target_arch = "x86_64")]
+		assert_eq!(peak.bf16_gmacs.is_some(), std::arch::is_x86_feature_detected!("avx512bf16"));
+		if let Some(speedup) = peak.bf16_speedup() {
+			assert!(speedup > 0.0 && speedup.is_finite());
+		}
+	}
+
+	#[cfg(target_arch = "x86_64")]
+	#[test]
+	fn every_kernel_computes_its_multiply_adds() {
+		// 0.5 · 0.5 added TRIPS times in each lane of each chain: every partial sum is a multiple of its ulp, so exact.
+		let expected = |lanes: usize| (CHAINS * lanes) as f32 * TRIPS as f32 * 0.25;
+		if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+			// SAFETY: checked just above.
+			assert_eq!(unsafe { x86::f32_avx2(0.5) }, expected(8));
+		}
+		if std::arch::is_x86_feature_detected!("avx512f") {
+			// SAFETY: checked just above.
+			assert_eq!(unsafe { x86::f32_avx512(0.5) }, expected(16));
+		}
+		if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bf16") {
+			// SAFETY: checked just above; each lane adds two products per instruction.
+			assert_eq!(unsafe { x86::bf16_avx512(0.5) }, expected(32));
+		}
+	}
+}
