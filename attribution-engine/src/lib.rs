@@ -17,6 +17,7 @@ pub mod models;
 pub mod pinned;
 pub mod rng;
 pub mod rows;
+mod simd;
 pub mod synthetic;
 pub mod train;
 pub mod validate;

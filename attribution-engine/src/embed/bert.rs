@@ -1,11 +1,13 @@
 //! The BERT encoder for sentence embeddings, in candle-transformers' style (after `models::bert`, same weight
 //! names and configuration), with what the CPU needs to run it fast: the query, key and value projections as
-//! one matmul, the fused last-dimension softmax, and the vectorised exact GELU ([`super::gelu`]).
+//! one matmul, self-attention as one op over real tokens only ([`super::attention`]), and each projection's
+//! bias fused into the op after it — the vectorised exact GELU ([`super::gelu`]) or the residual layer norm
+//! ([`super::norm`]).
 //! Inference only: no dropout, no pooler, absolute positions.
 
-use super::gelu::gelu_erf;
+use super::{attention::SelfAttention, gelu::bias_gelu_erf, norm::ResidualNorm, product::projection};
 use candle::{DType, Module, Result, Tensor};
-use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
+use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use candle_transformers::models::bert::{Config, HiddenAct};
 
 struct Embeddings {
@@ -34,59 +36,81 @@ impl Embeddings {
 	}
 }
 
+/// A dense projection whose bias is added by the op after it (the attention, the GELU or the norm).
+struct Dense {
+	/// `(out, in)`, as stored.
+	weight: Tensor,
+	bias: Tensor,
+}
+
+impl Dense {
+	fn load(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Self> {
+		Ok(Self { weight: vb.get((outputs, inputs), "weight")?, bias: vb.get(outputs, "bias")? })
+	}
+
+	/// `x · weightᵀ` for rows `x` of `(tokens, in)`, without the bias.
+	fn product(&self, x: &Tensor) -> Result<Tensor> {
+		projection(x, &self.weight)
+	}
+}
+
 struct Layer {
 	/// Query, key and value stacked: `(3·hidden, hidden)`.
-	qkv: Linear,
-	attention_out: Linear,
-	attention_norm: LayerNorm,
-	intermediate: Linear,
-	output: Linear,
-	output_norm: LayerNorm,
+	qkv: Dense,
+	/// The stacked biases, read by the attention op.
+	qkv_bias: Vec<f32>,
+	attention_out: Dense,
+	attention_norm: ResidualNorm,
+	intermediate: Dense,
+	output: Dense,
+	output_norm: ResidualNorm,
 	heads: usize,
 	head_dim: usize,
 }
 
 impl Layer {
 	fn load(vb: VarBuilder, config: &Config) -> Result<Self> {
-		let h = config.hidden_size;
+		let (h, eps) = (config.hidden_size, config.layer_norm_eps);
 		let attention = vb.pp("attention");
 		let projections = ["query", "key", "value"]
 			.iter()
-			.map(|name| linear(h, h, attention.pp("self").pp(*name)))
+			.map(|name| Dense::load(&attention.pp("self").pp(*name), h, h))
 			.collect::<Result<Vec<_>>>()?;
-		let weight = Tensor::cat(&projections.iter().map(|p| p.weight().clone()).collect::<Vec<_>>(), 0)?;
-		let bias = projections.iter().map(|p| p.bias().cloned()).collect::<Option<Vec<_>>>();
-		let bias = bias.map(|b| Tensor::cat(&b, 0)).transpose()?;
+		let weight = Tensor::cat(&projections.iter().map(|p| p.weight.clone()).collect::<Vec<_>>(), 0)?;
+		let bias = Tensor::cat(&projections.iter().map(|p| p.bias.clone()).collect::<Vec<_>>(), 0)?;
 		let heads = config.num_attention_heads;
 		let head_dim = h
 			.checked_div(heads)
 			.filter(|d| *d > 0 && d.saturating_mul(heads) == h)
 			.ok_or_else(|| candle::Error::msg(format!("hidden size {h} is not a multiple of {heads} heads")))?;
+		let norm = |vb: VarBuilder, before: &Dense| -> Result<ResidualNorm> {
+			ResidualNorm::new(&before.bias, &vb.get(h, "weight")?, &vb.get(h, "bias")?, eps)
+		};
+		let attention_out = Dense::load(&attention.pp("output").pp("dense"), h, h)?;
+		let output = Dense::load(&vb.pp("output").pp("dense"), config.intermediate_size, h)?;
 		Ok(Self {
-			qkv: Linear::new(weight, bias),
-			attention_out: linear(h, h, attention.pp("output").pp("dense"))?,
-			attention_norm: layer_norm(h, config.layer_norm_eps, attention.pp("output").pp("LayerNorm"))?,
-			intermediate: linear(h, config.intermediate_size, vb.pp("intermediate").pp("dense"))?,
-			output: linear(config.intermediate_size, h, vb.pp("output").pp("dense"))?,
-			output_norm: layer_norm(h, config.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
+			qkv_bias: bias.to_vec1::<f32>()?,
+			qkv: Dense { weight, bias },
+			attention_norm: norm(attention.pp("output").pp("LayerNorm"), &attention_out)?,
+			attention_out,
+			intermediate: Dense::load(&vb.pp("intermediate").pp("dense"), h, config.intermediate_size)?,
+			output_norm: norm(vb.pp("output").pp("LayerNorm"), &output)?,
+			output,
 			heads,
 			head_dim,
 		})
 	}
 
-	/// `x`: `(batch, seq, hidden)`; `mask`: additive, `(batch, 1, 1, seq)`.
-	fn forward(&self, x: &Tensor, mask: &Tensor) -> Result<Tensor> {
+	/// `x`: `(texts, seq, hidden)`; `lengths`: real tokens of each text (a prefix; the rest is padding).
+	fn forward(&self, x: &Tensor, lengths: &[usize]) -> Result<Tensor> {
 		let (b, seq, h) = x.dims3()?;
-		// (batch, seq, 3, heads, head_dim) → three (batch, heads, seq, head_dim).
-		let qkv = self.qkv.forward(x)?.reshape((b, seq, 3, self.heads, self.head_dim))?;
-		let part = |i: usize| qkv.narrow(2, i, 1)?.squeeze(2)?.transpose(1, 2)?.contiguous();
-		let (q, k, v) = (part(0)?, part(1)?, part(2)?);
-		let scores = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?.broadcast_add(mask)?;
-		let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-		let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, seq, h))?;
-		let attended = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?)?;
-		let inner = gelu_erf(&self.intermediate.forward(&attended)?)?;
-		self.output_norm.forward(&(self.output.forward(&inner)? + attended)?)
+		let rows = x.reshape((b * seq, h))?;
+		let qkv = self.qkv.product(&rows)?.reshape((b, seq, 3 * h))?;
+		let attention = SelfAttention { bias: &self.qkv_bias, lengths, heads: self.heads, head_dim: self.head_dim };
+		let context = qkv.apply_op1_no_bwd(&attention)?.reshape((b * seq, h))?;
+		let attended = self.attention_norm.forward(&self.attention_out.product(&context)?, &rows)?;
+		let inner = bias_gelu_erf(&self.intermediate.product(&attended)?, &self.intermediate.bias)?;
+		self.output_norm.forward(&self.output.product(&inner)?, &attended)?.reshape((b, seq, h))
 	}
 }
 
@@ -112,17 +136,49 @@ impl BertModel {
 		Ok(Self { embeddings: Embeddings::load(vb.pp("embeddings"), config)?, layers })
 	}
 
-	/// Hidden states of every token; `mask` is 1 for real tokens and 0 for padding.
+	/// Hidden states of every token; `mask` is 1 for real tokens and 0 for padding, which must come after
+	/// them (the tokenizer pads on the right). Padded positions come out as the norm of zeros: ignore them.
 	///
 	/// # Errors
-	/// Tensor shape errors.
+	/// Tensor shape errors; a mask whose padding is not a suffix.
 	pub fn forward(&self, ids: &Tensor, token_types: &Tensor, mask: &Tensor) -> Result<Tensor> {
+		let lengths = prefix_lengths(mask)?;
 		let mut x = self.embeddings.forward(ids, token_types)?;
-		// 0 where attended, the most negative f32 where padded (as transformers' extended attention mask).
-		let mask = ((mask.ones_like()? - mask)?.to_dtype(DType::F32)? * f64::from(f32::MIN))?.unsqueeze(1)?.unsqueeze(1)?;
 		for layer in &self.layers {
-			x = layer.forward(&x, &mask)?;
+			x = layer.forward(&x, &lengths)?;
 		}
 		Ok(x)
+	}
+}
+
+/// The real tokens of each row of a `(texts, seq)` mask of 1s followed by 0s.
+fn prefix_lengths(mask: &Tensor) -> Result<Vec<usize>> {
+	mask.to_dtype(DType::U32)?
+		.to_vec2::<u32>()?
+		.iter()
+		.map(|row| {
+			let length = row.iter().take_while(|&&m| m != 0).count();
+			match row.get(length..).is_some_and(|rest| rest.iter().all(|&m| m == 0)) {
+				true => Ok(length),
+				false => Err(candle::Error::msg("attention mask: padding must follow the real tokens")),
+			}
+		})
+		.collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use candle::Device;
+
+	#[test]
+	fn lengths_are_read_from_suffix_padded_masks_and_other_masks_are_refused() {
+		let dev = Device::Cpu;
+		let mask = Tensor::new(&[[1u32, 1, 1, 0], [1, 0, 0, 0], [1, 1, 1, 1]], &dev).unwrap();
+		assert_eq!(prefix_lengths(&mask).unwrap(), vec![3, 1, 4]);
+		let left_padded = Tensor::new(&[[0u32, 1, 1, 1]], &dev).unwrap();
+		assert!(prefix_lengths(&left_padded).is_err());
+		let holes = Tensor::new(&[[1u32, 0, 1, 0]], &dev).unwrap();
+		assert!(prefix_lengths(&holes).is_err());
 	}
 }

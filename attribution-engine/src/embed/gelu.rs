@@ -4,7 +4,9 @@
 //! run exactly the same IEEE operations (Rust never fuses a multiply and an add on its own), so every path
 //! gives bit-identical results — a validator's CPU does not change its embeddings.
 
-use candle::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
+use crate::simd::{contiguous, widest_simd};
+use candle::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
+use rayon::prelude::*;
 
 /// Odd numerator coefficients, x¹³ down to x¹ (Eigen's `generic_fast_erf_float`).
 const NUMERATOR: [f32; 7] = [
@@ -41,32 +43,20 @@ fn gelu_portable(src: &[f32], dst: &mut [f32]) {
 	}
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn gelu_avx512(src: &[f32], dst: &mut [f32]) {
-	gelu_portable(src, dst);
+#[inline(always)]
+fn bias_gelu_portable(src: &[f32], bias: &[f32], dst: &mut [f32]) {
+	for ((d, &x), &b) in dst.iter_mut().zip(src).zip(bias) {
+		let x = x + b;
+		*d = 0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2));
+	}
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn gelu_avx2(src: &[f32], dst: &mut [f32]) {
-	gelu_portable(src, dst);
-}
+widest_simd!(gelu_simd, super::gelu_portable, (src: &[f32], dst: &mut [f32]));
+widest_simd!(bias_gelu_simd, super::bias_gelu_portable, (src: &[f32], bias: &[f32], dst: &mut [f32]));
 
 /// GELU of every element of `src` into `dst` (the shorter length), on the widest SIMD this CPU has.
 pub fn gelu_slice(src: &[f32], dst: &mut [f32]) {
-	#[cfg(target_arch = "x86_64")]
-	{
-		if std::arch::is_x86_feature_detected!("avx512f") {
-			// SAFETY: the CPU has AVX-512F (checked just above).
-			return unsafe { gelu_avx512(src, dst) };
-		}
-		if std::arch::is_x86_feature_detected!("avx2") {
-			// SAFETY: the CPU has AVX2 (checked just above).
-			return unsafe { gelu_avx2(src, dst) };
-		}
-	}
-	gelu_portable(src, dst);
+	gelu_simd::widest(src, dst);
 }
 
 struct GeluErf;
@@ -77,13 +67,7 @@ impl CustomOp1 for GeluErf {
 	}
 
 	fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle::Result<(CpuStorage, Shape)> {
-		let CpuStorage::F32(data) = storage else {
-			candle::bail!("gelu: f32 tensors only");
-		};
-		let Some((start, end)) = layout.contiguous_offsets() else {
-			candle::bail!("gelu: contiguous tensors only");
-		};
-		let src = data.get(start..end).ok_or_else(|| candle::Error::msg("gelu: layout outside the storage"))?;
+		let src = contiguous(storage, layout, "gelu")?;
 		let mut out = vec![0f32; src.len()];
 		gelu_slice(src, &mut out);
 		Ok((CpuStorage::F32(out), layout.shape().clone()))
@@ -93,6 +77,36 @@ impl CustomOp1 for GeluErf {
 /// `x · (1 + erf(x / √2)) / 2` element-wise (f32, contiguous, CPU), for inference (no gradient).
 pub fn gelu_erf(x: &Tensor) -> candle::Result<Tensor> {
 	x.contiguous()?.apply_op1_no_bwd(&GeluErf)
+}
+
+struct BiasGelu;
+
+impl CustomOp2 for BiasGelu {
+	fn name(&self) -> &'static str {
+		"bias-gelu-erf-simd"
+	}
+
+	fn cpu_fwd(&self, x: &CpuStorage, x_layout: &Layout, bias: &CpuStorage, bias_layout: &Layout) -> candle::Result<(CpuStorage, Shape)> {
+		let (x, bias) = (contiguous(x, x_layout, "bias-gelu")?, contiguous(bias, bias_layout, "bias-gelu")?);
+		let width = bias.len();
+		if width == 0 || x_layout.shape().dims().last() != Some(&width) {
+			candle::bail!("bias-gelu: bias of {width} for rows of {:?}", x_layout.shape());
+		}
+		let mut out = vec![0f32; x.len()];
+		// Whole rows per task, about 16k elements each.
+		let block = (1usize << 14).div_ceil(width).saturating_mul(width);
+		out.par_chunks_mut(block).zip(x.par_chunks(block)).for_each(|(dst, src)| {
+			for (d, s) in dst.chunks_mut(width).zip(src.chunks(width)) {
+				bias_gelu_simd::widest(s, bias, d);
+			}
+		});
+		Ok((CpuStorage::F32(out), x_layout.shape().clone()))
+	}
+}
+
+/// `gelu_erf(x + bias)`, the bias broadcast over the last dimension, in one pass (f32, CPU, no gradient).
+pub fn bias_gelu_erf(x: &Tensor, bias: &Tensor) -> candle::Result<Tensor> {
+	x.contiguous()?.apply_op2_no_bwd(&bias.contiguous()?, &BiasGelu)
 }
 
 #[cfg(test)]
@@ -119,21 +133,45 @@ mod tests {
 	#[test]
 	fn every_simd_path_is_bit_identical_to_the_portable_code() {
 		let xs = grid();
-		let mut portable = vec![0f32; xs.len()];
+		let bias: Vec<f32> = (0..xs.len()).map(|i| (i % 13) as f32 / 7.0 - 1.0).collect();
+		let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+		let (mut portable, mut biased) = (vec![0f32; xs.len()], vec![0f32; xs.len()]);
 		gelu_portable(&xs, &mut portable);
+		bias_gelu_portable(&xs, &bias, &mut biased);
 		#[cfg(target_arch = "x86_64")]
 		{
 			if std::arch::is_x86_feature_detected!("avx2") {
-				let mut out = vec![0f32; xs.len()];
-				unsafe { gelu_avx2(&xs, &mut out) };
-				assert_eq!(out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), portable.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+				let (mut out, mut out_biased) = (vec![0f32; xs.len()], vec![0f32; xs.len()]);
+				// SAFETY: the CPU has AVX2 (checked just above).
+				unsafe {
+					gelu_simd::avx2(&xs, &mut out);
+					bias_gelu_simd::avx2(&xs, &bias, &mut out_biased);
+				}
+				assert_eq!(bits(&out), bits(&portable), "gelu on AVX2");
+				assert_eq!(bits(&out_biased), bits(&biased), "bias-gelu on AVX2");
 			}
 			if std::arch::is_x86_feature_detected!("avx512f") {
-				let mut out = vec![0f32; xs.len()];
-				unsafe { gelu_avx512(&xs, &mut out) };
-				assert_eq!(out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), portable.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+				let (mut out, mut out_biased) = (vec![0f32; xs.len()], vec![0f32; xs.len()]);
+				// SAFETY: the CPU has AVX-512F (checked just above).
+				unsafe {
+					gelu_simd::avx512(&xs, &mut out);
+					bias_gelu_simd::avx512(&xs, &bias, &mut out_biased);
+				}
+				assert_eq!(bits(&out), bits(&portable), "gelu on AVX-512");
+				assert_eq!(bits(&out_biased), bits(&biased), "bias-gelu on AVX-512");
 			}
 		}
+	}
+
+	#[test]
+	fn bias_gelu_is_gelu_of_the_biased_input() {
+		let x = Tensor::new(&[[-1f32, 2.0, 0.25], [0.5, -3.0, 7.0]], &Device::Cpu).unwrap();
+		let bias = Tensor::new(&[0.5f32, -1.0, 0.0], &Device::Cpu).unwrap();
+		let ours = bias_gelu_erf(&x, &bias).unwrap().to_vec2::<f32>().unwrap();
+		let theirs = gelu_erf(&x.broadcast_add(&bias).unwrap()).unwrap().to_vec2::<f32>().unwrap();
+		assert_eq!(ours, theirs);
+		let wrong = Tensor::new(&[0.5f32, -1.0], &Device::Cpu).unwrap();
+		assert!(bias_gelu_erf(&x, &wrong).is_err());
 	}
 
 	#[test]

@@ -1,8 +1,11 @@
 //! Sentence embeddings with a BERT encoder (all-MiniLM-L6-v2): mean pooling over real tokens, then L2 norm —
 //! the recipe sentence-transformers uses, so vectors agree with it (checked against a committed fixture).
 
+mod attention;
 mod bert;
 pub mod gelu;
+mod norm;
+mod product;
 
 use crate::{
 	error::{tokenizer_error, Result, WorkerError},

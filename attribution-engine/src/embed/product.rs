@@ -1,0 +1,137 @@
+//! Matrix products on gemm (the crate candle's CPU matmul runs on), called directly where candle's matmul
+//! costs more than the product: strided operands read in place by the attention, and projections whose
+//! output needs no zeroing first (candle fills every product with zeros that gemm then overwrites).
+
+use crate::simd::contiguous;
+use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
+
+/// `dst (m × n, row stride dst_rs) = lhs (m × k) · rhs (k × n)` on gemm, single-threaded (the caller's texts or
+/// batches are the parallel unit).
+///
+/// # Safety
+/// Every element each matrix's strides reach must lie in its buffer, and `dst` must overlap neither input.
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn product(
+	m: usize,
+	n: usize,
+	k: usize,
+	dst: *mut f32,
+	dst_rs: usize,
+	lhs: *const f32,
+	lhs_rs: usize,
+	lhs_cs: usize,
+	rhs: *const f32,
+	rhs_rs: usize,
+	rhs_cs: usize,
+) {
+	let stride = |s: usize| isize::try_from(s).unwrap_or(isize::MAX);
+	// SAFETY: the caller's contract.
+	unsafe {
+		gemm::gemm(
+			m,
+			n,
+			k,
+			dst,
+			1,
+			stride(dst_rs),
+			false,
+			lhs,
+			stride(lhs_cs),
+			stride(lhs_rs),
+			rhs,
+			stride(rhs_cs),
+			stride(rhs_rs),
+			0.0,
+			1.0,
+			false,
+			false,
+			false,
+			gemm::Parallelism::None,
+		);
+	}
+}
+
+/// `x · weightᵀ` for `x` of `(rows, in)` and `weight` of `(out, in)`, as stored: a projection without its bias.
+struct Projection;
+
+impl CustomOp2 for Projection {
+	fn name(&self) -> &'static str {
+		"projection"
+	}
+
+	fn cpu_fwd(
+		&self,
+		x: &CpuStorage,
+		x_layout: &Layout,
+		weight: &CpuStorage,
+		weight_layout: &Layout,
+	) -> candle::Result<(CpuStorage, Shape)> {
+		let (rows, inputs) = x_layout.shape().dims2()?;
+		let (outputs, weight_inputs) = weight_layout.shape().dims2()?;
+		if inputs == 0 || inputs != weight_inputs {
+			candle::bail!("projection: {rows}×{inputs} input for a {outputs}×{weight_inputs} weight");
+		}
+		let (x, weight) = (contiguous(x, x_layout, "projection")?, contiguous(weight, weight_layout, "projection")?);
+		let len = rows.saturating_mul(outputs);
+		if x.len() != rows.saturating_mul(inputs) || weight.len() != outputs.saturating_mul(inputs) {
+			candle::bail!("projection: buffers of {} and {} elements", x.len(), weight.len());
+		}
+		let mut out: Vec<f32> = Vec::with_capacity(len);
+		// SAFETY: out has room for rows × outputs (row stride outputs); x is rows × inputs (row stride inputs);
+		// weightᵀ is inputs × outputs with row stride 1 and column stride inputs; the lengths are checked above
+		// and the buffers do not overlap. gemm writes every element of the product (it does not read dst), so
+		// all `len` elements are initialised before the length is set.
+		unsafe {
+			product(
+				rows,
+				outputs,
+				inputs,
+				out.as_mut_ptr(),
+				outputs,
+				x.as_ptr(),
+				inputs,
+				1,
+				weight.as_ptr(),
+				1,
+				inputs,
+			);
+			out.set_len(len);
+		}
+		Ok((CpuStorage::F32(out), Shape::from_dims(&[rows, outputs])))
+	}
+}
+
+/// `x · weightᵀ` (f32, CPU, no gradient): `x` of `(rows, in)`, `weight` of `(out, in)`.
+pub(super) fn projection(x: &Tensor, weight: &Tensor) -> candle::Result<Tensor> {
+	x.contiguous()?.apply_op2_no_bwd(&weight.contiguous()?, &Projection)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use candle::Device;
+
+	#[test]
+	fn projection_is_candles_matmul_by_the_transposed_weight_and_shapes_are_checked() {
+		let dev = Device::Cpu;
+		let x = Tensor::from_vec(
+			(0..7 * 19).map(|i| ((i * 31) % 17) as f32 / 4.0 - 2.0).collect::<Vec<_>>(),
+			(7, 19),
+			&dev,
+		)
+		.unwrap();
+		let w = Tensor::from_vec(
+			(0..5 * 19).map(|i| ((i * 13) % 11) as f32 / 3.0 - 1.5).collect::<Vec<_>>(),
+			(5, 19),
+			&dev,
+		)
+		.unwrap();
+		let ours = projection(&x, &w).unwrap().to_vec2::<f32>().unwrap();
+		let theirs = x.matmul(&w.t().unwrap()).unwrap().to_vec2::<f32>().unwrap();
+		for (a, b) in ours.iter().flatten().zip(theirs.iter().flatten()) {
+			assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{a} against {b}");
+		}
+		assert!(projection(&x, &w.narrow(1, 0, 18).unwrap()).is_err());
+		assert!(projection(&x.reshape((7, 19, 1)).unwrap(), &w).is_err());
+	}
+}
