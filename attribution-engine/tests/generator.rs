@@ -496,3 +496,28 @@ fn a_quote_is_chosen_from_a_bounded_number_of_sentences() {
 	assert_eq!(candidates.len(), MAX_QUOTE_CANDIDATES, "hostile contexts of tiny sentences are cut to the bound");
 	assert_eq!(candidates[0].text, "S0.", "the first in prompt order are kept");
 }
+
+#[test]
+fn bf16_product_emulation_moves_the_logits_by_bf16_rounding_only() {
+	let dir = tempfile::tempdir().unwrap();
+	let path = support::tiny_llama(&dir.path().join("dense.gguf")).path;
+	let (exact, _) = Llama::from_gguf_file(&path, true, &Device::Cpu).unwrap();
+	let mut rounded = exact.clone();
+	rounded.emulate_bf16_products().unwrap();
+	assert!(rounded.is_dense());
+	let tokens = [1u32, 5, 9, 3, 7, 2];
+	let logits = |m: &Llama| {
+		let hidden = m.forward(&tokens, &mut KvCache::default()).unwrap();
+		m.logits(&hidden).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap()
+	};
+	let (a, b) = (logits(&exact), logits(&rounded));
+	let scale = a.iter().fold(0f32, |m, x| m.max(x.abs()));
+	let worst = a.iter().zip(&b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+	// bf16 keeps 8 significant bits: the logits move, by about 2⁻⁸ of their size at most.
+	assert!(worst > 0.0, "rounding changed nothing");
+	assert!(worst < 0.05 * scale.max(1.0), "logits moved by {worst} (largest {scale})");
+	// Rounding is idempotent: emulating twice computes the same products.
+	let mut twice = rounded.clone();
+	twice.emulate_bf16_products().unwrap();
+	assert_eq!(logits(&twice), b);
+}

@@ -27,6 +27,10 @@ pub fn run(cli: Cli) -> Result<()> {
 		set_threads(cli.common.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))
 	};
 	tracing::debug!(threads, "thread pool");
+	// The bf16 emulation changes every product a worker computes: a measurement, never what the chain gets.
+	if cli.common.emulate_bf16_products && !matches!(cli.command, Command::Bench(_)) {
+		anyhow::bail!("--emulate-bf16-products is a measurement for `bench` commands only");
+	}
 	let c = &cli.common;
 	match cli.command {
 		Command::Embed { texts, file } => embed(c, texts, file.as_deref()),

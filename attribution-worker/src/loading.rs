@@ -49,6 +49,9 @@ pub fn load_generator(common: &Common, adapter: Option<&Path>) -> Result<Generat
 		crate::DecodeWeights::Q8 => StepWeights::Q8_0,
 		crate::DecodeWeights::F32 => StepWeights::Loaded,
 	});
+	if common.emulate_bf16_products {
+		generator.model_mut().emulate_bf16_products()?;
+	}
 	if let Some(path) = adapter {
 		let lora = LoraAdapter::load(path)?;
 		generator.model_mut().apply_lora(&lora, path)?;

@@ -54,6 +54,11 @@ pub struct Common {
 	/// per token; prefill and attribution keep f32) or `f32` (the loaded weights).
 	#[arg(long, global = true, value_enum, default_value_t = DecodeWeights::Q8)]
 	pub decode_weights: DecodeWeights,
+	/// Measurement only (`bench agreement`, `bench quality`): the generator's dense products compute what a
+	/// bf16 GEMM summing in f32 would (weights and inputs rounded to bf16), to see whether such a kernel would
+	/// keep honest workers within the committee's tolerance. Slower, not faster: no bf16 kernel runs.
+	#[arg(long, global = true)]
+	pub emulate_bf16_products: bool,
 	/// Print machine-readable JSON instead of text.
 	#[arg(long, global = true)]
 	pub json: bool,

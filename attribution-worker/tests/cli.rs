@@ -154,3 +154,15 @@ fn validate_refuses_oversized_binary_and_missing_proposals_before_loading_anythi
 	let out = worker(&["bench", "validation", "--trials", "0"]);
 	assert!(stderr(&out).contains("--trials 0 is outside 1–20"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_bf16_emulation_is_refused_outside_bench_commands() {
+	let dir = tempfile::tempdir().unwrap();
+	for args in [&["--emulate-bf16-products", "embed", "hello"][..], &["embed", "--emulate-bf16-products", "hello"][..]] {
+		let mut all = vec!["--models-dir", dir.path().to_str().unwrap()];
+		all.extend_from_slice(args);
+		let out = worker(&all);
+		assert_eq!(out.status.code(), Some(1), "{args:?}");
+		assert!(stderr(&out).contains("--emulate-bf16-products is a measurement"), "{}", stderr(&out));
+	}
+}

@@ -100,3 +100,78 @@ impl SelfAttention<'_> {
 		}
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use candle::{DType, Device, Tensor};
+
+	/// The attention as the encoder computed it before, in candle's operations: split the heads, scale,
+	/// add the padding mask (0 or `f32::MIN`), softmax, multiply by the values, merge the heads.
+	fn candle_attention(qkv: &Tensor, bias: &Tensor, mask: &Tensor, heads: usize, d: usize) -> Tensor {
+		let (b, seq, _) = qkv.dims3().unwrap();
+		let qkv = qkv.broadcast_add(bias).unwrap().reshape((b, seq, 3, heads, d)).unwrap();
+		let part =
+			|i: usize| qkv.narrow(2, i, 1).unwrap().squeeze(2).unwrap().transpose(1, 2).unwrap().contiguous().unwrap();
+		let (q, k, v) = (part(0), part(1), part(2));
+		let additive = ((mask.ones_like().unwrap() - mask).unwrap().to_dtype(DType::F32).unwrap()
+			* f64::from(f32::MIN))
+		.unwrap()
+		.unsqueeze(1)
+		.unwrap()
+		.unsqueeze(1)
+		.unwrap();
+		let scores =
+			(q.matmul(&k.t().unwrap()).unwrap() / (d as f64).sqrt()).unwrap().broadcast_add(&additive).unwrap();
+		let probs = candle_nn::ops::softmax_last_dim(&scores).unwrap();
+		probs.matmul(&v).unwrap().transpose(1, 2).unwrap().reshape((b, seq, heads * d)).unwrap()
+	}
+
+	#[test]
+	fn matches_candles_attention_on_real_tokens_and_leaves_padded_rows_zero() {
+		let dev = Device::Cpu;
+		let (b, seq, heads, d) = (3, 7, 2, 4);
+		let width = 3 * heads * d;
+		let values: Vec<f32> = (0..b * seq * width).map(|i| ((i * 7919) % 97) as f32 / 24.0 - 2.0).collect();
+		let qkv = Tensor::from_vec(values, (b, seq, width), &dev).unwrap();
+		let bias_values: Vec<f32> = (0..width).map(|i| (i % 5) as f32 / 10.0 - 0.2).collect();
+		let bias = Tensor::new(bias_values.as_slice(), &dev).unwrap();
+		let lengths = [7usize, 3, 1];
+		let mask: Vec<u32> = lengths.iter().flat_map(|&l| (0..seq).map(move |t| u32::from(t < l))).collect();
+		let mask = Tensor::from_vec(mask, (b, seq), &dev).unwrap();
+		let op = SelfAttention { bias: &bias_values, lengths: &lengths, heads, head_dim: d };
+		let ours = qkv.apply_op1_no_bwd(&op).unwrap().to_vec3::<f32>().unwrap();
+		let theirs = candle_attention(&qkv, &bias, &mask, heads, d).to_vec3::<f32>().unwrap();
+		for (text, (ours, theirs)) in ours.iter().zip(&theirs).enumerate() {
+			for (t, (a, e)) in ours.iter().zip(theirs).enumerate() {
+				if t < lengths[text] {
+					for (x, y) in a.iter().zip(e) {
+						assert!((x - y).abs() <= 1e-5 * y.abs().max(1.0), "text {text} token {t}: {x} against {y}");
+					}
+				} else {
+					assert!(a.iter().all(|&x| x == 0.0), "padded row {t} of text {text} is {a:?}");
+				}
+			}
+		}
+	}
+
+	#[test]
+	fn inputs_that_do_not_fit_the_heads_biases_or_lengths_are_refused() {
+		let dev = Device::Cpu;
+		let qkv = Tensor::zeros((2, 3, 24), DType::F32, &dev).unwrap();
+		let bias = vec![0f32; 24];
+		let good = SelfAttention { bias: &bias, lengths: &[3, 2], heads: 2, head_dim: 4 };
+		assert!(qkv.apply_op1_no_bwd(&good).is_ok());
+		for bad in [
+			SelfAttention { bias: &bias, lengths: &[3], heads: 2, head_dim: 4 },
+			SelfAttention { bias: &bias[..23], lengths: &[3, 2], heads: 2, head_dim: 4 },
+			SelfAttention { bias: &bias, lengths: &[3, 2], heads: 3, head_dim: 4 },
+			SelfAttention { bias: &bias, lengths: &[3, 2], heads: 0, head_dim: 4 },
+		] {
+			assert!(qkv.apply_op1_no_bwd(&bad).is_err());
+		}
+		// A length beyond the sequence is clamped to it.
+		let long = SelfAttention { bias: &bias, lengths: &[9, 2], heads: 2, head_dim: 4 };
+		assert!(qkv.apply_op1_no_bwd(&long).is_ok());
+	}
+}

@@ -67,6 +67,8 @@ pub struct Llama {
 	output_step: Option<layer::StepMatMul>,
 	/// Which weights decoding steps read.
 	step_weights: StepWeights,
+	/// Round the output projection's input to bf16 ([`Llama::emulate_bf16_products`]).
+	output_bf16_inputs: bool,
 	cos: Tensor,
 	sin: Tensor,
 }
@@ -137,6 +139,7 @@ impl Llama {
 			output,
 			output_step,
 			step_weights: StepWeights::default(),
+			output_bf16_inputs: false,
 			cos,
 			sin,
 		})
@@ -145,6 +148,26 @@ impl Llama {
 	/// Chooses the weights decoding steps read ([`StepWeights`]).
 	pub fn set_step_weights(&mut self, weights: StepWeights) {
 		self.step_weights = weights;
+	}
+
+	/// For measurement only: makes every dense projection (prefill, scoring, the logits; not the Q8_0
+	/// decoding steps, nor LoRA deltas) compute what a bf16 GEMM summing in f32 would — weights and inputs
+	/// rounded to bf16, their products (exact in f32) summed in f32 — so `bench agreement` can tell whether
+	/// such a kernel would keep honest workers within the committee's tolerance before one is written.
+	///
+	/// # Errors
+	/// Tensor failures.
+	pub fn emulate_bf16_products(&mut self) -> candle::Result<()> {
+		for layer in &mut self.layers {
+			for target in LoraTarget::ALL {
+				layer.projection_mut(target).emulate_bf16()?;
+			}
+		}
+		if let QMatMul::Tensor(w) = &self.output {
+			self.output = QMatMul::Tensor(layer::round_to_bf16(w)?);
+			self.output_bf16_inputs = true;
+		}
+		Ok(())
 	}
 
 	/// True when decoding steps read Q8_0 copies of the weights.
@@ -419,14 +442,17 @@ impl Llama {
 
 	/// Projects hidden rows `(n, hidden)` to vocabulary logits `(n, vocab)`.
 	pub fn logits(&self, hidden: &Tensor) -> candle::Result<Tensor> {
-		self.output.forward(hidden)
+		match self.output_bf16_inputs {
+			true => self.output.forward(&layer::round_to_bf16(hidden)?),
+			false => self.output.forward(hidden),
+		}
 	}
 
 	/// As [`Llama::logits`], with the step weights: the logits a decoding step chooses its token from.
 	pub fn step_logits(&self, hidden: &Tensor) -> candle::Result<Tensor> {
 		match (&self.output_step, self.steps_in_q8_0()) {
 			(Some(q8), true) => q8.forward(hidden),
-			_ => self.output.forward(hidden),
+			_ => self.logits(hidden),
 		}
 	}
 }
