@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluate;
 pub mod generate;
 pub mod index;
+mod matmul;
 pub mod models;
 pub mod pinned;
 pub mod rng;

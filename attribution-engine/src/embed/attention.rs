@@ -6,8 +6,10 @@
 //! padded keys and queries are never computed (their rows stay 0; pooling ignores them and nothing real
 //! attends to them). Products are gemm's (as candle's); the softmax is [`crate::simd`]'s.
 
-use super::product::product;
-use crate::simd::{contiguous, scaled_softmax_prefix};
+use crate::{
+	matmul::product,
+	simd::{contiguous, scaled_softmax_prefix},
+};
 use candle::{CpuStorage, CustomOp1, Layout, Shape};
 use rayon::prelude::*;
 

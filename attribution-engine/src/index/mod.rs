@@ -236,32 +236,11 @@ fn block_scores(queries: &[f32], q: usize, block: &[f32], rows: usize, dim: usiz
 	if q == 0 || rows == 0 || queries.len() < q.saturating_mul(dim) || block.len() < rows.saturating_mul(dim) {
 		return out;
 	}
-	let (dim_i, rows_i) = (isize::try_from(dim).unwrap_or(isize::MAX), isize::try_from(rows).unwrap_or(isize::MAX));
-	// SAFETY: dst is q×rows (row stride rows, column stride 1), lhs is q×dim (row stride dim), rhs is the
-	// transposed block, dim×rows (row stride 1 over dim, column stride dim over rows); the length checks above
-	// guarantee every index gemm touches is in bounds, and the three buffers do not overlap.
+	// SAFETY: dst is q×rows (row stride rows), lhs is q×dim (row stride dim), rhs is the transposed block,
+	// dim×rows (row stride 1 over dim, column stride dim over rows); the length checks above guarantee every
+	// index gemm touches is in bounds, and the three buffers do not overlap.
 	unsafe {
-		gemm::gemm(
-			q,
-			rows,
-			dim,
-			out.as_mut_ptr(),
-			1,
-			rows_i,
-			false,
-			queries.as_ptr(),
-			1,
-			dim_i,
-			block.as_ptr(),
-			dim_i,
-			1,
-			0.0,
-			1.0,
-			false,
-			false,
-			false,
-			gemm::Parallelism::None,
-		);
+		crate::matmul::product(q, rows, dim, out.as_mut_ptr(), rows, queries.as_ptr(), dim, 1, block.as_ptr(), 1, dim);
 	}
 	out
 }
