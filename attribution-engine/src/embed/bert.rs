@@ -104,10 +104,11 @@ impl Layer {
 	/// `x`: `(texts, seq, hidden)`; `lengths`: real tokens of each text (a prefix; the rest is padding).
 	fn forward(&self, x: &Tensor, lengths: &[usize]) -> Result<Tensor> {
 		let (b, seq, h) = x.dims3()?;
-		let rows = x.reshape((b * seq, h))?;
-		let qkv = self.qkv.product(&rows)?.reshape((b, seq, 3 * h))?;
+		let tokens = b.saturating_mul(seq);
+		let rows = x.reshape((tokens, h))?;
+		let qkv = self.qkv.product(&rows)?.reshape((b, seq, h.saturating_mul(3)))?;
 		let attention = SelfAttention { bias: &self.qkv_bias, lengths, heads: self.heads, head_dim: self.head_dim };
-		let context = qkv.apply_op1_no_bwd(&attention)?.reshape((b * seq, h))?;
+		let context = qkv.apply_op1_no_bwd(&attention)?.reshape((tokens, h))?;
 		let attended = self.attention_norm.forward(&self.attention_out.product(&context)?, &rows)?;
 		let inner = bias_gelu_erf(&self.intermediate.product(&attended)?, &self.intermediate.bias)?;
 		self.output_norm.forward(&self.output.product(&inner)?, &attended)?.reshape((b, seq, h))
