@@ -62,7 +62,8 @@ after(async () => {
 async function ask(question) {
   const requested = await send(api, api.tx.attribution.requestInference(demo.model, question, OPEN), keys.ferdie);
   const id = findEvent(requested.events, 'attribution', 'InferenceRequested').data.request.toNumber();
-  const { server } = await drawnServer(api, id, requested.blockHash);
+  // Four validators author: the draw is read finalized, so a reorganisation cannot change who serves.
+  const { server } = await drawnServer(api, id, requested.blockHash, { finalized: true });
   return { id, server: nameOf(server), blockHash: requested.blockHash };
 }
 

@@ -48,12 +48,20 @@ export async function sendAll(api, txs, signer, { inFlight = 250 } = {}) {
  * Waits for the first event `section.method` whose data `matches`, in the blocks after `after` (a block hash: the
  * block of the transaction that caused it) on the best chain; resolves with `{ blockHash, data }`. For what the
  * chain does in later blocks: draws (`ServerAssigned`, `CommitteeDrawn`), decisions.
+ *
+ * With `finalized`, only finalized blocks are read. On a chain with several authors the best chain can reorganise,
+ * and a draw read from a block that is then abandoned names someone the chain never drew: a test that acts on a
+ * draw there (as the drawn server or committee) must read it finalized.
  */
-export async function waitForEvent(api, section, method, matches = () => true, { after, timeoutMs = 60_000 } = {}) {
+export async function waitForEvent(api, section, method, matches = () => true,
+  { after, timeoutMs = 60_000, finalized = false } = {}) {
   let next = (await api.rpc.chain.getHeader(after)).number.toNumber() + 1;
   const deadline = Date.now() + timeoutMs;
+  const head = async () => (finalized
+    ? await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())
+    : await api.rpc.chain.getHeader()).number.toNumber();
   while (Date.now() < deadline) {
-    const best = (await api.rpc.chain.getHeader()).number.toNumber();
+    const best = await head();
     for (; next <= best; next++) {
       const blockHash = await api.rpc.chain.getBlockHash(next);
       const events = await eventsAt(api, blockHash);
@@ -86,10 +94,13 @@ export async function eventsAt(api, blockHash) {
   }
 }
 
-/** The server drawn for request `id` (asked in block `after`): `{ server, blockHash }`, `server` an address. */
-export async function drawnServer(api, id, after) {
+/**
+ * The server drawn for request `id` (asked in block `after`): `{ server, blockHash }`, `server` an address. With
+ * `finalized`, read from finalized blocks only (see `waitForEvent`): needed where several validators author.
+ */
+export async function drawnServer(api, id, after, { finalized = false } = {}) {
   const { blockHash, data } = await waitForEvent(api, 'attribution', 'ServerAssigned',
-    (d) => d.request.toNumber() === id, { after });
+    (d) => d.request.toNumber() === id, { after, finalized });
   return { server: data.server.toString(), blockHash };
 }
 
