@@ -16,6 +16,7 @@ mod config;
 mod layer;
 mod ops;
 mod rows;
+mod weight;
 
 pub use config::Config;
 
@@ -29,6 +30,7 @@ use candle::{
 use layer::{DecoderLayer, Rows};
 use ops::Ops;
 use rows::{EachRow, OneSequence, PackedRun, PackedRuns, RowGroups, SharedPrefixRuns};
+use weight::BaseWeight;
 use std::{ops::Range, path::Path, sync::Arc};
 
 /// Keys and values of the positions seen so far, per layer.
@@ -62,7 +64,7 @@ pub struct Llama {
 	embeddings: Tensor,
 	layers: Vec<DecoderLayer>,
 	norm: Tensor,
-	output: QMatMul,
+	output: BaseWeight,
 	/// The output projection's Q8_0 copy for decoding steps (`None` when the weights are not dense).
 	output_step: Option<layer::StepMatMul>,
 	/// Which weights decoding steps read.
@@ -119,9 +121,9 @@ impl Llama {
 		};
 		let (output, output_step) = if dense {
 			let w = output_q.dequantize(device)?;
-			(QMatMul::Tensor(w.clone()), layer::step_weights(&w)?)
+			(BaseWeight::dense(&w)?, layer::step_weights(&w)?)
 		} else {
-			(QMatMul::from_qtensor(output_q)?, None)
+			(BaseWeight::Quantized(QMatMul::from_qtensor(output_q)?), None)
 		};
 		let norm = content.tensor(r, "output_norm.weight", device)?.dequantize(device)?;
 		let layers = (0..config.num_hidden_layers)
@@ -163,10 +165,7 @@ impl Llama {
 				layer.projection_mut(target).emulate_bf16()?;
 			}
 		}
-		if let QMatMul::Tensor(w) = &self.output {
-			self.output = QMatMul::Tensor(layer::round_to_bf16(w)?);
-			self.output_bf16_inputs = true;
-		}
+		self.output_bf16_inputs = self.output.round_to_bf16()?;
 		Ok(())
 	}
 
@@ -188,11 +187,8 @@ impl Llama {
 	/// True when the projections are f32 tensors (loaded `dense`), which training needs: candle cannot
 	/// differentiate through quantised matrix products.
 	pub fn is_dense(&self) -> bool {
-		matches!(self.output, QMatMul::Tensor(_))
-			&& self
-				.layers
-				.iter()
-				.all(|layer| LoraTarget::ALL.iter().all(|t| matches!(layer.projection(*t).base, QMatMul::Tensor(_))))
+		self.output.is_dense()
+			&& self.layers.iter().all(|layer| LoraTarget::ALL.iter().all(|t| layer.projection(*t).base.is_dense()))
 	}
 
 	/// `(out, in)` of a layer's projection, if the model has that layer.

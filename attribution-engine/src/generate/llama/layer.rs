@@ -1,6 +1,6 @@
 //! One decoder layer: its weights, and the computation every decoding path shares.
 
-use super::{ops::Ops, LoraTarget};
+use super::{ops::Ops, weight::BaseWeight, LoraTarget};
 use crate::generate::lora::LoraDelta;
 use candle::{
 	quantized::{gguf_file, GgmlDType, QMatMul, QTensor},
@@ -15,7 +15,7 @@ use std::{
 /// A projection: the (quantised or dense) base weight plus an optional LoRA delta.
 #[derive(Clone, Debug)]
 pub(super) struct Projection {
-	pub(super) base: QMatMul,
+	pub(super) base: BaseWeight,
 	/// The dense base weight again in Q8_0, for decoding steps ([`step_weights`]); `None` when the base is
 	/// already quantised or its rows do not split into Q8_0 blocks.
 	pub(super) step: Option<StepMatMul>,
@@ -31,9 +31,9 @@ impl Projection {
 		let shape = q.shape().dims2()?;
 		let (base, step) = if dense {
 			let w = q.dequantize(device)?;
-			(QMatMul::Tensor(w.clone()), step_weights(&w)?)
+			(BaseWeight::dense(&w)?, step_weights(&w)?)
 		} else {
-			(QMatMul::from_arc(Arc::new(q))?, None)
+			(BaseWeight::Quantized(QMatMul::from_arc(Arc::new(q))?), None)
 		};
 		Ok(Self { base, step, shape, lora: None, bf16_inputs: false })
 	}
@@ -42,10 +42,7 @@ impl Projection {
 	/// inputs too: what a bf16 GEMM summing in f32 computes, up to the order of the sums. Quantised weights
 	/// are left as they are.
 	pub(super) fn emulate_bf16(&mut self) -> candle::Result<()> {
-		if let QMatMul::Tensor(w) = &self.base {
-			self.base = QMatMul::Tensor(round_to_bf16(w)?);
-			self.bf16_inputs = true;
-		}
+		self.bf16_inputs = self.base.round_to_bf16()?;
 		Ok(())
 	}
 
