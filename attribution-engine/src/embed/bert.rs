@@ -38,24 +38,25 @@ impl Embeddings {
 
 /// A dense projection whose bias is added by the op after it (the attention, the GELU or the norm).
 struct Dense {
-	/// `(out, in)`, as stored.
+	/// `(in, out)`: the stored `(out, in)` transposed, the layout gemm packs fastest ([`projection`]).
 	weight: Tensor,
 	bias: Tensor,
 }
 
 impl Dense {
 	fn load(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Self> {
-		Ok(Self { weight: vb.get((outputs, inputs), "weight")?, bias: vb.get(outputs, "bias")? })
+		let weight = vb.get((outputs, inputs), "weight")?.t()?.contiguous()?;
+		Ok(Self { weight, bias: vb.get(outputs, "bias")? })
 	}
 
-	/// `x · weightᵀ` for rows `x` of `(tokens, in)`, without the bias.
+	/// `x · Wᵀ` for rows `x` of `(tokens, in)`, without the bias.
 	fn product(&self, x: &Tensor) -> Result<Tensor> {
 		projection(x, &self.weight)
 	}
 }
 
 struct Layer {
-	/// Query, key and value stacked: `(3·hidden, hidden)`.
+	/// Query, key and value side by side: a `(hidden, 3·hidden)` weight.
 	qkv: Dense,
 	/// The stacked biases, read by the attention op.
 	qkv_bias: Vec<f32>,
@@ -76,7 +77,7 @@ impl Layer {
 			.iter()
 			.map(|name| Dense::load(&attention.pp("self").pp(*name), h, h))
 			.collect::<Result<Vec<_>>>()?;
-		let weight = Tensor::cat(&projections.iter().map(|p| p.weight.clone()).collect::<Vec<_>>(), 0)?;
+		let weight = Tensor::cat(&projections.iter().map(|p| p.weight.clone()).collect::<Vec<_>>(), 1)?;
 		let bias = Tensor::cat(&projections.iter().map(|p| p.bias.clone()).collect::<Vec<_>>(), 0)?;
 		let heads = config.num_attention_heads;
 		let head_dim = h

@@ -1,10 +1,13 @@
 //! The encoder's projections on gemm directly ([`crate::matmul::product`]): candle fills every product with
-//! zeros that gemm then overwrites; here gemm writes the output once.
+//! zeros that gemm then overwrites; here gemm writes the output once. Weights come transposed, `(in, out)`:
+//! gemm packs the weight for every product, and from that layout it copies whole vectors instead of gathering
+//! each element (as for the decoder's weights, `generate::llama::weight`).
 
 use crate::{matmul::product, simd::contiguous};
 use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 
-/// `x · weightᵀ` for `x` of `(rows, in)` and `weight` of `(out, in)`, as stored: a projection without its bias.
+/// `x · weight` for `x` of `(rows, in)` and `weight` of `(in, out)` (the stored `(out, in)` transposed): a
+/// projection without its bias.
 struct Projection;
 
 impl CustomOp2 for Projection {
@@ -20,9 +23,9 @@ impl CustomOp2 for Projection {
 		weight_layout: &Layout,
 	) -> candle::Result<(CpuStorage, Shape)> {
 		let (rows, inputs) = x_layout.shape().dims2()?;
-		let (outputs, weight_inputs) = weight_layout.shape().dims2()?;
+		let (weight_inputs, outputs) = weight_layout.shape().dims2()?;
 		if inputs == 0 || inputs != weight_inputs {
-			candle::bail!("projection: {rows}×{inputs} input for a {outputs}×{weight_inputs} weight");
+			candle::bail!("projection: {rows}×{inputs} input for a {weight_inputs}×{outputs} weight");
 		}
 		let (x, weight) = (contiguous(x, x_layout, "projection")?, contiguous(weight, weight_layout, "projection")?);
 		let len = rows.saturating_mul(outputs);
@@ -31,7 +34,7 @@ impl CustomOp2 for Projection {
 		}
 		let mut out: Vec<f32> = Vec::with_capacity(len);
 		// SAFETY: out has room for rows × outputs (row stride outputs); x is rows × inputs (row stride inputs);
-		// weightᵀ is inputs × outputs with row stride 1 and column stride inputs; the lengths are checked above
+		// weight is inputs × outputs with row stride outputs; the lengths are checked above
 		// and the buffers do not overlap. gemm writes every element of the product (it does not read dst), so
 		// all `len` elements are initialised before the length is set.
 		unsafe {
@@ -45,8 +48,8 @@ impl CustomOp2 for Projection {
 				inputs,
 				1,
 				weight.as_ptr(),
+				outputs,
 				1,
-				inputs,
 			);
 			out.set_len(len);
 		}
@@ -54,7 +57,7 @@ impl CustomOp2 for Projection {
 	}
 }
 
-/// `x · weightᵀ` (f32, CPU, no gradient): `x` of `(rows, in)`, `weight` of `(out, in)`.
+/// `x · weight` (f32, CPU, no gradient): `x` of `(rows, in)`, `weight` of `(in, out)`.
 pub(super) fn projection(x: &Tensor, weight: &Tensor) -> candle::Result<Tensor> {
 	x.contiguous()?.apply_op2_no_bwd(&weight.contiguous()?, &Projection)
 }
@@ -65,7 +68,7 @@ mod tests {
 	use candle::Device;
 
 	#[test]
-	fn projection_is_candles_matmul_by_the_transposed_weight_and_shapes_are_checked() {
+	fn projection_is_candles_matmul_by_the_weight_and_shapes_are_checked() {
 		let dev = Device::Cpu;
 		let x = Tensor::from_vec(
 			(0..7 * 19).map(|i| ((i * 31) % 17) as f32 / 4.0 - 2.0).collect::<Vec<_>>(),
@@ -79,12 +82,13 @@ mod tests {
 			&dev,
 		)
 		.unwrap();
+		let w = w.t().unwrap().contiguous().unwrap();
 		let ours = projection(&x, &w).unwrap().to_vec2::<f32>().unwrap();
-		let theirs = x.matmul(&w.t().unwrap()).unwrap().to_vec2::<f32>().unwrap();
+		let theirs = x.matmul(&w).unwrap().to_vec2::<f32>().unwrap();
 		for (a, b) in ours.iter().flatten().zip(theirs.iter().flatten()) {
 			assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{a} against {b}");
 		}
-		assert!(projection(&x, &w.narrow(1, 0, 18).unwrap()).is_err());
+		assert!(projection(&x, &w.narrow(0, 0, 18).unwrap()).is_err());
 		assert!(projection(&x.reshape((7, 19, 1)).unwrap(), &w).is_err());
 	}
 }
