@@ -5,7 +5,8 @@
 //! ([`super::norm`]).
 //! Inference only: no dropout, no pooler, absolute positions.
 
-use super::{attention::SelfAttention, gelu::bias_gelu_erf, norm::ResidualNorm, product::projection};
+use super::{attention::SelfAttention, gelu::bias_gelu_erf, norm::ResidualNorm};
+use crate::matmul::{projection, Threads};
 use candle::{DType, Module, Result, Tensor};
 use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use candle_transformers::models::bert::{Config, HiddenAct};
@@ -51,7 +52,7 @@ impl Dense {
 
 	/// `x · Wᵀ` for rows `x` of `(tokens, in)`, without the bias.
 	fn product(&self, x: &Tensor) -> Result<Tensor> {
-		projection(x, &self.weight)
+		projection(x, &self.weight, Threads::One)
 	}
 }
 

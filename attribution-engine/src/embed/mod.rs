@@ -5,7 +5,6 @@ mod attention;
 mod bert;
 pub mod gelu;
 mod norm;
-mod product;
 
 use crate::{
 	error::{tokenizer_error, Result, WorkerError},

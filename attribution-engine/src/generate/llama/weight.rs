@@ -1,5 +1,6 @@
 //! A projection's base weight as the products read it: dense f32 stored transposed, or quantised.
 
+use crate::matmul::{projection, Threads};
 use candle::{quantized::QMatMul, Module, Tensor};
 
 /// The base weight of a projection `y = x · Wᵀ` (`W` is `(out, in)`, as GGUF stores it).
@@ -28,14 +29,17 @@ impl BaseWeight {
 		matches!(self, Self::Dense(_))
 	}
 
-	/// `x` `(…, in)` through the weight: `(…, out)`. A dense product multiplies all leading rows as one matrix.
+	/// `x` `(…, in)` through the weight: `(…, out)`. A dense product multiplies all leading rows as one matrix,
+	/// on every thread of the pool.
 	pub(super) fn forward(&self, x: &Tensor) -> candle::Result<Tensor> {
 		match self {
 			Self::Dense(t) => {
 				let (width, out) = t.dims2()?;
 				let mut dims = x.dims().to_vec();
 				let rows = x.elem_count().checked_div(width).unwrap_or(0);
-				let y = x.reshape((rows, width))?.matmul(t)?;
+				let x = x.reshape((rows, width))?;
+				// Inference writes the product once (`crate::matmul`); training keeps candle's differentiable matmul.
+				let y = if x.track_op() { x.matmul(t)? } else { projection(&x, t, Threads::Pool)? };
 				if let Some(last) = dims.last_mut() {
 					*last = out;
 				}
