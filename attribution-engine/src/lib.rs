@@ -4,6 +4,7 @@
 //! The `attribution-worker` binary (its CLI, the chain client, ModelFactory) builds on this crate; nothing here
 //! talks to a node, parses a command line or runs async.
 
+mod allocator;
 pub mod attribute;
 pub mod chunk;
 pub mod datanet;
@@ -23,6 +24,7 @@ pub mod synthetic;
 pub mod train;
 pub mod validate;
 
+pub use allocator::keep_freed_buffers;
 pub use engine_config::{EngineConfig, IndexConfig};
 pub use error::{Result, WorkerError};
 

@@ -138,6 +138,9 @@ fn main() {
 		.with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
 		.with_writer(std::io::stderr)
 		.init();
+	if !attribution_engine::keep_freed_buffers() {
+		tracing::debug!("the C allocator is not glibc's: freed buffers are left to its defaults");
+	}
 	if let Err(e) = commands::run(cli) {
 		eprintln!("error: {e:#}");
 		std::process::exit(1);
