@@ -1,30 +1,34 @@
 //! How the C allocator keeps the large buffers every forward pass allocates and frees.
 
-/// Where to serve an allocation from the heap instead of a fresh `mmap`: below this, freed memory is reused.
-const MMAP_THRESHOLD: i32 = 1 << 30;
+/// Allocations up to this come from the heap, where freed memory is reused; larger ones are `mmap`ed.
+const MMAP_THRESHOLD: i32 = 32 << 20;
+/// Free memory at the heap's top kept mapped for the next pass.
+const TRIM_THRESHOLD: i32 = 128 << 20;
 
 /// Keeps freed activation buffers in the heap for the next pass. Call once, at start-up.
 ///
 /// glibc serves every allocation above its mmap threshold (128 KiB at first, adapting up to 32 MiB) with a fresh
-/// `mmap` and unmaps it on free, and trims the heap's top above 128 KiB. A forward pass allocates buffers of up to
-/// hundreds of MiB (a batch's activations, attention scores) and frees them a moment later, so every pass pays
-/// for page faults and for the kernel zeroing the new pages. Here allocations up to 1 GiB come from the heap and
-/// up to 2 GiB of free top stays mapped.
+/// `mmap` and unmaps it on free, and gives the heap's free top back to the kernel above its trim threshold. A
+/// forward pass allocates buffers of tens of MiB and frees them a moment later, so every pass paid for page
+/// faults and for the kernel zeroing the pages again. Here the thresholds are fixed from the start: allocations
+/// up to 32 MiB come from the heap and up to 128 MiB of free top stays mapped.
 ///
-/// Measured with `bench speed` on 2 cores, alternated, 3 + 3 and 2 + 2 runs (docs/BENCHMARKS.md): embeddings
-/// 129.6–132.7 → 138.0–138.6 texts/s, exact attribution 3.87 / 3.90 → 3.75 / 3.82 s, masked 1.53 / 1.58 →
-/// 1.49 / 1.44 s; peak resident memory 1.18 GB either way.
+/// Higher thresholds (1 GiB and 2 GiB) were tried first and gained as much in `bench speed`, but a serving
+/// worker's peak resident memory rose past its 3 GiB budget (the 16 MiB dataset end-to-end test): memory freed in
+/// one thread's arena is not reused by another. Measured in docs/BENCHMARKS.md.
 ///
-/// Returns whether both settings took: false on other C libraries, where this does nothing.
+/// An operator's own `MALLOC_MMAP_THRESHOLD_` / `MALLOC_TRIM_THRESHOLD_` (glibc's environment) win. Returns
+/// whether the settings took: false on other C libraries, where this does nothing.
 pub fn keep_freed_buffers() -> bool {
 	#[cfg(all(target_os = "linux", target_env = "gnu"))]
 	{
-		// SAFETY: mallopt only sets glibc's tuning parameters (it takes the arena locks itself); any value is
-		// valid to pass, and glibc refuses by returning 0 what it does not accept.
-		unsafe {
-			libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-				&& libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX) == 1
-		}
+		let set = |param: i32, variable: &str, value: i32| {
+			// SAFETY: mallopt only sets glibc's tuning parameters (it takes the arena locks itself); any value is
+			// valid to pass, and glibc refuses by returning 0 what it does not accept.
+			std::env::var_os(variable).is_some() || unsafe { libc::mallopt(param, value) } == 1
+		};
+		set(libc::M_MMAP_THRESHOLD, "MALLOC_MMAP_THRESHOLD_", MMAP_THRESHOLD)
+			& set(libc::M_TRIM_THRESHOLD, "MALLOC_TRIM_THRESHOLD_", TRIM_THRESHOLD)
 	}
 	#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 	{

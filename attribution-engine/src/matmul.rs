@@ -5,29 +5,6 @@
 use crate::simd::contiguous;
 use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 
-/// `dst (m × n, row stride dst_rs) = lhs (m × k) · rhs (k × n)` on gemm, single-threaded (the caller's texts,
-/// batches or blocks are the parallel unit).
-///
-/// # Safety
-/// Every element each matrix's strides reach must lie in its buffer, and `dst` must overlap neither input.
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn product(
-	m: usize,
-	n: usize,
-	k: usize,
-	dst: *mut f32,
-	dst_rs: usize,
-	lhs: *const f32,
-	lhs_rs: usize,
-	lhs_cs: usize,
-	rhs: *const f32,
-	rhs_rs: usize,
-	rhs_cs: usize,
-) {
-	// SAFETY: the caller's contract.
-	unsafe { gemm_on(Threads::One, m, n, k, dst, dst_rs, lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs) }
-}
-
 /// The threads one product may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Threads {
@@ -37,13 +14,13 @@ pub(crate) enum Threads {
 	Pool,
 }
 
-/// [`product`] on `threads`. gemm computes each output tile on one thread in the same order whatever their
-/// number, so the result does not depend on it.
+/// `dst (m × n, row stride dst_rs) = lhs (m × k) · rhs (k × n)` on gemm, on `threads`. gemm computes each output
+/// tile on one thread in the same order whatever their number, so the result does not depend on it.
 ///
 /// # Safety
-/// As [`product`].
+/// Every element each matrix's strides reach must lie in its buffer, and `dst` must overlap neither input.
 #[allow(clippy::too_many_arguments)]
-unsafe fn gemm_on(
+pub(crate) unsafe fn product(
 	threads: Threads,
 	m: usize,
 	n: usize,
@@ -121,7 +98,7 @@ impl CustomOp2 for Projection {
 		// not overlap. gemm writes every element of the product (it does not read dst), so all `len` elements
 		// are initialised before the length is set.
 		unsafe {
-			gemm_on(
+			product(
 				self.0,
 				rows,
 				outputs,

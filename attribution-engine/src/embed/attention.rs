@@ -7,7 +7,7 @@
 //! attends to them). Products are gemm's (as candle's); the softmax is [`crate::simd`]'s.
 
 use crate::{
-	matmul::product,
+	matmul::{product, Threads},
 	simd::{contiguous, scaled_softmax_prefix},
 };
 use candle::{CpuStorage, CustomOp1, Layout, Shape};
@@ -90,14 +90,40 @@ impl SelfAttention<'_> {
 			// (length − 1)·hidden + d ≤ length·hidden − column ≤ out.len() (checked above). `scores` and `out`
 			// overlap nothing else.
 			unsafe {
-				product(length, length, d, scores.as_mut_ptr(), length, q.as_ptr(), width, 1, k.as_ptr(), 1, width);
+				product(
+					Threads::One,
+					length,
+					length,
+					d,
+					scores.as_mut_ptr(),
+					length,
+					q.as_ptr(),
+					width,
+					1,
+					k.as_ptr(),
+					1,
+					width,
+				);
 			}
 			for row in scores.chunks_exact_mut(length) {
 				scaled_softmax_prefix::widest(row, length, scale);
 			}
 			// SAFETY: as above; probabilities are length × length, values length × d with row stride width.
 			unsafe {
-				product(length, d, length, out.as_mut_ptr(), hidden, scores.as_ptr(), length, 1, v.as_ptr(), width, 1);
+				product(
+					Threads::One,
+					length,
+					d,
+					length,
+					out.as_mut_ptr(),
+					hidden,
+					scores.as_ptr(),
+					length,
+					1,
+					v.as_ptr(),
+					width,
+					1,
+				);
 			}
 		}
 	}

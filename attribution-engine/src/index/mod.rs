@@ -11,6 +11,7 @@ pub mod topk;
 use crate::{
 	chunk::ChunkId,
 	error::{Result, WorkerError},
+	matmul::{product, Threads},
 };
 use rayon::prelude::*;
 pub use topk::{Hit, TopK};
@@ -240,7 +241,7 @@ fn block_scores(queries: &[f32], q: usize, block: &[f32], rows: usize, dim: usiz
 	// dim×rows (row stride 1 over dim, column stride dim over rows); the length checks above guarantee every
 	// index gemm touches is in bounds, and the three buffers do not overlap.
 	unsafe {
-		crate::matmul::product(q, rows, dim, out.as_mut_ptr(), rows, queries.as_ptr(), dim, 1, block.as_ptr(), 1, dim);
+		product(Threads::One, q, rows, dim, out.as_mut_ptr(), rows, queries.as_ptr(), dim, 1, block.as_ptr(), 1, dim);
 	}
 	out
 }
