@@ -2,6 +2,8 @@
 //! more than the product: strided operands read in place (the encoder's attention), outputs that need no zero
 //! fill (both models' projections), and score blocks of the exact index.
 
+pub mod bf16;
+
 use crate::simd::contiguous;
 use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 

@@ -27,9 +27,11 @@ pub fn run(cli: Cli) -> Result<()> {
 		set_threads(cli.common.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))
 	};
 	tracing::debug!(threads, "thread pool");
-	// The bf16 emulation changes every product a worker computes: a measurement, never what the chain gets.
-	if cli.common.emulate_bf16_products && !matches!(cli.command, Command::Bench(_)) {
-		anyhow::bail!("--emulate-bf16-products is a measurement for `bench` commands only");
+	// Committees compare attributions within a tolerance, so products in another arithmetic than the
+	// protocol's are a measurement, never what the chain gets.
+	if !cli.common.products.is_protocols() && !matches!(cli.command, Command::Bench(_)) {
+		let name = clap::ValueEnum::to_possible_value(&cli.common.products).map(|v| v.get_name().to_owned());
+		anyhow::bail!("--products {} is a measurement for `bench` commands only", name.unwrap_or_default());
 	}
 	let c = &cli.common;
 	match cli.command {

@@ -49,8 +49,8 @@ pub fn load_generator(common: &Common, adapter: Option<&Path>) -> Result<Generat
 		crate::DecodeWeights::Q8 => StepWeights::Q8_0,
 		crate::DecodeWeights::F32 => StepWeights::Loaded,
 	});
-	if common.emulate_bf16_products {
-		generator.model_mut().emulate_bf16_products()?;
+	if let Some(kernel) = common.products.bf16_kernel() {
+		generator.model_mut().use_bf16_products(kernel)?;
 	}
 	if let Some(path) = adapter {
 		let lora = LoraAdapter::load(path)?;

@@ -54,14 +54,51 @@ pub struct Common {
 	/// per token; prefill and attribution keep f32) or `f32` (the loaded weights).
 	#[arg(long, global = true, value_enum, default_value_t = DecodeWeights::Q8)]
 	pub decode_weights: DecodeWeights,
-	/// Measurement only (`bench agreement`, `bench quality`): the generator's dense products compute what a
-	/// bf16 GEMM summing in f32 would (weights and inputs rounded to bf16), to see whether such a kernel would
-	/// keep honest workers within the committee's tolerance. Slower, not faster: no bf16 kernel runs.
-	#[arg(long, global = true)]
-	pub emulate_bf16_products: bool,
+	/// The arithmetic of the generator's dense products. The default is the protocol's
+	/// (`openledger_primitives::attribution::ATTRIBUTION_PRODUCTS`, bf16) on the widest kernel this CPU has;
+	/// `bf16-in-f32` computes the same products as CPUs without AVX512-BF16 do. `f32` is a measurement for
+	/// `bench` commands only: it is not what the chain's committees compute.
+	#[arg(long, global = true, value_enum, default_value_t = Products::protocol())]
+	pub products: Products,
 	/// Print machine-readable JSON instead of text.
 	#[arg(long, global = true)]
 	pub json: bool,
+}
+
+/// `--products`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Products {
+	/// bf16 operands, f32 sums, on `vdpbf16ps` where the CPU has AVX512-BF16 (else as `bf16-in-f32`).
+	Bf16,
+	/// bf16 operands, f32 sums, on the f32 GEMM.
+	Bf16InF32,
+	/// f32 operands and sums.
+	F32,
+}
+
+impl Products {
+	/// The protocol's arithmetic, on the widest kernel.
+	pub fn protocol() -> Self {
+		match openledger_primitives::attribution::ATTRIBUTION_PRODUCTS {
+			openledger_primitives::attribution::ProductArithmetic::Bf16 => Self::Bf16,
+			openledger_primitives::attribution::ProductArithmetic::F32 => Self::F32,
+		}
+	}
+
+	/// The bf16 kernel, `None` for f32.
+	pub fn bf16_kernel(self) -> Option<attribution_engine::Bf16Kernel> {
+		match self {
+			Self::Bf16 => Some(attribution_engine::Bf16Kernel::Widest),
+			Self::Bf16InF32 => Some(attribution_engine::Bf16Kernel::F32),
+			Self::F32 => None,
+		}
+	}
+
+	/// True when this computes the protocol's arithmetic (on whatever kernel).
+	pub fn is_protocols(self) -> bool {
+		self.bf16_kernel().is_some() == (Self::protocol().bf16_kernel().is_some())
+	}
 }
 
 /// `--decode-weights`.

@@ -156,13 +156,18 @@ fn validate_refuses_oversized_binary_and_missing_proposals_before_loading_anythi
 }
 
 #[test]
-fn the_bf16_emulation_is_refused_outside_bench_commands() {
+fn products_outside_the_protocols_arithmetic_are_refused_outside_bench_commands() {
 	let dir = tempfile::tempdir().unwrap();
-	for args in [&["--emulate-bf16-products", "embed", "hello"][..], &["embed", "--emulate-bf16-products", "hello"][..]] {
+	for args in [&["--products", "f32", "embed", "hello"][..], &["embed", "--products=f32", "hello"][..]] {
 		let mut all = vec!["--models-dir", dir.path().to_str().unwrap()];
 		all.extend_from_slice(args);
 		let out = worker(&all);
 		assert_eq!(out.status.code(), Some(1), "{args:?}");
-		assert!(stderr(&out).contains("--emulate-bf16-products is a measurement"), "{}", stderr(&out));
+		assert!(stderr(&out).contains("--products f32 is a measurement"), "{}", stderr(&out));
+	}
+	// The protocol's arithmetic on either kernel is allowed anywhere: it gets as far as the missing models.
+	for products in ["bf16", "bf16-in-f32"] {
+		let out = worker(&["--models-dir", dir.path().to_str().unwrap(), "--products", products, "embed", "hello"]);
+		assert!(!stderr(&out).contains("is a measurement"), "{products}: {}", stderr(&out));
 	}
 }

@@ -69,8 +69,8 @@ pub struct Llama {
 	output_step: Option<layer::StepMatMul>,
 	/// Which weights decoding steps read.
 	step_weights: StepWeights,
-	/// Round the output projection's input to bf16 ([`Llama::emulate_bf16_products`]).
-	output_bf16_inputs: bool,
+	/// The arithmetic of the dense products ([`Llama::use_bf16_products`]).
+	bf16: Option<crate::Bf16Kernel>,
 	cos: Tensor,
 	sin: Tensor,
 }
@@ -141,7 +141,7 @@ impl Llama {
 			output,
 			output_step,
 			step_weights: StepWeights::default(),
-			output_bf16_inputs: false,
+			bf16: None,
 			cos,
 			sin,
 		})
@@ -152,21 +152,26 @@ impl Llama {
 		self.step_weights = weights;
 	}
 
-	/// For measurement only: makes every dense projection (prefill, scoring, the logits; not the Q8_0
-	/// decoding steps, nor LoRA deltas) compute what a bf16 GEMM summing in f32 would — weights and inputs
-	/// rounded to bf16, their products (exact in f32) summed in f32 — so `bench agreement` can tell whether
-	/// such a kernel would keep honest workers within the committee's tolerance before one is written.
+	/// Makes every dense projection (prefill, scoring, the logits; not the Q8_0 decoding steps, nor LoRA deltas)
+	/// multiply in bf16 — weights and inputs rounded to bf16, their products (exact in f32) summed in f32 — on
+	/// `kernel`: the protocol's arithmetic (`openledger_primitives::attribution::ATTRIBUTION_PRODUCTS`).
 	///
 	/// # Errors
 	/// Tensor failures.
-	pub fn emulate_bf16_products(&mut self) -> candle::Result<()> {
+	pub fn use_bf16_products(&mut self, kernel: crate::Bf16Kernel) -> candle::Result<()> {
 		for layer in &mut self.layers {
 			for target in LoraTarget::ALL {
-				layer.projection_mut(target).emulate_bf16()?;
+				layer.projection_mut(target).base.use_bf16(kernel)?;
 			}
 		}
-		self.output_bf16_inputs = self.output.round_to_bf16()?;
+		self.output.use_bf16(kernel)?;
+		self.bf16 = Some(kernel);
 		Ok(())
+	}
+
+	/// The kernel of bf16 products, `None` for f32 ([`Llama::use_bf16_products`]).
+	pub fn bf16_products(&self) -> Option<crate::Bf16Kernel> {
+		self.bf16
 	}
 
 	/// True when decoding steps read Q8_0 copies of the weights.
@@ -438,10 +443,7 @@ impl Llama {
 
 	/// Projects hidden rows `(n, hidden)` to vocabulary logits `(n, vocab)`.
 	pub fn logits(&self, hidden: &Tensor) -> candle::Result<Tensor> {
-		match self.output_bf16_inputs {
-			true => self.output.forward(&layer::round_to_bf16(hidden)?),
-			false => self.output.forward(hidden),
-		}
+		self.output.forward(hidden)
 	}
 
 	/// As [`Llama::logits`], with the step weights: the logits a decoding step chooses its token from.

@@ -514,7 +514,7 @@ mod tests {
 			validator: false,
 			quantized: false,
 			decode_weights: crate::DecodeWeights::Q8,
-			emulate_bf16_products: false,
+			products: crate::Products::protocol(),
 			json: true,
 		}
 	}

@@ -56,7 +56,7 @@ fn no_models(dir: &Path) -> Common {
 		validator: false,
 		quantized: false,
 		decode_weights: crate::DecodeWeights::Q8,
-		emulate_bf16_products: false,
+		products: crate::Products::protocol(),
 		json: true,
 	}
 }

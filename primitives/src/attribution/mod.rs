@@ -2,12 +2,14 @@
 //! compare and combine them ([`l1_distance`], [`Attribution::median`], [`Attribution::decide`]), the commitment a committee member publishes before revealing
 //! its attribution, and the runtime API the node, apps and the worker read requests through.
 
+mod products;
 mod tally;
 #[cfg(test)]
 mod tests;
 mod vector;
 mod view;
 
+pub use products::{bf16_bits, bf16_to_f32, round_to_bf16, ProductArithmetic, ATTRIBUTION_PRODUCTS};
 pub use tally::{l1_distance, Decision};
 pub use vector::{Attribution, AttributionError, Share, Unbounded};
 pub use view::{DatasetAnswer, DatasetAnswers, DeclineReason, InferenceView, RequestStatus, Verdict, VoteView};

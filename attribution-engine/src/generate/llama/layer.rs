@@ -22,8 +22,6 @@ pub(super) struct Projection {
 	/// `(out, in)` of the base weight.
 	pub(super) shape: (usize, usize),
 	pub(super) lora: Option<LoraDelta>,
-	/// Round the input to bf16 before the dense base product ([`super::Llama::emulate_bf16_products`]).
-	pub(super) bf16_inputs: bool,
 }
 
 impl Projection {
@@ -35,22 +33,13 @@ impl Projection {
 		} else {
 			(BaseWeight::Quantized(QMatMul::from_arc(Arc::new(q))?), None)
 		};
-		Ok(Self { base, step, shape, lora: None, bf16_inputs: false })
-	}
-
-	/// Rounds the dense base weight to bf16 (kept in f32) and makes [`Projection::base_forward`] round its
-	/// inputs too: what a bf16 GEMM summing in f32 computes, up to the order of the sums. Quantised weights
-	/// are left as they are.
-	pub(super) fn emulate_bf16(&mut self) -> candle::Result<()> {
-		self.bf16_inputs = self.base.round_to_bf16()?;
-		Ok(())
+		Ok(Self { base, step, shape, lora: None })
 	}
 
 	/// `x` through the base weight alone: the Q8_0 copy for a decoding step when there is one.
 	pub(super) fn base_forward(&self, x: &Tensor, step: bool) -> candle::Result<Tensor> {
 		match (&self.step, step) {
 			(Some(q8), true) => q8.forward(x),
-			_ if self.bf16_inputs => self.base.forward(&round_to_bf16(x)?),
 			_ => self.base.forward(x),
 		}
 	}
@@ -63,11 +52,6 @@ impl Projection {
 			None => Ok(y),
 		}
 	}
-}
-
-/// `x` rounded to bf16 (to nearest, ties to even) and back to f32.
-pub(super) fn round_to_bf16(x: &Tensor) -> candle::Result<Tensor> {
-	x.to_dtype(candle::DType::BF16)?.to_dtype(candle::DType::F32)
 }
 
 /// A dense weight `(out, in)` in Q8_0 (blocks of 32 int8 values with one scale: 1.06 bytes per weight against

@@ -1,7 +1,12 @@
-//! A projection's base weight as the products read it: dense f32 stored transposed, or quantised.
+//! A projection's base weight as the products read it: dense f32 stored transposed, in the protocol's bf16
+//! arithmetic, or quantised.
 
-use crate::matmul::{projection, Threads};
-use candle::{quantized::QMatMul, Module, Tensor};
+use crate::matmul::{
+	bf16::{Bf16Kernel, PackedBf16},
+	projection, Threads,
+};
+use candle::{quantized::QMatMul, CpuStorage, CustomOp1, Layout, Module, Shape, Tensor};
+use std::sync::Arc;
 
 /// The base weight of a projection `y = x · Wᵀ` (`W` is `(out, in)`, as GGUF stores it).
 ///
@@ -14,8 +19,11 @@ use candle::{quantized::QMatMul, Module, Tensor};
 /// matrix–vector path, which sums in an order that follows the layout: equally deterministic, not the same bits.
 #[derive(Clone, Debug)]
 pub(super) enum BaseWeight {
-	/// `Wᵀ`, `(in, out)`, contiguous.
+	/// `Wᵀ`, `(in, out)`, contiguous: f32 products.
 	Dense(Tensor),
+	/// bf16 products (`openledger_primitives::attribution::ProductArithmetic::Bf16`): `Wᵀ` rounded to bf16 and
+	/// kept in f32 — what the f32 kernel and training read — and packed for `vdpbf16ps` when that kernel runs.
+	Bf16 { rounded: Tensor, packed: Option<Arc<PackedBf16>> },
 	Quantized(QMatMul),
 }
 
@@ -26,37 +34,79 @@ impl BaseWeight {
 	}
 
 	pub(super) fn is_dense(&self) -> bool {
-		matches!(self, Self::Dense(_))
+		matches!(self, Self::Dense(_) | Self::Bf16 { .. })
 	}
 
 	/// `x` `(…, in)` through the weight: `(…, out)`. A dense product multiplies all leading rows as one matrix,
 	/// on every thread of the pool.
 	pub(super) fn forward(&self, x: &Tensor) -> candle::Result<Tensor> {
-		match self {
-			Self::Dense(t) => {
-				let (width, out) = t.dims2()?;
-				let mut dims = x.dims().to_vec();
-				let rows = x.elem_count().checked_div(width).unwrap_or(0);
-				let x = x.reshape((rows, width))?;
-				// Inference writes the product once (`crate::matmul`); training keeps candle's differentiable matmul.
-				let y = if x.track_op() { x.matmul(t)? } else { projection(&x, t, Threads::Pool)? };
-				if let Some(last) = dims.last_mut() {
-					*last = out;
-				}
-				y.reshape(dims)
+		let (width, out) = match self {
+			Self::Dense(t) | Self::Bf16 { rounded: t, .. } => t.dims2()?,
+			Self::Quantized(q) => return q.forward(x),
+		};
+		let mut dims = x.dims().to_vec();
+		let rows = x.elem_count().checked_div(width).unwrap_or(0);
+		let x = x.reshape((rows, width))?;
+		// Inference writes the product once (`crate::matmul`); training keeps candle's differentiable matmul.
+		let y = match self {
+			Self::Dense(t) if x.track_op() => x.matmul(t)?,
+			Self::Dense(t) => projection(&x, t, Threads::Pool)?,
+			Self::Bf16 { rounded, .. } if x.track_op() => round_to_bf16(&x)?.matmul(rounded)?,
+			Self::Bf16 { packed: Some(packed), .. } => {
+				x.contiguous()?.apply_op1_no_bwd(&Bf16Projection(packed.clone(), Threads::Pool))?
 			},
-			Self::Quantized(q) => q.forward(x),
+			Self::Bf16 { rounded, .. } => projection(&round_to_bf16(&x)?, rounded, Threads::Pool)?,
+			Self::Quantized(q) => q.forward(&x)?,
+		};
+		if let Some(last) = dims.last_mut() {
+			*last = out;
 		}
+		y.reshape(dims)
 	}
 
-	/// The dense weight rounded to bf16 (kept in f32); a quantised weight is left as it is. Returns whether it
-	/// was rounded.
-	pub(super) fn round_to_bf16(&mut self) -> candle::Result<bool> {
-		if let Self::Dense(t) = self {
-			*t = super::layer::round_to_bf16(t)?;
-			return Ok(true);
+	/// Makes a dense weight multiply in bf16 on `kernel` (rounding it; packing it for `vdpbf16ps` when that
+	/// kernel runs here); a quantised weight is left as it is. Returns whether the weight multiplies in bf16.
+	pub(super) fn use_bf16(&mut self, kernel: Bf16Kernel) -> candle::Result<bool> {
+		let rounded = match self {
+			Self::Dense(t) => round_to_bf16(t)?,
+			Self::Bf16 { rounded, .. } => rounded.clone(),
+			Self::Quantized(_) => return Ok(false),
+		};
+		let packed = match kernel.is_native() {
+			true => {
+				let (inputs, outputs) = rounded.dims2()?;
+				let values = rounded.flatten_all()?.to_vec1::<f32>()?;
+				Some(Arc::new(PackedBf16::pack(&values, inputs, outputs)?))
+			},
+			false => None,
+		};
+		*self = Self::Bf16 { rounded, packed };
+		Ok(true)
+	}
+}
+
+/// `x` rounded to bf16 (to nearest, ties to even: `openledger_primitives::attribution::bf16_bits`, which a test
+/// holds candle's conversion to) and back to f32. Differentiable: the gradient passes through.
+pub(super) fn round_to_bf16(x: &Tensor) -> candle::Result<Tensor> {
+	x.to_dtype(candle::DType::BF16)?.to_dtype(candle::DType::F32)
+}
+
+/// `x · W` on `vdpbf16ps` ([`PackedBf16`]).
+struct Bf16Projection(Arc<PackedBf16>, Threads);
+
+impl CustomOp1 for Bf16Projection {
+	fn name(&self) -> &'static str {
+		"bf16-projection"
+	}
+
+	fn cpu_fwd(&self, x: &CpuStorage, layout: &Layout) -> candle::Result<(CpuStorage, Shape)> {
+		let (rows, inputs) = layout.shape().dims2()?;
+		if inputs != self.0.inputs() {
+			candle::bail!("bf16 projection: {rows}×{inputs} input for {} inputs", self.0.inputs());
 		}
-		Ok(false)
+		let x = crate::simd::contiguous(x, layout, "bf16 projection")?;
+		let y = self.0.product(x, rows, self.1)?;
+		Ok((CpuStorage::F32(y), Shape::from_dims(&[rows, self.0.outputs()])))
 	}
 }
 
@@ -88,20 +138,68 @@ mod tests {
 	}
 
 	#[test]
-	fn only_a_dense_weight_is_rounded_to_bf16() {
+	fn only_a_dense_weight_multiplies_in_bf16_and_both_kernels_round_its_operands() {
 		let device = Device::Cpu;
 		let w = Tensor::new(&[[1.0f32 + f32::EPSILON, 2.0], [3.0, 4.0]], &device).unwrap();
-		let mut dense = BaseWeight::dense(&w).unwrap();
-		assert!(dense.round_to_bf16().unwrap());
-		let x = Tensor::new(&[[1.0f32, 0.0]], &device).unwrap();
-		assert_eq!(dense.forward(&x).unwrap().to_vec2::<f32>().unwrap(), vec![vec![1.0, 3.0]]);
+		// 1 + 2⁻⁹ rounds to 1 in bf16: the product sees 1 · 1 + 0 · 2.
+		let x = Tensor::new(&[[1.0f32 + f32::powi(2.0, -9), 0.0], [0.0, 1.0]], &device).unwrap();
+		for kernel in [Bf16Kernel::Widest, Bf16Kernel::F32] {
+			let mut dense = BaseWeight::dense(&w).unwrap();
+			assert!(dense.use_bf16(kernel).unwrap());
+			assert!(matches!(&dense, BaseWeight::Bf16 { packed, .. } if packed.is_some() == kernel.is_native()));
+			assert_eq!(dense.forward(&x).unwrap().to_vec2::<f32>().unwrap(), vec![vec![1.0, 3.0], vec![2.0, 4.0]]);
+			assert!(dense.use_bf16(Bf16Kernel::F32).unwrap(), "a bf16 weight can change its kernel");
+		}
 		let quantized = candle::quantized::QTensor::quantize(
 			&Tensor::zeros((2, 32), candle::DType::F32, &device).unwrap(),
 			candle::quantized::GgmlDType::Q8_0,
 		)
 		.unwrap();
 		let mut quantized = BaseWeight::Quantized(QMatMul::from_qtensor(quantized).unwrap());
-		assert!(!quantized.round_to_bf16().unwrap());
-		assert!(!quantized.is_dense() && dense.is_dense());
+		assert!(!quantized.use_bf16(Bf16Kernel::Widest).unwrap());
+		assert!(!quantized.is_dense());
+	}
+
+	/// The f32 kernel rounds with candle's conversion, the native one with the protocol's rule: the same bits.
+	#[test]
+	fn candles_bf16_conversion_is_the_protocols_rounding() {
+		let mut state = 0x9e37_79b9_u32;
+		let mut values: Vec<f32> = (0..200_000)
+			.map(|_| {
+				state ^= state << 13;
+				state ^= state >> 17;
+				state ^= state << 5;
+				f32::from_bits(state)
+			})
+			.filter(|v| !v.is_nan())
+			.collect();
+		values.extend([0.0, -0.0, f32::MAX, f32::MIN, f32::INFINITY, 1.0 + f32::powi(2.0, -8), f32::from_bits(1)]);
+		let ours = round_to_bf16(&Tensor::new(values.as_slice(), &Device::Cpu).unwrap()).unwrap().to_vec1::<f32>().unwrap();
+		for (v, r) in values.iter().zip(ours) {
+			assert_eq!(r.to_bits(), openledger_primitives::attribution::round_to_bf16(*v).to_bits(), "{v:e}");
+		}
+	}
+
+	/// Both kernels at SmolLM2's shapes: the same products up to the order of f32 sums.
+	#[test]
+	fn the_native_and_f32_kernels_agree_at_smollm2s_shapes() {
+		if !crate::matmul::bf16::native_available() {
+			eprintln!("skipped: this CPU has no AVX512-BF16");
+			return;
+		}
+		let device = Device::Cpu;
+		for (out, width) in [(576, 576), (192, 576), (1536, 576), (576, 1536)] {
+			let w = Tensor::randn(0f32, 1.0, (out, width), &device).unwrap();
+			let (mut native, mut f32_kernel) = (BaseWeight::dense(&w).unwrap(), BaseWeight::dense(&w).unwrap());
+			native.use_bf16(Bf16Kernel::Widest).unwrap();
+			f32_kernel.use_bf16(Bf16Kernel::F32).unwrap();
+			for rows in [1, 37, 300] {
+				let x = Tensor::randn(0f32, 1.0, (1, rows, width), &device).unwrap();
+				let (a, b) = (native.forward(&x).unwrap(), f32_kernel.forward(&x).unwrap());
+				let worst = (a - &b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+				let scale = b.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+				assert!(worst <= scale * 1e-5, "{rows} rows through ({out}, {width}): {worst} of {scale}");
+			}
+		}
 	}
 }
