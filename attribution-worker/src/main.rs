@@ -56,7 +56,7 @@ pub struct Common {
 	pub decode_weights: DecodeWeights,
 	/// The arithmetic of the generator's dense products. The default is the protocol's
 	/// (`openledger_primitives::attribution::ATTRIBUTION_PRODUCTS`, bf16) on the widest kernel this CPU has;
-	/// `bf16-in-f32` computes the same products as CPUs without AVX512-BF16 do. `f32` is a measurement for
+	/// `bf16-portable` computes the same bits as CPUs without AVX512-BF16 do. `f32` is a measurement for
 	/// `bench` commands only: it is not what the chain's committees compute.
 	#[arg(long, global = true, value_enum, default_value_t = Products::protocol())]
 	pub products: Products,
@@ -69,10 +69,10 @@ pub struct Common {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Products {
-	/// bf16 operands, f32 sums, on `vdpbf16ps` where the CPU has AVX512-BF16 (else as `bf16-in-f32`).
+	/// The protocol's bf16 products on `vdpbf16ps` where the CPU has AVX512-BF16, else as `bf16-portable`.
 	Bf16,
-	/// bf16 operands, f32 sums, on the f32 GEMM.
-	Bf16InF32,
+	/// The same products, to the bit, in f32 fused multiply-adds (any CPU).
+	Bf16Portable,
 	/// f32 operands and sums.
 	F32,
 }
@@ -90,7 +90,7 @@ impl Products {
 	pub fn bf16_kernel(self) -> Option<attribution_engine::Bf16Kernel> {
 		match self {
 			Self::Bf16 => Some(attribution_engine::Bf16Kernel::Widest),
-			Self::Bf16InF32 => Some(attribution_engine::Bf16Kernel::F32),
+			Self::Bf16Portable => Some(attribution_engine::Bf16Kernel::Portable),
 			Self::F32 => None,
 		}
 	}

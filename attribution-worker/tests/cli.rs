@@ -166,7 +166,7 @@ fn products_outside_the_protocols_arithmetic_are_refused_outside_bench_commands(
 		assert!(stderr(&out).contains("--products f32 is a measurement"), "{}", stderr(&out));
 	}
 	// The protocol's arithmetic on either kernel is allowed anywhere: it gets as far as the missing models.
-	for products in ["bf16", "bf16-in-f32"] {
+	for products in ["bf16", "bf16-portable"] {
 		let out = worker(&["--models-dir", dir.path().to_str().unwrap(), "--products", products, "embed", "hello"]);
 		assert!(!stderr(&out).contains("is a measurement"), "{products}: {}", stderr(&out));
 	}

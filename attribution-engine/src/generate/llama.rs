@@ -169,6 +169,13 @@ impl Llama {
 		Ok(())
 	}
 
+	/// The kernels of a pass over a prompt (not a decoding step): attention's products in bf16 too when the
+	/// projections are ([`Llama::use_bf16_products`]). A decoding step's attention reads the whole cache for one
+	/// row, so it stays in f32 rather than pack the cache for every token.
+	fn prompt_ops(&self) -> Ops {
+		self.bf16.map_or(Ops::Fast, Ops::Bf16)
+	}
+
 	/// The kernel of bf16 products, `None` for f32 ([`Llama::use_bf16_products`]).
 	pub fn bf16_products(&self) -> Option<crate::Bf16Kernel> {
 		self.bf16
@@ -288,7 +295,7 @@ impl Llama {
 		cache: &mut KvCache,
 		blocked: Option<Range<usize>>,
 	) -> candle::Result<Tensor> {
-		self.run(tokens, cache, blocked, Ops::Fast, false)
+		self.run(tokens, cache, blocked, self.prompt_ops(), false)
 	}
 
 	/// One decoding step: feeds `token` after `cache` with the step weights ([`StepWeights`]); returns the
@@ -324,7 +331,7 @@ impl Llama {
 		let ids = Tensor::new(tokens, &self.device)?;
 		let x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?.repeat((runs, 1, 1))?;
 		let at = Positions::runs((&self.cos, &self.sin), offset, seq, blocked)?;
-		self.layers_forward(x, &mut SharedPrefixRuns { config: &self.config, slots: &slots, at }, Ops::Fast)
+		self.layers_forward(x, &mut SharedPrefixRuns { config: &self.config, slots: &slots, at }, self.prompt_ops())
 	}
 
 	/// Feeds independent runs in one pass: run `r` feeds `runs[r].0` after what `runs[r].1` holds (the caches
@@ -355,7 +362,7 @@ impl Llama {
 		let ids = Tensor::new(packed.as_slice(), &self.device)?;
 		let x = self.embeddings.index_select(&ids, 0)?.unsqueeze(0)?;
 		let hidden =
-			self.layers_forward(x, &mut PackedRuns { config: &self.config, runs: spans }, Ops::Fast)?.squeeze(0)?;
+			self.layers_forward(x, &mut PackedRuns { config: &self.config, runs: spans }, self.prompt_ops())?.squeeze(0)?;
 		rows.into_iter().map(|(start, len)| hidden.narrow(0, start, len)).collect()
 	}
 

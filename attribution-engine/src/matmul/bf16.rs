@@ -1,18 +1,21 @@
-//! Projections in the protocol's bf16 arithmetic (`openledger_primitives::attribution::ATTRIBUTION_PRODUCTS`):
-//! `x · W` with both operands rounded to bf16 and the products summed in f32.
+//! Products in the protocol's bf16 arithmetic (`openledger_primitives::attribution::ProductArithmetic::Bf16`):
+//! both operands rounded to bf16, and every output summed exactly as AVX512-BF16's `vdpbf16ps` sums it with one
+//! accumulator (`bf16_pair_step`, pair after pair in order). Two kernels compute it, to the same bits:
 //!
-//! [`PackedBf16`] runs it on AVX512-BF16's `vdpbf16ps`, which multiplies pairs of bf16 values and adds both
-//! products into f32 lanes: 32 multiply-adds per instruction, twice an f32 FMA's 16. CPUs without it compute the
-//! same products in f32 from the rounded operands ([`Bf16Kernel::F32`], on `gemm`). The two differ only in the
-//! order and rounding of the f32 sums, and `vdpbf16ps` flushes subnormals to zero.
+//! * [`Bf16Kernel::Widest`] runs `vdpbf16ps` where the CPU has AVX512-BF16: 32 multiply-adds per instruction,
+//!   twice an f32 FMA's 16;
+//! * [`Bf16Kernel::Portable`] runs the same steps as f32 fused multiply-adds with subnormals flushed, 32 lanes
+//!   wide, compiled for AVX-512F, for AVX2 + FMA and for the baseline (the widest this CPU has runs). CPUs
+//!   without AVX512-BF16 use it; it is about half as fast as the f32 GEMM.
 //!
 //! The weight is packed once, in panels of [`NR`] output columns: for every pair of inputs `(2p, 2p+1)` a panel
 //! holds one 32-bit word per column, the bf16 of `W[2p]` in its low half and of `W[2p+1]` in its high half — the
 //! operand layout of `vdpbf16ps`. Each product packs the input rows the same way, then every tile of [`MR`] rows
-//! by one panel keeps its 2·[`MR`] accumulators in registers over all the pairs.
+//! by one panel keeps its 2·[`MR`] accumulators in registers over all the pairs. No sum is ever split.
 
 use super::Threads;
-use openledger_primitives::attribution::bf16_bits;
+use openledger_primitives::attribution::bf16_operand;
+use candle::Tensor;
 use rayon::prelude::*;
 
 /// Output columns per panel: two vectors of 16 f32 lanes.
@@ -23,14 +26,13 @@ const MR: usize = 6;
 /// one weight panel (≤ 96 KiB for SmolLM2's 1 536 inputs), and every panel is read once per task.
 const MC: usize = 96;
 
-/// Which kernel computes bf16 products.
+/// Which kernel computes bf16 products (the same bits either way).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bf16Kernel {
-	/// `vdpbf16ps` where the CPU has AVX512-BF16, else [`Bf16Kernel::F32`].
+	/// `vdpbf16ps` where the CPU has AVX512-BF16, else [`Bf16Kernel::Portable`].
 	Widest,
-	/// The rounded operands multiplied and summed in f32 on `gemm`: what a CPU without AVX512-BF16 runs (and a
-	/// measurement of how far the two kernels lie apart).
-	F32,
+	/// The same steps in f32 fused multiply-adds: what a CPU without AVX512-BF16 runs.
+	Portable,
 }
 
 impl Bf16Kernel {
@@ -66,7 +68,7 @@ pub(crate) struct PackedBf16 {
 /// Two bf16 values in one word, `lo` in the low half (the element of even index).
 #[inline]
 fn pair(lo: f32, hi: f32) -> u32 {
-	u32::from(bf16_bits(lo)) | (u32::from(bf16_bits(hi)) << 16)
+	u32::from(bf16_operand(lo)) | (u32::from(bf16_operand(hi)) << 16)
 }
 
 impl PackedBf16 {
@@ -77,16 +79,25 @@ impl PackedBf16 {
 		}
 		let pairs = inputs.div_ceil(2);
 		let panels = outputs.div_ceil(NR);
-		let at = |row: usize, col: usize| if row < inputs && col < outputs { weight[row * outputs + col] } else { 0.0 };
 		let mut words = vec![0u32; panels * pairs * NR];
-		words.par_chunks_mut(pairs * NR).enumerate().for_each(|(panel, chunk)| {
+		let zeros = [0f32; NR];
+		let pack_panel = |(panel, chunk): (usize, &mut [u32])| {
+			let first = panel * NR;
+			let cols = (outputs - first).min(NR);
+			let row = |r: usize| weight.get(r * outputs + first..r * outputs + first + cols).unwrap_or(&zeros[..cols]);
 			for (p, lanes) in chunk.chunks_exact_mut(NR).enumerate() {
-				for (c, word) in lanes.iter_mut().enumerate() {
-					let col = panel * NR + c;
-					*word = pair(at(2 * p, col), at(2 * p + 1, col));
+				let (low, high) = (row(2 * p), if 2 * p + 1 < inputs { row(2 * p + 1) } else { &zeros[..cols] });
+				for ((word, &lo), &hi) in lanes.iter_mut().zip(low).zip(high) {
+					*word = pair(lo, hi);
 				}
 			}
-		});
+		};
+		// Small weights (attention's keys and values, packed for every product) on the calling thread.
+		if words.len() < 1 << 16 {
+			words.chunks_mut(pairs * NR).enumerate().for_each(pack_panel);
+		} else {
+			words.par_chunks_mut(pairs * NR).enumerate().for_each(pack_panel);
+		}
 		Ok(Self { inputs, outputs, pairs, words })
 	}
 
@@ -98,15 +109,12 @@ impl PackedBf16 {
 		self.outputs
 	}
 
-	/// `x · W` for `x` of `(rows, inputs)` row-major: `(rows, outputs)` row-major. Needs AVX512-BF16
-	/// ([`native_available`]); refused by name without it.
-	pub(crate) fn product(&self, x: &[f32], rows: usize, threads: Threads) -> candle::Result<Vec<f32>> {
+	/// `x · W` for `x` of `(rows, inputs)` row-major, on `kernel`: `(rows, outputs)` row-major.
+	pub(crate) fn product(&self, x: &[f32], rows: usize, threads: Threads, kernel: Bf16Kernel) -> candle::Result<Vec<f32>> {
 		if x.len() != rows.saturating_mul(self.inputs) {
 			candle::bail!("bf16 projection: {} elements for {rows} rows of {}", x.len(), self.inputs);
 		}
-		if !native_available() {
-			candle::bail!("bf16 projection: this CPU has no AVX512-BF16");
-		}
+		let native = kernel.is_native();
 		let (inputs, pairs) = (self.inputs, self.pairs);
 		// The inputs packed as the weight is: a row's bf16 values in order (on this little-endian target, element
 		// 2p in the low half of word p), then a zero to fill the last pair.
@@ -116,7 +124,7 @@ impl PackedBf16 {
 			let halves = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u16>(), 2 * words.len()) };
 			let (values, pad) = halves.split_at_mut(inputs);
 			for (half, &v) in values.iter_mut().zip(src) {
-				*half = bf16_bits(v);
+				*half = bf16_operand(v);
 			}
 			pad.fill(0);
 		};
@@ -137,9 +145,9 @@ impl PackedBf16 {
 		let tasks = split(rows, panels, workers);
 		let dst = Output(out.as_mut_ptr());
 		let run = |task: &Task| {
-			// SAFETY: the CPU has AVX512-BF16 (checked above); tasks cover disjoint tiles of `out` (`split`), and
-			// every pointer the tile reads or writes lies in `packed`, `self.words` or `out` (sizes above).
-			unsafe { self.task(task, &packed, dst.get()) }
+			// SAFETY: `native` only where the CPU has AVX512-BF16 (`is_native`); tasks cover disjoint tiles of
+			// `out` (`split`), and every pointer a tile reads or writes lies in `packed`, `self.words` or `out`.
+			unsafe { self.task(task, &packed, dst.get(), native) }
 		};
 		if tasks.len() > 1 {
 			tasks.par_iter().for_each(run);
@@ -151,12 +159,12 @@ impl PackedBf16 {
 		Ok(out)
 	}
 
-	/// One task's rows by its panels.
+	/// One task's rows by its panels, on `vdpbf16ps` when `native`.
 	///
 	/// # Safety
-	/// The CPU has AVX512-BF16; `out` is `rows × outputs` for the `packed` inputs' rows, and no other task
-	/// writes this task's tiles.
-	unsafe fn task(&self, task: &Task, packed: &[u32], out: *mut f32) {
+	/// `native` only where the CPU has AVX512-BF16; `out` is `rows × outputs` for the `packed` inputs' rows, and
+	/// no other task writes this task's tiles.
+	unsafe fn task(&self, task: &Task, packed: &[u32], out: *mut f32, native: bool) {
 		let pairs = self.pairs;
 		for panel in task.panels.clone() {
 			let weights = self.words.as_ptr().add(panel * pairs * NR);
@@ -166,14 +174,23 @@ impl PackedBf16 {
 				let height = (task.rows.end - row).min(MR);
 				let a = packed.as_ptr().add(row * pairs);
 				let c = out.add(row * self.outputs + panel * NR);
-				#[cfg(target_arch = "x86_64")]
+				macro_rules! tile {
+					($r:literal) => {
+						if native {
+							#[cfg(target_arch = "x86_64")]
+							native::tile::<$r>(a, pairs, weights, c, self.outputs, cols);
+						} else {
+							portable::tile::<$r>(a, pairs, weights, c, self.outputs, cols);
+						}
+					};
+				}
 				match height {
-					6 => native::tile::<6>(a, pairs, weights, c, self.outputs, cols),
-					5 => native::tile::<5>(a, pairs, weights, c, self.outputs, cols),
-					4 => native::tile::<4>(a, pairs, weights, c, self.outputs, cols),
-					3 => native::tile::<3>(a, pairs, weights, c, self.outputs, cols),
-					2 => native::tile::<2>(a, pairs, weights, c, self.outputs, cols),
-					_ => native::tile::<1>(a, pairs, weights, c, self.outputs, cols),
+					6 => tile!(6),
+					5 => tile!(5),
+					4 => tile!(4),
+					3 => tile!(3),
+					2 => tile!(2),
+					_ => tile!(1),
 				}
 				row += height;
 			}
@@ -193,6 +210,33 @@ impl Output {
 	fn get(&self) -> *mut f32 {
 		self.0
 	}
+}
+
+/// `x` rounded to bf16 (to nearest, ties to even: `openledger_primitives::attribution::bf16_bits`, which a test
+/// holds candle's conversion to) and back to f32. Differentiable: the gradient passes through.
+pub(crate) fn round_tensor(x: &Tensor) -> candle::Result<Tensor> {
+	x.to_dtype(candle::DType::BF16)?.to_dtype(candle::DType::F32)
+}
+
+/// `a · b` in bf16 on `kernel` for `a` of `(…, m, k)` and `b` of `(…, k, n)` with the same leading dims: one
+/// product per batch (attention's scores and weighted values), each packing its `b`.
+pub(crate) fn batched(a: &Tensor, b: &Tensor, kernel: Bf16Kernel) -> candle::Result<Tensor> {
+	let (a_dims, b_dims) = (a.dims(), b.dims());
+	let rank = a_dims.len();
+	if rank < 2 || b_dims.len() != rank || a_dims[..rank - 2] != b_dims[..rank - 2] || a_dims[rank - 1] != b_dims[rank - 2] {
+		candle::bail!("bf16 batched product: {a_dims:?} by {b_dims:?}");
+	}
+	let (m, k, n) = (a_dims[rank - 2], a_dims[rank - 1], b_dims[rank - 1]);
+	let batches: usize = a_dims[..rank - 2].iter().product();
+	let a = a.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
+	let b = b.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
+	let mut out = Vec::with_capacity(batches * m * n);
+	for (x, w) in a.chunks_exact(m * k).zip(b.chunks_exact(k * n)) {
+		out.extend(PackedBf16::pack(w, k, n)?.product(x, m, Threads::Pool, kernel)?);
+	}
+	let mut dims = a_dims.to_vec();
+	dims[rank - 1] = n;
+	Tensor::from_vec(out, dims, &candle::Device::Cpu)
 }
 
 /// A range of rows by a range of panels.
@@ -219,6 +263,65 @@ fn split(rows: usize, panels: usize, workers: usize) -> Vec<Task> {
 	}
 	let width = panels.div_ceil(workers);
 	(0..panels).step_by(width).map(|start| Task { rows: 0..rows, panels: start..(start + width).min(panels) }).collect()
+}
+
+mod portable {
+	use super::NR;
+
+	/// As `native::tile`, in f32 fused multiply-adds: each step is `bf16_pair_step`, 32 lanes at a time.
+	#[inline(always)]
+	unsafe fn body<const R: usize>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
+		let flush = |v: f32| if v.abs() < f32::MIN_POSITIVE { 0f32.copysign(v) } else { v };
+		let mut acc = [[0f32; NR]; R];
+		for p in 0..pairs {
+			let lanes = std::slice::from_raw_parts(b.add(p * NR), NR);
+			let (mut high, mut low) = ([0f32; NR], [0f32; NR]);
+			for ((h, l), &w) in high.iter_mut().zip(low.iter_mut()).zip(lanes) {
+				*h = f32::from_bits(w & 0xffff_0000);
+				*l = f32::from_bits(w << 16);
+			}
+			for (r, row) in acc.iter_mut().enumerate() {
+				let x = *a.add(r * pairs + p);
+				let (xh, xl) = (f32::from_bits(x & 0xffff_0000), f32::from_bits(x << 16));
+				for ((v, &h), &l) in row.iter_mut().zip(&high).zip(&low) {
+					*v = flush(xl.mul_add(l, flush(xh.mul_add(h, *v))));
+				}
+			}
+		}
+		for (r, row) in acc.iter().enumerate() {
+			std::ptr::copy_nonoverlapping(row.as_ptr(), c.add(r * c_rs), cols);
+		}
+	}
+
+	#[cfg(target_arch = "x86_64")]
+	#[target_feature(enable = "avx512f,fma")]
+	unsafe fn avx512<const R: usize>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
+		body::<R>(a, pairs, b, c, c_rs, cols)
+	}
+
+	#[cfg(target_arch = "x86_64")]
+	#[target_feature(enable = "avx2,fma")]
+	unsafe fn avx2<const R: usize>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
+		body::<R>(a, pairs, b, c, c_rs, cols)
+	}
+
+	/// `R` rows of packed inputs by one weight panel (as `native::tile`), on the widest copy this CPU has. A
+	/// fused multiply-add rounds once whatever the copy, so all copies compute the same bits.
+	///
+	/// # Safety
+	/// `a` holds `R × pairs` words, `b` holds `pairs × NR`, and `c` has room for `R` rows of `cols`.
+	pub(super) unsafe fn tile<const R: usize>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
+		#[cfg(target_arch = "x86_64")]
+		{
+			if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma") {
+				return avx512::<R>(a, pairs, b, c, c_rs, cols);
+			}
+			if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+				return avx2::<R>(a, pairs, b, c, c_rs, cols);
+			}
+		}
+		body::<R>(a, pairs, b, c, c_rs, cols)
+	}
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -271,7 +374,6 @@ mod native {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use openledger_primitives::attribution::round_to_bf16;
 
 	fn values(len: usize, seed: u32) -> Vec<f32> {
 		let mut state = seed.max(1);
@@ -285,18 +387,35 @@ mod tests {
 			.collect()
 	}
 
-	/// The rounded operands' products summed in f64: the exact bf16 product up to f64 rounding.
-	fn reference(x: &[f32], w: &[f32], rows: usize, inputs: usize, outputs: usize) -> Vec<f64> {
-		let mut out = vec![0f64; rows * outputs];
+	/// The protocol's steps, one output at a time (`bf16_pair_step`, the rule's own code).
+	fn reference(x: &[f32], w: &[f32], rows: usize, inputs: usize, outputs: usize) -> Vec<f32> {
+		use openledger_primitives::attribution::bf16_pair_step;
+		let at = |v: &[f32], i: usize| v.get(i).copied().unwrap_or(0.0);
+		let mut out = vec![0f32; rows * outputs];
 		for r in 0..rows {
-			for i in 0..inputs {
-				let a = f64::from(round_to_bf16(x[r * inputs + i]));
-				for o in 0..outputs {
-					out[r * outputs + o] += a * f64::from(round_to_bf16(w[i * outputs + o]));
-				}
+			let row = &x[r * inputs..(r + 1) * inputs];
+			for o in 0..outputs {
+				let column: Vec<f32> = (0..inputs).map(|i| w[i * outputs + o]).collect();
+				out[r * outputs + o] = (0..inputs.div_ceil(2)).fold(0.0, |acc, p| {
+					bf16_pair_step(acc, pair(at(row, 2 * p), at(row, 2 * p + 1)), pair(at(&column, 2 * p), at(&column, 2 * p + 1)))
+				});
 			}
 		}
 		out
+	}
+
+	fn bits(v: &[f32]) -> Vec<u32> {
+		v.iter().map(|x| x.to_bits()).collect()
+	}
+
+	fn kernels() -> Vec<Bf16Kernel> {
+		let mut kernels = vec![Bf16Kernel::Portable];
+		if native_available() {
+			kernels.push(Bf16Kernel::Widest);
+		} else {
+			eprintln!("this CPU has no AVX512-BF16: the portable kernel alone is checked against the rule");
+		}
+		kernels
 	}
 
 	#[test]
@@ -321,30 +440,72 @@ mod tests {
 	}
 
 	#[test]
-	fn the_native_kernel_computes_the_rounded_operands_products_at_every_edge() {
-		if !native_available() {
-			eprintln!("skipped: this CPU has no AVX512-BF16 (the f32 kernel is tested with the projections)");
-			return;
-		}
+	fn every_kernel_computes_the_protocols_steps_bit_for_bit_at_every_edge() {
 		// Odd inputs (a half pair), outputs off the panel width, rows off the tile height, and SmolLM2's shapes.
-		for (rows, inputs, outputs) in [(1, 1, 1), (7, 19, 5), (13, 33, 47), (37, 576, 192), (200, 576, 1536), (3, 1536, 576)] {
+		for (rows, inputs, outputs) in [(1, 1, 1), (7, 19, 5), (13, 33, 47), (37, 576, 192), (64, 576, 1536), (3, 1536, 576)] {
 			let x = values(rows * inputs, 7 + rows as u32);
 			let w = values(inputs * outputs, 11 + outputs as u32);
 			let packed = PackedBf16::pack(&w, inputs, outputs).unwrap();
-			let exact = reference(&x, &w, rows, inputs, outputs);
-			for threads in [Threads::One, Threads::Pool] {
-				let ours = packed.product(&x, rows, threads).unwrap();
-				assert_eq!(ours.len(), rows * outputs);
-				// f32 sums of `inputs` terms of size ≤ 4: each within inputs · 2⁻²⁴ · (sum of |terms|).
-				for (i, (a, b)) in ours.iter().zip(&exact).enumerate() {
-					let bound = inputs as f64 * 4.0 * f64::from(f32::EPSILON) * 4.0;
-					assert!((f64::from(*a) - b).abs() <= bound, "{rows}×{inputs}×{outputs} at {i}: {a} against {b}");
+			let rule = bits(&reference(&x, &w, rows, inputs, outputs));
+			for kernel in kernels() {
+				for threads in [Threads::One, Threads::Pool] {
+					let ours = packed.product(&x, rows, threads, kernel).unwrap();
+					assert!(bits(&ours) == rule, "{kernel:?} on {threads:?}, {rows}×{inputs}×{outputs}");
 				}
 			}
-			// One thread or the pool: every element is summed by one tile in one order.
-			let one = packed.product(&x, rows, Threads::One).unwrap();
-			let pool = packed.product(&x, rows, Threads::Pool).unwrap();
-			assert_eq!(one.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), pool.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+		}
+	}
+
+	/// Sums that cancel, span 60 binary orders and pass through subnormals: where a kernel summing in another
+	/// order, fusing otherwise or keeping subnormals would show.
+	#[test]
+	fn every_kernel_flushes_and_orders_as_the_rule_on_hostile_magnitudes() {
+		let (rows, inputs, outputs) = (9, 70, 40);
+		let scale = |v: f32, i: usize| v * f32::powi(2.0, (i % 61) as i32 - 30) * if i.is_multiple_of(7) { 1e-36 } else { 1.0 };
+		let mut x: Vec<f32> = values(rows * inputs, 3).into_iter().enumerate().map(|(i, v)| scale(v, i)).collect();
+		let mut w: Vec<f32> = values(inputs * outputs, 5).into_iter().enumerate().map(|(i, v)| scale(v, i * 3)).collect();
+		// Row 0 by column 0: every product about 10⁻⁴⁰, below f32's normal range, so the rule flushes the sum to 0.
+		x.iter_mut().take(inputs).for_each(|v| *v = v.signum() * 1e-20);
+		w.iter_mut().step_by(outputs).for_each(|v| *v = v.signum() * 1e-20);
+		let packed = PackedBf16::pack(&w, inputs, outputs).unwrap();
+		let rule = bits(&reference(&x, &w, rows, inputs, outputs));
+		assert_eq!(rule[0] & 0x7fff_ffff, 0, "the sum of subnormal products flushes to zero");
+		for kernel in kernels() {
+			assert!(bits(&packed.product(&x, rows, Threads::One, kernel).unwrap()) == rule, "{kernel:?}");
+		}
+	}
+
+	/// Attention's shapes (three key-value heads, 64 dims, runs × heads batched): both kernels compute the
+	/// rounded operands' products, up to the order of f32 sums.
+	#[test]
+	fn batched_products_agree_on_both_kernels_and_refuse_mismatched_shapes() {
+		let device = candle::Device::Cpu;
+		for (lead, m, k, n) in [(vec![3usize], 1557, 64, 519), (vec![3], 1557, 519, 64), (vec![16, 3], 63, 64, 21), (vec![2, 1], 5, 3, 7)] {
+			let (mut a_dims, mut b_dims) = (lead.clone(), lead.clone());
+			a_dims.extend([m, k]);
+			b_dims.extend([k, n]);
+			let a = Tensor::randn(0f32, 1.0, a_dims, &device).unwrap();
+			let b = Tensor::randn(0f32, 1.0, b_dims, &device).unwrap();
+			let exact = round_tensor(&a).unwrap().to_dtype(candle::DType::F64).unwrap().matmul(
+				&round_tensor(&b).unwrap().to_dtype(candle::DType::F64).unwrap(),
+			);
+			let exact = exact.unwrap().to_dtype(candle::DType::F32).unwrap();
+			let portable = batched(&a, &b, Bf16Kernel::Portable).unwrap();
+			if native_available() {
+				let native = batched(&a, &b, Bf16Kernel::Widest).unwrap();
+				let flat = |t: &Tensor| bits(&t.flatten_all().unwrap().to_vec1::<f32>().unwrap());
+				assert!(flat(&native) == flat(&portable), "{lead:?} {m}×{k}×{n}: the kernels' bits differ");
+			}
+			assert_eq!(portable.dims(), exact.dims());
+			let worst = (&portable - &exact).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap();
+			let worst = worst.to_scalar::<f32>().unwrap();
+			assert!(worst <= 1e-5 * k as f32, "{lead:?} {m}×{k}×{n}: {worst}");
+		}
+		let a = Tensor::zeros((2, 4, 8), candle::DType::F32, &device).unwrap();
+		for b in [(2, 7, 3), (3, 8, 3)] {
+			let b = Tensor::zeros(b, candle::DType::F32, &device).unwrap();
+			let err = batched(&a, &b, Bf16Kernel::Widest).unwrap_err().to_string();
+			assert!(err.contains("bf16 batched product"), "{err}");
 		}
 	}
 
@@ -354,7 +515,8 @@ mod tests {
 		assert!(PackedBf16::pack(&[], 0, 0).is_err());
 		let packed = PackedBf16::pack(&[1.0; 6], 3, 2).unwrap();
 		assert_eq!((packed.inputs(), packed.outputs()), (3, 2));
-		let err = packed.product(&[1.0; 5], 2, Threads::One).unwrap_err().to_string();
+		let err = packed.product(&[1.0; 5], 2, Threads::One, Bf16Kernel::Portable).unwrap_err().to_string();
 		assert!(err.contains("5 elements for 2 rows of 3"), "{err}");
 	}
 }
+

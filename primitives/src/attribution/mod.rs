@@ -9,7 +9,9 @@ mod tests;
 mod vector;
 mod view;
 
-pub use products::{bf16_bits, bf16_to_f32, round_to_bf16, ProductArithmetic, ATTRIBUTION_PRODUCTS};
+pub use products::{
+	bf16_bits, bf16_operand, bf16_pair_step, bf16_to_f32, round_to_bf16, ProductArithmetic, ATTRIBUTION_PRODUCTS,
+};
 pub use tally::{l1_distance, Decision};
 pub use vector::{Attribution, AttributionError, Share, Unbounded};
 pub use view::{DatasetAnswer, DatasetAnswers, DeclineReason, InferenceView, RequestStatus, Verdict, VoteView};

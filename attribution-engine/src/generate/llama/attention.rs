@@ -110,8 +110,8 @@ pub(super) fn attend_after_shared(
 	let old = old_k.dim(1)?;
 	let q = q.reshape((runs, kv_heads, rows, head_dim))?;
 	let all_runs = q.transpose(0, 1)?.contiguous()?.reshape((kv_heads, runs.saturating_mul(rows), head_dim))?;
-	let to_old = all_runs.matmul(&old_k.t()?)?.reshape((kv_heads, runs, rows, old))?.transpose(0, 1)?.contiguous()?;
-	let to_new = q.matmul(&k.t()?)?;
+	let to_old = ops.matmul(&all_runs, &old_k.t()?)?.reshape((kv_heads, runs, rows, old))?.transpose(0, 1)?.contiguous()?;
+	let to_new = ops.matmul(&q, &k.t()?)?;
 	let att = (Tensor::cat(&[&to_old, &to_new], 3)? * scale(head_dim))?;
 	let att = ops.softmax_last_dim(&masked(att, at, (runs, kv_heads, c.kv_groups(), seq))?)?;
 	let from_old = att.narrow(3, 0, old)?.transpose(0, 1)?.contiguous()?.reshape((
@@ -119,8 +119,8 @@ pub(super) fn attend_after_shared(
 		runs.saturating_mul(rows),
 		old,
 	))?;
-	let from_old = from_old.matmul(&old_v)?.reshape((kv_heads, runs, rows, head_dim))?.transpose(0, 1)?;
-	let from_new = att.narrow(3, old, seq)?.contiguous()?.matmul(&v)?;
+	let from_old = ops.matmul(&from_old, &old_v)?.reshape((kv_heads, runs, rows, head_dim))?.transpose(0, 1)?;
+	let from_new = ops.matmul(&att.narrow(3, old, seq)?.contiguous()?, &v)?;
 	(from_old + from_new)?.reshape((runs, heads, seq, head_dim))?.transpose(1, 2)?.reshape((runs, seq, c.hidden_size))
 }
 
@@ -142,9 +142,9 @@ fn weigh(c: &Config, q: &Tensor, k: &Tensor, v: &Tensor, at: &Positions, ops: Op
 	let (b, heads, seq, head_dim) = q.dims4()?;
 	let (kv_heads, groups) = (c.num_key_value_heads, c.kv_groups());
 	let q = q.reshape((b, kv_heads, groups.saturating_mul(seq), head_dim))?;
-	let att = (q.matmul(&k.t()?)? * scale(head_dim))?;
+	let att = (ops.matmul(&q, &k.t()?)? * scale(head_dim))?;
 	let att = ops.softmax_last_dim(&masked(att, at, (b, kv_heads, groups, seq))?)?;
-	att.matmul(v)?.reshape((b, heads, seq, head_dim))?.transpose(1, 2)?.reshape((b, seq, c.hidden_size))
+	ops.matmul(&att, v)?.reshape((b, heads, seq, head_dim))?.transpose(1, 2)?.reshape((b, seq, c.hidden_size))
 }
 
 /// Attention scores `(b, kv_heads, groups · seq, keys)` with `at`'s additive mask added to every query head.

@@ -2,25 +2,35 @@
 
 use candle::{DType, Device, Tensor, D};
 
-/// Which kernels the forward pass uses: candle's fused ones (no gradients), or compositions of primitive
-/// operations that candle can differentiate.
+/// Which kernels the forward pass uses: candle's fused ones (no gradients), the same with attention's products in
+/// bf16 (a model whose projections multiply in bf16, [`super::Llama::use_bf16_products`], over a prompt), or
+/// compositions of primitive operations that candle can differentiate.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Ops {
 	Fast,
+	Bf16(crate::Bf16Kernel),
 	Differentiable,
 }
 
 impl Ops {
+	/// Attention's batched products `(…, m, k) · (…, k, n)`.
+	pub(super) fn matmul(self, a: &Tensor, b: &Tensor) -> candle::Result<Tensor> {
+		match self {
+			Ops::Bf16(kernel) => crate::matmul::bf16::batched(a, b, kernel),
+			Ops::Fast | Ops::Differentiable => a.matmul(b),
+		}
+	}
+
 	pub(super) fn rms_norm(self, x: &Tensor, alpha: &Tensor, eps: f32) -> candle::Result<Tensor> {
 		match self {
-			Ops::Fast => candle_nn::ops::rms_norm(x, alpha, eps),
+			Ops::Fast | Ops::Bf16(_) => candle_nn::ops::rms_norm(x, alpha, eps),
 			Ops::Differentiable => candle_nn::ops::rms_norm_slow(x, alpha, eps),
 		}
 	}
 
 	pub(super) fn softmax_last_dim(self, x: &Tensor) -> candle::Result<Tensor> {
 		match self {
-			Ops::Fast => super::activations::softmax_last_dim(x),
+			Ops::Fast | Ops::Bf16(_) => super::activations::softmax_last_dim(x),
 			Ops::Differentiable => candle_nn::ops::softmax(x, D::Minus1),
 		}
 	}
@@ -28,7 +38,7 @@ impl Ops {
 	/// The SwiGLU feed-forward gate, `silu(gate) · up`.
 	pub(super) fn swiglu(self, gate: &Tensor, up: &Tensor) -> candle::Result<Tensor> {
 		match self {
-			Ops::Fast => super::activations::swiglu(gate, up),
+			Ops::Fast | Ops::Bf16(_) => super::activations::swiglu(gate, up),
 			Ops::Differentiable => candle_nn::ops::silu(gate)? * up,
 		}
 	}
@@ -36,7 +46,7 @@ impl Ops {
 	/// Rotary embedding of `x` `(b, heads, seq, head_dim)` on interleaved pairs, as llama's GGUF weights expect.
 	pub(super) fn rope(self, x: &Tensor, cos: &Tensor, sin: &Tensor) -> candle::Result<Tensor> {
 		match self {
-			Ops::Fast => candle_nn::rotary_emb::rope_i(x, cos, sin),
+			Ops::Fast | Ops::Bf16(_) => candle_nn::rotary_emb::rope_i(x, cos, sin),
 			Ops::Differentiable => candle_nn::rotary_emb::rope_i_slow(x, cos, sin),
 		}
 	}
