@@ -107,6 +107,26 @@ fn attribution_agrees_with_the_recorded_avx2_and_avx512_paths() {
 	}
 }
 
+/// The protocol's bf16 products on `vdpbf16ps` (where this CPU has AVX512-BF16) and on the portable kernel that
+/// CPUs without it run: the same attribution vectors, bit for bit, on the shipped weights.
+#[test]
+fn the_portable_bf16_kernel_attributes_as_vdpbf16ps_does() {
+	let Some(_) = models() else { return };
+	let dir = tempfile::tempdir().unwrap();
+	let (native, portable) = (dir.path().join("native.jsonl"), dir.path().join("portable.jsonl"));
+	let common = ["--validator", "--json"];
+	// One answer: the portable kernel is several times slower than `vdpbf16ps` (docs/BENCHMARKS.md).
+	let bench = ["bench", "agreement", "--source", "formulary", "--items", "1", "--records"];
+	worker(&[&common[..], &bench[..], &[native.to_str().unwrap()]].concat());
+	let report = worker(
+		&[&common[..], &["--products", "bf16-portable"], &bench[..], &[portable.to_str().unwrap(), "--against", native.to_str().unwrap()]]
+			.concat(),
+	);
+	assert_eq!(report["compared"], 1, "{report}");
+	assert_eq!(report["vectors_identical"], 1, "{report}");
+	assert_eq!(report["max_l1_bps"], 0, "{report}");
+}
+
 #[test]
 fn fine_tuning_smollm2_teaches_a_datanets_facts() {
 	let Some(m) = models() else { return };

@@ -72,6 +72,24 @@ fn pair(lo: f32, hi: f32) -> u32 {
 }
 
 impl PackedBf16 {
+	/// Packs `weight` given as `(outputs, inputs)` row-major — attention's keys, whose transpose is the right
+	/// operand of the scores — reading it in place.
+	pub(crate) fn pack_transposed(weight: &[f32], inputs: usize, outputs: usize) -> candle::Result<Self> {
+		if inputs == 0 || weight.len() != inputs.saturating_mul(outputs) {
+			candle::bail!("bf16 packing: {} elements for a {inputs}×{outputs} weight", weight.len());
+		}
+		let pairs = inputs.div_ceil(2);
+		let mut words = vec![0u32; outputs.div_ceil(NR) * pairs * NR];
+		for (panel, chunk) in words.chunks_mut(pairs * NR).enumerate() {
+			for (c, column) in weight.chunks_exact(inputs).skip(panel * NR).take(NR).enumerate() {
+				for (p, two) in column.chunks(2).enumerate() {
+					chunk[p * NR + c] = pair(two[0], two.get(1).copied().unwrap_or(0.0));
+				}
+			}
+		}
+		Ok(Self { inputs, outputs, pairs, words })
+	}
+
 	/// Packs `weight`, `(inputs, outputs)` row-major (the transposed layout projections keep).
 	pub(crate) fn pack(weight: &[f32], inputs: usize, outputs: usize) -> candle::Result<Self> {
 		if inputs == 0 || weight.len() != inputs.saturating_mul(outputs) {
@@ -111,8 +129,28 @@ impl PackedBf16 {
 
 	/// `x · W` for `x` of `(rows, inputs)` row-major, on `kernel`: `(rows, outputs)` row-major.
 	pub(crate) fn product(&self, x: &[f32], rows: usize, threads: Threads, kernel: Bf16Kernel) -> candle::Result<Vec<f32>> {
+		let len = rows * self.outputs;
+		let mut out: Vec<f32> = Vec::with_capacity(len);
+		self.product_into(x, rows, threads, kernel, &mut out.spare_capacity_mut()[..len])?;
+		// SAFETY: `product_into` wrote all `len` elements (each tile writes all its rows' columns).
+		unsafe { out.set_len(len) };
+		Ok(out)
+	}
+
+	/// As [`PackedBf16::product`], into `dst` (`rows × outputs`), every element of which it writes.
+	fn product_into(
+		&self,
+		x: &[f32],
+		rows: usize,
+		threads: Threads,
+		kernel: Bf16Kernel,
+		dst: &mut [std::mem::MaybeUninit<f32>],
+	) -> candle::Result<()> {
 		if x.len() != rows.saturating_mul(self.inputs) {
 			candle::bail!("bf16 projection: {} elements for {rows} rows of {}", x.len(), self.inputs);
+		}
+		if dst.len() != rows.saturating_mul(self.outputs) {
+			candle::bail!("bf16 projection: room for {} elements, not {rows} × {}", dst.len(), self.outputs);
 		}
 		let native = kernel.is_native();
 		let (inputs, pairs) = (self.inputs, self.pairs);
@@ -135,15 +173,13 @@ impl PackedBf16 {
 		}
 		// SAFETY: every word of the first rows × pairs was written just above (each row's values and pad).
 		unsafe { packed.set_len(rows * pairs) };
-		let len = rows * self.outputs;
-		let mut out: Vec<f32> = Vec::with_capacity(len);
 		let panels = self.outputs.div_ceil(NR);
 		let workers = match threads {
 			Threads::Pool => rayon::current_num_threads().max(1),
 			Threads::One => 1,
 		};
 		let tasks = split(rows, panels, workers);
-		let dst = Output(out.as_mut_ptr());
+		let dst = Output(dst.as_mut_ptr().cast::<f32>());
 		let run = |task: &Task| {
 			// SAFETY: `native` only where the CPU has AVX512-BF16 (`is_native`); tasks cover disjoint tiles of
 			// `out` (`split`), and every pointer a tile reads or writes lies in `packed`, `self.words` or `out`.
@@ -154,9 +190,7 @@ impl PackedBf16 {
 		} else {
 			tasks.iter().for_each(run);
 		}
-		// SAFETY: the tasks cover every tile once (`split`), and each tile writes all its rows' columns.
-		unsafe { out.set_len(len) };
-		Ok(out)
+		Ok(())
 	}
 
 	/// One task's rows by its panels, on `vdpbf16ps` when `native`.
@@ -219,7 +253,9 @@ pub(crate) fn round_tensor(x: &Tensor) -> candle::Result<Tensor> {
 }
 
 /// `a · b` in bf16 on `kernel` for `a` of `(…, m, k)` and `b` of `(…, k, n)` with the same leading dims: one
-/// product per batch (attention's scores and weighted values), each packing its `b`.
+/// product per batch (attention's scores and weighted values), each packing its `b`. `b` may be the transposed
+/// view of a contiguous tensor (the keys): it is then packed in place. Small batches run side by side, one
+/// thread each; large ones one after the other on every thread.
 pub(crate) fn batched(a: &Tensor, b: &Tensor, kernel: Bf16Kernel) -> candle::Result<Tensor> {
 	let (a_dims, b_dims) = (a.dims(), b.dims());
 	let rank = a_dims.len();
@@ -228,16 +264,41 @@ pub(crate) fn batched(a: &Tensor, b: &Tensor, kernel: Bf16Kernel) -> candle::Res
 	}
 	let (m, k, n) = (a_dims[rank - 2], a_dims[rank - 1], b_dims[rank - 1]);
 	let batches: usize = a_dims[..rank - 2].iter().product();
-	let a = a.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
-	let b = b.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
-	let mut out = Vec::with_capacity(batches * m * n);
-	for (x, w) in a.chunks_exact(m * k).zip(b.chunks_exact(k * n)) {
-		out.extend(PackedBf16::pack(w, k, n)?.product(x, m, Threads::Pool, kernel)?);
+	let a = a.contiguous()?;
+	let b_t = b.transpose(rank - 2, rank - 1)?;
+	let (b, transposed) = if b_t.is_contiguous() { (b_t, true) } else { (b.contiguous()?, false) };
+	let (a_storage, a_layout) = a.storage_and_layout();
+	let (b_storage, b_layout) = b.storage_and_layout();
+	let (candle::Storage::Cpu(a_cpu), candle::Storage::Cpu(b_cpu)) = (&*a_storage, &*b_storage) else {
+		candle::bail!("bf16 batched product: CPU tensors only");
+	};
+	let (x, w) = (crate::simd::contiguous(a_cpu, a_layout, "bf16 batched product")?, crate::simd::contiguous(b_cpu, b_layout, "bf16 batched product")?);
+	let len = batches * m * n;
+	let mut out: Vec<f32> = Vec::with_capacity(len);
+	let one = |((x, w), dst): Batch<'_>, threads: Threads| {
+		let packed = if transposed { PackedBf16::pack_transposed(w, k, n)? } else { PackedBf16::pack(w, k, n)? };
+		packed.product_into(x, m, threads, kernel, dst)
+	};
+	if len > 0 {
+		let work = x.chunks_exact(m * k).zip(w.chunks_exact(k * n));
+		let dst = out.spare_capacity_mut()[..len].chunks_mut(m * n);
+		if batches > 1 && m * k * n < 1 << 20 {
+			let work: Vec<_> = work.zip(dst).collect();
+			work.into_par_iter().try_for_each(|item| one(item, Threads::One))?;
+		} else {
+			work.zip(dst).try_for_each(|item| one(item, Threads::Pool))?;
+		}
 	}
+	// SAFETY: every batch's product wrote all its `m × n` elements (`product_into`), and they tile `out`.
+	unsafe { out.set_len(len) };
 	let mut dims = a_dims.to_vec();
 	dims[rank - 1] = n;
+	drop((a_storage, b_storage));
 	Tensor::from_vec(out, dims, &candle::Device::Cpu)
 }
+
+/// One batch of [`batched`]: its `a` and `b`, and where its product goes.
+type Batch<'a> = ((&'a [f32], &'a [f32]), &'a mut [std::mem::MaybeUninit<f32>]);
 
 /// A range of rows by a range of panels.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -491,9 +552,13 @@ mod tests {
 			);
 			let exact = exact.unwrap().to_dtype(candle::DType::F32).unwrap();
 			let portable = batched(&a, &b, Bf16Kernel::Portable).unwrap();
+			// `b` as the transposed view of a contiguous tensor (the keys) is packed in place: the same bits.
+			let r = b.rank();
+			let b_view = b.transpose(r - 2, r - 1).unwrap().contiguous().unwrap().transpose(r - 2, r - 1).unwrap();
+			let flat = |t: &Tensor| bits(&t.flatten_all().unwrap().to_vec1::<f32>().unwrap());
+			assert!(flat(&batched(&a, &b_view, Bf16Kernel::Portable).unwrap()) == flat(&portable), "{lead:?} {m}×{k}×{n}");
 			if native_available() {
 				let native = batched(&a, &b, Bf16Kernel::Widest).unwrap();
-				let flat = |t: &Tensor| bits(&t.flatten_all().unwrap().to_vec1::<f32>().unwrap());
 				assert!(flat(&native) == flat(&portable), "{lead:?} {m}×{k}×{n}: the kernels' bits differ");
 			}
 			assert_eq!(portable.dims(), exact.dims());
