@@ -63,6 +63,30 @@ pub(crate) struct PackedBf16 {
 	pairs: usize,
 	/// Panel after panel, each `pairs × NR` words.
 	words: Vec<u32>,
+	/// Per panel, the smallest biased exponent of its nonzero operands ([`Floor`]).
+	floors: Vec<u16>,
+}
+
+/// The smallest biased exponent of nonzero bf16 operands (255 when all are zero). Every product of operands with
+/// biased exponents `bx` and `bw` is a whole multiple of `2^(bx + bw − 254 − 14)`, and so is every partial sum
+/// of such products and its rounding to f32. When `bx + bw ≥ NO_FLUSH_FLOOR` that unit is at least 2⁻¹²⁶, so
+/// no step's result can be subnormal and the portable kernel may skip its flushes: the same bits, faster.
+struct Floor;
+
+/// See [`Floor`]: `bx + bw − 254 − 14 ≥ −126`.
+const NO_FLUSH_FLOOR: u16 = 142;
+
+impl Floor {
+	/// Of the bf16 halves of `words`.
+	fn of(words: &[u32]) -> u16 {
+		words
+			.iter()
+			.flat_map(|w| [*w as u16, (*w >> 16) as u16])
+			.filter(|h| h & 0x7fff != 0)
+			.map(|h| (h >> 7) & 0xff)
+			.min()
+			.unwrap_or(255)
+	}
 }
 
 /// Two bf16 values in one word, `lo` in the low half (the element of even index).
@@ -87,7 +111,8 @@ impl PackedBf16 {
 				}
 			}
 		}
-		Ok(Self { inputs, outputs, pairs, words })
+		let floors = words.chunks(pairs * NR).map(Floor::of).collect();
+		Ok(Self { inputs, outputs, pairs, words, floors })
 	}
 
 	/// Packs `weight`, `(inputs, outputs)` row-major (the transposed layout projections keep).
@@ -116,7 +141,8 @@ impl PackedBf16 {
 		} else {
 			words.par_chunks_mut(pairs * NR).enumerate().for_each(pack_panel);
 		}
-		Ok(Self { inputs, outputs, pairs, words })
+		let floors = words.chunks(pairs * NR).map(Floor::of).collect();
+		Ok(Self { inputs, outputs, pairs, words, floors })
 	}
 
 	pub(crate) fn inputs(&self) -> usize {
@@ -173,6 +199,8 @@ impl PackedBf16 {
 		}
 		// SAFETY: every word of the first rows × pairs was written just above (each row's values and pad).
 		unsafe { packed.set_len(rows * pairs) };
+		// Only the portable kernel reads the floors.
+		let floors: Vec<u16> = if native { Vec::new() } else { packed.chunks(pairs).map(Floor::of).collect() };
 		let panels = self.outputs.div_ceil(NR);
 		let workers = match threads {
 			Threads::Pool => rayon::current_num_threads().max(1),
@@ -183,7 +211,7 @@ impl PackedBf16 {
 		let run = |task: &Task| {
 			// SAFETY: `native` only where the CPU has AVX512-BF16 (`is_native`); tasks cover disjoint tiles of
 			// `out` (`split`), and every pointer a tile reads or writes lies in `packed`, `self.words` or `out`.
-			unsafe { self.task(task, &packed, dst.get(), native) }
+			unsafe { self.task(task, &packed, &floors, dst.get(), native) }
 		};
 		if tasks.len() > 1 {
 			tasks.par_iter().for_each(run);
@@ -198,7 +226,7 @@ impl PackedBf16 {
 	/// # Safety
 	/// `native` only where the CPU has AVX512-BF16; `out` is `rows × outputs` for the `packed` inputs' rows, and
 	/// no other task writes this task's tiles.
-	unsafe fn task(&self, task: &Task, packed: &[u32], out: *mut f32, native: bool) {
+	unsafe fn task(&self, task: &Task, packed: &[u32], floors: &[u16], out: *mut f32, native: bool) {
 		let pairs = self.pairs;
 		for panel in task.panels.clone() {
 			let weights = self.words.as_ptr().add(panel * pairs * NR);
@@ -208,13 +236,15 @@ impl PackedBf16 {
 				let height = (task.rows.end - row).min(MR);
 				let a = packed.as_ptr().add(row * pairs);
 				let c = out.add(row * self.outputs + panel * NR);
+				let row_floor = floors.get(row..row + height).and_then(|f| f.iter().min()).copied().unwrap_or(0);
+				let flush = row_floor + self.floors.get(panel).copied().unwrap_or(0) < NO_FLUSH_FLOOR;
 				macro_rules! tile {
 					($r:literal) => {
 						if native {
 							#[cfg(target_arch = "x86_64")]
 							native::tile::<$r>(a, pairs, weights, c, self.outputs, cols);
 						} else {
-							portable::tile::<$r>(a, pairs, weights, c, self.outputs, cols);
+							portable::tile::<$r>(a, pairs, weights, c, self.outputs, cols, flush);
 						}
 					};
 				}
@@ -330,9 +360,10 @@ mod portable {
 	use super::NR;
 
 	/// As `native::tile`, in f32 fused multiply-adds: each step is `bf16_pair_step`, 32 lanes at a time.
+	/// Without `FLUSH` the caller knows no step's result can be subnormal (`Floor`).
 	#[inline(always)]
-	unsafe fn body<const R: usize>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
-		let flush = |v: f32| if v.abs() < f32::MIN_POSITIVE { 0f32.copysign(v) } else { v };
+	unsafe fn body<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
+		let flush = |v: f32| if FLUSH && v.abs() < f32::MIN_POSITIVE { 0f32.copysign(v) } else { v };
 		let mut acc = [[0f32; NR]; R];
 		for p in 0..pairs {
 			let lanes = std::slice::from_raw_parts(b.add(p * NR), NR);
@@ -356,32 +387,49 @@ mod portable {
 
 	#[cfg(target_arch = "x86_64")]
 	#[target_feature(enable = "avx512f,fma")]
-	unsafe fn avx512<const R: usize>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
-		body::<R>(a, pairs, b, c, c_rs, cols)
+	unsafe fn avx512<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
+		body::<R, FLUSH>(a, pairs, b, c, c_rs, cols)
 	}
 
 	#[cfg(target_arch = "x86_64")]
 	#[target_feature(enable = "avx2,fma")]
-	unsafe fn avx2<const R: usize>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
-		body::<R>(a, pairs, b, c, c_rs, cols)
+	unsafe fn avx2<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
+		body::<R, FLUSH>(a, pairs, b, c, c_rs, cols)
 	}
 
 	/// `R` rows of packed inputs by one weight panel (as `native::tile`), on the widest copy this CPU has. A
-	/// fused multiply-add rounds once whatever the copy, so all copies compute the same bits.
+	/// fused multiply-add rounds once whatever the copy, so all copies compute the same bits. `flush` is false
+	/// only when no step's result can be subnormal (`Floor`).
 	///
 	/// # Safety
 	/// `a` holds `R × pairs` words, `b` holds `pairs × NR`, and `c` has room for `R` rows of `cols`.
-	pub(super) unsafe fn tile<const R: usize>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
+	#[allow(clippy::too_many_arguments)]
+	pub(super) unsafe fn tile<const R: usize>(
+		a: *const u32,
+		pairs: usize,
+		b: *const u32,
+		c: *mut f32,
+		c_rs: usize,
+		cols: usize,
+		flush: bool,
+	) {
+		match flush {
+			true => widest::<R, true>(a, pairs, b, c, c_rs, cols),
+			false => widest::<R, false>(a, pairs, b, c, c_rs, cols),
+		}
+	}
+
+	unsafe fn widest<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
 		#[cfg(target_arch = "x86_64")]
 		{
 			if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma") {
-				return avx512::<R>(a, pairs, b, c, c_rs, cols);
+				return avx512::<R, FLUSH>(a, pairs, b, c, c_rs, cols);
 			}
 			if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-				return avx2::<R>(a, pairs, b, c, c_rs, cols);
+				return avx2::<R, FLUSH>(a, pairs, b, c, c_rs, cols);
 			}
 		}
-		body::<R>(a, pairs, b, c, c_rs, cols)
+		body::<R, FLUSH>(a, pairs, b, c, c_rs, cols)
 	}
 }
 
