@@ -18,6 +18,9 @@ use openledger_primitives::attribution::bf16_operand;
 use candle::Tensor;
 use rayon::prelude::*;
 
+// Input rows are packed as u16 halves of u32 words (`product_into`): low half first, as on little-endian targets.
+const _: () = assert!(cfg!(target_endian = "little"), "bf16 packing assumes a little-endian target");
+
 /// Output columns per panel: two vectors of 16 f32 lanes.
 const NR: usize = 32;
 /// Rows per register tile: 12 accumulators, two weight vectors and a broadcast input fit AVX-512's 32 registers.
@@ -143,6 +146,23 @@ impl PackedBf16 {
 		}
 		let floors = words.chunks(pairs * NR).map(Floor::of).collect();
 		Ok(Self { inputs, outputs, pairs, words, floors })
+	}
+
+	/// The packed operands as f32, `(inputs, outputs)` row-major: the weight rounded as the rule rounds it.
+	pub(crate) fn unpack(&self) -> Vec<f32> {
+		let mut weight = vec![0f32; self.inputs * self.outputs];
+		for (panel, chunk) in self.words.chunks(self.pairs * NR).enumerate() {
+			for (p, lanes) in chunk.chunks_exact(NR).enumerate() {
+				for (c, &word) in lanes.iter().enumerate().take(self.outputs.saturating_sub(panel * NR)) {
+					let col = panel * NR + c;
+					weight[2 * p * self.outputs + col] = f32::from_bits(word << 16);
+					if 2 * p + 1 < self.inputs {
+						weight[(2 * p + 1) * self.outputs + col] = f32::from_bits(word & 0xffff_0000);
+					}
+				}
+			}
+		}
+		weight
 	}
 
 	pub(crate) fn inputs(&self) -> usize {
@@ -619,6 +639,16 @@ mod tests {
 			let b = Tensor::zeros(b, candle::DType::F32, &device).unwrap();
 			let err = batched(&a, &b, Bf16Kernel::Widest).unwrap_err().to_string();
 			assert!(err.contains("bf16 batched product"), "{err}");
+		}
+	}
+
+	#[test]
+	fn unpacking_gives_the_rules_operands_in_the_weights_layout() {
+		for (inputs, outputs) in [(1, 1), (7, 33), (19, 64)] {
+			let w = values(inputs * outputs, 13);
+			let unpacked = PackedBf16::pack(&w, inputs, outputs).unwrap().unpack();
+			let rule: Vec<f32> = w.iter().map(|&v| openledger_primitives::attribution::bf16_to_f32(bf16_operand(v))).collect();
+			assert_eq!(bits(&unpacked), bits(&rule), "{inputs}×{outputs}");
 		}
 	}
 

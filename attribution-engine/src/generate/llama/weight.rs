@@ -6,7 +6,7 @@ use crate::matmul::{
 	projection, Threads,
 };
 use candle::{quantized::QMatMul, CpuStorage, CustomOp1, Layout, Module, Shape, Tensor};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The base weight of a projection `y = x · Wᵀ` (`W` is `(out, in)`, as GGUF stores it).
 ///
@@ -21,10 +21,11 @@ use std::sync::Arc;
 pub(super) enum BaseWeight {
 	/// `Wᵀ`, `(in, out)`, contiguous: f32 products.
 	Dense(Tensor),
-	/// bf16 products (`openledger_primitives::attribution::ProductArithmetic::Bf16`) on `kernel`, from `packed`.
-	/// `rounded` is `Wᵀ` rounded to bf16 and kept in f32 for training, whose gradients need candle's matmul
-	/// (its sums are candle's: a gradient is not part of what committees compare).
-	Bf16 { rounded: Tensor, packed: Arc<PackedBf16>, kernel: Bf16Kernel },
+	/// bf16 products (`openledger_primitives::attribution::ProductArithmetic::Bf16`) on `kernel`, from `packed`
+	/// (half the f32 weight's memory; the f32 weight is dropped). `unpacked` is `Wᵀ` in f32 from the packed
+	/// operands, made the first time training needs it: its gradients go through candle's matmul, whose sums
+	/// are candle's (a gradient is not part of what committees compare).
+	Bf16 { packed: Arc<PackedBf16>, kernel: Bf16Kernel, unpacked: Arc<OnceLock<Tensor>> },
 	Quantized(QMatMul),
 }
 
@@ -42,7 +43,8 @@ impl BaseWeight {
 	/// on every thread of the pool.
 	pub(super) fn forward(&self, x: &Tensor) -> candle::Result<Tensor> {
 		let (width, out) = match self {
-			Self::Dense(t) | Self::Bf16 { rounded: t, .. } => t.dims2()?,
+			Self::Dense(t) => t.dims2()?,
+			Self::Bf16 { packed, .. } => (packed.inputs(), packed.outputs()),
 			Self::Quantized(q) => return q.forward(x),
 		};
 		let mut dims = x.dims().to_vec();
@@ -52,7 +54,16 @@ impl BaseWeight {
 		let y = match self {
 			Self::Dense(t) if x.track_op() => x.matmul(t)?,
 			Self::Dense(t) => projection(&x, t, Threads::Pool)?,
-			Self::Bf16 { rounded, .. } if x.track_op() => round_to_bf16(&x)?.matmul(rounded)?,
+			Self::Bf16 { packed, unpacked, .. } if x.track_op() => {
+				let weight = match unpacked.get() {
+					Some(w) => w.clone(),
+					None => {
+						let w = Tensor::from_vec(packed.unpack(), (width, out), x.device())?;
+						unpacked.get_or_init(|| w).clone()
+					},
+				};
+				round_to_bf16(&x)?.matmul(&weight)?
+			},
 			Self::Bf16 { packed, kernel, .. } => {
 				x.contiguous()?.apply_op1_no_bwd(&Bf16Projection(packed.clone(), Threads::Pool, *kernel))?
 			},
@@ -67,16 +78,16 @@ impl BaseWeight {
 	/// Makes a dense weight multiply in bf16 on `kernel` (rounding and packing it); a quantised weight is left as
 	/// it is. Returns whether the weight multiplies in bf16.
 	pub(super) fn use_bf16(&mut self, kernel: Bf16Kernel) -> candle::Result<bool> {
-		let (rounded, packed) = match self {
+		let (packed, unpacked) = match self {
 			Self::Dense(t) => {
 				let (inputs, outputs) = t.dims2()?;
 				let packed = PackedBf16::pack(&t.flatten_all()?.to_vec1::<f32>()?, inputs, outputs)?;
-				(round_to_bf16(t)?, Arc::new(packed))
+				(Arc::new(packed), Arc::new(OnceLock::new()))
 			},
-			Self::Bf16 { rounded, packed, .. } => (rounded.clone(), packed.clone()),
+			Self::Bf16 { packed, unpacked, .. } => (packed.clone(), unpacked.clone()),
 			Self::Quantized(_) => return Ok(false),
 		};
-		*self = Self::Bf16 { rounded, packed, kernel };
+		*self = Self::Bf16 { packed, kernel, unpacked };
 		Ok(true)
 	}
 }
