@@ -74,7 +74,8 @@ pub(crate) fn lane_max(xs: &[f32]) -> f32 {
 	lanes.iter().fold(f32::NEG_INFINITY, |acc, &x| if x > acc { x } else { acc })
 }
 
-#[inline(always)]
+/// The row softmax: [`attention_softmax_portable`] with every key seen and a scale of 1 is this, bit for bit.
+#[cfg(test)]
 pub(crate) fn softmax_portable(src: &[f32], dst: &mut [f32]) {
 	let max = lane_max(src);
 	for (d, &s) in dst.iter_mut().zip(src) {
@@ -103,6 +104,38 @@ pub(crate) fn scaled_softmax_prefix_portable(row: &mut [f32], len: usize, scale:
 		*x /= sum;
 	}
 	padded.fill(0.0);
+}
+
+/// Softmax of one row of raw attention scores `src` into `dst`, over the keys the query sees: the first `len`,
+/// except `hidden_start..hidden_end` (an empty range hides none). The same operations as scaling (`x · scale + 0`,
+/// candle's affine map), adding a mask of 0 and −∞, then [`softmax_portable`]: visible weights get the same bits,
+/// and keys the query does not see get weight 0 — those after `len` without an exponential (half of a causal
+/// prompt's scores).
+#[inline(always)]
+pub(crate) fn attention_softmax_portable(
+	src: &[f32],
+	dst: &mut [f32],
+	len: usize,
+	hidden_start: usize,
+	hidden_end: usize,
+	scale: f32,
+) {
+	let (seen, after) = dst.split_at_mut(len.min(dst.len()));
+	for (j, (x, &s)) in seen.iter_mut().zip(src).enumerate() {
+		// A select, so the loop stays branch-free.
+		let scaled = s * scale + 0.0;
+		*x = if j >= hidden_start && j < hidden_end { f32::NEG_INFINITY } else { scaled };
+	}
+	let max = lane_max(seen);
+	for x in seen.iter_mut() {
+		*x = exp(*x - max);
+	}
+	// The keys after `len` would add zeros to their lanes, which changes no sum.
+	let sum = lane_sum(seen);
+	for x in seen.iter_mut() {
+		*x /= sum;
+	}
+	after.fill(0.0);
 }
 
 /// The f32 elements of a contiguous CPU tensor (a custom op's input); `op` names the op in the error.
@@ -154,8 +187,12 @@ macro_rules! widest_simd {
 
 pub(crate) use widest_simd;
 
-widest_simd!(softmax_row, super::softmax_portable, (src: &[f32], dst: &mut [f32]));
 widest_simd!(scaled_softmax_prefix, super::scaled_softmax_prefix_portable, (row: &mut [f32], len: usize, scale: f32));
+widest_simd!(
+	attention_softmax,
+	super::attention_softmax_portable,
+	(src: &[f32], dst: &mut [f32], len: usize, hidden_start: usize, hidden_end: usize, scale: f32)
+);
 
 #[cfg(test)]
 mod tests {
@@ -219,8 +256,10 @@ mod tests {
 	fn every_simd_path_of_the_softmaxes_is_bit_identical_to_the_portable_code() {
 		let xs: Vec<f32> = grid().into_iter().filter(|x| x.is_finite()).collect();
 		let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+		// Every key but a hidden range of the first 20 000 (the rest are after the query).
+		let attend = |src: &[f32], dst: &mut [f32]| attention_softmax_portable(src, dst, 20_000, 700, 1_900, 0.75);
 		let mut soft = vec![0f32; xs.len()];
-		softmax_portable(&xs, &mut soft);
+		attend(&xs, &mut soft);
 		let mut scaled = scores();
 		for row in scaled.chunks_mut(37) {
 			scaled_softmax_prefix_portable(row, 29, 5.5);
@@ -235,8 +274,8 @@ mod tests {
 			if std::arch::is_x86_feature_detected!("avx2") {
 				let mut out = vec![0f32; xs.len()];
 				// SAFETY: the CPU has AVX2 (checked just above).
-				unsafe { softmax_row::avx2(&xs, &mut out) };
-				assert_eq!(bits(&soft), bits(&out), "softmax on AVX2");
+				unsafe { attention_softmax::avx2(&xs, &mut out, 20_000, 700, 1_900, 0.75) };
+				assert_eq!(bits(&soft), bits(&out), "attention softmax on AVX2");
 				// SAFETY: as above.
 				let out = run_scaled(&|row| unsafe { scaled_softmax_prefix::avx2(row, 29, 5.5) });
 				assert_eq!(bits(&scaled), bits(&out), "scaled softmax on AVX2");
@@ -244,15 +283,15 @@ mod tests {
 			if std::arch::is_x86_feature_detected!("avx512f") {
 				let mut out = vec![0f32; xs.len()];
 				// SAFETY: the CPU has AVX-512F (checked just above).
-				unsafe { softmax_row::avx512(&xs, &mut out) };
-				assert_eq!(bits(&soft), bits(&out), "softmax on AVX-512");
+				unsafe { attention_softmax::avx512(&xs, &mut out, 20_000, 700, 1_900, 0.75) };
+				assert_eq!(bits(&soft), bits(&out), "attention softmax on AVX-512");
 				// SAFETY: as above.
 				let out = run_scaled(&|row| unsafe { scaled_softmax_prefix::avx512(row, 29, 5.5) });
 				assert_eq!(bits(&scaled), bits(&out), "scaled softmax on AVX-512");
 			}
 		}
 		let mut out = vec![0f32; xs.len()];
-		softmax_row::widest(&xs, &mut out);
+		attention_softmax::widest(&xs, &mut out, 20_000, 700, 1_900, 0.75);
 		assert_eq!(bits(&soft), bits(&out));
 		let out = run_scaled(&|row| scaled_softmax_prefix::widest(row, 29, 5.5));
 		assert_eq!(bits(&scaled), bits(&out));

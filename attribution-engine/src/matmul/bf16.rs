@@ -92,6 +92,22 @@ impl Floor {
 	}
 }
 
+/// One input row as the kernels read it: its values as bf16 operands in order, then zeros to fill `halves`.
+#[inline(always)]
+fn pack_row_portable(src: &[f32], halves: &mut [std::mem::MaybeUninit<u16>]) {
+	let (values, pad) = halves.split_at_mut(src.len().min(halves.len()));
+	for (half, &v) in values.iter_mut().zip(src) {
+		half.write(bf16_operand(v));
+	}
+	for half in pad {
+		half.write(0);
+	}
+}
+
+// Packing every product's input rows is a pass over them as long as a weight panel's: compiled wide, it takes
+// a few percent of an attribution instead of a tenth.
+crate::simd::widest_simd!(pack_row, super::pack_row_portable, (src: &[f32], halves: &mut [std::mem::MaybeUninit<u16>]));
+
 /// Two bf16 values in one word, `lo` in the low half (the element of even index).
 #[inline]
 fn pair(lo: f32, hi: f32) -> u32 {
@@ -105,12 +121,52 @@ impl PackedBf16 {
 		if inputs == 0 || weight.len() != inputs.saturating_mul(outputs) {
 			candle::bail!("bf16 packing: {} elements for a {inputs}×{outputs} weight", weight.len());
 		}
+		Self::pack_columns(|c| &weight[c * inputs..(c + 1) * inputs], inputs, outputs)
+	}
+
+	/// Packs the weight whose output column `c` is `column(c)` (`inputs` values each): keys read where they lie,
+	/// a cached prefix's and the new ones'.
+	pub(crate) fn pack_columns<'a>(column: impl Fn(usize) -> &'a [f32], inputs: usize, outputs: usize) -> candle::Result<Self> {
+		if inputs == 0 {
+			candle::bail!("bf16 packing: a weight without inputs");
+		}
 		let pairs = inputs.div_ceil(2);
 		let mut words = vec![0u32; outputs.div_ceil(NR) * pairs * NR];
 		for (panel, chunk) in words.chunks_mut(pairs * NR).enumerate() {
-			for (c, column) in weight.chunks_exact(inputs).skip(panel * NR).take(NR).enumerate() {
+			for c in 0..(outputs - panel * NR).min(NR) {
+				let column = column(panel * NR + c);
+				if column.len() != inputs {
+					candle::bail!("bf16 packing: a column of {} values, not {inputs}", column.len());
+				}
 				for (p, two) in column.chunks(2).enumerate() {
 					chunk[p * NR + c] = pair(two[0], two.get(1).copied().unwrap_or(0.0));
+				}
+			}
+		}
+		let floors = words.chunks(pairs * NR).map(Floor::of).collect();
+		Ok(Self { inputs, outputs, pairs, words, floors })
+	}
+
+	/// Packs the weight whose input row `r` is `row(r)` (`outputs` values each), on the calling thread:
+	/// attention's values read where they lie.
+	pub(crate) fn pack_rows<'a>(row: impl Fn(usize) -> &'a [f32], inputs: usize, outputs: usize) -> candle::Result<Self> {
+		if inputs == 0 {
+			candle::bail!("bf16 packing: a weight without inputs");
+		}
+		if (0..inputs).any(|r| row(r).len() != outputs) {
+			candle::bail!("bf16 packing: rows of other than {outputs} values");
+		}
+		let pairs = inputs.div_ceil(2);
+		let mut words = vec![0u32; outputs.div_ceil(NR) * pairs * NR];
+		let zeros = [0f32; NR];
+		for (panel, chunk) in words.chunks_mut(pairs * NR).enumerate() {
+			let first = panel * NR;
+			let cols = (outputs - first).min(NR);
+			for (p, lanes) in chunk.chunks_exact_mut(NR).enumerate() {
+				let low = &row(2 * p)[first..first + cols];
+				let high = if 2 * p + 1 < inputs { &row(2 * p + 1)[first..first + cols] } else { &zeros[..cols] };
+				for ((word, &lo), &hi) in lanes.iter_mut().zip(low).zip(high) {
+					*word = pair(lo, hi);
 				}
 			}
 		}
@@ -177,13 +233,40 @@ impl PackedBf16 {
 	pub(crate) fn product(&self, x: &[f32], rows: usize, threads: Threads, kernel: Bf16Kernel) -> candle::Result<Vec<f32>> {
 		let len = rows * self.outputs;
 		let mut out: Vec<f32> = Vec::with_capacity(len);
-		self.product_into(x, rows, threads, kernel, &mut out.spare_capacity_mut()[..len])?;
+		self.product_into(x, rows, threads, kernel, &mut out.spare_capacity_mut()[..len], self.panels())?;
 		// SAFETY: `product_into` wrote all `len` elements (each tile writes all its rows' columns).
 		unsafe { out.set_len(len) };
 		Ok(out)
 	}
 
-	/// As [`PackedBf16::product`], into `dst` (`rows × outputs`), every element of which it writes.
+	/// Panels of [`NR`] output columns.
+	pub(crate) fn panels(&self) -> usize {
+		self.outputs.div_ceil(NR)
+	}
+
+	/// Panels that hold the first `columns` output columns.
+	pub(crate) fn panels_covering(&self, columns: usize) -> usize {
+		columns.div_ceil(NR).min(self.panels())
+	}
+
+	/// As [`PackedBf16::product`] on one thread, into `dst` (`rows × outputs`): only the output columns of the
+	/// first `panels` panels ([`PackedBf16::panels_covering`]) are written; every one of them is exactly as in the
+	/// whole product.
+	pub(crate) fn product_panels(
+		&self,
+		x: &[f32],
+		rows: usize,
+		panels: usize,
+		kernel: Bf16Kernel,
+		dst: &mut [f32],
+	) -> candle::Result<()> {
+		// SAFETY: f32 and MaybeUninit<f32> have the same layout, and an initialised f32 stays initialised.
+		let dst = unsafe { std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast(), dst.len()) };
+		self.product_into(x, rows, Threads::One, kernel, dst, panels.min(self.panels()))
+	}
+
+	/// As [`PackedBf16::product`], into `dst` (`rows × outputs`), every element of which it writes in the first
+	/// `panels` panels' columns.
 	fn product_into(
 		&self,
 		x: &[f32],
@@ -191,6 +274,7 @@ impl PackedBf16 {
 		threads: Threads,
 		kernel: Bf16Kernel,
 		dst: &mut [std::mem::MaybeUninit<f32>],
+		panels: usize,
 	) -> candle::Result<()> {
 		if x.len() != rows.saturating_mul(self.inputs) {
 			candle::bail!("bf16 projection: {} elements for {rows} rows of {}", x.len(), self.inputs);
@@ -204,13 +288,12 @@ impl PackedBf16 {
 		// 2p in the low half of word p), then a zero to fill the last pair.
 		let mut packed: Vec<u32> = Vec::with_capacity(rows * pairs);
 		let pack_row = |(src, words): (&[f32], &mut [std::mem::MaybeUninit<u32>])| {
-			// SAFETY: two u16 per u32 word, with u16's weaker alignment; MaybeUninit<u32> may be written as bytes.
-			let halves = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u16>(), 2 * words.len()) };
-			let (values, pad) = halves.split_at_mut(inputs);
-			for (half, &v) in values.iter_mut().zip(src) {
-				*half = bf16_operand(v);
-			}
-			pad.fill(0);
+			// SAFETY: two u16 per u32 word, with u16's weaker alignment; both are plain, possibly uninitialised
+			// memory here.
+			let halves = unsafe {
+				std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<std::mem::MaybeUninit<u16>>(), 2 * words.len())
+			};
+			pack_row::widest(src, halves);
 		};
 		let spare = &mut packed.spare_capacity_mut()[..rows * pairs];
 		match threads {
@@ -221,7 +304,6 @@ impl PackedBf16 {
 		unsafe { packed.set_len(rows * pairs) };
 		// Only the portable kernel reads the floors.
 		let floors: Vec<u16> = if native { Vec::new() } else { packed.chunks(pairs).map(Floor::of).collect() };
-		let panels = self.outputs.div_ceil(NR);
 		let workers = match threads {
 			Threads::Pool => rayon::current_num_threads().max(1),
 			Threads::One => 1,
@@ -327,7 +409,7 @@ pub(crate) fn batched(a: &Tensor, b: &Tensor, kernel: Bf16Kernel) -> candle::Res
 	let mut out: Vec<f32> = Vec::with_capacity(len);
 	let one = |((x, w), dst): Batch<'_>, threads: Threads| {
 		let packed = if transposed { PackedBf16::pack_transposed(w, k, n)? } else { PackedBf16::pack(w, k, n)? };
-		packed.product_into(x, m, threads, kernel, dst)
+		packed.product_into(x, m, threads, kernel, dst, packed.panels())
 	};
 	if len > 0 {
 		let work = x.chunks_exact(m * k).zip(w.chunks_exact(k * n));

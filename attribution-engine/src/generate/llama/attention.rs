@@ -1,18 +1,20 @@
 //! Multi-head (grouped-query) attention over a KV cache, the step in which decoding paths differ.
 
 use super::{ops::Ops, Config};
+use crate::{matmul::bf16::PackedBf16, simd::attention_softmax, Bf16Kernel};
 use candle::{Device, Tensor};
+use rayon::prelude::*;
 use std::ops::Range;
 
 /// The keys and values one layer has cached for one sequence, `(1, kv_heads, positions, head_dim)` each.
 pub(super) type Slot = Option<(Tensor, Tensor)>;
 
-/// Where new positions sit in their sequence: the rotary tables at those positions, and the additive mask over
-/// cached and new positions (none: every cached and earlier new position is visible).
+/// Where new positions sit in their sequence: the rotary tables at those positions, and which cached and new
+/// positions each of them sees.
 pub(super) struct Positions {
 	pub(super) cos: Tensor,
 	pub(super) sin: Tensor,
-	pub(super) mask: Option<Tensor>,
+	pub(super) seen: Visibility,
 }
 
 impl Positions {
@@ -23,15 +25,11 @@ impl Positions {
 		seq: usize,
 		blocked: Option<Range<usize>>,
 	) -> candle::Result<Self> {
-		let (cos, sin) = tables;
-		let mask =
-			if seq > 1 || blocked.is_some() { Some(causal_mask(seq, offset, blocked, cos.device())?) } else { None };
-		Ok(Self { cos: cos.narrow(0, offset, seq)?, sin: sin.narrow(0, offset, seq)?, mask })
+		Self::runs(tables, offset, seq, &[blocked])
 	}
 
 	/// `seq` new positions after `offset` cached ones, fed as one run per entry of `blocked`: run `r` may not
-	/// attend to the cached positions in `blocked[r]`. The mask is `(runs, 1, 1, seq, offset + seq)` (run, key-value
-	/// head, query head in its group, query, key).
+	/// attend to the cached positions in `blocked[r]`.
 	pub(super) fn runs(
 		tables: (&Tensor, &Tensor),
 		offset: usize,
@@ -39,12 +37,55 @@ impl Positions {
 		blocked: &[Option<Range<usize>>],
 	) -> candle::Result<Self> {
 		let (cos, sin) = tables;
-		let masks = blocked
+		let seen = Visibility { offset, seq, blocked: blocked.to_vec() };
+		Ok(Self { cos: cos.narrow(0, offset, seq)?, sin: sin.narrow(0, offset, seq)?, seen })
+	}
+}
+
+/// Which keys new positions attend to: every cached position and every new one up to itself (causal), except, in
+/// run `r`, the cached positions in `blocked[r]` (a single entry holds for every run).
+#[derive(Clone, Debug)]
+pub(super) struct Visibility {
+	offset: usize,
+	seq: usize,
+	blocked: Vec<Option<Range<usize>>>,
+}
+
+impl Visibility {
+	/// Keys of every query: the cached positions and the new ones.
+	pub(super) fn keys(&self) -> usize {
+		self.offset.saturating_add(self.seq)
+	}
+
+	/// New positions (queries) per run.
+	pub(super) fn seq(&self) -> usize {
+		self.seq
+	}
+
+	/// Runs with their own hidden positions (1: the same for every run).
+	pub(super) fn runs(&self) -> usize {
+		self.blocked.len()
+	}
+
+	/// The keys new position `query` of run `run` sees: `0..len`, less `hidden`.
+	pub(super) fn row(&self, run: usize, query: usize) -> (usize, Range<usize>) {
+		let len = self.offset.saturating_add(query).saturating_add(1).min(self.keys());
+		let blocked = if self.blocked.len() == 1 { self.blocked.first() } else { self.blocked.get(run) };
+		(len, blocked.cloned().flatten().unwrap_or(0..0))
+	}
+
+	/// Scores `(b, kv_heads, groups · seq, keys)` plus the additive mask of what each query does not see (−∞),
+	/// for operations that candle differentiates.
+	pub(super) fn masked(&self, att: &Tensor) -> candle::Result<Tensor> {
+		let (b, kv_heads, rows, keys) = att.dims4()?;
+		let masks = self
+			.blocked
 			.iter()
-			.map(|b| causal_mask(seq, offset, b.clone(), cos.device()))
+			.map(|blocked| causal_mask(self.seq, self.offset, blocked.clone(), att.device()))
 			.collect::<candle::Result<Vec<_>>>()?;
 		let mask = Tensor::stack(&masks, 0)?.unsqueeze(1)?.unsqueeze(1)?;
-		Ok(Self { cos: cos.narrow(0, offset, seq)?, sin: sin.narrow(0, offset, seq)?, mask: Some(mask) })
+		let groups = rows.checked_div(self.seq).unwrap_or(0);
+		att.reshape((b, kv_heads, groups, self.seq, keys))?.broadcast_add(&mask)?.reshape((b, kv_heads, rows, keys))
 	}
 }
 
@@ -106,14 +147,18 @@ pub(super) fn attend_after_shared(
 	let Some((old_k, old_v)) = cached.as_ref() else { return weigh(c, &q, &k, &v, at, ops) };
 	let (runs, heads, seq, head_dim) = q.dims4()?;
 	let (kv_heads, rows) = (c.num_key_value_heads, c.kv_groups().saturating_mul(seq));
+	if let Ops::Bf16(kernel) = ops {
+		let q = q.reshape((runs, kv_heads, rows, head_dim))?;
+		let out = fused_bf16(&q, &k, &v, Some((old_k, old_v)), scale(head_dim), &at.seen, kernel)?;
+		return out.reshape((runs, heads, seq, head_dim))?.transpose(1, 2)?.reshape((runs, seq, c.hidden_size));
+	}
 	let (old_k, old_v) = (old_k.squeeze(0)?, old_v.squeeze(0)?);
 	let old = old_k.dim(1)?;
 	let q = q.reshape((runs, kv_heads, rows, head_dim))?;
 	let all_runs = q.transpose(0, 1)?.contiguous()?.reshape((kv_heads, runs.saturating_mul(rows), head_dim))?;
 	let to_old = ops.matmul(&all_runs, &old_k.t()?)?.reshape((kv_heads, runs, rows, old))?.transpose(0, 1)?.contiguous()?;
 	let to_new = ops.matmul(&q, &k.t()?)?;
-	let att = (Tensor::cat(&[&to_old, &to_new], 3)? * scale(head_dim))?;
-	let att = ops.softmax_last_dim(&masked(att, at, (runs, kv_heads, c.kv_groups(), seq))?)?;
+	let att = ops.attention_weights(&Tensor::cat(&[&to_old, &to_new], 3)?, scale(head_dim), &at.seen)?;
 	let from_old = att.narrow(3, 0, old)?.transpose(0, 1)?.contiguous()?.reshape((
 		kv_heads,
 		runs.saturating_mul(rows),
@@ -142,16 +187,109 @@ fn weigh(c: &Config, q: &Tensor, k: &Tensor, v: &Tensor, at: &Positions, ops: Op
 	let (b, heads, seq, head_dim) = q.dims4()?;
 	let (kv_heads, groups) = (c.num_key_value_heads, c.kv_groups());
 	let q = q.reshape((b, kv_heads, groups.saturating_mul(seq), head_dim))?;
-	let att = (ops.matmul(&q, &k.t()?)? * scale(head_dim))?;
-	let att = ops.softmax_last_dim(&masked(att, at, (b, kv_heads, groups, seq))?)?;
-	ops.matmul(&att, v)?.reshape((b, heads, seq, head_dim))?.transpose(1, 2)?.reshape((b, seq, c.hidden_size))
+	let out = if let Ops::Bf16(kernel) = ops {
+		fused_bf16(&q, k, v, None, scale(head_dim), &at.seen, kernel)?
+	} else {
+		ops.matmul(&ops.attention_weights(&ops.matmul(&q, &k.t()?)?, scale(head_dim), &at.seen)?, v)?
+	};
+	out.reshape((b, heads, seq, head_dim))?.transpose(1, 2)?.reshape((b, seq, c.hidden_size))
 }
 
-/// Attention scores `(b, kv_heads, groups · seq, keys)` with `at`'s additive mask added to every query head.
-fn masked(att: Tensor, at: &Positions, (b, kv_heads, groups, seq): (usize, usize, usize, usize)) -> candle::Result<Tensor> {
-	let Some(mask) = &at.mask else { return Ok(att) };
-	let keys = att.dim(3)?;
-	att.reshape((b, kv_heads, groups, seq, keys))?.broadcast_add(mask)?.reshape((b, kv_heads, groups.saturating_mul(seq), keys))
+/// Bytes of one block's scores (and as many of its weights) in [`fused_bf16`]: with the packed keys and values
+/// they stay in L2.
+const BLOCK_SCORE_BYTES: usize = 128 << 10;
+
+/// Scaled dot-product attention in the protocol's bf16 products, fused. For batch `i` and key-value head `h`, the
+/// queries `q[i, h]` `(rows, head_dim)` — the `groups` query heads of `h`, `seq` rows each — attend to the keys
+/// and values of `prefix` (a cached prefix shared by every batch, `(1, kv_heads, old, head_dim)`) followed by
+/// `k[i, h]`, `v[i, h]` (batch 1: shared too), seeing what `seen` lets them. Blocks of query rows are scored,
+/// softmaxed and weighed one after the other, so the score matrix is never written out whole (it stays in cache),
+/// and a block's scores of keys none of its queries sees are not computed. Every output is bit for bit what the
+/// products of [`crate::matmul::bf16::batched`] and [`Ops::attention_weights`] give for the same keys (tested).
+/// Returns `(b, kv_heads, rows, head_dim)`.
+fn fused_bf16(
+	q: &Tensor,
+	k: &Tensor,
+	v: &Tensor,
+	prefix: Option<(&Tensor, &Tensor)>,
+	scale: f64,
+	seen: &Visibility,
+	kernel: Bf16Kernel,
+) -> candle::Result<Tensor> {
+	let (b, kv_heads, rows, head_dim) = q.dims4()?;
+	let (kb, kh, new, kd) = k.dims4()?;
+	let (old_k, old_v, old) = match prefix {
+		Some((pk, pv)) => {
+			let (one, ph, old, pd) = pk.dims4()?;
+			if one != 1 || ph != kv_heads || pd != head_dim || pv.dims4()? != (one, ph, old, pd) {
+				candle::bail!("fused attention: a prefix {:?} / {:?} for queries {:?}", pk.dims(), pv.dims(), q.dims());
+			}
+			(values(pk)?, values(pv)?, old)
+		},
+		None => (Vec::new(), Vec::new(), 0),
+	};
+	if kh != kv_heads || kd != head_dim || (kb != b && kb != 1) || v.dims4()? != (kb, kh, new, kd) {
+		candle::bail!("fused attention: keys {:?} and values {:?} for queries {:?}", k.dims(), v.dims(), q.dims());
+	}
+	let keys = old + new;
+	if keys != seen.keys() || seen.seq() == 0 || rows % seen.seq() != 0 || (seen.runs() != 1 && seen.runs() != b) {
+		candle::bail!("fused attention: queries {:?} over {keys} keys for {} runs of {} over {}", q.dims(), seen.runs(), seen.seq(), seen.keys());
+	}
+	let (q, k, v) = (values(q)?, values(k)?, values(v)?);
+	// Row `j` of batch `i`, head `h` of the keys (or values): the prefix's, then the batch's own.
+	let at = |i: usize, h: usize, j: usize| -> (bool, Range<usize>) {
+		let start = if j < old { (h * old + j) * head_dim } else { ((if kb == 1 { 0 } else { i } * kv_heads + h) * new + j - old) * head_dim };
+		(j < old, start..start + head_dim)
+	};
+	let key = |i: usize, h: usize, j: usize| {
+		let (in_prefix, r) = at(i, h, j);
+		(if in_prefix { old_k.get(r) } else { k.get(r) }).unwrap_or_default()
+	};
+	let value = |i: usize, h: usize, j: usize| {
+		let (in_prefix, r) = at(i, h, j);
+		(if in_prefix { old_v.get(r) } else { v.get(r) }).unwrap_or_default()
+	};
+	let packed = (0..b * kv_heads)
+		.into_par_iter()
+		.map(|ih| {
+			let (i, h) = (ih / kv_heads, ih % kv_heads);
+			let keys_packed = PackedBf16::pack_columns(|j| key(i, h, j), head_dim, keys)?;
+			let values_packed = PackedBf16::pack_rows(|j| value(i, h, j), keys, head_dim)?;
+			Ok((keys_packed, values_packed))
+		})
+		.collect::<candle::Result<Vec<_>>>()?;
+	// Rows per block: whole register tiles of 6.
+	let block = (BLOCK_SCORE_BYTES / (keys.max(1) * std::mem::size_of::<f32>())).clamp(6, 96) / 6 * 6;
+	#[allow(clippy::cast_possible_truncation)]
+	let scale = scale as f32;
+	let seq = seen.seq();
+	let mut out = vec![0f32; b * kv_heads * rows * head_dim];
+	let blocks = out.par_chunks_mut(rows * head_dim).zip(&packed).enumerate().flat_map_iter(|(ih, (plane, operands))| {
+		plane.chunks_mut(block * head_dim).enumerate().map(move |(n, dst)| (ih, n * block, operands, dst))
+	});
+	blocks.try_for_each_init(
+		|| (Vec::new(), Vec::new()),
+		|(scores, weights): &mut (Vec<f32>, Vec<f32>), (ih, first, (keys_packed, values_packed), dst)| {
+			let n = dst.len() / head_dim;
+			let run = ih / kv_heads;
+			let seen_by: Vec<(usize, Range<usize>)> = (first..first + n).map(|r| seen.row(run, r % seq)).collect();
+			let longest = seen_by.iter().map(|(len, _)| *len).max().unwrap_or(0);
+			scores.resize(n * keys, 0.0);
+			weights.resize(n * keys, 0.0);
+			let queries = &q[(ih * rows + first) * head_dim..(ih * rows + first + n) * head_dim];
+			keys_packed.product_panels(queries, n, keys_packed.panels_covering(longest), kernel, scores)?;
+			for ((src, dst), (len, hidden)) in scores.chunks(keys).zip(weights.chunks_mut(keys)).zip(&seen_by) {
+				attention_softmax::widest(src, dst, *len, hidden.start, hidden.end, scale);
+			}
+			values_packed.product_panels(weights, n, values_packed.panels(), kernel, dst)
+		},
+	)?;
+	Tensor::from_vec(out, (b, kv_heads, rows, head_dim), &Device::Cpu)
+}
+
+/// The f32 values of a tensor, in its logical (row-major) order.
+fn values(t: &Tensor) -> candle::Result<Vec<f32>> {
+	t.flatten_all()?.to_vec1::<f32>()
 }
 
 /// `1 / √head_dim`, the scaled dot product's scale.

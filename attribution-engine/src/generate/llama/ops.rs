@@ -1,5 +1,6 @@
 //! The kernels of the forward pass, fast or differentiable, and the rotary tables.
 
+use super::attention::Visibility;
 use candle::{DType, Device, Tensor, D};
 
 /// Which kernels the forward pass uses: candle's fused ones (no gradients), the same with attention's products in
@@ -28,10 +29,12 @@ impl Ops {
 		}
 	}
 
-	pub(super) fn softmax_last_dim(self, x: &Tensor) -> candle::Result<Tensor> {
+	/// Attention weights from raw scores `(b, kv_heads, groups · seq, keys)`: multiplied by `scale`, masked to the
+	/// keys `seen` lets each query see, softmaxed over the keys. One pass on the fast paths.
+	pub(super) fn attention_weights(self, scores: &Tensor, scale: f64, seen: &Visibility) -> candle::Result<Tensor> {
 		match self {
-			Ops::Fast | Ops::Bf16(_) => super::activations::softmax_last_dim(x),
-			Ops::Differentiable => candle_nn::ops::softmax(x, D::Minus1),
+			Ops::Fast | Ops::Bf16(_) => super::activations::attention_softmax(scores, scale, seen),
+			Ops::Differentiable => candle_nn::ops::softmax(&seen.masked(&(scores * scale)?)?, D::Minus1),
 		}
 	}
 
