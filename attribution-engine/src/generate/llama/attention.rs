@@ -320,3 +320,90 @@ fn causal_mask(seq: usize, offset: usize, blocked: Option<Range<usize>>, device:
 		.collect();
 	Tensor::from_vec(data, (seq, kv), device)
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::matmul::bf16::{batched, native_available};
+
+	/// Deterministic values of `shape`, about unit size, a few of them large.
+	fn values_of(shape: (usize, usize, usize, usize), seed: u32) -> Tensor {
+		let n = shape.0 * shape.1 * shape.2 * shape.3;
+		let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+		let data: Vec<f32> = (0..n)
+			.map(|i| {
+				state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+				let x = (state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0;
+				if i % 97 == 0 { x * 40.0 } else { x }
+			})
+			.collect();
+		Tensor::from_vec(data, shape, &Device::Cpu).unwrap()
+	}
+
+	fn bits(t: &Tensor) -> Vec<u32> {
+		t.flatten_all().unwrap().to_vec1::<f32>().unwrap().iter().map(|x| x.to_bits()).collect()
+	}
+
+	#[test]
+	fn fused_attention_is_the_unfused_products_and_softmax_bit_for_bit_on_every_kernel() {
+		let mut kernels = vec![Bf16Kernel::Portable];
+		if native_available() {
+			kernels.push(Bf16Kernel::Widest);
+		}
+		let tables = Tensor::zeros((512, 20), candle::DType::F32, &Device::Cpu).unwrap();
+		// (batches, kv heads, query rows per head, head_dim, cached keys, new keys, blocked per run, shared prefix):
+		// a causal prompt over two blocks of rows, a long one whose early blocks skip the panels of keys they cannot
+		// see (blocks of 108 rows over 10 panels), new positions after a cache, and masked-ablation runs after a
+		// shared prefix of odd length (pairs of keys straddle it), with an odd head size.
+		type Case = (usize, usize, usize, usize, usize, usize, Vec<Option<Range<usize>>>, bool);
+		let cases: Vec<Case> = vec![
+			(1, 2, 3 * 45, 40, 0, 45, vec![None], false),
+			(1, 1, 300, 16, 0, 300, vec![None], false),
+			(1, 3, 2 * 17, 33, 20, 17, vec![Some(4..9)], false),
+			(4, 2, 3 * 9, 40, 37, 9, vec![None, Some(0..5), Some(5..20), Some(20..37)], true),
+		];
+		for kernel in kernels {
+			for (case, (b, kv_heads, rows, head_dim, old, new, blocked, shared)) in cases.iter().cloned().enumerate() {
+				let seen = Positions::runs((&tables, &tables), old, new, &blocked).unwrap().seen;
+				let q = values_of((b, kv_heads, rows, head_dim), 1);
+				let (k, v, prefix) = if shared {
+					let prefix = (values_of((1, kv_heads, old, head_dim), 2), values_of((1, kv_heads, old, head_dim), 3));
+					(values_of((b, kv_heads, new, head_dim), 4), values_of((b, kv_heads, new, head_dim), 5), Some(prefix))
+				} else {
+					(values_of((b, kv_heads, old + new, head_dim), 4), values_of((b, kv_heads, old + new, head_dim), 5), None)
+				};
+				let fused = fused_bf16(&q, &k, &v, prefix.as_ref().map(|(pk, pv)| (pk, pv)), 0.125, &seen, kernel).unwrap();
+				// Unfused: every batch's whole key sequence, all scores, the fused softmax, the weighted values.
+				let (all_k, all_v) = match &prefix {
+					Some((pk, pv)) => (
+						Tensor::cat(&[&pk.repeat((b, 1, 1, 1)).unwrap(), &k], 2).unwrap(),
+						Tensor::cat(&[&pv.repeat((b, 1, 1, 1)).unwrap(), &v], 2).unwrap(),
+					),
+					None => (k.clone(), v.clone()),
+				};
+				let scores = batched(&q, &all_k.t().unwrap(), kernel).unwrap();
+				let weights = Ops::Bf16(kernel).attention_weights(&scores, 0.125, &seen).unwrap();
+				let unfused = batched(&weights, &all_v, kernel).unwrap();
+				assert_eq!(fused.dims(), unfused.dims());
+				assert_eq!(bits(&fused), bits(&unfused), "case {case} on {kernel:?}");
+			}
+		}
+	}
+
+	#[test]
+	fn fused_attention_refuses_operands_that_do_not_fit_by_name() {
+		let tables = Tensor::zeros((64, 4), candle::DType::F32, &Device::Cpu).unwrap();
+		let seen = Positions::runs((&tables, &tables), 0, 5, &[None]).unwrap().seen;
+		let q = values_of((1, 2, 10, 8), 1);
+		let kv = values_of((1, 2, 5, 8), 2);
+		let err = |r: candle::Result<Tensor>| r.unwrap_err().to_string();
+		// Keys of another head size, another head count, more keys than the queries' positions, and a prefix
+		// that is not shared (batch 2).
+		assert!(err(fused_bf16(&q, &values_of((1, 2, 5, 7), 2), &kv, None, 1.0, &seen, Bf16Kernel::Portable)).contains("fused attention"));
+		assert!(err(fused_bf16(&q, &values_of((1, 3, 5, 8), 2), &kv, None, 1.0, &seen, Bf16Kernel::Portable)).contains("fused attention"));
+		let six = values_of((1, 2, 6, 8), 2);
+		assert!(err(fused_bf16(&q, &six, &six, None, 1.0, &seen, Bf16Kernel::Portable)).contains("fused attention"));
+		let prefix = values_of((2, 2, 3, 8), 3);
+		assert!(err(fused_bf16(&q, &kv, &kv, Some((&prefix, &prefix)), 1.0, &seen, Bf16Kernel::Portable)).contains("fused attention"));
+	}
+}
