@@ -132,8 +132,10 @@ fn after_cached(cached: &Slot, k: Tensor, v: Tensor) -> candle::Result<(Tensor, 
 }
 
 /// As [`attend`] for `runs` runs of new positions after one shared cached prefix (`cached`, batch 1): every
-/// run reads the same cached keys and values, and the cache is left as it was. The cached keys are never copied
-/// per run: all runs' queries meet them in one product per key-value head, so its rows are `runs` times as many.
+/// run reads the same cached keys and values, and the cache is left as it was. In bf16 ([`fused_bf16`]) each run's
+/// keys and values are packed from where they lie, the cached ones and its own, and its weighted values are one
+/// sum over all of them. Otherwise the cached keys are never copied per run: all runs' queries meet them in one
+/// product per key-value head, so its rows are `runs` times as many.
 pub(super) fn attend_after_shared(
 	c: &Config,
 	q: &Tensor,
