@@ -108,8 +108,18 @@ fn pack_row_portable(src: &[f32], halves: &mut [std::mem::MaybeUninit<u16>]) {
 // a few percent of an attribution instead of a tenth.
 crate::simd::widest_simd!(pack_row, super::pack_row_portable, (src: &[f32], halves: &mut [std::mem::MaybeUninit<u16>]));
 
+/// Words of two rows' values in pairs, `low[c]` and `high[c]` in word `c` ([`pair`]).
+#[inline(always)]
+fn pair_lanes_portable(low: &[f32], high: &[f32], words: &mut [u32]) {
+	for ((word, &lo), &hi) in words.iter_mut().zip(low).zip(high) {
+		*word = pair(lo, hi);
+	}
+}
+
+crate::simd::widest_simd!(pair_lanes, super::pair_lanes_portable, (low: &[f32], high: &[f32], words: &mut [u32]));
+
 /// Two bf16 values in one word, `lo` in the low half (the element of even index).
-#[inline]
+#[inline(always)]
 fn pair(lo: f32, hi: f32) -> u32 {
 	u32::from(bf16_operand(lo)) | (u32::from(bf16_operand(hi)) << 16)
 }
@@ -132,14 +142,21 @@ impl PackedBf16 {
 		}
 		let pairs = inputs.div_ceil(2);
 		let mut words = vec![0u32; outputs.div_ceil(NR) * pairs * NR];
+		// One column's pairs, converted on the widest SIMD, then laid across the panel.
+		let mut column_words = vec![0u32; pairs];
 		for (panel, chunk) in words.chunks_mut(pairs * NR).enumerate() {
 			for c in 0..(outputs - panel * NR).min(NR) {
 				let column = column(panel * NR + c);
 				if column.len() != inputs {
 					candle::bail!("bf16 packing: a column of {} values, not {inputs}", column.len());
 				}
-				for (p, two) in column.chunks(2).enumerate() {
-					chunk[p * NR + c] = pair(two[0], two.get(1).copied().unwrap_or(0.0));
+				// SAFETY: two u16 per u32 word, with u16's weaker alignment; the words are initialised.
+				let halves = unsafe {
+					std::slice::from_raw_parts_mut(column_words.as_mut_ptr().cast::<std::mem::MaybeUninit<u16>>(), 2 * pairs)
+				};
+				pack_row::widest(column, halves);
+				for (p, &word) in column_words.iter().enumerate() {
+					chunk[p * NR + c] = word;
 				}
 			}
 		}
@@ -165,9 +182,7 @@ impl PackedBf16 {
 			for (p, lanes) in chunk.chunks_exact_mut(NR).enumerate() {
 				let low = &row(2 * p)[first..first + cols];
 				let high = if 2 * p + 1 < inputs { &row(2 * p + 1)[first..first + cols] } else { &zeros[..cols] };
-				for ((word, &lo), &hi) in lanes.iter_mut().zip(low).zip(high) {
-					*word = pair(lo, hi);
-				}
+				pair_lanes::widest(low, high, lanes);
 			}
 		}
 		let floors = words.chunks(pairs * NR).map(Floor::of).collect();
@@ -189,9 +204,7 @@ impl PackedBf16 {
 			let row = |r: usize| weight.get(r * outputs + first..r * outputs + first + cols).unwrap_or(&zeros[..cols]);
 			for (p, lanes) in chunk.chunks_exact_mut(NR).enumerate() {
 				let (low, high) = (row(2 * p), if 2 * p + 1 < inputs { row(2 * p + 1) } else { &zeros[..cols] });
-				for ((word, &lo), &hi) in lanes.iter_mut().zip(low).zip(high) {
-					*word = pair(lo, hi);
-				}
+				pair_lanes::widest(low, high, lanes);
 			}
 		};
 		// Small weights (attention's keys and values, packed for every product) on the calling thread.
@@ -688,6 +701,49 @@ mod tests {
 
 	/// Attention's shapes (three key-value heads, 64 dims, runs × heads batched): both kernels compute the
 	/// rounded operands' products, up to the order of f32 sums.
+	#[test]
+	fn packing_gives_the_rules_operands_on_every_simd_path() {
+		// Every rounding case: ties, subnormals, infinities, NaN, the largest finite values; odd lengths.
+		let mut xs: Vec<f32> = (0..4099u32).map(|i| f32::from_bits(i.wrapping_mul(2_654_435_761))).collect();
+		xs.extend([0.0, -0.0, f32::MIN_POSITIVE, -f32::MIN_POSITIVE / 2.0, f32::MAX, f32::MIN, f32::INFINITY, f32::NAN, 1.0 + f32::EPSILON * 64.0]);
+		let expected: Vec<u16> = xs.iter().map(|&x| bf16_operand(x)).collect();
+		type PackRow<'a> = &'a dyn Fn(&[f32], &mut [std::mem::MaybeUninit<u16>]);
+		type PairLanes<'a> = &'a dyn Fn(&[f32], &[f32], &mut [u32]);
+		let halves = |f: PackRow<'_>| {
+			let mut out = vec![std::mem::MaybeUninit::<u16>::uninit(); xs.len() + 3];
+			f(&xs, &mut out);
+			// SAFETY: every half was written (the values, then zeros).
+			out.iter().map(|h| unsafe { h.assume_init() }).collect::<Vec<u16>>()
+		};
+		let words = |f: PairLanes<'_>| {
+			let mut out = vec![0u32; xs.len() - 1];
+			f(&xs[..xs.len() - 1], &xs[1..], &mut out);
+			out
+		};
+		let mut padded = expected.clone();
+		padded.extend([0, 0, 0]);
+		let pairs: Vec<u32> = xs.windows(2).map(|w| pair(w[0], w[1])).collect();
+		assert_eq!(pairs[0], u32::from(expected[0]) | (u32::from(expected[1]) << 16));
+		assert_eq!(halves(&|x, h| pack_row_portable(x, h)), padded);
+		assert_eq!(halves(&|x, h| pack_row::widest(x, h)), padded);
+		assert_eq!(words(&|l, h, w| pair_lanes::widest(l, h, w)), pairs);
+		#[cfg(target_arch = "x86_64")]
+		{
+			if std::arch::is_x86_feature_detected!("avx2") {
+				// SAFETY: the CPU has AVX2 (checked just above).
+				assert_eq!(halves(&|x, h| unsafe { pack_row::avx2(x, h) }), padded);
+				// SAFETY: as above.
+				assert_eq!(words(&|l, h, w| unsafe { pair_lanes::avx2(l, h, w) }), pairs);
+			}
+			if std::arch::is_x86_feature_detected!("avx512f") {
+				// SAFETY: the CPU has AVX-512F (checked just above).
+				assert_eq!(halves(&|x, h| unsafe { pack_row::avx512(x, h) }), padded);
+				// SAFETY: as above.
+				assert_eq!(words(&|l, h, w| unsafe { pair_lanes::avx512(l, h, w) }), pairs);
+			}
+		}
+	}
+
 	#[test]
 	fn batched_products_agree_on_both_kernels_and_refuse_mismatched_shapes() {
 		let device = candle::Device::Cpu;
