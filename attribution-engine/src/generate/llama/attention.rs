@@ -234,7 +234,7 @@ fn fused_bf16(
 		candle::bail!("fused attention: keys {:?} and values {:?} for queries {:?}", k.dims(), v.dims(), q.dims());
 	}
 	let keys = old + new;
-	if keys != seen.keys() || seen.seq() == 0 || rows % seen.seq() != 0 || (seen.runs() != 1 && seen.runs() != b) {
+	if keys != seen.keys() || seen.seq() == 0 || rows == 0 || rows % seen.seq() != 0 || (seen.runs() != 1 && seen.runs() != b) {
 		candle::bail!("fused attention: queries {:?} over {keys} keys for {} runs of {} over {}", q.dims(), seen.runs(), seen.seq(), seen.keys());
 	}
 	let (q, k, v) = (values(q)?, values(k)?, values(v)?);
@@ -405,6 +405,8 @@ mod tests {
 		assert!(err(fused_bf16(&q, &values_of((1, 3, 5, 8), 2), &kv, None, 1.0, &seen, Bf16Kernel::Portable)).contains("fused attention"));
 		let six = values_of((1, 2, 6, 8), 2);
 		assert!(err(fused_bf16(&q, &six, &six, None, 1.0, &seen, Bf16Kernel::Portable)).contains("fused attention"));
+		// No query rows at all (the blocks would be empty).
+		assert!(err(fused_bf16(&values_of((1, 2, 0, 8), 1), &kv, &kv, None, 1.0, &seen, Bf16Kernel::Portable)).contains("fused attention"));
 		let prefix = values_of((2, 2, 3, 8), 3);
 		assert!(err(fused_bf16(&q, &kv, &kv, Some((&prefix, &prefix)), 1.0, &seen, Bf16Kernel::Portable)).contains("fused attention"));
 	}
