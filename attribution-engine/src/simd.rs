@@ -7,6 +7,49 @@
 //! change its outputs.
 
 use candle::{CpuStorage, Layout};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// The widest vector instructions the engine's own kernels may use — the element-wise kernels, the portable
+/// bf16 tile, `vdpbf16ps` and the index's dot products — whatever more the CPU has. Every path gives the same
+/// bits, so a limit changes speed only: it is how one machine measures what an older CPU of its kind would do
+/// (gemm's f32 kernels follow the build instead: `--no-default-features` leaves out its AVX-512 ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SimdLevel {
+	/// No vector extension beyond the target's baseline (SSE2 on x86-64).
+	Baseline,
+	/// AVX2 (with FMA where a kernel needs it).
+	Avx2,
+	/// AVX-512F (and AVX512-BF16 where the CPU has it).
+	Avx512,
+}
+
+/// The limit [`limit_simd`] set, as `SimdLevel as u8`; no limit until then.
+static LIMIT: AtomicU8 = AtomicU8::new(SimdLevel::Avx512 as u8);
+
+/// Limits the engine's kernels to `level` for the rest of the process (a command-line option sets it once).
+pub fn limit_simd(level: SimdLevel) {
+	LIMIT.store(level as u8, Ordering::Relaxed);
+}
+
+/// True when the limit allows kernels of `level` (whether the CPU has them is checked where they run).
+#[inline]
+pub(crate) fn allows(level: SimdLevel) -> bool {
+	level as u8 <= LIMIT.load(Ordering::Relaxed)
+}
+
+/// The widest level this CPU has within the limit: what the engine's kernels run.
+pub fn simd_level() -> SimdLevel {
+	#[cfg(target_arch = "x86_64")]
+	{
+		if allows(SimdLevel::Avx512) && std::arch::is_x86_feature_detected!("avx512f") {
+			return SimdLevel::Avx512;
+		}
+		if allows(SimdLevel::Avx2) && std::arch::is_x86_feature_detected!("avx2") {
+			return SimdLevel::Avx2;
+		}
+	}
+	SimdLevel::Baseline
+}
 
 /// Below this `exp` underflows f32's normal range; the result is 0 (as the softmax of a masked score).
 pub(crate) const EXP_LOWEST: f32 = -87.336_54;
@@ -151,7 +194,7 @@ pub(crate) fn contiguous<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str)
 
 /// A module `$module` with `$portable` compiled three times — for AVX-512F (`avx512`), for AVX2 (`avx2`) and
 /// for the baseline — and `widest`, which runs the widest copy this CPU has. Every copy is the same code, so the
-/// same IEEE operations (Rust never fuses a multiply and an add on its own).
+/// same IEEE operations (Rust never fuses a multiply and an add on its own). [`limit_simd`] caps the copy run.
 macro_rules! widest_simd {
 	($module:ident, $portable:path, ($($arg:ident: $ty:ty),*)) => {
 		pub(crate) mod $module {
@@ -170,11 +213,11 @@ macro_rules! widest_simd {
 			pub(crate) fn widest($($arg: $ty),*) {
 				#[cfg(target_arch = "x86_64")]
 				{
-					if std::arch::is_x86_feature_detected!("avx512f") {
+					if $crate::simd::allows($crate::simd::SimdLevel::Avx512) && std::arch::is_x86_feature_detected!("avx512f") {
 						// SAFETY: the CPU has AVX-512F (checked just above).
 						return unsafe { avx512($($arg),*) };
 					}
-					if std::arch::is_x86_feature_detected!("avx2") {
+					if $crate::simd::allows($crate::simd::SimdLevel::Avx2) && std::arch::is_x86_feature_detected!("avx2") {
 						// SAFETY: the CPU has AVX2 (checked just above).
 						return unsafe { avx2($($arg),*) };
 					}
@@ -203,6 +246,32 @@ mod tests {
 			.map(|i| i as f32 / 100.0)
 			.chain([f32::MAX, f32::MIN, f32::INFINITY, f32::NEG_INFINITY, 1e-30, -1e-30, 0.0, EXP_LOWEST, EXP_HIGHEST])
 			.collect()
+	}
+
+	#[test]
+	fn the_limit_caps_the_kernels_run_and_every_level_gives_the_same_bits() {
+		let widest = simd_level();
+		let xs: Vec<f32> = grid().into_iter().filter(|x| x.is_finite()).collect();
+		let mut runs = Vec::new();
+		for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
+			limit_simd(level);
+			assert_eq!(simd_level(), widest.min(level), "limited to {level:?}");
+			assert_eq!(crate::matmul::bf16::native_available(), level == SimdLevel::Avx512 && {
+				#[cfg(target_arch = "x86_64")]
+				{
+					std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bf16")
+				}
+				#[cfg(not(target_arch = "x86_64"))]
+				{
+					false
+				}
+			});
+			let mut out = vec![0f32; xs.len()];
+			attention_softmax::widest(&xs, &mut out, 20_000, 700, 1_900, 0.75);
+			runs.push(out.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+		}
+		assert_eq!(simd_level(), widest, "no limit above what the CPU has");
+		assert!(runs.windows(2).all(|w| w.first() == w.last()));
 	}
 
 	#[test]

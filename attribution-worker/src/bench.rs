@@ -13,7 +13,7 @@ use attribution_engine::{
 	evaluate::{question::appears_in, report::{leaks_format, QUOTE_RANK_PENALTIES}},
 	generate::{answer_form::ends_sentence, choose_quote, AnswerForm},
 	index::{store::build_index, VectorIndex},
-	synthetic,
+	synthetic, SimdLevel,
 };
 use clap::Subcommand;
 use serde_json::{json, Value};
@@ -276,9 +276,28 @@ fn write_npy(path: &Path, data: &[f32], rows: usize, cols: usize) -> Result<()> 
 	Ok(())
 }
 
+/// Runs the Python reference, within the instructions `--max-simd` leaves the engine: PyTorch's ATen and
+/// oneDNN kernels, MKL and faiss are held to the same level, so both sides of a ratio run as on that CPU.
 fn reference(python: &Path, args: &[&str]) -> Result<Value> {
 	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/bench_reference.py");
-	let out = Command::new(python)
+	let mut command = Command::new(python);
+	let held = match attribution_engine::simd_level() {
+		SimdLevel::Avx512 => &[][..],
+		SimdLevel::Avx2 => &[
+			("ATEN_CPU_CAPABILITY", "avx2"),
+			("ONEDNN_MAX_CPU_ISA", "AVX2"),
+			("MKL_ENABLE_INSTRUCTIONS", "AVX2"),
+			("FAISS_OPT_LEVEL", "avx2"),
+		][..],
+		SimdLevel::Baseline => &[
+			("ATEN_CPU_CAPABILITY", "default"),
+			("ONEDNN_MAX_CPU_ISA", "SSE41"),
+			("MKL_ENABLE_INSTRUCTIONS", "SSE4_2"),
+			("FAISS_OPT_LEVEL", "generic"),
+		][..],
+	};
+	let out = command
+		.envs(held.iter().copied())
 		.arg(&script)
 		.args(args)
 		.output()
@@ -318,7 +337,8 @@ fn speed(
 	std::fs::create_dir_all(work).with_context(|| format!("{}", work.display()))?;
 	let threads = rayon::current_num_threads();
 	let python = python.filter(|p| p.exists());
-	let mut report = json!({ "threads": threads });
+	let simd = attribution_engine::simd_level();
+	let mut report = json!({ "threads": threads, "simd": format!("{simd:?}").to_lowercase() });
 	// 0. The machine's limits, measured in the same run: every result is also a share of them.
 	let limits = crate::bench_limits::measure()?;
 	report["limits"] = json!(limits);

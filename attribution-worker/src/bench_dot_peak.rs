@@ -107,10 +107,9 @@ pub fn measure() -> Option<DotPeak> {
 		} else {
 			return None;
 		};
-		let bf16_gmacs = (std::arch::is_x86_feature_detected!("avx512f")
-			&& std::arch::is_x86_feature_detected!("avx512bf16"))
-		.then(|| {
-			// SAFETY: the CPU has AVX-512F and AVX512-BF16 (checked just above).
+		// Within `--max-simd`: the products' kernel runs `vdpbf16ps` only when the limit allows AVX-512.
+		let bf16_gmacs = attribution_engine::bf16_native_available().then(|| {
+			// SAFETY: the CPU has AVX-512F and AVX512-BF16 (`bf16_native_available` checks both).
 			best_rate(CHAINS * 32, |x| unsafe { x86::bf16_avx512(x) })
 		});
 		Some(DotPeak { f32_gmacs, bf16_gmacs })

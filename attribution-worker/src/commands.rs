@@ -16,6 +16,7 @@ use serde_json::json;
 use std::path::Path;
 
 pub fn run(cli: Cli) -> Result<()> {
+	attribution_engine::limit_simd(cli.common.max_simd.level());
 	// A worker serving the chain always computes in validator mode: committee members must reach the same
 	// vector whatever their core count.
 	// The PubMedQA bench measures what validators compute, so it runs as they do.

@@ -60,9 +60,35 @@ pub struct Common {
 	/// `bench` commands only: it is not what the chain's committees compute.
 	#[arg(long, global = true, value_enum, default_value_t = Products::protocol())]
 	pub products: Products,
+	/// The widest vector instructions the engine's own kernels use, whatever more this CPU has: `avx512`
+	/// (all it has), `avx2` or `baseline`. Every path computes the same bits, so only speed changes: how one
+	/// machine measures an older CPU of its kind. gemm's f32 kernels follow the build instead
+	/// (`--no-default-features` leaves out their AVX-512 ones).
+	#[arg(long, global = true, value_enum, default_value_t = MaxSimd::Avx512)]
+	pub max_simd: MaxSimd,
 	/// Print machine-readable JSON instead of text.
 	#[arg(long, global = true)]
 	pub json: bool,
+}
+
+/// `--max-simd`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MaxSimd {
+	Avx512,
+	Avx2,
+	Baseline,
+}
+
+impl MaxSimd {
+	/// The engine's level.
+	pub fn level(self) -> attribution_engine::SimdLevel {
+		match self {
+			Self::Avx512 => attribution_engine::SimdLevel::Avx512,
+			Self::Avx2 => attribution_engine::SimdLevel::Avx2,
+			Self::Baseline => attribution_engine::SimdLevel::Baseline,
+		}
+	}
 }
 
 /// `--products`.

@@ -275,7 +275,7 @@ pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
 fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
 	#[cfg(target_arch = "x86_64")]
 	{
-		if std::is_x86_feature_detected!("avx2") {
+		if crate::simd::allows(crate::simd::SimdLevel::Avx2) && std::is_x86_feature_detected!("avx2") {
 			// SAFETY: the CPU supports AVX2, checked just above.
 			return unsafe { dot_i8_avx2(a, b) };
 		}

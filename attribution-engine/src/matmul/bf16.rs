@@ -49,7 +49,9 @@ impl Bf16Kernel {
 pub fn native_available() -> bool {
 	#[cfg(target_arch = "x86_64")]
 	{
-		std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bf16")
+		crate::simd::allows(crate::simd::SimdLevel::Avx512)
+			&& std::arch::is_x86_feature_detected!("avx512f")
+			&& std::arch::is_x86_feature_detected!("avx512bf16")
 	}
 	#[cfg(not(target_arch = "x86_64"))]
 	{
@@ -537,10 +539,14 @@ mod portable {
 	unsafe fn widest<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
 		#[cfg(target_arch = "x86_64")]
 		{
-			if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma") {
+			use crate::simd::{allows, SimdLevel};
+			if allows(SimdLevel::Avx512)
+				&& std::arch::is_x86_feature_detected!("avx512f")
+				&& std::arch::is_x86_feature_detected!("fma")
+			{
 				return avx512::<R, FLUSH>(a, pairs, b, c, c_rs, cols);
 			}
-			if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+			if allows(SimdLevel::Avx2) && std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
 				return avx2::<R, FLUSH>(a, pairs, b, c, c_rs, cols);
 			}
 		}

@@ -515,6 +515,7 @@ mod tests {
 			quantized: false,
 			decode_weights: crate::DecodeWeights::Q8,
 			products: crate::Products::protocol(),
+			max_simd: crate::MaxSimd::Avx512,
 			json: true,
 		}
 	}

@@ -57,6 +57,7 @@ fn no_models(dir: &Path) -> Common {
 		quantized: false,
 		decode_weights: crate::DecodeWeights::Q8,
 		products: crate::Products::protocol(),
+		max_simd: crate::MaxSimd::Avx512,
 		json: true,
 	}
 }
