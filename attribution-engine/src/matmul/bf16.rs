@@ -345,12 +345,13 @@ impl PackedBf16 {
 	/// no other task writes this task's tiles.
 	unsafe fn task(&self, task: &Task, packed: &[u32], floors: &[u16], out: *mut f32, native: bool) {
 		let pairs = self.pairs;
+		let tile_rows = if native { MR } else { portable::tile_rows() };
 		for panel in task.panels.clone() {
 			let weights = self.words.as_ptr().add(panel * pairs * NR);
 			let cols = (self.outputs - panel * NR).min(NR);
 			let mut row = task.rows.start;
 			while row < task.rows.end {
-				let height = (task.rows.end - row).min(MR);
+				let height = (task.rows.end - row).min(tile_rows);
 				let a = packed.as_ptr().add(row * pairs);
 				let c = out.add(row * self.outputs + panel * NR);
 				let row_floor = floors.get(row..row + height).and_then(|f| f.iter().min()).copied().unwrap_or(0);
@@ -474,44 +475,96 @@ fn split(rows: usize, panels: usize, workers: usize) -> Vec<Task> {
 }
 
 mod portable {
-	use super::NR;
+	use super::{MR, NR};
 
-	/// As `native::tile`, in f32 fused multiply-adds: each step is `bf16_pair_step`, 32 lanes at a time.
-	/// Without `FLUSH` the caller knows no step's result can be subnormal (`Floor`).
-	#[inline(always)]
-	unsafe fn body<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
-		let flush = |v: f32| if FLUSH && v.abs() < f32::MIN_POSITIVE { 0f32.copysign(v) } else { v };
-		let mut acc = [[0f32; NR]; R];
-		for p in 0..pairs {
-			let lanes = std::slice::from_raw_parts(b.add(p * NR), NR);
-			let (mut high, mut low) = ([0f32; NR], [0f32; NR]);
-			for ((h, l), &w) in high.iter_mut().zip(low.iter_mut()).zip(lanes) {
-				*h = f32::from_bits(w & 0xffff_0000);
-				*l = f32::from_bits(w << 16);
+	/// The copy of the kernel this CPU runs (within `--max-simd`).
+	#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+	enum Path {
+		Avx512,
+		Avx2,
+		Baseline,
+	}
+
+	fn path() -> Path {
+		#[cfg(target_arch = "x86_64")]
+		{
+			use crate::simd::{allows, SimdLevel};
+			if allows(SimdLevel::Avx512)
+				&& std::arch::is_x86_feature_detected!("avx512f")
+				&& std::arch::is_x86_feature_detected!("fma")
+			{
+				return Path::Avx512;
 			}
-			for (r, row) in acc.iter_mut().enumerate() {
-				let x = *a.add(r * pairs + p);
-				let (xh, xl) = (f32::from_bits(x & 0xffff_0000), f32::from_bits(x << 16));
-				for ((v, &h), &l) in row.iter_mut().zip(&high).zip(&low) {
-					*v = flush(xl.mul_add(l, flush(xh.mul_add(h, *v))));
-				}
+			if allows(SimdLevel::Avx2) && std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+				return Path::Avx2;
 			}
 		}
-		for (r, row) in acc.iter().enumerate() {
-			std::ptr::copy_nonoverlapping(row.as_ptr(), c.add(r * c_rs), cols);
+		Path::Baseline
+	}
+
+	/// Rows per tile on AVX2: its sixteen 256-bit registers hold 4 rows by half a panel (8 accumulators, the
+	/// panel half's 4 unpacked weight vectors, a row's 2 unpacked inputs), where 6 rows by a whole panel (24
+	/// accumulators) spill to the stack on every step. Each accumulator's two dependent FMAs per pair (8
+	/// cycles) then overlap the 16 FMAs of a step (8 cycles at two a cycle).
+	const AVX2_ROWS: usize = 4;
+	/// Lanes per pass on AVX2: half a panel.
+	const AVX2_LANES: usize = NR / 2;
+
+	/// The rows of one tile on this CPU's copy (the tile's register fit decides it).
+	pub(super) fn tile_rows() -> usize {
+		match path() {
+			Path::Avx2 => AVX2_ROWS,
+			Path::Avx512 | Path::Baseline => MR,
+		}
+	}
+
+	/// As `native::tile`, in f32 fused multiply-adds: each step is `bf16_pair_step`, `L` lanes of the panel at a
+	/// time (all of them in one pass, or its halves one after the other: every lane is its own sum, so the bits
+	/// do not depend on `L`). Without `FLUSH` the caller knows no step's result can be subnormal (`Floor`).
+	#[inline(always)]
+	unsafe fn body<const R: usize, const L: usize, const FLUSH: bool>(
+		a: *const u32,
+		pairs: usize,
+		b: *const u32,
+		c: *mut f32,
+		c_rs: usize,
+		cols: usize,
+	) {
+		let flush = |v: f32| if FLUSH && v.abs() < f32::MIN_POSITIVE { 0f32.copysign(v) } else { v };
+		for first in (0..cols).step_by(L) {
+			let mut acc = [[0f32; L]; R];
+			for p in 0..pairs {
+				let lanes = std::slice::from_raw_parts(b.add(p * NR + first), L);
+				let (mut high, mut low) = ([0f32; L], [0f32; L]);
+				for ((h, l), &w) in high.iter_mut().zip(low.iter_mut()).zip(lanes) {
+					*h = f32::from_bits(w & 0xffff_0000);
+					*l = f32::from_bits(w << 16);
+				}
+				for (r, row) in acc.iter_mut().enumerate() {
+					let x = *a.add(r * pairs + p);
+					let (xh, xl) = (f32::from_bits(x & 0xffff_0000), f32::from_bits(x << 16));
+					for ((v, &h), &l) in row.iter_mut().zip(&high).zip(&low) {
+						*v = flush(xl.mul_add(l, flush(xh.mul_add(h, *v))));
+					}
+				}
+			}
+			let width = (cols - first).min(L);
+			for (r, row) in acc.iter().enumerate() {
+				std::ptr::copy_nonoverlapping(row.as_ptr(), c.add(r * c_rs + first), width);
+			}
 		}
 	}
 
 	#[cfg(target_arch = "x86_64")]
 	#[target_feature(enable = "avx512f,fma")]
 	unsafe fn avx512<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
-		body::<R, FLUSH>(a, pairs, b, c, c_rs, cols)
+		body::<R, NR, FLUSH>(a, pairs, b, c, c_rs, cols)
 	}
 
 	#[cfg(target_arch = "x86_64")]
 	#[target_feature(enable = "avx2,fma")]
 	unsafe fn avx2<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
-		body::<R, FLUSH>(a, pairs, b, c, c_rs, cols)
+		body::<R, AVX2_LANES, FLUSH>(a, pairs, b, c, c_rs, cols)
 	}
 
 	/// `R` rows of packed inputs by one weight panel (as `native::tile`), on the widest copy this CPU has. A
@@ -519,7 +572,7 @@ mod portable {
 	/// only when no step's result can be subnormal (`Floor`).
 	///
 	/// # Safety
-	/// `a` holds `R × pairs` words, `b` holds `pairs × NR`, and `c` has room for `R` rows of `cols`.
+	/// `a` holds `R × pairs` words, `b` holds `pairs × NR`, and `c` has room for `R` rows of `cols` (≤ `NR`).
 	#[allow(clippy::too_many_arguments)]
 	pub(super) unsafe fn tile<const R: usize>(
 		a: *const u32,
@@ -537,20 +590,13 @@ mod portable {
 	}
 
 	unsafe fn widest<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
-		#[cfg(target_arch = "x86_64")]
-		{
-			use crate::simd::{allows, SimdLevel};
-			if allows(SimdLevel::Avx512)
-				&& std::arch::is_x86_feature_detected!("avx512f")
-				&& std::arch::is_x86_feature_detected!("fma")
-			{
-				return avx512::<R, FLUSH>(a, pairs, b, c, c_rs, cols);
-			}
-			if allows(SimdLevel::Avx2) && std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-				return avx2::<R, FLUSH>(a, pairs, b, c, c_rs, cols);
-			}
+		match path() {
+			#[cfg(target_arch = "x86_64")]
+			Path::Avx512 => avx512::<R, FLUSH>(a, pairs, b, c, c_rs, cols),
+			#[cfg(target_arch = "x86_64")]
+			Path::Avx2 => avx2::<R, FLUSH>(a, pairs, b, c, c_rs, cols),
+			_ => body::<R, NR, FLUSH>(a, pairs, b, c, c_rs, cols),
 		}
-		body::<R, FLUSH>(a, pairs, b, c, c_rs, cols)
 	}
 }
 
@@ -648,6 +694,17 @@ mod tests {
 		kernels
 	}
 
+	/// Runs `check` with the engine limited to each SIMD level in turn (the portable kernel's copies: AVX-512,
+	/// AVX2 with its own tile shape, the baseline), then lifts the limit.
+	fn at_every_simd_level(mut check: impl FnMut(crate::simd::SimdLevel)) {
+		use crate::simd::{limit_simd, SimdLevel};
+		for level in [SimdLevel::Avx512, SimdLevel::Avx2, SimdLevel::Baseline] {
+			limit_simd(level);
+			check(level);
+		}
+		limit_simd(SimdLevel::Avx512);
+	}
+
 	#[test]
 	fn tasks_cover_every_tile_once_and_balance_the_threads() {
 		for (rows, panels, workers) in [(1, 18, 2), (11, 48, 2), (12, 3, 2), (300, 18, 2), (700, 48, 2), (97, 5, 1), (5, 1, 3)] {
@@ -677,12 +734,14 @@ mod tests {
 			let w = values(inputs * outputs, 11 + outputs as u32);
 			let packed = PackedBf16::pack(&w, inputs, outputs).unwrap();
 			let rule = bits(&reference(&x, &w, rows, inputs, outputs));
-			for kernel in kernels() {
-				for threads in [Threads::One, Threads::Pool] {
-					let ours = packed.product(&x, rows, threads, kernel).unwrap();
-					assert!(bits(&ours) == rule, "{kernel:?} on {threads:?}, {rows}×{inputs}×{outputs}");
+			at_every_simd_level(|level| {
+				for kernel in kernels() {
+					for threads in [Threads::One, Threads::Pool] {
+						let ours = packed.product(&x, rows, threads, kernel).unwrap();
+						assert!(bits(&ours) == rule, "{kernel:?} up to {level:?} on {threads:?}, {rows}×{inputs}×{outputs}");
+					}
 				}
-			}
+			});
 		}
 	}
 
@@ -700,9 +759,11 @@ mod tests {
 		let packed = PackedBf16::pack(&w, inputs, outputs).unwrap();
 		let rule = bits(&reference(&x, &w, rows, inputs, outputs));
 		assert_eq!(rule[0] & 0x7fff_ffff, 0, "the sum of subnormal products flushes to zero");
-		for kernel in kernels() {
-			assert!(bits(&packed.product(&x, rows, Threads::One, kernel).unwrap()) == rule, "{kernel:?}");
-		}
+		at_every_simd_level(|level| {
+			for kernel in kernels() {
+				assert!(bits(&packed.product(&x, rows, Threads::One, kernel).unwrap()) == rule, "{kernel:?} up to {level:?}");
+			}
+		});
 	}
 
 	/// Attention's shapes (three key-value heads, 64 dims, runs × heads batched): both kernels compute the
