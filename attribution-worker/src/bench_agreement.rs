@@ -113,6 +113,8 @@ pub fn run(common: &Common, args: &AgreementArgs) -> Result<()> {
 	let report = json!({
 		"source": args.source, "items": asked.len(), "threads": rayon::current_num_threads(),
 		"avx512_kernels": cfg!(feature = "avx512") && std::arch::is_x86_feature_detected!("avx512f"),
+		"simd": format!("{:?}", attribution_engine::simd_level()).to_lowercase(),
+		"vdpbf16ps": common.products.bf16_kernel().is_some_and(attribution_engine::Bf16Kernel::is_native),
 		"compared": compared, "tolerance_bps": args.tolerance,
 		"max_l1_bps": max, "mean_l1_bps": (compared > 0).then(|| distances.iter().map(|d| f64::from(*d)).sum::<f64>() / compared as f64),
 		"vectors_identical": identical, "own_answers_identical": same_answers,
