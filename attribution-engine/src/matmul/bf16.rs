@@ -5,8 +5,9 @@
 //! * [`Bf16Kernel::Widest`] runs `vdpbf16ps` where the CPU has AVX512-BF16: 32 multiply-adds per instruction,
 //!   twice an f32 FMA's 16;
 //! * [`Bf16Kernel::Portable`] runs the same steps as f32 fused multiply-adds with subnormals flushed, 32 lanes
-//!   wide, compiled for AVX-512F, for AVX2 + FMA and for the baseline (the widest this CPU has runs). CPUs
-//!   without AVX512-BF16 use it; it is about half as fast as the f32 GEMM.
+//!   wide, compiled for AVX-512F, for AVX2 + FMA (in tiles of 4 rows by 16 lanes, which fit its registers) and for
+//!   the baseline (the widest this CPU has runs, within `crate::simd::limit_simd`). CPUs without AVX512-BF16 use
+//!   it; it is about half as fast as the f32 GEMM.
 //!
 //! The weight is packed once, in panels of [`NR`] output columns: for every pair of inputs `(2p, 2p+1)` a panel
 //! holds one 32-bit word per column, the bf16 of `W[2p]` in its low half and of `W[2p+1]` in its high half — the
