@@ -46,13 +46,11 @@ impl Bf16Kernel {
 	}
 }
 
-/// True when this CPU has AVX-512F and AVX512-BF16.
+/// True when this CPU has AVX-512F and AVX512-BF16 and the engine's SIMD limit allows AVX-512.
 pub fn native_available() -> bool {
 	#[cfg(target_arch = "x86_64")]
 	{
-		crate::simd::allows(crate::simd::SimdLevel::Avx512)
-			&& std::arch::is_x86_feature_detected!("avx512f")
-			&& std::arch::is_x86_feature_detected!("avx512bf16")
+		crate::simd::simd_level() == crate::simd::SimdLevel::Avx512 && std::arch::is_x86_feature_detected!("avx512bf16")
 	}
 	#[cfg(not(target_arch = "x86_64"))]
 	{
@@ -477,30 +475,17 @@ fn split(rows: usize, panels: usize, workers: usize) -> Vec<Task> {
 
 mod portable {
 	use super::{MR, NR};
+	use crate::simd::{simd_level, SimdLevel};
 
-	/// The copy of the kernel this CPU runs (within `--max-simd`).
-	#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-	enum Path {
-		Avx512,
-		Avx2,
-		Baseline,
-	}
-
-	fn path() -> Path {
+	/// The copy of the kernel this CPU runs: [`simd_level`], where its vector copies also need FMA.
+	fn level() -> SimdLevel {
 		#[cfg(target_arch = "x86_64")]
 		{
-			use crate::simd::{allows, SimdLevel};
-			if allows(SimdLevel::Avx512)
-				&& std::arch::is_x86_feature_detected!("avx512f")
-				&& std::arch::is_x86_feature_detected!("fma")
-			{
-				return Path::Avx512;
-			}
-			if allows(SimdLevel::Avx2) && std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-				return Path::Avx2;
+			if std::arch::is_x86_feature_detected!("fma") {
+				return simd_level();
 			}
 		}
-		Path::Baseline
+		SimdLevel::Baseline
 	}
 
 	/// Rows per tile on AVX2: its sixteen 256-bit registers hold 4 rows by half a panel (8 accumulators, the
@@ -513,9 +498,9 @@ mod portable {
 
 	/// The rows of one tile on this CPU's copy (the tile's register fit decides it).
 	pub(super) fn tile_rows() -> usize {
-		match path() {
-			Path::Avx2 => AVX2_ROWS,
-			Path::Avx512 | Path::Baseline => MR,
+		match level() {
+			SimdLevel::Avx2 => AVX2_ROWS,
+			SimdLevel::Avx512 | SimdLevel::Baseline => MR,
 		}
 	}
 
@@ -591,11 +576,11 @@ mod portable {
 	}
 
 	unsafe fn widest<const R: usize, const FLUSH: bool>(a: *const u32, pairs: usize, b: *const u32, c: *mut f32, c_rs: usize, cols: usize) {
-		match path() {
+		match level() {
 			#[cfg(target_arch = "x86_64")]
-			Path::Avx512 => avx512::<R, FLUSH>(a, pairs, b, c, c_rs, cols),
+			SimdLevel::Avx512 => avx512::<R, FLUSH>(a, pairs, b, c, c_rs, cols),
 			#[cfg(target_arch = "x86_64")]
-			Path::Avx2 => avx2::<R, FLUSH>(a, pairs, b, c, c_rs, cols),
+			SimdLevel::Avx2 => avx2::<R, FLUSH>(a, pairs, b, c, c_rs, cols),
 			_ => body::<R, NR, FLUSH>(a, pairs, b, c, c_rs, cols),
 		}
 	}
