@@ -65,6 +65,9 @@ pub enum BenchCommand {
 	/// Whether workers on different CPUs (AVX-512 or AVX2 kernels) or thread counts agree: attributes another
 	/// run's answers and reports every vector's L1 distance against the chain's tolerance.
 	Agreement(crate::bench_agreement::AgreementArgs),
+	/// The protocol's bf16 products alone, at the generator's projection shapes: every kernel this CPU runs
+	/// (`vdpbf16ps`, the portable kernel at each SIMD level) as a share of what its instructions allow.
+	Products(crate::bench_products::ProductsArgs),
 	/// Many LoRA adapters on one base model: tokens/s with random adapters against one adapter, cold-load
 	/// latency and memory per cached adapter.
 	#[command(name = "openlora")]
@@ -103,6 +106,7 @@ pub fn run(common: &Common, command: BenchCommand) -> Result<()> {
 		BenchCommand::Validation(args) => crate::bench_validation::run(common, &args),
 		BenchCommand::Grounding(args) => crate::bench_grounding::run(common, &args),
 		BenchCommand::Agreement(args) => crate::bench_agreement::run(common, &args),
+		BenchCommand::Products(args) => crate::bench_products::run(common, &args),
 		BenchCommand::Speed { python, rows, queries, texts, work_dir, only } => {
 			speed(common, python, rows, queries, texts, &work_dir, &only)
 		},

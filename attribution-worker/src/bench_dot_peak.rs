@@ -3,6 +3,7 @@
 //! (`vdpbf16ps`: pairs of bf16 products added into f32). Their ratio is how much faster a bf16 GEMM of the same
 //! efficiency as the f32 one could run, which bounds what lower precision could buy attribution on this machine.
 
+use attribution_engine::SimdLevel;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -96,23 +97,43 @@ mod x86 {
 
 /// Measures one core's peaks (≈ 0.1 s); `None` off x86-64 or without AVX2 + FMA.
 pub fn measure() -> Option<DotPeak> {
+	// gemm's widest: AVX-512 only in the build that compiles its AVX-512 kernels.
+	let f32_gmacs = if cfg!(feature = "avx512") { f32_gmacs_at(SimdLevel::Avx512) } else { None }
+		.or_else(|| f32_gmacs_at(SimdLevel::Avx2))?;
+	Some(DotPeak { f32_gmacs, bf16_gmacs: bf16_gmacs() })
+}
+
+/// One core's f32 fused multiply-adds on `level`'s vectors (billions per second), where the CPU has them; `None`
+/// for the baseline (no vector FMA to measure) and off x86-64.
+pub fn f32_gmacs_at(level: SimdLevel) -> Option<f64> {
+	#[cfg(target_arch = "x86_64")]
+	match level {
+		SimdLevel::Avx512 if std::arch::is_x86_feature_detected!("avx512f") => {
+			// SAFETY: the CPU has AVX-512F (checked just above).
+			Some(best_rate(CHAINS * 16, |x| unsafe { x86::f32_avx512(x) }))
+		},
+		SimdLevel::Avx2 if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") => {
+			// SAFETY: the CPU has AVX2 and FMA (checked just above).
+			Some(best_rate(CHAINS * 8, |x| unsafe { x86::f32_avx2(x) }))
+		},
+		_ => None,
+	}
+	#[cfg(not(target_arch = "x86_64"))]
+	{
+		let _ = level;
+		None
+	}
+}
+
+/// One core's bf16 multiply-adds on `vdpbf16ps` (billions per second), where the products' kernel runs it: the
+/// CPU has AVX512-BF16 and `--max-simd` allows AVX-512.
+pub fn bf16_gmacs() -> Option<f64> {
 	#[cfg(target_arch = "x86_64")]
 	{
-		let f32_gmacs = if cfg!(feature = "avx512") && std::arch::is_x86_feature_detected!("avx512f") {
-			// SAFETY: the CPU has AVX-512F (checked just above).
-			best_rate(CHAINS * 16, |x| unsafe { x86::f32_avx512(x) })
-		} else if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-			// SAFETY: the CPU has AVX2 and FMA (checked just above).
-			best_rate(CHAINS * 8, |x| unsafe { x86::f32_avx2(x) })
-		} else {
-			return None;
-		};
-		// Within `--max-simd`: the products' kernel runs `vdpbf16ps` only when the limit allows AVX-512.
-		let bf16_gmacs = attribution_engine::bf16_native_available().then(|| {
+		attribution_engine::bf16_native_available().then(|| {
 			// SAFETY: the CPU has AVX-512F and AVX512-BF16 (`bf16_native_available` checks both).
 			best_rate(CHAINS * 32, |x| unsafe { x86::bf16_avx512(x) })
-		});
-		Some(DotPeak { f32_gmacs, bf16_gmacs })
+		})
 	}
 	#[cfg(not(target_arch = "x86_64"))]
 	None

@@ -10,6 +10,7 @@ mod bench_grounding;
 mod bench_limits;
 mod bench_openlora;
 mod bench_plot;
+mod bench_products;
 mod bench_pubmedqa;
 mod bench_validation;
 mod commands;

@@ -11,8 +11,9 @@
 //!
 //! The weight is packed once, in panels of [`NR`] output columns: for every pair of inputs `(2p, 2p+1)` a panel
 //! holds one 32-bit word per column, the bf16 of `W[2p]` in its low half and of `W[2p+1]` in its high half — the
-//! operand layout of `vdpbf16ps`. Each product packs the input rows the same way, then every tile of [`MR`] rows
-//! by one panel keeps its 2·[`MR`] accumulators in registers over all the pairs. No sum is ever split.
+//! operand layout of `vdpbf16ps`. Each product packs the input rows the same way, then every tile of a few rows
+//! ([`NATIVE_ROWS`] on `vdpbf16ps`, [`MR`] or fewer on the portable kernel) by one panel keeps its accumulators in
+//! registers over all the pairs. No sum is ever split.
 
 use super::Threads;
 use openledger_primitives::attribution::bf16_operand;
@@ -24,9 +25,16 @@ const _: () = assert!(cfg!(target_endian = "little"), "bf16 packing assumes a li
 
 /// Output columns per panel: two vectors of 16 f32 lanes.
 const NR: usize = 32;
-/// Rows per register tile: 12 accumulators, two weight vectors and a broadcast input fit AVX-512's 32 registers.
+/// Rows per tile of the portable kernel on AVX-512 (and the baseline): 12 accumulators, the panel's four unpacked
+/// weight vectors and a row's two unpacked inputs fit AVX-512's 32 registers.
 const MR: usize = 6;
-/// Most rows one task multiplies: their packed inputs stay in L2 (≤ 96 × 768 pairs × 4 bytes = 288 KiB) beside
+/// Rows per `vdpbf16ps` tile: 16 accumulators, two weight vectors and a broadcast input (19 of 32 registers).
+/// Chosen by `bench products` (SmolLM2's projections, 860 rows, Zen 5, interleaved): 8 rows ran 411–444 billion
+/// multiply-adds a second, 0.83–0.91 of the instruction's peak, where 6 rows ran 357–382, 10 rows 394–421 and
+/// 12 rows 375–400. Eight rows read each weight vector once per 16 instructions instead of 12.
+const NATIVE_ROWS: usize = 8;
+/// Most rows one task multiplies (a multiple of every tile height): their packed inputs stay in L2 (≤ 96 × 768
+/// pairs × 4 bytes = 288 KiB) beside
 /// one weight panel (≤ 96 KiB for SmolLM2's 1 536 inputs), and every panel is read once per task.
 const MC: usize = 96;
 
@@ -322,12 +330,13 @@ impl PackedBf16 {
 			Threads::Pool => rayon::current_num_threads().max(1),
 			Threads::One => 1,
 		};
-		let tasks = split(rows, panels, workers);
+		let tile_rows = if native { NATIVE_ROWS } else { portable::tile_rows() };
+		let tasks = split(rows, panels, workers, tile_rows);
 		let dst = Output(dst.as_mut_ptr().cast::<f32>());
 		let run = |task: &Task| {
 			// SAFETY: `native` only where the CPU has AVX512-BF16 (`is_native`); tasks cover disjoint tiles of
 			// `out` (`split`), and every pointer a tile reads or writes lies in `packed`, `self.words` or `out`.
-			unsafe { self.task(task, &packed, &floors, dst.get(), native) }
+			unsafe { self.task(task, &packed, &floors, dst.get(), native, tile_rows) }
 		};
 		if tasks.len() > 1 {
 			tasks.par_iter().for_each(run);
@@ -342,9 +351,8 @@ impl PackedBf16 {
 	/// # Safety
 	/// `native` only where the CPU has AVX512-BF16; `out` is `rows × outputs` for the `packed` inputs' rows, and
 	/// no other task writes this task's tiles.
-	unsafe fn task(&self, task: &Task, packed: &[u32], floors: &[u16], out: *mut f32, native: bool) {
+	unsafe fn task(&self, task: &Task, packed: &[u32], floors: &[u16], out: *mut f32, native: bool, tile_rows: usize) {
 		let pairs = self.pairs;
-		let tile_rows = if native { MR } else { portable::tile_rows() };
 		for panel in task.panels.clone() {
 			let weights = self.words.as_ptr().add(panel * pairs * NR);
 			let cols = (self.outputs - panel * NR).min(NR);
@@ -366,6 +374,8 @@ impl PackedBf16 {
 					};
 				}
 				match height {
+					8 => tile!(8),
+					7 => tile!(7),
 					6 => tile!(6),
 					5 => tile!(5),
 					4 => tile!(4),
@@ -376,6 +386,29 @@ impl PackedBf16 {
 				row += height;
 			}
 		}
+	}
+}
+
+/// A weight packed for the protocol's bf16 products, outside a model: how `bench products` times the kernels
+/// alone, at a model's shapes, apart from everything else an attribution does.
+pub struct Bf16Weight(PackedBf16);
+
+impl Bf16Weight {
+	/// Packs `weight`, `(inputs, outputs)` row-major.
+	///
+	/// # Errors
+	/// A weight of other than `inputs × outputs` elements, or without inputs.
+	pub fn pack(weight: &[f32], inputs: usize, outputs: usize) -> crate::Result<Self> {
+		Ok(Self(PackedBf16::pack(weight, inputs, outputs)?))
+	}
+
+	/// `x · W` for `x` of `(rows, inputs)` row-major, on `kernel` and every thread of rayon's pool (as a model's
+	/// projections run): `(rows, outputs)` row-major.
+	///
+	/// # Errors
+	/// `x` of other than `rows × inputs` elements.
+	pub fn product(&self, x: &[f32], rows: usize, kernel: Bf16Kernel) -> crate::Result<Vec<f32>> {
+		Ok(self.0.product(x, rows, Threads::Pool, kernel)?)
 	}
 }
 
@@ -455,15 +488,15 @@ struct Task {
 }
 
 /// Splits `rows × panels` for `workers` threads: into equal row blocks of at most [`MC`] rows (whole tiles of
-/// [`MR`]), a multiple of `workers` of them; too few rows for that, into `workers` ranges of panels.
-fn split(rows: usize, panels: usize, workers: usize) -> Vec<Task> {
+/// `tile` rows), a multiple of `workers` of them; too few rows for that, into `workers` ranges of panels.
+fn split(rows: usize, panels: usize, workers: usize, tile: usize) -> Vec<Task> {
 	if rows == 0 || panels == 0 {
 		return Vec::new();
 	}
-	if rows >= 2 * MR * workers || workers == 1 {
+	if rows >= 2 * tile * workers || workers == 1 {
 		let rounds = rows.div_ceil(MC * workers);
 		let blocks = rounds * workers;
-		let height = rows.div_ceil(blocks).div_ceil(MR) * MR;
+		let height = rows.div_ceil(blocks).div_ceil(tile) * tile;
 		return (0..rows)
 			.step_by(height)
 			.map(|start| Task { rows: start..(start + height).min(rows), panels: 0..panels })
@@ -703,29 +736,37 @@ mod tests {
 
 	#[test]
 	fn tasks_cover_every_tile_once_and_balance_the_threads() {
-		for (rows, panels, workers) in [(1, 18, 2), (11, 48, 2), (12, 3, 2), (300, 18, 2), (700, 48, 2), (97, 5, 1), (5, 1, 3)] {
-			let tasks = split(rows, panels, workers);
-			let mut seen = vec![0u8; rows * panels];
-			for t in &tasks {
-				for r in t.rows.clone() {
-					for p in t.panels.clone() {
-						seen[r * panels + p] += 1;
+		for tile in [MR, NATIVE_ROWS, 4] {
+			for (rows, panels, workers) in [(1, 18, 2), (11, 48, 2), (12, 3, 2), (300, 18, 2), (700, 48, 2), (97, 5, 1), (5, 1, 3)] {
+				let tasks = split(rows, panels, workers, tile);
+				let mut seen = vec![0u8; rows * panels];
+				for t in &tasks {
+					for r in t.rows.clone() {
+						for p in t.panels.clone() {
+							seen[r * panels + p] += 1;
+						}
 					}
 				}
+				assert!(seen.iter().all(|&n| n == 1), "{rows}×{panels} on {workers}, tiles of {tile}: {tasks:?}");
+				assert!(tasks.iter().all(|t| t.rows.len() <= MC.max(tile)), "{tasks:?}");
+				// Every block but the last is whole tiles.
+				assert!(tasks.iter().filter(|t| t.rows.end < rows).all(|t| t.rows.len() % tile == 0), "{tasks:?}");
 			}
-			assert!(seen.iter().all(|&n| n == 1), "{rows}×{panels} on {workers}: {tasks:?}");
-			assert!(tasks.iter().all(|t| t.rows.len() <= MC.max(MR)), "{tasks:?}");
 		}
-		// 300 rows on two threads: four blocks of 78, 78, 78 and 66, not 96, 96, 96 and 12.
-		let heights: Vec<usize> = split(300, 18, 2).iter().map(|t| t.rows.len()).collect();
-		assert_eq!(heights, vec![78, 78, 78, 66]);
-		assert_eq!(split(0, 4, 2), Vec::new());
+		// 300 rows on two threads: four blocks of 78, 78, 78 and 66, not 96, 96, 96 and 12 (80 in tiles of 8).
+		let heights = |tile| split(300, 18, 2, tile).iter().map(|t| t.rows.len()).collect::<Vec<_>>();
+		assert_eq!(heights(MR), vec![78, 78, 78, 66]);
+		assert_eq!(heights(NATIVE_ROWS), vec![80, 80, 80, 60]);
+		assert_eq!(split(0, 4, 2, MR), Vec::new());
 	}
 
 	#[test]
 	fn every_kernel_computes_the_protocols_steps_bit_for_bit_at_every_edge() {
-		// Odd inputs (a half pair), outputs off the panel width, rows off the tile height, and SmolLM2's shapes.
-		for (rows, inputs, outputs) in [(1, 1, 1), (7, 19, 5), (13, 33, 47), (37, 576, 192), (64, 576, 1536), (3, 1536, 576)] {
+		// Odd inputs (a half pair), outputs off the panel width, rows off the tile height (every height up to the
+		// widest tile's, alone or after whole tiles), and SmolLM2's shapes.
+		let edges = [(1, 1, 1), (7, 19, 5), (13, 33, 47), (37, 576, 192), (64, 576, 1536), (3, 1536, 576)];
+		let heights = [(2, 9, 33), (4, 20, 3), (6, 5, 64), (8, 31, 40), (10, 8, 17), (14, 12, 32), (23, 3, 9)];
+		for (rows, inputs, outputs) in edges.into_iter().chain(heights) {
 			let x = values(rows * inputs, 7 + rows as u32);
 			let w = values(inputs * outputs, 11 + outputs as u32);
 			let packed = PackedBf16::pack(&w, inputs, outputs).unwrap();
