@@ -2,9 +2,10 @@
 # The worker's benchmarks: speed (as ratios against sentence-transformers and faiss, measured in the same run)
 # attribution quality on a synthetic DataNet and on PubMedQA, and OpenLoRA (1 000 adapters on one base, tokens/s
 # against one adapter). Sets up its own Python reference env (~6 GB, once) for speed.
-# Results: target/bench-worker/{speed,quality,pubmedqa,datainf,grounding,openlora}.json (+ pubmedqa.png, pubmedqa-records.jsonl);
+# Also the bf16 products alone, on every kernel this CPU runs, as a share of their instruction's peak (products).
+# Results: target/bench-worker/{speed,products,quality,pubmedqa,datainf,grounding,openlora}.json (+ pubmedqa.png, pubmedqa-records.jsonl);
 # docs/BENCHMARKS.md, docs/ATTRIBUTION.md and docs/MODELFACTORY.md quote them.
-#   scripts/bench-worker.sh [speed|quality|pubmedqa|datainf|grounding|openlora|all]   (default all)
+#   scripts/bench-worker.sh [speed|products|quality|pubmedqa|datainf|grounding|openlora|all]   (default all)
 # PUBMEDQA_LIMIT (default 24) questions per part; about 2–3 minutes each on 2 cores (the 256-subset table).
 # DATAINF_TRAIN / DATAINF_TEST (default 90 / 10, the paper's) sentences per class; ≈ 45 min at 90 / 10 on 2 cores.
 set -euo pipefail
@@ -29,6 +30,11 @@ if [ "$what" = speed ] || [ "$what" = all ]; then
 	ok "$python"
 	step "speed: embeddings/s, exact top-10 over 100 000 × 384, generation, attribution (2 threads)"
 	"$worker" --threads 2 --json bench speed --python "$python" --work-dir "$out" | tee "$out/speed.json"
+	ok
+fi
+if [ "$what" = products ] || [ "$what" = all ]; then
+	step "products: the bf16 kernels alone at SmolLM2's projection shapes, as a share of their peak (2 threads)"
+	"$worker" --threads 2 --json bench products --rows 860 --rounds 15 | tee "$out/products.json"
 	ok
 fi
 if [ "$what" = quality ] || [ "$what" = all ]; then

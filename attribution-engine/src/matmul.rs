@@ -146,10 +146,13 @@ mod tests {
 		)
 		.unwrap();
 		let w = w.t().unwrap().contiguous().unwrap();
-		let theirs = x.matmul(&w).unwrap().to_vec2::<f32>().unwrap();
-		for threads in [Threads::One, Threads::Pool] {
-			let ours = projection(&x, &w, threads).unwrap().to_vec2::<f32>().unwrap();
-			for (a, b) in ours.iter().flatten().zip(theirs.iter().flatten()) {
+		// Every product stays alive until all are compared: one that left part of its output unwritten cannot be
+		// handed another's freed buffer holding the right values.
+		let theirs = x.matmul(&w).unwrap();
+		let ours = [Threads::One, Threads::Pool].map(|threads| projection(&x, &w, threads).unwrap());
+		let expected = theirs.to_vec2::<f32>().unwrap();
+		for ours in &ours {
+			for (a, b) in ours.to_vec2::<f32>().unwrap().iter().flatten().zip(expected.iter().flatten()) {
 				assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{a} against {b}");
 			}
 		}

@@ -62,7 +62,7 @@ fn layer_shapes(common: &Common) -> Result<Vec<(&'static str, usize, usize)>> {
 	LoraTarget::ALL
 		.iter()
 		.map(|&target| {
-			let (inputs, outputs) = generator.model().projection_shape(0, target).context("a model without layer 0")?;
+			let (outputs, inputs) = generator.model().projection_shape(0, target).context("a model without layer 0")?;
 			Ok((target.gguf_name(), inputs, outputs))
 		})
 		.collect()

@@ -29,10 +29,12 @@ const NR: usize = 32;
 /// weight vectors and a row's two unpacked inputs fit AVX-512's 32 registers.
 const MR: usize = 6;
 /// Rows per `vdpbf16ps` tile: 16 accumulators, two weight vectors and a broadcast input (19 of 32 registers).
-/// Chosen by `bench products` (SmolLM2's projections, 860 rows, Zen 5, interleaved): 8 rows ran 411–444 billion
-/// multiply-adds a second, 0.83–0.91 of the instruction's peak, where 6 rows ran 357–382, 10 rows 394–421 and
-/// 12 rows 375–400. Eight rows read each weight vector once per 16 instructions instead of 12.
+/// Chosen by `bench products` (SmolLM2's projections, 860 rows, Zen 5, interleaved): 8 rows ran 411–436 billion
+/// multiply-adds a second, 0.86–0.89 of the instruction's peak, where 6 rows ran 368–381 (docs/BENCHMARKS.md).
+/// Each weight vector loaded feeds 8 instructions instead of 6.
 const NATIVE_ROWS: usize = 8;
+// `PackedBf16::task` has a tile for every height up to 8.
+const _: () = assert!(NATIVE_ROWS <= 8 && MR <= 8, "a tile taller than PackedBf16::task's tiles");
 /// Most rows one task multiplies (a multiple of every tile height): their packed inputs stay in L2 (≤ 96 × 768
 /// pairs × 4 bytes = 288 KiB) beside
 /// one weight panel (≤ 96 KiB for SmolLM2's 1 536 inputs), and every panel is read once per task.
@@ -813,16 +815,26 @@ mod tests {
 		let expected: Vec<u16> = xs.iter().map(|&x| bf16_operand(x)).collect();
 		type PackRow<'a> = &'a dyn Fn(&[f32], &mut [std::mem::MaybeUninit<u16>]);
 		type PairLanes<'a> = &'a dyn Fn(&[f32], &[f32], &mut [u32]);
+		// Each copy writes over two different fillings (all bits clear, all set): a half or word it skipped would
+		// differ from the rule's in one of them, whatever the allocator hands back.
 		let halves = |f: PackRow<'_>| {
-			let mut out = vec![std::mem::MaybeUninit::<u16>::uninit(); xs.len() + 3];
-			f(&xs, &mut out);
-			// SAFETY: every half was written (the values, then zeros).
-			out.iter().map(|h| unsafe { h.assume_init() }).collect::<Vec<u16>>()
+			let [clear, set] = [0u16, u16::MAX].map(|fill| {
+				let mut out = vec![std::mem::MaybeUninit::new(fill); xs.len() + 3];
+				f(&xs, &mut out);
+				// SAFETY: every half was initialised (filled, then written).
+				out.iter().map(|h| unsafe { h.assume_init() }).collect::<Vec<u16>>()
+			});
+			assert_eq!(clear, set, "a half left as it was");
+			clear
 		};
 		let words = |f: PairLanes<'_>| {
-			let mut out = vec![0u32; xs.len() - 1];
-			f(&xs[..xs.len() - 1], &xs[1..], &mut out);
-			out
+			let [clear, set] = [0u32, u32::MAX].map(|fill| {
+				let mut out = vec![fill; xs.len() - 1];
+				f(&xs[..xs.len() - 1], &xs[1..], &mut out);
+				out
+			});
+			assert_eq!(clear, set, "a word left as it was");
+			clear
 		};
 		let mut padded = expected.clone();
 		padded.extend([0, 0, 0]);
@@ -861,15 +873,19 @@ mod tests {
 				&round_tensor(&b).unwrap().to_dtype(candle::DType::F64).unwrap(),
 			);
 			let exact = exact.unwrap().to_dtype(candle::DType::F32).unwrap();
+			// Every result is computed before any is compared, and all stay alive: a product that left part of its
+			// output unwritten cannot be handed an earlier result's freed buffer holding the right values.
 			let portable = batched(&a, &b, Bf16Kernel::Portable).unwrap();
 			// `b` as the transposed view of a contiguous tensor (the keys) is packed in place: the same bits.
 			let r = b.rank();
 			let b_view = b.transpose(r - 2, r - 1).unwrap().contiguous().unwrap().transpose(r - 2, r - 1).unwrap();
+			let in_place = batched(&a, &b_view, Bf16Kernel::Portable).unwrap();
+			let native = native_available().then(|| batched(&a, &b, Bf16Kernel::Widest).unwrap());
 			let flat = |t: &Tensor| bits(&t.flatten_all().unwrap().to_vec1::<f32>().unwrap());
-			assert!(flat(&batched(&a, &b_view, Bf16Kernel::Portable).unwrap()) == flat(&portable), "{lead:?} {m}×{k}×{n}");
-			if native_available() {
-				let native = batched(&a, &b, Bf16Kernel::Widest).unwrap();
-				assert!(flat(&native) == flat(&portable), "{lead:?} {m}×{k}×{n}: the kernels' bits differ");
+			let expected = flat(&portable);
+			assert!(flat(&in_place) == expected, "{lead:?} {m}×{k}×{n}");
+			if let Some(native) = &native {
+				assert!(flat(native) == expected, "{lead:?} {m}×{k}×{n}: the kernels' bits differ");
 			}
 			assert_eq!(portable.dims(), exact.dims());
 			let worst = (&portable - &exact).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap();
