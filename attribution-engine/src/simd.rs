@@ -181,6 +181,26 @@ pub(crate) fn attention_softmax_portable(
 	after.fill(0.0);
 }
 
+/// `log p(token)` under the log-softmax of one row of logits: `(x[token] − max) − ln Σ exp(x − max)`, the sum over
+/// the fixed lanes without writing the exponentials anywhere. `out` is NaN for a token outside the row.
+#[inline(always)]
+pub(crate) fn token_logprob_portable(row: &[f32], token: usize, out: &mut f32) {
+	let max = lane_max(row);
+	let mut lanes = [0f32; LANES];
+	let chunks = row.chunks_exact(LANES);
+	let tail = chunks.remainder();
+	for chunk in chunks {
+		for (lane, &x) in lanes.iter_mut().zip(chunk) {
+			*lane += exp(x - max);
+		}
+	}
+	for (lane, &x) in lanes.iter_mut().zip(tail) {
+		*lane += exp(x - max);
+	}
+	let sum = lanes.iter().fold(0.0, |acc, x| acc + x);
+	*out = row.get(token).map_or(f32::NAN, |&x| (x - max) - sum.ln());
+}
+
 /// The f32 elements of a contiguous CPU tensor (a custom op's input); `op` names the op in the error.
 pub(crate) fn contiguous<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> candle::Result<&'a [f32]> {
 	let CpuStorage::F32(data) = storage else {
@@ -231,6 +251,7 @@ macro_rules! widest_simd {
 pub(crate) use widest_simd;
 
 widest_simd!(scaled_softmax_prefix, super::scaled_softmax_prefix_portable, (row: &mut [f32], len: usize, scale: f32));
+widest_simd!(token_logprob, super::token_logprob_portable, (row: &[f32], token: usize, out: &mut f32));
 widest_simd!(
 	attention_softmax,
 	super::attention_softmax_portable,
@@ -364,5 +385,45 @@ mod tests {
 		assert_eq!(bits(&soft), bits(&out));
 		let out = run_scaled(&|row| scaled_softmax_prefix::widest(row, 29, 5.5));
 		assert_eq!(bits(&scaled), bits(&out));
+	}
+
+	#[test]
+	fn token_log_probabilities_are_the_log_softmax_and_bit_identical_on_every_path() {
+		// A vocabulary-sized row of logits over a wide range, odd length (a tail after the lanes).
+		let row: Vec<f32> = (0..49_153u32).map(|i| ((i.wrapping_mul(2_654_435_761) >> 8) % 4_001) as f32 / 100.0 - 25.0).collect();
+		let reference = |token: usize| {
+			let max = row.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(f64::from(x)));
+			let sum: f64 = row.iter().map(|&x| (f64::from(x) - max).exp()).sum();
+			(f64::from(row[token]) - max) - sum.ln()
+		};
+		for token in [0, 1, 17, 30_000, 49_152] {
+			let mut ours = 0f32;
+			token_logprob_portable(&row, token, &mut ours);
+			let exact = reference(token);
+			assert!((f64::from(ours) - exact).abs() <= 1e-5 * exact.abs().max(1.0), "token {token}: {ours} against {exact}");
+			let mut copies = vec![ours];
+			#[cfg(target_arch = "x86_64")]
+			{
+				if std::arch::is_x86_feature_detected!("avx2") {
+					let mut out = f32::NAN;
+					// SAFETY: the CPU has AVX2 (checked just above).
+					unsafe { token_logprob::avx2(&row, token, &mut out) };
+					copies.push(out);
+				}
+				if std::arch::is_x86_feature_detected!("avx512f") {
+					let mut out = f32::NAN;
+					// SAFETY: the CPU has AVX-512F (checked just above).
+					unsafe { token_logprob::avx512(&row, token, &mut out) };
+					copies.push(out);
+				}
+			}
+			let mut out = f32::NAN;
+			token_logprob::widest(&row, token, &mut out);
+			copies.push(out);
+			assert!(copies.iter().all(|c| c.to_bits() == ours.to_bits()), "token {token}: {copies:?}");
+		}
+		let mut out = 0f32;
+		token_logprob_portable(&row, row.len(), &mut out);
+		assert!(out.is_nan(), "a token outside the row has no probability");
 	}
 }

@@ -530,3 +530,33 @@ fn bf16_products_move_the_logits_by_bf16_rounding_only_and_to_the_same_bits_on_e
 	// Both kernels compute the protocol's bits, attention included.
 	assert_eq!(per_kernel[0], per_kernel[1], "the kernels' logits differ");
 }
+
+#[test]
+fn token_log_probabilities_are_the_log_softmax_picked_and_bad_tokens_are_refused() {
+	let dev = Device::Cpu;
+	let (rows, vocab) = (7, 1_001);
+	let values: Vec<f32> = (0..rows * vocab).map(|i| ((i * 7_919) % 997) as f32 / 40.0 - 12.0).collect();
+	let logits = Tensor::from_vec(values, (rows, vocab), &dev).unwrap();
+	let tokens: Vec<u32> = vec![0, 1_000, 3, 500, 999, 17, 0];
+	let ours = attribution_engine::generate::llama::token_logprobs(&logits, &tokens).unwrap();
+	let all = attribution_engine::generate::llama::log_softmax(&logits).unwrap().to_vec2::<f32>().unwrap();
+	for ((row, &token), &ours) in all.iter().zip(&tokens).zip(&ours) {
+		let theirs = row[token as usize];
+		assert!((ours - theirs).abs() <= 1e-5 * theirs.abs().max(1.0), "token {token}: {ours} against {theirs}");
+	}
+	// Every row's probabilities sum to one: exp of each token's log-probability over the whole vocabulary.
+	let every: Vec<u32> = (0..vocab as u32).collect();
+	let first_row = logits.narrow(0, 0, 1).unwrap().broadcast_as((vocab, vocab)).unwrap();
+	let total: f64 = attribution_engine::generate::llama::token_logprobs(&first_row, &every)
+		.unwrap()
+		.iter()
+		.map(|&l| f64::from(l).exp())
+		.sum();
+	assert!((total - 1.0).abs() < 1e-4, "{total}");
+	let refused = |logits: &Tensor, tokens: &[u32]| {
+		attribution_engine::generate::llama::token_logprobs(logits, tokens).unwrap_err().to_string()
+	};
+	assert!(refused(&logits, &tokens[..6]).contains("for 6 tokens"));
+	assert!(refused(&logits, &[0, 1, 2, 3, 4, 5, 1_001]).contains("token 1001 outside a vocabulary of 1001"));
+	assert!(refused(&logits.unsqueeze(0).unwrap(), &tokens).contains("rank"));
+}

@@ -466,3 +466,32 @@ impl Llama {
 pub fn log_softmax(logits: &Tensor) -> candle::Result<Tensor> {
 	candle_nn::ops::log_softmax(&logits.to_dtype(DType::F32)?, D::Minus1)
 }
+
+/// `log p(tokens[r])` under the log-softmax of row `r` of `logits` `(n, vocab)`, for every row: what teacher-forced
+/// scoring needs, without the `(n, vocab)` log-probabilities [`log_softmax`] writes (four passes over them, a
+/// scalar `exp` each). One pass per row reads it, its exponentials summed over fixed lanes with the engine's
+/// `exp`, so every SIMD path gives the same bits; rows run in parallel.
+///
+/// # Errors
+/// Logits that are not f32 `(n, vocab)` on the CPU, other than `n` tokens, or a token outside the vocabulary.
+pub fn token_logprobs(logits: &Tensor, tokens: &[u32]) -> candle::Result<Vec<f32>> {
+	use rayon::prelude::*;
+	let (rows, vocab) = logits.dims2()?;
+	if rows != tokens.len() || vocab == 0 {
+		candle::bail!("token log-probabilities: {rows} rows of {vocab} logits for {} tokens", tokens.len());
+	}
+	if let Some(bad) = tokens.iter().find(|&&t| t as usize >= vocab) {
+		candle::bail!("token log-probabilities: token {bad} outside a vocabulary of {vocab}");
+	}
+	let logits = logits.to_dtype(DType::F32)?.contiguous()?;
+	let (storage, layout) = logits.storage_and_layout();
+	let candle::Storage::Cpu(cpu) = &*storage else {
+		candle::bail!("token log-probabilities: CPU tensors only");
+	};
+	let data = crate::simd::contiguous(cpu, layout, "token log-probabilities")?;
+	let mut out = vec![f32::NAN; rows];
+	data.par_chunks(vocab).zip(tokens).zip(&mut out).for_each(|((row, &token), out)| {
+		crate::simd::token_logprob::widest(row, token as usize, out);
+	});
+	Ok(out)
+}

@@ -515,10 +515,8 @@ impl Generator {
 			// Row r of a run predicts fed[r + 1]; the answer's first token is predicted by the tail's last row.
 			let (runs, _, width) = hidden.dims3()?;
 			let rows = hidden.narrow(1, last_of_tail, answer.len())?.reshape((runs.saturating_mul(answer.len()), width))?;
-			let logp = llama::log_softmax(&self.model.logits(&rows)?)?;
 			let ids: Vec<u32> = std::iter::repeat_n(answer, runs).flatten().copied().collect();
-			let ids = Tensor::new(ids.as_slice(), logp.device())?.unsqueeze(1)?;
-			let picked = logp.gather(&ids, 1)?.squeeze(1)?.to_vec1::<f32>()?;
+			let picked = llama::token_logprobs(&self.model.logits(&rows)?, &ids)?;
 			scores.extend(picked.chunks(answer.len()).map(|run| run.iter().map(|&v| f64::from(v)).sum::<f64>()));
 		}
 		let full = if scores.is_empty() { 0.0 } else { scores.remove(0) };
@@ -562,9 +560,7 @@ impl Generator {
 	/// The summed log-probability of `answer` given the hidden rows `(answer.len(), hidden)` that predict its
 	/// tokens.
 	fn answer_logprob(&self, rows: &Tensor, answer: &[u32]) -> Result<f64> {
-		let logp = llama::log_softmax(&self.model.logits(rows)?)?;
-		let ids = Tensor::new(answer, logp.device())?.unsqueeze(1)?;
-		let picked = logp.gather(&ids, 1)?.squeeze(1)?.to_vec1::<f32>()?;
+		let picked = llama::token_logprobs(&self.model.logits(rows)?, answer)?;
 		Ok(picked.iter().map(|&v| f64::from(v)).sum())
 	}
 }
