@@ -13,6 +13,12 @@ use clap::Args;
 use serde::Serialize;
 use std::{io::Write, time::Instant};
 
+/// Most input rows a product may take: 8 192 rows of SmolLM2's widest input are 50 MB of f32, and the
+/// generator's context holds fewer tokens.
+const MAX_ROWS: usize = 8_192;
+/// Most timed rounds (a round at the most rows takes about a second).
+const MAX_ROUNDS: usize = 1_000;
+
 #[derive(Args, Debug)]
 pub struct ProductsArgs {
 	/// Input rows of every product. A masked ablation of `bench speed` feeds ≈ 860 rows (the prompt once, then
@@ -106,8 +112,8 @@ fn median(v: &[f64]) -> f64 {
 }
 
 pub fn run(common: &Common, args: &ProductsArgs) -> Result<()> {
-	if args.rows == 0 || args.rounds == 0 {
-		bail!("bench products needs at least one row and one round");
+	if !(1..=MAX_ROWS).contains(&args.rows) || !(1..=MAX_ROUNDS).contains(&args.rounds) {
+		bail!("bench products takes 1 to {MAX_ROWS} rows and 1 to {MAX_ROUNDS} rounds, not {} and {}", args.rows, args.rounds);
 	}
 	let shapes = layer_shapes(common)?;
 	let reports = measure(&shapes, args.rows, args.rounds)?;

@@ -171,3 +171,15 @@ fn products_outside_the_protocols_arithmetic_are_refused_outside_bench_commands(
 		assert!(!stderr(&out).contains("is a measurement"), "{products}: {}", stderr(&out));
 	}
 }
+
+#[test]
+fn bench_products_refuses_sizes_out_of_bounds_before_loading_anything() {
+	// An empty models directory: a refusal that loaded the generator first would name its missing files instead.
+	let dir = tempfile::tempdir().unwrap();
+	for (rows, rounds) in [("0", "3"), ("8193", "3"), ("100", "0"), ("100", "1001")] {
+		let out = worker(&["--models-dir", dir.path().to_str().unwrap(), "bench", "products", "--rows", rows, "--rounds", rounds]);
+		assert_eq!(out.status.code(), Some(1), "{rows} × {rounds}");
+		let err = stderr(&out);
+		assert!(err.contains("takes 1 to 8192 rows and 1 to 1000 rounds"), "{err}");
+	}
+}
