@@ -54,6 +54,15 @@ impl Bf16Kernel {
 	pub fn is_native(self) -> bool {
 		self == Self::Widest && native_available()
 	}
+
+	/// Rows of one register tile of this kernel on this CPU: blocks of rows in whole tiles waste no lanes.
+	pub(crate) fn tile_rows(self) -> usize {
+		if self.is_native() {
+			NATIVE_ROWS
+		} else {
+			portable::tile_rows()
+		}
+	}
 }
 
 /// True when this CPU has AVX-512F and AVX512-BF16 and the engine's SIMD limit allows AVX-512.
@@ -332,7 +341,7 @@ impl PackedBf16 {
 			Threads::Pool => rayon::current_num_threads().max(1),
 			Threads::One => 1,
 		};
-		let tile_rows = if native { NATIVE_ROWS } else { portable::tile_rows() };
+		let tile_rows = kernel.tile_rows();
 		let tasks = split(rows, panels, workers, tile_rows);
 		let dst = Output(dst.as_mut_ptr().cast::<f32>());
 		let run = |task: &Task| {

@@ -21,6 +21,22 @@ use tokenizers::{
 	processors::bert::BertProcessing, Tokenizer,
 };
 
+/// Makes glibc fill every block `malloc` hands out with one byte pattern (and every freed block with another),
+/// for the rest of this test's process (nextest runs each test in its own). A kernel that leaves part of its
+/// output unwritten then shows garbage (`0x5a5a5a5a` is about 1.5 · 10¹⁶ as f32) instead of an earlier pass's
+/// freed buffer holding the right values. Returns whether glibc took it (false elsewhere: nothing is poisoned).
+pub fn poison_allocations() -> bool {
+	#[cfg(all(target_os = "linux", target_env = "gnu"))]
+	{
+		// SAFETY: mallopt only sets glibc's tuning parameters; glibc refuses by returning 0 what it does not take.
+		unsafe { libc::mallopt(libc::M_PERTURB, 0xa5) == 1 }
+	}
+	#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+	{
+		false
+	}
+}
+
 pub const WORDS: &str = "the a of is and to in for with dose mg daily drug treats used side effect common patients \
 	zorvatin melquizole tralpril store below degrees made by company fever cough pain heart lung liver what which \
 	standard adult most condition manufactured";

@@ -260,8 +260,9 @@ fn fused_bf16(
 			Ok((keys_packed, values_packed))
 		})
 		.collect::<candle::Result<Vec<_>>>()?;
-	// Rows per block: whole register tiles of 6.
-	let block = (BLOCK_SCORE_BYTES / (keys.max(1) * std::mem::size_of::<f32>())).clamp(6, 96) / 6 * 6;
+	// Rows per block: whole register tiles of the kernel.
+	let tile = kernel.tile_rows();
+	let block = (BLOCK_SCORE_BYTES / (keys.max(1) * std::mem::size_of::<f32>())).clamp(tile, 96) / tile * tile;
 	#[allow(clippy::cast_possible_truncation)]
 	let scale = scale as f32;
 	let seq = seen.seq();
