@@ -37,6 +37,8 @@ fn embeddings_are_unit_length_and_batching_does_not_change_them() {
 
 #[test]
 fn long_texts_are_truncated_not_refused() {
+	// The second pass repeats the first's shapes and may be handed its freed buffers.
+	assert!(support::poison_allocations() || !cfg!(target_env = "gnu"));
 	let dir = tempfile::tempdir().unwrap();
 	let embedder = support::load_tiny_embedder(dir.path());
 	let long = "the drug treats fever ".repeat(400);

@@ -35,6 +35,8 @@ fn tensors(adapter: &LoraAdapter) -> Vec<Vec<f32>> {
 
 #[test]
 fn the_differentiable_forward_pass_matches_the_fast_one() {
+	// The slow pass may be handed the fast pass's freed buffers: an output it left unwritten must not hold them.
+	assert!(support::poison_allocations() || !cfg!(target_env = "gnu"));
 	let dir = tempfile::tempdir().unwrap();
 	let generator = dense_generator(dir.path());
 	let tokens = generator.encode("the thin tin is on the thin hen").unwrap();
@@ -60,6 +62,8 @@ fn examples_come_from_question_answer_pairs_and_plain_paragraphs() {
 
 #[test]
 fn training_lowers_the_loss_and_is_reproducible_from_its_seed() {
+	// Runs and losses are compared with passes whose freed buffers they may be handed.
+	assert!(support::poison_allocations() || !cfg!(target_env = "gnu"));
 	let dir = tempfile::tempdir().unwrap();
 	let mut generator = dense_generator(dir.path());
 	let found = examples(&generator, &tiny_version(&FACTS), 256).unwrap();
