@@ -23,6 +23,31 @@ ok() { printf '    ok%s (%ss)\n' "${1:+: $1}" "$(($(date +%s) - _step_started))"
 warn() { printf 'warning: %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Whether process PID has exited and closed its files (a node's database lock). Not an empty command line: that
+# reads empty as soon as its memory is released, while its files are closed only later. Nor a zombie leader
+# alone: a killed node's main thread turns zombie (Z) while its other threads are still exiting, holding the
+# shared file table and so the lock (measured: about 0.25 s after SIGKILL for a 3 GiB, 5-thread process); a
+# node restarted in either window fails with "Database file is in use" (CI stops 44 and 54). An exiting thread
+# leaves `task/` only after it has dropped its files, so a zombie leader that is its own last task has closed them.
+exited() {
+	local pid=$1 state tasks
+	[ -r "/proc/$pid/stat" ] || return 0
+	state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$state" ] && return 0
+	[ "$state" = Z ] || [ "$state" = X ] || return 1
+	tasks=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	[ "$tasks" -le 1 ]
+}
+
+# wait_exited PID SECONDS: waits until `exited PID`, checking every 50 ms; fails after SECONDS.
+wait_exited() {
+	local pid=$1 deadline=$((SECONDS + $2))
+	until exited "$pid"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
 # The one build every script uses: node, runtime wasm, attribution worker and every test harness, in one cargo
 # invocation. Cargo unifies features over the packages and targets it is asked to build, so building a subset
 # (only the node, say) and later the workspace's tests would compile the shared dependency tree twice, with two

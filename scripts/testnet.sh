@@ -28,24 +28,13 @@ ours() {
 	[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "--base-path $DIR/"
 }
 
-# Whether process `pid` has exited. Not `! ours`: its command line reads empty as soon as its memory is
-# released, while its files — the database lock — are closed only later; a node restarted in that window fails
-# with "Database file is in use". A zombie (Z) has closed them.
-exited() {
-	local pid=$1 state
-	[ -r "/proc/$pid/stat" ] || return 0
-	state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
-	[ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
-}
-
 stop_nodes() {
 	[ -f "$TABLE" ] || { echo "no testnet recorded in $DIR"; return 0; }
 	local name pid
 	while IFS=$'\t' read -r name pid _; do
 		if ours "$pid"; then
 			kill -INT "$pid" 2>/dev/null || true
-			for _ in $(seq 1 30); do exited "$pid" && break; sleep 0.5; done
-			exited "$pid" || kill -KILL "$pid" 2>/dev/null || true
+			wait_exited "$pid" 15 || { kill -KILL "$pid" 2>/dev/null || true; wait_exited "$pid" 30 || true; }
 			echo "stopped $name (pid $pid)"
 		fi
 	done <"$TABLE"
@@ -97,8 +86,7 @@ kill_node() {
 	[ -n "$pid" ] || die "no node named $name"
 	ours "$pid" || die "$name (pid $pid) is not running"
 	kill -KILL "$pid"
-	for _ in $(seq 1 150); do exited "$pid" && break; sleep 0.2; done
-	exited "$pid" || die "$name (pid $pid) did not exit within 30 s of SIGKILL"
+	wait_exited "$pid" 30 || die "$name (pid $pid) did not exit within 30 s of SIGKILL"
 	echo "killed $name (pid $pid)"
 }
 
@@ -108,6 +96,8 @@ restart_node() {
 	IFS=$'\t' read -r _ pid p2p rpc_port prom <<<"$(row "$name")"
 	[ -n "${pid:-}" ] || die "no node named $name"
 	ours "$pid" && die "$name (pid $pid) is still running"
+	# Killed by other means than `kill`: wait for its files to close, as `kill` does.
+	wait_exited "$pid" 30 || die "$name (pid $pid) has not closed its files within 30 s"
 	pid=$(launch "$name" "$p2p" "$rpc_port" "$prom" "$(cat "$DIR/bootnode")")
 	awk -F'\t' -v OFS='\t' -v n="$name" -v p="$pid" '$1 == n {$2 = p} {print}' "$TABLE" >"$TABLE.tmp"
 	mv "$TABLE.tmp" "$TABLE"

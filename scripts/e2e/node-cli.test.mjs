@@ -1,10 +1,13 @@
-// The node's command line behaves like any Substrate node's, and bad input fails loudly.
+// The node's command line behaves like any Substrate node's, bad input fails loudly, and a killed node has let go
+// of its database by the time the scripts (scripts/lib.sh's `wait_exited`) say it has exited.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitFor } from './lib/dev-node.mjs';
 
 const bin = process.env.OPENLEDGER_NODE_BIN;
 // A plain chain spec carries the runtime wasm as hex (over 1 MiB): allow large outputs.
@@ -66,6 +69,44 @@ test('purge-chain removes a node database', () => {
     const result = run('purge-chain', '--dev', '--base-path', base, '-y');
     assert.equal(result.status, 0, result.stderr);
     assert.equal(existsSync(db), false);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+/** Whether /proc/locks lists a lock on the file with inode `ino` (`MAJ:MIN:INODE` in its sixth column). */
+const locked = (ino) => readFileSync('/proc/locks', 'utf8').split('\n')
+  .some((line) => line.split(/\s+/)[5]?.endsWith(`:${ino}`));
+
+test('a node killed with SIGKILL has let go of its database once the scripts\' exit check passes', async () => {
+  // scripts/testnet.sh restarts a killed node as soon as `wait_exited` (scripts/lib.sh) returns. A killed node's
+  // main thread turns zombie while its other threads still hold the database lock; a check that stopped there
+  // let a restart fail with "Database file is in use" (CI stops 44 and 54). Each round kills a node holding its
+  // lock and, the instant the check passes, looks for the lock in /proc/locks — inside the same bash process,
+  // with no sleep between. The test process does not reap the child meanwhile (spawnSync blocks its loop), as
+  // nothing reaps a testnet node that its launching shell has left.
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const base = mkdtempSync(join(tmpdir(), 'openledger-cli-'));
+  const lock = join(base, 'chains', 'openledger_dev', 'paritydb', 'full', 'lock');
+  const check = `source "$1/scripts/lib.sh"
+kill -KILL "$2"
+wait_exited "$2" 30 || { echo "pid $2 did not exit"; exit 1; }
+awk -v ino=":$3" 'substr($6, length($6) - length(ino) + 1) == ino { print "still locked: " $0; bad = 1 } END { exit bad }' /proc/locks`;
+  try {
+    for (let round = 0; round < 4; round += 1) {
+      const args = ['--dev', '--base-path', base, '--port', String(await freePort()),
+        '--rpc-port', String(await freePort()), '--no-prometheus', '--no-telemetry', '--no-mdns'];
+      const node = spawn(bin, args, { stdio: 'ignore' });
+      try {
+        await waitFor('the node to lock its database', () => existsSync(lock) && locked(statSync(lock).ino),
+          { timeoutMs: 60_000, intervalMs: 100 });
+        const result = spawnSync('bash', ['-c', check, 'bash', root, String(node.pid), String(statSync(lock).ino)],
+          { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(result.status, 0, `round ${round}: ${result.stdout}${result.stderr}`);
+      } finally {
+        node.kill('SIGKILL');
+      }
+    }
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
