@@ -26,7 +26,7 @@ pub mod validate;
 
 pub use allocator::keep_freed_buffers;
 pub use matmul::bf16::{native_available as bf16_native_available, Bf16Kernel, Bf16Weight};
-pub use simd::{limit_simd, simd_level, SimdLevel};
+pub use simd::{limit_simd, simd_level, with_simd_limit, SimdLevel};
 pub use engine_config::{EngineConfig, IndexConfig};
 pub use error::{Result, WorkerError};
 

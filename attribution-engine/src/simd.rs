@@ -31,6 +31,20 @@ pub fn limit_simd(level: SimdLevel) {
 	LIMIT.store(level as u8, Ordering::Relaxed);
 }
 
+/// Runs `work` with the engine's kernels limited to `level`, then puts back the limit it found — on every path
+/// out of `work`, an early return through `?` and a panic included — so that a caller comparing levels (a bench,
+/// a test) cannot leave the rest of the process on a narrower path than it asked for.
+pub fn with_simd_limit<T>(level: SimdLevel, work: impl FnOnce() -> T) -> T {
+	struct Restore(u8);
+	impl Drop for Restore {
+		fn drop(&mut self) {
+			LIMIT.store(self.0, Ordering::Relaxed);
+		}
+	}
+	let _restore = Restore(LIMIT.swap(level as u8, Ordering::Relaxed));
+	work()
+}
+
 /// True when the limit allows kernels of `level` (whether the CPU has them is checked where they run).
 #[inline]
 pub(crate) fn allows(level: SimdLevel) -> bool {
@@ -212,6 +226,15 @@ pub(crate) fn contiguous<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str)
 	data.get(start..end).ok_or_else(|| candle::Error::msg(format!("{op}: layout outside the storage")))
 }
 
+/// The f32 elements of a contiguous CPU tensor's storage, borrowed without a copy (from
+/// `Tensor::storage_and_layout`, whose guard the caller keeps); `op` names the caller in the error.
+pub(crate) fn borrowed<'a>(storage: &'a candle::Storage, layout: &Layout, op: &str) -> candle::Result<&'a [f32]> {
+	let candle::Storage::Cpu(cpu) = storage else {
+		candle::bail!("{op}: CPU tensors only");
+	};
+	contiguous(cpu, layout, op)
+}
+
 /// A module `$module` with `$portable` compiled three times — for AVX-512F (`avx512`), for AVX2 (`avx2`) and
 /// for the baseline — and `widest`, which runs the widest copy this CPU has. Every copy is the same code, so the
 /// same IEEE operations (Rust never fuses a multiply and an add on its own). [`limit_simd`] caps the copy run.
@@ -267,6 +290,30 @@ mod tests {
 			.map(|i| i as f32 / 100.0)
 			.chain([f32::MAX, f32::MIN, f32::INFINITY, f32::NEG_INFINITY, 1e-30, -1e-30, 0.0, EXP_LOWEST, EXP_HIGHEST])
 			.collect()
+	}
+
+	#[test]
+	fn a_scoped_limit_is_put_back_on_every_path_out() {
+		let limit = || LIMIT.load(Ordering::Relaxed);
+		limit_simd(SimdLevel::Avx2);
+		assert_eq!(with_simd_limit(SimdLevel::Baseline, limit), SimdLevel::Baseline as u8);
+		assert_eq!(limit(), SimdLevel::Avx2 as u8, "after a normal return");
+		let early: Result<(), &str> = with_simd_limit(SimdLevel::Baseline, || {
+			Err("a product failed")?;
+			Ok(())
+		});
+		assert!(early.is_err());
+		assert_eq!(limit(), SimdLevel::Avx2 as u8, "after an early return through ?");
+		let panicked = std::panic::catch_unwind(|| with_simd_limit(SimdLevel::Baseline, || panic!("a kernel panicked")));
+		assert!(panicked.is_err());
+		assert_eq!(limit(), SimdLevel::Avx2 as u8, "after a panic");
+		let nested = with_simd_limit(SimdLevel::Avx512, || {
+			with_simd_limit(SimdLevel::Baseline, || ());
+			limit()
+		});
+		assert_eq!(nested, SimdLevel::Avx512 as u8, "an inner scope puts back the outer scope's limit");
+		assert_eq!(limit(), SimdLevel::Avx2 as u8);
+		limit_simd(SimdLevel::Avx512);
 	}
 
 	#[test]

@@ -8,7 +8,7 @@
 
 use crate::{loading::load_generator, Common};
 use anyhow::{bail, Context, Result};
-use attribution_engine::{generate::lora::LoraTarget, limit_simd, rng::SplitMix64, simd_level, Bf16Kernel, Bf16Weight, SimdLevel};
+use attribution_engine::{generate::lora::LoraTarget, rng::SplitMix64, simd_level, with_simd_limit, Bf16Kernel, Bf16Weight, SimdLevel};
 use clap::Args;
 use serde::Serialize;
 use std::{io::Write, time::Instant};
@@ -82,18 +82,17 @@ fn values(len: usize, seed: u64, scale: f32) -> Vec<f32> {
 
 /// The kernels this CPU runs within the `--max-simd` limit, widest first: `vdpbf16ps` where it has AVX512-BF16,
 /// then the portable kernel at every vector level it has (the baseline only when it has none).
-fn cases(limit: SimdLevel) -> Vec<Case> {
+fn cases() -> Vec<Case> {
 	let mut cases = Vec::new();
 	if attribution_engine::bf16_native_available() {
 		cases.push(Case { kernel: "vdpbf16ps", simd: SimdLevel::Avx512, products: Bf16Kernel::Widest });
 	}
+	let widest = simd_level();
 	for level in [SimdLevel::Avx512, SimdLevel::Avx2] {
-		limit_simd(level);
-		if (level as u8) <= (limit as u8) && simd_level() == level {
+		if level <= widest && with_simd_limit(level, simd_level) == level {
 			cases.push(Case { kernel: "portable", simd: level, products: Bf16Kernel::Portable });
 		}
 	}
-	limit_simd(limit);
 	if cases.is_empty() {
 		cases.push(Case { kernel: "portable", simd: SimdLevel::Baseline, products: Bf16Kernel::Portable });
 	}
@@ -151,9 +150,9 @@ pub fn run(common: &Common, args: &ProductsArgs) -> Result<()> {
 }
 
 /// Times one layer's products (`shapes`, `rows` input rows each) on every case, `rounds` times after a warm-up
-/// round that also checks every case's bits against the first's. Leaves the SIMD limit as it found it.
+/// round that also checks every case's bits against the first's. Each case runs under a scoped SIMD limit, so
+/// the limit is left as it was found whatever happens.
 fn measure(shapes: &[(&str, usize, usize)], rows: usize, rounds: usize) -> Result<Vec<CaseReport>> {
-	let limit = simd_level();
 	let weights: Vec<Bf16Weight> = shapes
 		.iter()
 		.enumerate()
@@ -161,24 +160,23 @@ fn measure(shapes: &[(&str, usize, usize)], rows: usize, rounds: usize) -> Resul
 		.collect::<Result<_>>()?;
 	let inputs: Vec<Vec<f32>> =
 		shapes.iter().enumerate().map(|(i, &(_, inputs, _))| values(rows * inputs, 101 + i as u64, 1.0)).collect();
-	let cases = cases(limit);
+	let cases = cases();
 	let macs: f64 = shapes.iter().map(|&(_, i, o)| (rows * i * o) as f64).sum();
 	// times[round][case][shape], in seconds; round 0 is the warm-up and also checks the bits.
 	let mut times = vec![vec![vec![0f64; shapes.len()]; cases.len()]; rounds + 1];
 	let mut first_outputs: Vec<Vec<u32>> = Vec::new();
 	for (round, per_case) in times.iter_mut().enumerate() {
 		for (case, case_times) in cases.iter().zip(per_case.iter_mut()) {
-			limit_simd(case.simd);
 			for (s, ((weight, x), time)) in weights.iter().zip(&inputs).zip(case_times.iter_mut()).enumerate() {
 				let t = Instant::now();
-				let out = std::hint::black_box(weight.product(x, rows, case.products)?);
+				let out = with_simd_limit(case.simd, || weight.product(x, rows, case.products))?;
+				let out = std::hint::black_box(out);
 				*time = t.elapsed().as_secs_f64();
 				if round == 0 {
 					let bits: Vec<u32> = out.iter().map(|v| v.to_bits()).collect();
 					match first_outputs.get(s) {
 						None => first_outputs.push(bits),
 						Some(first) if *first != bits => {
-							limit_simd(limit);
 							bail!("{} at {:?} computed other bits than {} for {}", case.kernel, case.simd, cases[0].kernel, shapes[s].0)
 						},
 						Some(_) => {},
@@ -187,7 +185,6 @@ fn measure(shapes: &[(&str, usize, usize)], rows: usize, rounds: usize) -> Resul
 			}
 		}
 	}
-	limit_simd(limit);
 	let threads = rayon::current_num_threads() as f64;
 	let totals = |c: usize| -> Vec<f64> { times[1..].iter().map(|round| round[c].iter().sum()).collect() };
 	let first = totals(0);
@@ -237,11 +234,12 @@ mod tests {
 		}
 		assert_eq!(all.first().map(|r| r.ratio_to_first), Some(1.0));
 		// Under a limit only the levels it allows run, and the limit is left as it was.
-		limit_simd(SimdLevel::Avx2);
-		let limited = measure(&shapes, 9, 1).unwrap();
-		#[cfg(target_arch = "x86_64")]
-		assert_eq!(simd_level() == SimdLevel::Avx2, std::arch::is_x86_feature_detected!("avx2"));
+		let limited = with_simd_limit(SimdLevel::Avx2, || {
+			let limited = measure(&shapes, 9, 1).unwrap();
+			#[cfg(target_arch = "x86_64")]
+			assert_eq!(simd_level() == SimdLevel::Avx2, std::arch::is_x86_feature_detected!("avx2"));
+			limited
+		});
 		assert!(limited.iter().all(|r| r.case.kernel == "portable" && r.case.simd <= SimdLevel::Avx2), "{limited:?}");
-		limit_simd(SimdLevel::Avx512);
 	}
 }

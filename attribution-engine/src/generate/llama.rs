@@ -485,10 +485,7 @@ pub fn token_logprobs(logits: &Tensor, tokens: &[u32]) -> candle::Result<Vec<f32
 	}
 	let logits = logits.to_dtype(DType::F32)?.contiguous()?;
 	let (storage, layout) = logits.storage_and_layout();
-	let candle::Storage::Cpu(cpu) = &*storage else {
-		candle::bail!("token log-probabilities: CPU tensors only");
-	};
-	let data = crate::simd::contiguous(cpu, layout, "token log-probabilities")?;
+	let data = crate::simd::borrowed(&storage, layout, "token log-probabilities")?;
 	let mut out = vec![f32::NAN; rows];
 	data.par_chunks(vocab).zip(tokens).zip(&mut out).for_each(|((row, &token), out)| {
 		crate::simd::token_logprob::widest(row, token as usize, out);

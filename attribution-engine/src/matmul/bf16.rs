@@ -460,10 +460,8 @@ pub(crate) fn batched(a: &Tensor, b: &Tensor, kernel: Bf16Kernel) -> candle::Res
 	let (b, transposed) = if b_t.is_contiguous() { (b_t, true) } else { (b.contiguous()?, false) };
 	let (a_storage, a_layout) = a.storage_and_layout();
 	let (b_storage, b_layout) = b.storage_and_layout();
-	let (candle::Storage::Cpu(a_cpu), candle::Storage::Cpu(b_cpu)) = (&*a_storage, &*b_storage) else {
-		candle::bail!("bf16 batched product: CPU tensors only");
-	};
-	let (x, w) = (crate::simd::contiguous(a_cpu, a_layout, "bf16 batched product")?, crate::simd::contiguous(b_cpu, b_layout, "bf16 batched product")?);
+	let op = "bf16 batched product";
+	let (x, w) = (crate::simd::borrowed(&a_storage, a_layout, op)?, crate::simd::borrowed(&b_storage, b_layout, op)?);
 	let len = batches * m * n;
 	let mut out: Vec<f32> = Vec::with_capacity(len);
 	let one = |((x, w), dst): Batch<'_>, threads: Threads| {
@@ -735,14 +733,12 @@ mod tests {
 	}
 
 	/// Runs `check` with the engine limited to each SIMD level in turn (the portable kernel's copies: AVX-512,
-	/// AVX2 with its own tile shape, the baseline), then lifts the limit.
+	/// AVX2 with its own tile shape, the baseline), each under a scoped limit.
 	fn at_every_simd_level(mut check: impl FnMut(crate::simd::SimdLevel)) {
-		use crate::simd::{limit_simd, SimdLevel};
+		use crate::simd::{with_simd_limit, SimdLevel};
 		for level in [SimdLevel::Avx512, SimdLevel::Avx2, SimdLevel::Baseline] {
-			limit_simd(level);
-			check(level);
+			with_simd_limit(level, || check(level));
 		}
-		limit_simd(SimdLevel::Avx512);
 	}
 
 	#[test]

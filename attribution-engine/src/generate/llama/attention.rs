@@ -1,7 +1,11 @@
 //! Multi-head (grouped-query) attention over a KV cache, the step in which decoding paths differ.
 
 use super::{ops::Ops, Config};
-use crate::{matmul::bf16::PackedBf16, simd::attention_softmax, Bf16Kernel};
+use crate::{
+	matmul::bf16::PackedBf16,
+	simd::{attention_softmax, borrowed},
+	Bf16Kernel,
+};
 use candle::{Device, Tensor};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -220,15 +224,16 @@ fn fused_bf16(
 ) -> candle::Result<Tensor> {
 	let (b, kv_heads, rows, head_dim) = q.dims4()?;
 	let (kb, kh, new, kd) = k.dims4()?;
-	let (old_k, old_v, old) = match prefix {
+	let empty = || Tensor::zeros((1, kv_heads, 0, head_dim), candle::DType::F32, &Device::Cpu);
+	let (pk, pv, old) = match prefix {
 		Some((pk, pv)) => {
 			let (one, ph, old, pd) = pk.dims4()?;
 			if one != 1 || ph != kv_heads || pd != head_dim || pv.dims4()? != (one, ph, old, pd) {
 				candle::bail!("fused attention: a prefix {:?} / {:?} for queries {:?}", pk.dims(), pv.dims(), q.dims());
 			}
-			(values(pk)?, values(pv)?, old)
+			(pk.contiguous()?, pv.contiguous()?, old)
 		},
-		None => (Vec::new(), Vec::new(), 0),
+		None => (empty()?, empty()?, 0),
 	};
 	if kh != kv_heads || kd != head_dim || (kb != b && kb != 1) || v.dims4()? != (kb, kh, new, kd) {
 		candle::bail!("fused attention: keys {:?} and values {:?} for queries {:?}", k.dims(), v.dims(), q.dims());
@@ -237,7 +242,12 @@ fn fused_bf16(
 	if keys != seen.keys() || seen.seq() == 0 || rows == 0 || rows % seen.seq() != 0 || (seen.runs() != 1 && seen.runs() != b) {
 		candle::bail!("fused attention: queries {:?} over {keys} keys for {} runs of {} over {}", q.dims(), seen.runs(), seen.seq(), seen.keys());
 	}
-	let (q, k, v) = (values(q)?, values(k)?, values(v)?);
+	// Every operand borrowed from its tensor's storage, not copied: the read guards live to the end.
+	let (q, k, v) = (q.contiguous()?, k.contiguous()?, v.contiguous()?);
+	let (q, k, v, pk, pv) = (q.storage_and_layout(), k.storage_and_layout(), v.storage_and_layout(), pk.storage_and_layout(), pv.storage_and_layout());
+	let op = "fused attention";
+	let (q, k, v) = (borrowed(&q.0, q.1, op)?, borrowed(&k.0, k.1, op)?, borrowed(&v.0, v.1, op)?);
+	let (old_k, old_v) = (borrowed(&pk.0, pk.1, op)?, borrowed(&pv.0, pv.1, op)?);
 	// Row `j` of batch `i`, head `h` of the keys (or values): the prefix's, then the batch's own.
 	let at = |i: usize, h: usize, j: usize| -> (bool, Range<usize>) {
 		let start = if j < old { (h * old + j) * head_dim } else { ((if kb == 1 { 0 } else { i } * kv_heads + h) * new + j - old) * head_dim };
@@ -288,11 +298,6 @@ fn fused_bf16(
 		},
 	)?;
 	Tensor::from_vec(out, (b, kv_heads, rows, head_dim), &Device::Cpu)
-}
-
-/// The f32 values of a tensor, in its logical (row-major) order.
-fn values(t: &Tensor) -> candle::Result<Vec<f32>> {
-	t.flatten_all()?.to_vec1::<f32>()
 }
 
 /// `1 / √head_dim`, the scaled dot product's scale.
